@@ -1,0 +1,404 @@
+"""Data sets: the playground's generated 2-D sets, CSV files, Iris, splitting and scaling.
+
+A ``Dataset`` holds features X (n, d) and targets Y (n, k):
+- regression: Y (n, k) floats (k = 1 for everything made here);
+- binary: Y (n, 1) of 0.0 / 1.0;
+- multiclass: Y (n, C) one-hot.
+
+Generated inputs lie roughly within [-1, 1] per feature. ``noise`` is the std of Gaussian
+noise added to the inputs of classification sets and to the target of regression sets.
+Classification sets are balanced (class sizes differ by at most one) and rows are shuffled.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+
+TASKS = ("regression", "binary", "multiclass")
+XOR_MARGIN = 0.1  # xor points keep at least this distance from both axes
+SPIRAL_TURNS = 1.25  # turns of each arm of "spiral"
+SPIRAL3_TURNS = 0.75  # turns of each arm of "spiral3"
+SPIRAL_START = 0.0  # radius where the spiral arms start
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features X (n, d) and targets Y (n, k) for one task; see the module docstring."""
+
+    name: str
+    X: Floats
+    Y: Floats
+    task: str
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...] = ()
+    truth: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"task = {self.task!r} is not allowed: one of {', '.join(TASKS)}")
+        if self.X.ndim != 2 or self.Y.ndim != 2 or len(self.X) != len(self.Y):
+            raise ValueError(f"X {self.X.shape} and Y {self.Y.shape} must be 2-D with equal rows")
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self.Y.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        """0 for regression, 2 for binary, C for multiclass."""
+        return {"regression": 0, "binary": 2}.get(self.task, self.n_outputs)
+
+    def labels(self) -> Ints:
+        """Class index per row, shape (n,). ValueError for regression."""
+        if self.task == "binary":
+            return (self.Y[:, 0] > 0.5).astype(np.int64)
+        if self.task == "multiclass":
+            return np.argmax(self.Y, axis=1).astype(np.int64)
+        raise ValueError(f"data set {self.name!r} is a regression set: it has no class labels")
+
+    def subset(self, idx: Any) -> Dataset:
+        """The rows ``idx`` (indices, a slice or a boolean mask) with the same metadata."""
+        return dataclasses.replace(self, X=self.X[idx], Y=self.Y[idx], truth=dict(self.truth))
+
+
+# --- generated sets -------------------------------------------------------------------------
+
+
+def _labels(n: int, k: int, rng: np.random.Generator) -> Ints:
+    """Balanced class labels in random order, shape (n,)."""
+    return rng.permutation(np.arange(n, dtype=np.int64) % k)
+
+
+def _classified(name: str, X: Floats, labels: Ints, names: tuple[str, ...]) -> Dataset:
+    """A binary (two names) or multiclass data set from labels (n,)."""
+    if len(names) == 2:
+        return Dataset(name, X, labels[:, None].astype(np.float64), "binary", ("x1", "x2"), names)
+    Y = np.eye(len(names))[labels]
+    return Dataset(name, X, Y, "multiclass", ("x1", "x2"), names)
+
+
+def _polar(r: Floats, angle: Floats) -> Floats:
+    """Points (n, 2) at radii r (n,) and angles (n,)."""
+    return np.column_stack([r * np.cos(angle), r * np.sin(angle)])
+
+
+def _jitter(X: Floats, noise: float, rng: np.random.Generator) -> Floats:
+    return X + rng.normal(0.0, noise, X.shape)
+
+
+def _linear(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """y = 3 x + 2 (+ noise), x uniform in [-1, 1]."""
+    m, b = 3.0, 2.0
+    x = rng.uniform(-1.0, 1.0, (n, 1))
+    y = m * x + b + rng.normal(0.0, noise, (n, 1))
+    return Dataset("linear", x, y, "regression", ("x",), truth={"m": m, "b": b})
+
+
+def _sine(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """y = sin(pi x) (+ noise), x uniform in [-1, 1]."""
+    x = rng.uniform(-1.0, 1.0, (n, 1))
+    y = np.sin(np.pi * x) + rng.normal(0.0, noise, (n, 1))
+    return Dataset("sine", x, y, "regression", ("x",))
+
+
+def _xor(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """Class 1 where x1 * x2 > 0. Noise moves a point within its quadrant: it is reflected at
+    ``XOR_MARGIN`` from the axes, so the sign rule holds for every point at any noise."""
+    labels = _labels(n, 2, rng)
+    s1 = rng.choice([-1.0, 1.0], n)
+    signs = np.column_stack([s1, np.where(labels == 1, s1, -s1)])
+    spread = rng.uniform(0.0, 1.0 - XOR_MARGIN, (n, 2)) + rng.normal(0.0, noise, (n, 2))
+    return _classified("xor", signs * (XOR_MARGIN + np.abs(spread)), labels, ("0", "1"))
+
+
+def _circle(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """Class 1: disc of radius 0.5; class 0: ring of radii 0.7 to 1."""
+    labels = _labels(n, 2, rng)
+    r = np.where(labels == 1, rng.uniform(0.0, 0.5, n), rng.uniform(0.7, 1.0, n))
+    X = _polar(r, rng.uniform(0.0, 2 * np.pi, n))
+    return _classified("circle", _jitter(X, noise, rng), labels, ("0", "1"))
+
+
+def _gauss(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """Class 1 around (0.45, 0.45), class 0 around (-0.45, -0.45); std 0.2 before noise."""
+    labels = _labels(n, 2, rng)
+    centers = np.where(labels[:, None] == 1, 0.45, -0.45)
+    X = centers + rng.normal(0.0, 0.2, (n, 2))
+    return _classified("gauss", _jitter(X, noise, rng), labels, ("0", "1"))
+
+
+def _arms(name: str, n: int, noise: float, rng: np.random.Generator, k: int, turns: float):
+    """k interleaved spiral arms, radius SPIRAL_START to 1, arm c turned by 2 pi c / k. Points
+    are spread about evenly along each arm's length (sqrt of a uniform draw)."""
+    labels = _labels(n, k, rng)
+    t = np.sqrt(rng.uniform(0.0, 1.0, n))
+    r = SPIRAL_START + (1.0 - SPIRAL_START) * t
+    X = _polar(r, 2 * np.pi * (turns * t + labels / k))
+    names = ("0", "1") if k == 2 else tuple("ABCDEFGH"[:k])
+    return _classified(name, _jitter(X, noise, rng), labels, names)
+
+
+def _spiral(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """Two arms of ``SPIRAL_TURNS`` turns."""
+    return _arms("spiral", n, noise, rng, 2, SPIRAL_TURNS)
+
+
+def _spiral3(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """Three arms (classes A, B, C) of ``SPIRAL3_TURNS`` turns."""
+    return _arms("spiral3", n, noise, rng, 3, SPIRAL3_TURNS)
+
+
+def _moons(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """Two interleaving half circles (class 0 on top), centred and scaled to x1 in [-1, 1]."""
+    labels = _labels(n, 2, rng)
+    a = rng.uniform(0.0, np.pi, n)
+    top = np.column_stack([np.cos(a), np.sin(a)])
+    bottom = np.column_stack([1.0 - np.cos(a), 0.5 - np.sin(a)])
+    X = (np.where(labels[:, None] == 0, top, bottom) - [0.5, 0.25]) / 1.5
+    return _classified("moons", _jitter(X, noise, rng), labels, ("0", "1"))
+
+
+def _blobs(n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """Classes A, B, C around three points at radius 0.6; std 0.15 before noise."""
+    labels = _labels(n, 3, rng)
+    centers = _polar(np.full(3, 0.6), np.pi / 2 + 2 * np.pi * np.arange(3) / 3)
+    X = centers[labels] + rng.normal(0.0, 0.15, (n, 2))
+    return _classified("blobs", _jitter(X, noise, rng), labels, ("A", "B", "C"))
+
+
+GENERATORS: dict[str, Callable[[int, float, np.random.Generator], Dataset]] = {
+    "linear": _linear, "sine": _sine, "xor": _xor, "circle": _circle, "gauss": _gauss,
+    "spiral": _spiral, "moons": _moons, "blobs": _blobs, "spiral3": _spiral3,
+}  # fmt: skip
+
+
+def make_dataset(
+    name: str, n: int = 500, noise: float = 0.1, seed: int | np.random.Generator = 0
+) -> Dataset:
+    """Generate ``n`` points of the set ``name``; the same seed gives the same arrays."""
+    if name not in GENERATORS:
+        raise ValueError(f"dataset = {name!r} is not allowed: one of {', '.join(GENERATORS)}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 4:
+        raise ValueError(f"n = {n!r} is not allowed: a whole number >= 4")
+    if isinstance(noise, bool) or not isinstance(noise, int | float) or not noise >= 0:
+        raise ValueError(f"noise = {noise!r} is not allowed: a finite number >= 0")
+    if not math.isfinite(noise):
+        raise ValueError(f"noise = {noise!r} is not allowed: a finite number >= 0")
+    return GENERATORS[name](int(n), float(noise), np.random.default_rng(seed))
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _number(text: str) -> float | None:
+    """The float a field holds, or None if it is not a number."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line number, stripped fields) of every non-blank row."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            return [
+                (reader.line_num, [x.strip() for x in row])
+                for row in reader
+                if any(x.strip() for x in row)
+            ]
+    except FileNotFoundError:
+        raise ValueError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"cannot read {path}: {e}") from None
+
+
+def _has_header(first: list[str], target: int | str) -> bool:
+    """Whether the first row is a header: a target name, or a non-number in a feature column."""
+    if isinstance(target, str):
+        return True
+    ncols = len(first)
+    t = target % ncols if -ncols <= target < ncols else None
+    return any(_number(x) is None for j, x in enumerate(first) if j != t)
+
+
+def _target_index(target: int | str, header: list[str] | None, ncols: int, file: str) -> int:
+    if isinstance(target, str):
+        if header is None:
+            raise ValueError(f"{file} has no header row, so target {target!r} names no column")
+        if target not in header:
+            raise ValueError(f"{file} has no column {target!r}; columns: {', '.join(header)}")
+        return header.index(target)
+    if not -ncols <= target < ncols:
+        raise ValueError(
+            f"target = {target} is not allowed: {file} has {ncols} columns, "
+            f"so 0 to {ncols - 1} or -{ncols} to -1"
+        )
+    return target % ncols
+
+
+def _targets(values: list[str]) -> tuple[Floats, str, tuple[str, ...]]:
+    """Y, task and class names for the target column's values."""
+    numbers = [_number(v) for v in values]
+    if all(x is not None for x in numbers):
+        y = np.array(numbers, dtype=np.float64)
+        if len(set(numbers)) > 10 or np.any(y != np.round(y)):
+            return y[:, None], "regression", ()
+        keys = [str(int(x)) for x in y]
+        names = tuple(str(int(x)) for x in sorted(set(y)))
+    else:
+        keys, names = values, tuple(sorted(set(values)))
+    index = {name: i for i, name in enumerate(names)}
+    labels = np.array([index[k] for k in keys], dtype=np.int64)
+    if len(names) == 2:
+        return labels[:, None].astype(np.float64), "binary", names
+    return np.eye(len(names))[labels], "multiclass", names
+
+
+def load_csv(
+    path: str | Path, target: int | str = -1, header: bool | None = None, name: str | None = None
+) -> Dataset:
+    """Read a comma-separated file: numeric feature columns and one target column.
+
+    ``header=None`` detects a header row (any non-number in a feature column of the first
+    row). A numeric target with more than 10 distinct values or any non-integer value is a
+    regression target; otherwise its values are class labels. ValueError on a bad file.
+    """
+    path = Path(path)
+    file = path.name
+    rows = _read_rows(path)
+    if not rows:
+        raise ValueError(f"{file} is empty: it needs a row per sample")
+    ncols = len(rows[0][1])
+    if ncols < 2:
+        raise ValueError(f"{file} has 1 column: it needs feature columns and a target column")
+    first = rows[0][1]
+    if header is None:
+        header = _has_header(first, target)
+    head = first if header else None
+    data = rows[1:] if header else rows
+    if len(data) < 2:
+        raise ValueError(f"{file} has {len(data)} data rows: at least 2 are needed")
+    tcol = _target_index(target, head, ncols, file)
+    names = head or [f"x{j + 1}" for j in range(ncols)]
+
+    def where(line: int, j: int) -> str:
+        label = f" ({head[j]})" if head else ""
+        return f"{file} line {line}, column {j + 1}{label}"
+
+    X = np.empty((len(data), ncols - 1))
+    labels = []
+    for i, (line, fields) in enumerate(data):
+        if len(fields) != ncols:
+            raise ValueError(f"{file} line {line}: expected {ncols} fields, found {len(fields)}")
+        for j, text in enumerate(fields):
+            if text == "":
+                raise ValueError(f"{where(line, j)} is empty: fill or remove the row")
+            x = _number(text)
+            if x is not None and not math.isfinite(x):
+                raise ValueError(f"{where(line, j)}: {text!r} is not finite")
+            if j == tcol:
+                labels.append(text)
+            elif x is None:
+                raise ValueError(f"{where(line, j)}: {text!r} is not a number")
+            else:
+                X[i, j - (j > tcol)] = x
+    Y, task, class_names = _targets(labels)
+    if task != "regression" and len(class_names) < 2:
+        raise ValueError(f"{where(data[0][0], tcol)}: the target has only one class")
+    features = tuple(x for j, x in enumerate(names) if j != tcol)
+    return Dataset(name or path.stem, X, Y, task, features, class_names)
+
+
+def asset_path(name: str) -> Any:
+    """A bundled data file: from the installed ``backprop_tui_assets`` package if there is
+    one, else from the source tree's assets/ folder. A Traversable or a Path."""
+    try:
+        candidate = resources.files("backprop_tui_assets") / name
+        if candidate.is_file():
+            return candidate
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "assets" / name
+
+
+def load_iris() -> Dataset:
+    """Fisher's Iris: 150 flowers, 4 measurements in cm, 3 species (50 each)."""
+    with resources.as_file(asset_path("iris.csv")) as p:
+        return load_csv(p, target="species", header=True, name="iris")
+
+
+# --- splitting, scaling, batching -----------------------------------------------------------
+
+
+def split(ds: Dataset, val_fraction: float, rng: np.random.Generator) -> tuple[Dataset, Dataset]:
+    """Shuffle and split into (train, validation): round(n * val_fraction) rows go to
+    validation, but at least one row stays in train. ``val_fraction`` in [0, 0.9]."""
+    if not (isinstance(val_fraction, int | float) and 0.0 <= val_fraction <= 0.9):
+        raise ValueError(f"val_fraction = {val_fraction!r} is not allowed: a number from 0 to 0.9")
+    n = ds.n_samples
+    n_val = min(int(round(n * val_fraction)), max(n - 1, 0))
+    order = rng.permutation(n)
+    return ds.subset(order[n_val:]), ds.subset(order[:n_val])
+
+
+@dataclass(frozen=True, eq=False)
+class Standardizer:
+    """Per-feature scaling X' = (X - mean) / std; mean (d,), std (d,)."""
+
+    mean: Floats
+    std: Floats
+
+    @classmethod
+    def fit(cls, X: Floats) -> Standardizer:
+        """Mean and std of each column of X (n, d); a constant column gets std 1."""
+        if X.ndim != 2 or len(X) == 0:
+            raise ValueError(f"cannot fit a Standardizer to an array of shape {X.shape}")
+        mean, std = X.mean(axis=0), X.std(axis=0)
+        constant = std <= 1e-12 * np.maximum(1.0, np.abs(mean))
+        return cls(mean, np.where(constant, 1.0, std))
+
+    def transform(self, X: Floats) -> Floats:
+        """(X - mean) / std, shape (n, d)."""
+        return (X - self.mean) / self.std
+
+    def inverse(self, Xs: Floats) -> Floats:
+        """Undo ``transform``: Xs * std + mean, shape (n, d)."""
+        return Xs * self.std + self.mean
+
+
+def batch_indices(n: int, batch_size: int, rng: np.random.Generator | None) -> list[Ints]:
+    """One epoch's mini-batches: a permutation of range(n) (in order if rng is None) cut into
+    chunks of ``batch_size``; the last may be shorter. batch_size >= n gives one batch."""
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size = {batch_size!r} is not allowed: a whole number >= 1")
+    order = np.arange(n, dtype=np.int64) if rng is None else rng.permutation(n).astype(np.int64)
+    if batch_size >= n:
+        return [order]
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]

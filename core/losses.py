@@ -1,0 +1,121 @@
+"""Loss functions, each written beside its gradient. All are averaged.
+
+``value(y, t)`` is the loss of outputs y (n, k) against targets t (n, k).
+``gradient(y, t)`` is dE/dy (n, k), the start of backpropagation.
+
+Two losses are computed from the output layer's pre-activation z (the logits) instead of
+its output, so that they stay finite for any z and the delta at z is exact:
+- ``bce`` with a sigmoid output: dE/dz = (sigmoid(z) - t) / n;
+- ``cross_entropy`` with a softmax output: dE/dz = (softmax(z) - t) / n.
+These fused shortcuts hold only for exactly those pairs; the config refuses other pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.floating]
+
+
+def mse(y: Array, t: Array) -> float:
+    """E = mean over all elements of (y - t)^2 (no factor 1/2)."""
+    d = (y - t).ravel()
+    return float(np.dot(d, d) / d.size)
+
+
+def mse_gradient(y: Array, t: Array) -> Array:
+    """dE/dy = 2 (y - t) / N, N = number of elements."""
+    return (y - t) * (2.0 / y.size)
+
+
+def mae(y: Array, t: Array) -> float:
+    """E = mean over all elements of |y - t|."""
+    return float(np.abs(y - t).mean())
+
+
+def mae_gradient(y: Array, t: Array) -> Array:
+    """dE/dy = sign(y - t) / N (0 where y == t, a subgradient)."""
+    return np.sign(y - t) / y.size
+
+
+def bce_from_logits(z: Array, t: Array) -> float:
+    """E = mean of -[t log s(z) + (1 - t) log(1 - s(z))] = mean of softplus(z) - t z.
+
+    softplus(z) = max(z, 0) + log(1 + exp(-|z|)): finite for every z.
+    """
+    softplus = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return float((softplus - t * z).mean())
+
+
+def bce_logits_gradient(a: Array, t: Array) -> Array:
+    """dE/dz = (sigmoid(z) - t) / N where a = sigmoid(z). Valid only for a sigmoid output."""
+    return (a - t) / a.size
+
+
+def cross_entropy_from_logits(z: Array, t: Array) -> float:
+    """E = mean over rows of -sum_k t_k log softmax(z)_k, t one-hot (n, k).
+
+    log softmax(z) = z - max z - log sum exp(z - max z): finite for every z.
+    """
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-(t * log_p).sum() / z.shape[0])
+
+
+def cross_entropy_logits_gradient(a: Array, t: Array) -> Array:
+    """dE/dz = (softmax(z) - t) / n where a = softmax(z). Valid only for a softmax output."""
+    return (a - t) / a.shape[0]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss by name. ``from_logits`` losses take z and give dE/dz; the others y and dE/dy."""
+
+    name: str
+    value: Callable[[Array, Array], float]
+    gradient: Callable[[Array, Array], Array]
+    from_logits: bool = False
+    output_activation: str | None = None  # the output activation a from_logits loss needs
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("mse", mse, mse_gradient),
+        Loss("mae", mae, mae_gradient),
+        Loss("bce", bce_from_logits, bce_logits_gradient, True, "sigmoid"),
+        Loss(
+            "cross_entropy",
+            cross_entropy_from_logits,
+            cross_entropy_logits_gradient,
+            True,
+            "softmax",
+        ),
+    )
+}
+
+
+def get_loss(name: str) -> Loss:
+    """Look a loss up by name; a clear ValueError for an unknown one."""
+    try:
+        return LOSSES[name]
+    except KeyError:
+        allowed = ", ".join(LOSSES)
+        raise ValueError(f"loss {name!r} is unknown: choose one of {allowed}") from None
+
+
+def per_sample_loss(name: str, z: Array, y: Array, t: Array) -> NDArray[np.float64]:
+    """Each sample's contribution (n,), whose mean is the loss: for the phase view."""
+    if name == "mse":
+        return ((y - t) ** 2).mean(axis=1)
+    if name == "mae":
+        return np.abs(y - t).mean(axis=1)
+    if name == "bce":
+        return (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - t * z).mean(axis=1)
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -(t * log_p).sum(axis=1)

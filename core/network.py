@@ -1,0 +1,249 @@
+"""A multilayer perceptron with backpropagation written out, one layer at a time.
+
+Layer k (k = 0 .. L-1) maps a_k (n, sizes[k]) to a_{k+1} (n, sizes[k+1]):
+
+    z_k     = a_k @ W_k + b_k            W_k (sizes[k], sizes[k+1]), b_k (sizes[k+1],)
+    a_{k+1} = f_k(z_k)
+
+Backward starts from the output delta dE/dz_{L-1} (set by ``output_delta``) and walks down:
+
+    dW_k         = a_k.T @ delta_k        (the batch mean is already inside delta)
+    db_k         = sum over rows of delta_k
+    dE/da_k      = delta_k @ W_k.T                       (only for k > 0)
+    delta_{k-1}  = dE/da_k * f_{k-1}'(z_{k-1})
+
+All parameters live in one flat buffer (row 0 of ``flat``); ``weights[k]`` and
+``biases[k]`` are views into it, so writing into them changes the network. The gradients
+(row 1) and the optimiser's last step (row 2) share the same layout, which lets the trainer
+compute every layer's norms with a single reduction. Nothing here updates the weights:
+that is the optimiser's job, so the gradients can be read before they are applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .activations import Activation, get_activation
+from .initializers import get_initializer
+from .losses import Loss, get_loss
+
+Array = NDArray[np.floating]
+
+PARAMS, GRADS, STEP = 0, 1, 2  # rows of Network.flat
+
+
+class _Buffers:
+    """Per-batch-size work arrays, reused from step to step (no fresh temporaries)."""
+
+    def __init__(self, sizes: Sequence[int], n: int, dtype: np.dtype) -> None:
+        self.z = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.a = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.delta = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.grad_a = [np.empty((n, m), dtype) for m in sizes[1:-1]]
+
+
+class Network:
+    """A dense feed-forward network.
+
+    Args:
+        sizes: units per layer, input first: [2, 8, 8, 1].
+        activations: one name per layer of weights (len(sizes) - 1), or one name for all.
+        init: initialiser name (zeros, uniform, normal, xavier, he).
+        seed: an int or a np.random.Generator for the initial weights.
+        init_scale: multiplies the initial weights (large values make gradients explode).
+        dtype: float64 (default) or float32.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activations: Sequence[str] | str = "tanh",
+        init: str = "xavier",
+        seed: int | np.random.Generator = 0,
+        init_scale: float = 1.0,
+        dtype: type = np.float64,
+    ) -> None:
+        self.sizes = [int(s) for s in sizes]
+        if len(self.sizes) < 2 or min(self.sizes) < 1:
+            raise ValueError(f"sizes {list(sizes)} need at least 2 layers of >= 1 unit each")
+        n_layers = len(self.sizes) - 1
+        if isinstance(activations, str):
+            activations = [activations] * n_layers
+        if len(activations) != n_layers:
+            raise ValueError(
+                f"activations: {len(activations)} names given for {n_layers} layers of weights"
+            )
+        self.activations: list[Activation] = [get_activation(a) for a in activations]
+        for k, act in enumerate(self.activations[:-1]):
+            if not act.elementwise:
+                raise ValueError(f"activation of layer {k + 1}: {act.name} is for the output only")
+        self.dtype = np.dtype(dtype)
+        self._layout()
+        self.init(init, seed, init_scale)
+        self._buffers: dict[int, _Buffers] = {}
+        self._cache: _Buffers | None = None
+        self.x: Array | None = None  # the last forward pass's input
+
+    # --- parameters -------------------------------------------------------------------
+
+    def _layout(self) -> None:
+        shapes = []
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+            shapes += [(fan_in, fan_out), (fan_out,)]
+        counts = [int(np.prod(s)) for s in shapes]
+        self.segment_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+        self.n_params = int(sum(counts))
+        self.flat = np.zeros((3, self.n_params), self.dtype)
+
+        def views(row: int) -> list[Array]:
+            return [
+                self.flat[row, s : s + c].reshape(shape)
+                for s, c, shape in zip(self.segment_starts, counts, shapes, strict=True)
+            ]
+
+        params, grads, step = views(PARAMS), views(GRADS), views(STEP)
+        self.weights, self.biases = params[0::2], params[1::2]
+        self.dweights, self.dbiases = grads[0::2], grads[1::2]
+        self.step_weights, self.step_biases = step[0::2], step[1::2]
+        mask = np.zeros(self.n_params, self.dtype)
+        for start, count in zip(self.segment_starts[0::2], counts[0::2], strict=True):
+            mask[start : start + count] = 1.0
+        self.weight_mask = mask  # 1 on weights, 0 on biases (penalties skip biases)
+
+    def init(self, init: str, seed: int | np.random.Generator, scale: float = 1.0) -> None:
+        """Draw new weights (biases to zero) from the named initialiser."""
+        initializer = get_initializer(init)
+        rng = np.random.default_rng(seed)
+        for w, b in zip(self.weights, self.biases, strict=True):
+            w[...] = initializer(w.shape[0], w.shape[1], rng) * scale
+            b[...] = 0.0
+
+    @property
+    def params(self) -> Array:
+        """Every parameter in one flat array (a view): W_0, b_0, W_1, b_1, ..."""
+        return self.flat[PARAMS]
+
+    @property
+    def grads(self) -> Array:
+        """The gradients of the last backward pass, laid out like ``params`` (a view)."""
+        return self.flat[GRADS]
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    # --- forward ----------------------------------------------------------------------
+
+    def run_forward(self, X: Array) -> Array:
+        """Forward pass keeping z_k and a_{k+1} for backward; returns the output buffer.
+
+        X (n, sizes[0]) -> (n, sizes[-1]). The returned array is reused by the next pass.
+        """
+        n = X.shape[0]
+        buf = self._buffers.get(n)
+        if buf is None:
+            buf = self._buffers[n] = _Buffers(self.sizes, n, self.dtype)
+        a = self.x = X
+        for k, act in enumerate(self.activations):
+            z = np.matmul(a, self.weights[k], out=buf.z[k])
+            z += self.biases[k]
+            a = act.fn(z, out=buf.a[k])
+        self._cache = buf
+        return a
+
+    def predict(self, X: Array) -> tuple[Array, Array]:
+        """(z_{L-1}, a_L) for inputs X (n, sizes[0]) in fresh arrays; caches untouched."""
+        a = np.asarray(X, self.dtype)
+        z = a
+        for w, b, act in zip(self.weights, self.biases, self.activations, strict=True):
+            z = a @ w + b
+            a = act.fn(z)
+        return z, a
+
+    def forward(self, X: Array) -> Array:
+        """The network's output (n, sizes[-1]) for inputs X (n, sizes[0]): a fresh array."""
+        return self.predict(X)[1]
+
+    # The cached values of the last pass, for phases and inspection: z[k], a[k] are layer
+    # k's pre-activation and output (n, sizes[k+1]); delta[k] is dE/dz[k];
+    # grad_a[k] is dE/da[k] for hidden layers.
+    @property
+    def z(self) -> list[Array]:
+        return self._require_cache().z
+
+    @property
+    def a(self) -> list[Array]:
+        return self._require_cache().a
+
+    @property
+    def delta(self) -> list[Array]:
+        return self._require_cache().delta
+
+    @property
+    def grad_a(self) -> list[Array]:
+        return self._require_cache().grad_a
+
+    def _require_cache(self) -> _Buffers:
+        if self._cache is None:
+            raise RuntimeError("run a forward pass first")
+        return self._cache
+
+    def layer_input(self, k: int) -> Array:
+        """a_k, the input of layer k (n, sizes[k]): X for k = 0."""
+        return self.x if k == 0 else self.a[k - 1]
+
+    # --- loss and backward --------------------------------------------------------------
+
+    def output_delta(self, Y: Array, loss: Loss | str) -> float:
+        """Loss of the last forward pass against targets Y (n, sizes[-1]); sets delta_{L-1}.
+
+        Returns E. For the fused pairs (sigmoid + bce, softmax + cross_entropy) the delta is
+        (a - Y) / count directly; otherwise delta = dE/dy * f'(z).
+        """
+        loss = get_loss(loss) if isinstance(loss, str) else loss
+        buf, last = self._require_cache(), self.n_layers - 1
+        z, y, act = buf.z[last], buf.a[last], self.activations[last]
+        if loss.from_logits:
+            if act.name != loss.output_activation:
+                raise ValueError(
+                    f"loss {loss.name} needs a {loss.output_activation} output, not {act.name}"
+                )
+            np.copyto(buf.delta[last], loss.gradient(y, Y))
+            return loss.value(z, Y)
+        act.backward(z, y, loss.gradient(y, Y), out=buf.delta[last])
+        return loss.value(y, Y)
+
+    def backward_layer(self, k: int) -> None:
+        """Gradients of layer k from delta_k; then delta_{k-1} for the layer below.
+
+        dW_k = a_k.T @ delta_k, db_k = sum_rows delta_k; for k > 0:
+        dE/da_k = delta_k @ W_k.T and delta_{k-1} = dE/da_k * f'(z_{k-1}).
+        """
+        buf = self._require_cache()
+        delta = buf.delta[k]
+        np.matmul(self.layer_input(k).T, delta, out=self.dweights[k])
+        np.sum(delta, axis=0, out=self.dbiases[k])
+        if k > 0:
+            grad_a = np.matmul(delta, self.weights[k].T, out=buf.grad_a[k - 1])
+            self.activations[k - 1].backward(
+                buf.z[k - 1], buf.a[k - 1], grad_a, out=buf.delta[k - 1]
+            )
+
+    def backward(self) -> None:
+        """All layers, the last first: fills ``dweights`` and ``dbiases``."""
+        for k in reversed(range(self.n_layers)):
+            self.backward_layer(k)
+
+    def loss_and_grads(
+        self, X: Array, Y: Array, loss: str = "mse"
+    ) -> tuple[float, list[tuple[Array, Array]]]:
+        """E and [(dE/dW_k, dE/db_k), ...] for the batch (X, Y); copies, nothing updated."""
+        self.run_forward(np.asarray(X, self.dtype))
+        value = self.output_delta(np.asarray(Y, self.dtype), loss)
+        self.backward()
+        return value, [
+            (dw.copy(), db.copy()) for dw, db in zip(self.dweights, self.dbiases, strict=True)
+        ]

@@ -1,0 +1,378 @@
+"""The training loop, one mini-batch (a step) at a time, or one phase of a step at a time.
+
+A step is: forward, loss, backward of the last layer, ..., backward of the first layer,
+update. ``step()`` runs those phases with the very methods ``next_phase()`` runs one by one,
+so both give bit-identical weights. An epoch is one pass over the training data: with
+mini-batches it holds many steps.
+
+Per step the trainer keeps, per layer k: ||dW_k||, ||db_k||, ||W_k|| and the update ratio
+||W_k,new - W_k,old|| / ||W_k|| (with plain SGD that is ||lr * dW_k|| / ||W_k||). Per epoch it
+records the learning rate, the mean training loss over the epoch's mini-batches, the
+validation loss, accuracies for classification, and each layer's RMS gradient norm and
+update ratio over the epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .config import Config
+from .datasets import Dataset, Standardizer, batch_indices, load_csv, make_dataset, split
+from .history import History
+from .losses import get_loss
+from .network import GRADS, PARAMS, STEP, Network
+from .optimizers import make_optimizer
+
+EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What one step did. Arrays have one entry per layer."""
+
+    epoch: int  # the epoch this step belongs to (1-based)
+    step: int  # steps taken so far, this one included
+    loss: float
+    grad_norm: NDArray[np.float64]  # ||dW_k||
+    bias_grad_norm: NDArray[np.float64]  # ||db_k||
+    weight_norm: NDArray[np.float64]  # ||W_k|| after the update
+    update_ratio: NDArray[np.float64]  # ||delta W_k|| / ||W_k||
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    epoch: int
+    lr: float
+    train_loss: float
+    val_loss: float  # nan without a validation set
+    train_acc: float  # nan for regression
+    val_acc: float
+
+
+class Diverged(RuntimeError):
+    """Raised by ``step`` when the loss, a gradient or a weight stops being finite."""
+
+
+def build_data(config: Config) -> tuple[Dataset, Dataset, Standardizer | None]:
+    """The training and validation sets a config asks for, standardised if it says so."""
+    rng = np.random.default_rng([config.seed, 0])
+    if config.data is not None:
+        full = load_csv(config.data, target=config.target)
+    else:
+        full = make_dataset(config.dataset, config.n_samples, config.noise, rng)
+    train, val = split(full, config.val_fraction, rng)
+    standardize = config.standardize if config.standardize is not None else config.data is not None
+    if not standardize:
+        return train, val, None
+    scaler = Standardizer.fit(train.X)
+    return (
+        dataclasses.replace(train, X=scaler.transform(train.X)),
+        dataclasses.replace(val, X=scaler.transform(val.X)),
+        scaler,
+    )
+
+
+class Trainer:
+    """Trains a Network on a data set as a Config says."""
+
+    def __init__(
+        self,
+        config: Config,
+        data: tuple[Dataset, Dataset, Standardizer | None] | None = None,
+    ) -> None:
+        self.config = config
+        self.train_set, self.val_set, self.scaler = data or build_data(config)
+        self.task = self.train_set.task
+        out_act, loss = config.resolved(self.task)
+        self.loss_name = loss
+        self.loss = get_loss(loss)
+        dtype = np.dtype(config.dtype)
+        self.X = np.ascontiguousarray(self.train_set.X, dtype)
+        self.Y = np.ascontiguousarray(self.train_set.Y, dtype)
+        self.X_val = np.ascontiguousarray(self.val_set.X, dtype)
+        self.Y_val = np.ascontiguousarray(self.val_set.Y, dtype)
+        sizes = [self.X.shape[1], *config.hidden, self.Y.shape[1]]
+        acts = [config.activation] * len(config.hidden) + [out_act]
+        self.init_round = 0
+        self.net = Network(sizes, acts, config.init, self._init_rng(), config.init_scale, dtype)
+        self.optimizer = make_optimizer(
+            config.optimizer, config.lr, l2=config.l2, l1=config.l1, clip=config.clip
+        )
+        self.shuffle_rng = np.random.default_rng([config.seed, 2])
+        n_layers = self.net.n_layers
+        self.history = History(EPOCH_COLUMNS)
+        self.layer_history = History(
+            [f"grad_norm_{k}" for k in range(n_layers)]
+            + [f"update_ratio_{k}" for k in range(n_layers)]
+        )
+        self.lr_changes: list[tuple[int, float]] = []  # (epoch at which it applies, new lr)
+        self.epoch = 0  # epochs completed
+        self.steps = 0  # steps completed
+        self.diverged: str | None = None
+        self._sq = np.empty_like(self.net.flat)
+        self.sums = np.zeros((3, len(self.net.segment_starts)))  # squared norms, last step
+        self._epoch_sums = np.zeros_like(self.sums)
+        self._best = self.net.params.copy()  # the weights to go back to after a divergence
+        self._best_epoch, self._best_loss = 0, np.inf
+        self._start_epoch()
+        self.phase_index = 0  # index into self.phases of the next phase to run
+        backward = list(reversed(range(n_layers)))
+        self.phases = ["forward", "loss"] + [f"backward {k}" for k in backward] + ["update"]
+        self._phase_fns = (
+            [self._forward, self._loss]
+            + [functools.partial(self._backward, k) for k in backward]
+            + [self._update]
+        )
+
+    def _init_rng(self) -> np.random.Generator:
+        return np.random.default_rng([self.config.seed, 1, self.init_round])
+
+    # --- epoch bookkeeping --------------------------------------------------------------
+
+    def _start_epoch(self) -> None:
+        n, bs = self.X.shape[0], self.config.batch_size
+        full = bs is None or bs >= n
+        self.batches: list[NDArray[np.intp] | None] = (
+            [None] if full else batch_indices(n, bs, self.shuffle_rng)
+        )
+        self.batch_pos = 0
+        self._loss_sum = 0.0
+        self._correct = 0
+        self._seen = 0
+        self._epoch_sums[...] = 0.0
+
+    def _end_epoch(self) -> EpochReport:
+        self.epoch += 1
+        lr = self.optimizer.lr
+        train_loss = self._loss_sum / max(self._seen, 1)
+        train_acc = self._correct / self._seen if self.task != "regression" else np.nan
+        val_loss, val_acc = self.evaluate(self.X_val, self.Y_val)
+        self.history.append([lr, train_loss, val_loss, train_acc, val_acc])
+        if train_loss <= self._best_loss:
+            self._best_loss, self._best_epoch = train_loss, self.epoch
+            np.copyto(self._best, self.net.params)
+        steps = len(self.batches)
+        rms = np.sqrt(self._epoch_sums / steps)
+        weight_norm = np.sqrt(self.sums[PARAMS, 0::2])
+        ratios = rms[STEP, 0::2] / np.where(weight_norm > 0, weight_norm, np.nan)
+        self.layer_history.append(np.concatenate([rms[GRADS, 0::2], ratios]))
+        self._start_epoch()
+        return EpochReport(self.epoch, lr, train_loss, val_loss, train_acc, val_acc)
+
+    def evaluate(self, X: NDArray, Y: NDArray) -> tuple[float, float]:
+        """(loss, accuracy) of the current weights on a set; nan for what does not apply."""
+        if X.shape[0] == 0:
+            return np.nan, np.nan
+        z, y = self.net.predict(X)
+        loss = self.loss.value(z if self.loss.from_logits else y, Y)
+        acc = self.n_correct(y, Y) / X.shape[0] if self.task != "regression" else np.nan
+        return loss, acc
+
+    def n_correct(self, y: NDArray, Y: NDArray) -> int:
+        """Rows classified right: output > 0.5 for two classes, arg max for many."""
+        if self.task == "binary":
+            return int(np.count_nonzero((y > 0.5) == (Y > 0.5)))
+        return int(np.count_nonzero(y.argmax(axis=1) == Y.argmax(axis=1)))
+
+    # --- the phases of a step ---------------------------------------------------------
+
+    @property
+    def batch(self) -> tuple[NDArray, NDArray]:
+        """The current mini-batch (X_b, Y_b)."""
+        idx = self.batches[self.batch_pos]
+        if idx is None:
+            return self.X, self.Y
+        return self.X[idx], self.Y[idx]
+
+    def _forward(self) -> None:
+        self._xb, self._yb = self.batch
+        self.net.run_forward(self._xb)
+
+    def _loss(self) -> None:
+        loss = self.net.output_delta(self._yb, self.loss)
+        self.last_loss = loss
+        if not np.isfinite(loss):
+            self._diverge(f"the loss became {loss}")
+
+    def _backward(self, k: int) -> None:
+        self.net.backward_layer(k)
+        if k == 0:
+            g = self.net.grads
+            if not np.isfinite(np.dot(g, g)):
+                self._diverge("a gradient became too large to represent (inf)")
+
+    def _update(self) -> None:
+        net = self.net
+        self.optimizer.apply(net.params, net.grads, net.flat[STEP], net.weight_mask)
+        np.square(net.flat, out=self._sq)
+        np.add.reduceat(self._sq, net.segment_starts, axis=1, out=self.sums)
+        if not np.isfinite(self.sums[PARAMS].sum()):
+            self._diverge("the weights grew too large to represent (inf)")
+        self._epoch_sums += self.sums
+        n = self._xb.shape[0]
+        self._loss_sum += self.last_loss * n
+        self._seen += n
+        if self.task != "regression":
+            self._correct += self.n_correct(net.a[-1], self._yb)
+        self.steps += 1
+        self.batch_pos += 1
+
+    def _diverge(self, what: str) -> None:
+        """Stop the step, go back to the best weights so far, and say why.
+
+        Weights just before an overflow are finite but huge: no learning rate would bring
+        them back. The weights at the end of the epoch with the lowest training loss are
+        the last good ones (the initial weights if no epoch is complete); the optimiser's
+        state (momentum, Adam's averages) grew with them and starts over.
+        """
+        self.phase_index = 0
+        np.copyto(self.net.params, self._best)
+        cfg = self.config
+        self.optimizer = make_optimizer(
+            cfg.optimizer,
+            self.optimizer.lr,
+            l2=self.optimizer.l2,
+            l1=self.optimizer.l1,
+            clip=self.optimizer.clip,
+        )
+        back = (
+            f"the weights of epoch {self._best_epoch} (training loss {self._best_loss:.4g})"
+            if self._best_epoch
+            else "the initial weights"
+        )
+        self.diverged = (
+            f"{what} at epoch {self.epoch + 1}: the learning rate {self.optimizer.lr:g} is "
+            f"likely too large. Lower it and resume: training goes on from {back}."
+        )
+        raise Diverged(self.diverged)
+
+    def _run_phase(self, index: int) -> None:
+        self._phase_fns[index]()
+        self.phase_index = (index + 1) % len(self.phases)
+        if self.phase_index == 0 and self.batch_pos == len(self.batches):
+            self.last_epoch = self._end_epoch()
+
+    def next_phase(self) -> str:
+        """Run the next phase of the current step and return its name.
+
+        After "update" the step is complete (and possibly the epoch).
+        Raises Diverged when a value stops being finite.
+        """
+        name = self.phases[self.phase_index]
+        self.diverged = None
+        with np.errstate(all="ignore"):  # overflow is caught as divergence, not warned
+            self._run_phase(self.phase_index)
+        return name
+
+    @property
+    def in_step(self) -> bool:
+        """True between the first and the last phase of a step."""
+        return self.phase_index != 0
+
+    def _finish_step(self) -> None:
+        """The remaining phases of the current step (all of them if none ran)."""
+        self.diverged = None
+        self._run_phase(self.phase_index)
+        while self.phase_index:
+            self._run_phase(self.phase_index)
+
+    def step(self) -> StepReport:
+        """One mini-batch: the remaining phases of the current step (all of them if none ran)."""
+        with np.errstate(all="ignore"):
+            self._finish_step()
+        return self.report()
+
+    def run_epoch(self) -> EpochReport:
+        """Steps until the current epoch ends."""
+        epoch = self.epoch
+        with np.errstate(all="ignore"):
+            while self.epoch == epoch:
+                self._finish_step()
+        return self.last_epoch
+
+    def train(self, epochs: int) -> EpochReport | None:
+        """Run ``epochs`` epochs (stops early with Diverged)."""
+        report = None
+        for _ in range(epochs):
+            report = self.run_epoch()
+        return report
+
+    def report(self) -> StepReport:
+        """The statistics of the last completed step."""
+        s = np.sqrt(self.sums)
+        w = s[PARAMS, 0::2]
+        return StepReport(
+            epoch=self.epoch + (self.batch_pos > 0),
+            step=self.steps,
+            loss=self.last_loss,
+            grad_norm=s[GRADS, 0::2].copy(),
+            bias_grad_norm=s[GRADS, 1::2].copy(),
+            weight_norm=w.copy(),
+            update_ratio=s[STEP, 0::2] / np.where(w > 0, w, np.nan),
+        )
+
+    # --- steering ---------------------------------------------------------------------
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate from the next step on."""
+        lr = float(lr)
+        if not np.isfinite(lr) or lr <= 0:
+            raise ValueError(f"learning rate {lr} is not allowed: a finite number > 0")
+        if lr != self.optimizer.lr:
+            self.optimizer.lr = lr
+            self.lr_changes.append((self.epoch + 1, lr))
+            del self.lr_changes[:-1000]
+
+    def reinitialize(self) -> None:
+        """New initial weights on the same data; optimiser state and history start over."""
+        self.init_round += 1
+        cfg = self.config
+        self.net.init(cfg.init, self._init_rng(), cfg.init_scale)
+        lr = self.optimizer.lr
+        self.optimizer = make_optimizer(cfg.optimizer, lr, l2=cfg.l2, l1=cfg.l1, clip=cfg.clip)
+        self.history.clear()
+        self.layer_history.clear()
+        self.lr_changes.clear()
+        self.epoch = self.steps = self.phase_index = 0
+        self.diverged = None
+        self.sums[...] = 0.0
+        self._start_epoch()
+
+    def set_batch_size(self, batch_size: int | None) -> None:
+        """From the next step on: the rest of this epoch's samples are re-cut to the new size."""
+        self.config = self.config.replace(batch_size=batch_size)
+        if self.in_step:
+            self.phase_index = 0  # the weights are untouched until the update: start it again
+        rest = self.batches[self.batch_pos :]
+        full = not rest or rest[0] is None
+        idx = np.arange(self.X.shape[0]) if full else np.concatenate(rest)
+        n = len(idx)
+        if batch_size is None or batch_size >= n:
+            self.batches = self.batches[: self.batch_pos] + [idx]
+        else:
+            chunks = [idx[i : i + batch_size] for i in range(0, n, batch_size)]
+            self.batches = self.batches[: self.batch_pos] + chunks
+
+    def set_optimizer(self, name: str) -> None:
+        """Another optimiser from the next step on, same learning rate, fresh state."""
+        o = self.optimizer
+        self.optimizer = make_optimizer(name, o.lr, l2=o.l2, l1=o.l1, clip=o.clip)
+        self.config = self.config.replace(optimizer=name)
+
+    def set_l2(self, l2: float) -> None:
+        """The L2 penalty from the next step on."""
+        self.config = self.config.replace(l2=l2)  # validates
+        self.optimizer.l2 = float(l2)
+
+    def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
+        """Write one weight W_layer[i, j] (paused editing); the current step starts again."""
+        value = float(value)
+        if not np.isfinite(value):
+            raise ValueError(f"weight value {value} is not allowed: a finite number")
+        self.net.weights[layer][i, j] = value
+        self.phase_index = 0

@@ -1,0 +1,101 @@
+"""Checkpoints: exact continuation, atomic writes, clear errors for bad files."""
+
+import numpy as np
+import pytest
+
+from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.config import Config
+from core.trainer import Trainer
+
+
+def config(**changes):
+    return Config(
+        **{"dataset": "moons", "n_samples": 200, "hidden": (6,), "batch_size": 16, **changes}
+    )
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_load_and_continue_equals_not_stopping(tmp_path, optimizer):
+    straight = Trainer(config(optimizer=optimizer, lr=0.01))
+    stopped = Trainer(config(optimizer=optimizer, lr=0.01))
+    straight.train(3)
+    stopped.train(3)
+    for t in (straight, stopped):  # stop in the middle of an epoch, after a change of lr
+        t.step(), t.step()
+        t.set_lr(0.02)
+    save_checkpoint(stopped, tmp_path / "run.npz")
+    resumed = load_checkpoint(tmp_path / "run.npz")
+    straight.train(4)
+    resumed.train(4)
+    assert np.array_equal(straight.net.params, resumed.net.params)
+    assert len(straight.history) == len(resumed.history) == 7
+    for col in ("train_loss", "val_loss", "lr"):
+        assert np.array_equal(
+            straight.history.recent(col)[1], resumed.history.recent(col)[1], equal_nan=True
+        )
+    assert resumed.lr_changes == straight.lr_changes
+
+
+def test_checkpoint_holds_the_data_and_config(tmp_path):
+    t = Trainer(config())
+    t.train(1)
+    save_checkpoint(t, tmp_path / "a.npz")
+    back = load_checkpoint(tmp_path / "a.npz")
+    assert back.config == t.config
+    assert np.array_equal(back.X, t.X) and np.array_equal(back.Y_val, t.Y_val)
+    assert back.train_set.class_names == t.train_set.class_names
+
+
+def test_an_interrupted_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / "run.npz"
+    t = Trainer(config())
+    save_checkpoint(t, path)
+    old = path.read_bytes()
+    t.train(2)
+
+    def crash_halfway(f, **arrays):
+        f.write(b"PK\x03\x04 half a zip")
+        raise KeyboardInterrupt  # the process is stopped mid-write
+
+    monkeypatch.setattr(np, "savez", crash_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(t, path)
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]  # no temporary file left
+    monkeypatch.undo()
+    assert load_checkpoint(path).epoch == 0
+
+
+def test_a_corrupt_file_gets_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(CheckpointError, match="not a backprop-tui checkpoint or is damaged"):
+        load_checkpoint(bad)
+    with pytest.raises(CheckpointError, match="no such checkpoint"):
+        load_checkpoint(tmp_path / "missing.npz")
+
+
+def test_a_truncated_checkpoint_gets_a_clear_error(tmp_path):
+    path = tmp_path / "run.npz"
+    save_checkpoint(Trainer(config()), path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_checkpoint(path)
+
+
+def test_a_foreign_npz_gets_a_clear_error(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, weights=np.ones(3))
+    with pytest.raises(CheckpointError, match="damaged|not a backprop-tui"):
+        load_checkpoint(path)
+    np.savez(path, meta=np.array('{"format": "something else"}'))
+    with pytest.raises(CheckpointError, match="not a backprop-tui checkpoint"):
+        load_checkpoint(path)
+
+
+def test_no_pickle_inside(tmp_path):
+    path = tmp_path / "run.npz"
+    save_checkpoint(Trainer(config()), path)
+    with np.load(path, allow_pickle=False) as npz:
+        assert all(npz[k].dtype != object for k in npz.files)

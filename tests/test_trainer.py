@@ -1,0 +1,180 @@
+"""The trainer: phases, learning, determinism, divergence, steering."""
+
+import numpy as np
+import pytest
+
+from core.config import Config
+from core.trainer import Diverged, Trainer
+
+
+def small(**changes) -> Config:
+    return Config(**{"dataset": "circle", "n_samples": 200, "hidden": (4, 2), **changes})
+
+
+def test_phase_by_phase_equals_all_at_once_bit_for_bit():
+    a, b = Trainer(small(batch_size=10)), Trainer(small(batch_size=10))
+    names = []
+    for _ in range(25):
+        a.step()
+        names = []
+        while True:
+            names.append(b.next_phase())
+            if names[-1] == "update":
+                break
+    assert names == ["forward", "loss", "backward 2", "backward 1", "backward 0", "update"]
+    assert np.array_equal(a.net.params, b.net.params)
+    assert a.steps == b.steps == 25
+
+
+def test_step_reports_norms_and_sgd_update_ratio():
+    t = Trainer(small(batch_size=10, lr=0.1))
+    before = [w.copy() for w in t.net.weights]
+    for _ in range(5):  # forward, loss, backward 2, 1, 0
+        t.next_phase()
+    grads = [dw.copy() for dw in t.net.dweights]
+    t.next_phase()
+    r = t.report()
+    for k, (w0, g) in enumerate(zip(before, grads, strict=True)):
+        assert np.array_equal(t.net.weights[k], w0 - 0.1 * g)  # W_new = W_old - lr * grad
+        assert r.grad_norm[k] == pytest.approx(np.linalg.norm(g))
+        assert r.weight_norm[k] == pytest.approx(np.linalg.norm(t.net.weights[k]))
+        ratio = np.linalg.norm(0.1 * g) / np.linalg.norm(t.net.weights[k])
+        assert r.update_ratio[k] == pytest.approx(ratio)
+
+
+def test_an_epoch_holds_many_steps_and_records_one_row():
+    t = Trainer(small(batch_size=10, val_fraction=0.2))  # 160 training rows
+    r = t.run_epoch()
+    assert t.steps == 16 and t.epoch == 1 and len(t.history) == 1
+    assert r.epoch == 1 and 0 <= r.train_acc <= 1 and np.isfinite(r.val_loss)
+    assert len(t.layer_history) == 1
+
+
+@pytest.mark.parametrize("batch_size,steps", [(None, 1), (1, 160), (32, 5)])
+def test_full_batch_sgd_and_mini_batch(batch_size, steps):
+    t = Trainer(small(batch_size=batch_size))
+    t.run_epoch()
+    assert t.steps == steps
+
+
+def test_same_config_same_history_bit_for_bit():
+    runs = [Trainer(small(seed=3)) for _ in range(2)]
+    for t in runs:
+        t.train(5)
+    assert np.array_equal(runs[0].net.params, runs[1].net.params)
+    assert np.array_equal(
+        runs[0].history.recent("train_loss")[1], runs[1].history.recent("train_loss")[1]
+    )
+    other = Trainer(small(seed=4))
+    other.train(5)
+    assert not np.array_equal(runs[0].net.params, other.net.params)
+
+
+def test_linear_regression_learns_m_and_b():
+    t = Trainer(
+        Config(dataset="linear", hidden=(), lr=0.1, batch_size=None, noise=0.1, n_samples=400)
+    )
+    t.train(300)
+    m, b = t.net.weights[0][0, 0], t.net.biases[0][0]
+    assert abs(m - 3.0) < 0.05 and abs(b - 2.0) < 0.05
+
+
+def test_xor_needs_a_hidden_layer_and_learns_with_one():
+    with_hidden = Trainer(
+        Config(dataset="xor", hidden=(4,), lr=0.3, batch_size=10, n_samples=200, val_fraction=0.0)
+    )
+    report = with_hidden.train(200)
+    assert report.train_acc == 1.0
+    without = Trainer(
+        Config(dataset="xor", hidden=(), lr=0.3, batch_size=10, n_samples=200, val_fraction=0.0)
+    )
+    assert without.train(200).train_acc < 0.75
+
+
+def test_spiral_two_by_sixteen_tanh():
+    """Plain SGD; noise 0.05 (at 0.1 the arms overlap near the centre: ~91% at best)."""
+    t = Trainer(
+        Config(
+            dataset="spiral",
+            noise=0.05,
+            hidden=(16, 16),
+            activation="tanh",
+            lr=0.1,
+            batch_size=10,
+            n_samples=400,
+            val_fraction=0.0,
+        )
+    )
+    t.train(600)
+    _, acc = t.evaluate(t.X, t.Y)
+    assert acc >= 0.95
+
+
+def test_multiclass_spiral():
+    t = Trainer(
+        Config(
+            dataset="spiral3",
+            hidden=(16, 16),
+            lr=0.01,
+            optimizer="adam",
+            batch_size=16,
+            n_samples=450,
+            val_fraction=0.0,
+        )
+    )
+    t.train(300)
+    assert t.evaluate(t.X, t.Y)[1] >= 0.90
+
+
+def test_divergence_is_caught_with_a_reason_and_finite_weights():
+    t = Trainer(Config(dataset="linear", hidden=(8,), activation="relu", lr=50.0, batch_size=None))
+    with pytest.raises(Diverged, match=r"at epoch \d+.*learning rate 50 is likely too large"):
+        t.train(1000)
+    assert t.diverged and np.all(np.isfinite(t.net.params))
+    t.set_lr(0.01)  # lowering the learning rate lets it go on
+    t.train(3)
+    assert t.diverged is None and np.all(np.isfinite(t.net.params))
+
+
+def test_learning_rate_changes_between_steps_and_is_recorded():
+    t = Trainer(small(lr=0.03))
+    t.step()
+    t.set_lr(0.3)
+    assert t.optimizer.lr == 0.3 and t.lr_changes == [(1, 0.3)]
+    t.run_epoch()
+    assert t.history.last()["lr"] == 0.3
+    for bad in (float("nan"), -1.0, 0.0, float("inf")):
+        with pytest.raises(ValueError, match="learning rate"):
+            t.set_lr(bad)
+    assert t.optimizer.lr == 0.3
+
+
+def test_reinitialize_gives_new_weights_on_the_same_data():
+    t = Trainer(small())
+    t.train(2)
+    first = Trainer(small()).net.params.copy()
+    t.reinitialize()
+    assert t.epoch == 0 and len(t.history) == 0
+    assert not np.array_equal(t.net.params, first)
+    assert np.array_equal(t.X, Trainer(small()).X)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_other_optimizers_reduce_the_loss(optimizer):
+    t = Trainer(small(optimizer=optimizer, lr=0.01, hidden=(8,)))
+    first = t.run_epoch().train_loss
+    last = t.train(30).train_loss
+    assert last < first * 0.9
+
+
+def test_l2_shrinks_weights():
+    plain, decayed = Trainer(small(hidden=(8,))), Trainer(small(hidden=(8,), l2=0.1))
+    plain.train(20), decayed.train(20)
+    assert np.linalg.norm(decayed.net.weights[0]) < np.linalg.norm(plain.net.weights[0])
+    assert np.array_equal(decayed.net.biases[0] != 0, decayed.net.biases[0] != 0)
+
+
+def test_float32_option_trains():
+    t = Trainer(small(dtype="float32"))
+    t.train(3)
+    assert t.net.params.dtype == np.float32 and np.isfinite(t.history.last()["train_loss"])

@@ -1,0 +1,1 @@
+"""backprop-tui's terminal app (Textual) and command line."""

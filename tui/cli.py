@@ -1,0 +1,203 @@
+"""The ``backprop-tui`` command: the app, or headless ``train`` and ``gradcheck``.
+
+A bad argument prints one line saying what is wrong and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.config import Config, ConfigError
+
+# flag -> Config field, for the flags that map one to one
+FIELDS = {
+    "dataset": "dataset",
+    "data": "data",
+    "target": "target",
+    "samples": "n_samples",
+    "noise": "noise",
+    "val_fraction": "val_fraction",
+    "activation": "activation",
+    "output_activation": "output_activation",
+    "loss": "loss",
+    "init": "init",
+    "init_scale": "init_scale",
+    "optimizer": "optimizer",
+    "lr": "lr",
+    "l2": "l2",
+    "l1": "l1",
+    "clip": "clip",
+    "seed": "seed",
+    "dtype": "dtype",
+    "epochs": "epochs",
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports an error in one line, exit code 2, no usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """'16,16' -> (16, 16); '' or 'none' or '0' -> () (no hidden layer)."""
+    text = text.strip().lower()
+    if text in ("", "none", "0"):
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"hidden layers {text!r}: give units per layer separated by commas, e.g. 16,16"
+        ) from None
+
+
+def parse_batch_size(text: str) -> int | str:
+    """'full' (whole data set), '1' -> 1 (stochastic), '32' -> 32 (mini-batch)."""
+    if text.strip().lower() == "full":
+        return "full"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"batch size {text!r}: give a whole number >= 1, or full"
+        ) from None
+
+
+def add_training_flags(p: argparse.ArgumentParser) -> None:
+    """The flags shared by the app, ``train`` and ``gradcheck`` (all default to the config)."""
+    g = p.add_argument_group("run settings (override --config)")
+    g.add_argument("--config", metavar="FILE.toml", help="settings from a TOML file")
+    g.add_argument(
+        "--dataset",
+        help="built-in data: linear, sine, xor, circle, gauss, spiral, moons, blobs, spiral3",
+    )
+    g.add_argument("--data", metavar="FILE.csv", help="train on a CSV file instead")
+    g.add_argument("--target", help="CSV target column: index or header name (default: last)")
+    g.add_argument("--samples", type=int, help="points to generate")
+    g.add_argument("--noise", type=float)
+    g.add_argument("--val-fraction", type=float, help="share held out for validation")
+    g.add_argument("--hidden", type=parse_hidden, help="units per hidden layer, e.g. 16,16")
+    g.add_argument("--activation", help="hidden layers: linear, sigmoid, tanh, relu, leaky_relu")
+    g.add_argument("--output-activation", help="auto, linear, sigmoid, tanh, softmax, ...")
+    g.add_argument("--loss", help="auto, mse, mae, bce, cross_entropy")
+    g.add_argument("--init", help="zeros, uniform, normal, xavier, he")
+    g.add_argument("--init-scale", type=float, help="multiply the initial weights")
+    g.add_argument("--optimizer", help="sgd, momentum, adam")
+    g.add_argument("--lr", type=float, help="learning rate")
+    g.add_argument("--batch-size", type=parse_batch_size, help="1 (SGD), N, or full")
+    g.add_argument("--l2", type=float)
+    g.add_argument("--l1", type=float)
+    g.add_argument("--clip", type=float, help="clip the gradient's norm (0: off)")
+    g.add_argument("--seed", type=int)
+    g.add_argument("--dtype", help="float64 or float32")
+    g.add_argument("--epochs", type=int, help="epochs to train (headless)")
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The Config the flags describe: --config first, then each flag given."""
+    base = Config.from_toml(args.config) if args.config else Config()
+    changes = {
+        f: getattr(args, flag)
+        for flag, f in FIELDS.items()
+        if getattr(args, flag, None) is not None
+    }
+    if args.hidden is not None:
+        changes["hidden"] = args.hidden
+    if args.batch_size is not None:
+        changes["batch_size"] = None if args.batch_size == "full" else args.batch_size
+    if "target" in changes and changes["target"].lstrip("-").isdigit():
+        changes["target"] = int(changes["target"])
+    return base.replace(**changes)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="backprop-tui", description="Watch and steer backpropagation in the terminal.")
+    add_training_flags(p)
+    p.add_argument("--paused", action="store_true", help="start paused")
+    p.add_argument(
+        "--resume",
+        metavar="FILE",
+        nargs="?",
+        const="",
+        help="continue a saved run (default: the autosave)",
+    )
+    p.add_argument("--lesson", help="start a lesson (see --list-lessons)")
+    p.add_argument("--list-lessons", action="store_true", help="print the lessons and exit")
+    sub = p.add_subparsers(dest="command", metavar="{train,gradcheck}")
+    t = sub.add_parser("train", help="train without the UI")
+    add_training_flags(t)
+    t.add_argument("--history", metavar="FILE.csv", help="write each epoch as a CSV row")
+    t.add_argument("--save", metavar="FILE", help="save a checkpoint at the end")
+    t.add_argument("--resume", metavar="FILE", help="continue from a checkpoint")
+    t.add_argument("--quiet", action="store_true", help="no progress lines")
+    t.error = p.error  # type: ignore[method-assign]
+    g = sub.add_parser("gradcheck", help="backprop against finite differences, per layer")
+    add_training_flags(g)
+    g.error = p.error  # type: ignore[method-assign]
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            from .headless import train
+
+            return train(args, config_from_args(args))
+        if args.command == "gradcheck":
+            from .headless import gradcheck
+
+            return gradcheck(config_from_args(args))
+        if args.list_lessons:
+            from .lessons import LESSONS
+
+            for lesson in LESSONS.values():
+                print(f"{lesson.name}  {lesson.title}")
+            return 0
+        from .launch import run_app
+
+        return run_app(args)
+    except (ConfigError, ValueError, OSError) as e:
+        print(f"backprop-tui: {e}", file=sys.stderr)
+        return 2
+
+
+def write_history_row(writer: csv.writer, report) -> None:
+    """One epoch as CSV: epoch, lr, train_loss, val_loss, train_acc, val_acc (empty if n/a)."""
+
+    def cell(x: float) -> str:
+        return "" if math.isnan(x) else repr(float(x))
+
+    writer.writerow(
+        [
+            report.epoch,
+            repr(report.lr),
+            cell(report.train_loss),
+            cell(report.val_loss),
+            cell(report.train_acc),
+            cell(report.val_acc),
+        ]
+    )
+
+
+def history_writer(path: str | None, resuming: bool):
+    """An open CSV file and writer (header written unless appending to a resumed run)."""
+    if not path:
+        return None, None
+    append = resuming and Path(path).exists() and Path(path).stat().st_size > 0
+    f = open(path, "a" if append else "w", newline="")
+    writer = csv.writer(f)
+    if not append:
+        writer.writerow(["epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc"])
+    return f, writer
+
+
+if __name__ == "__main__":
+    sys.exit(main())

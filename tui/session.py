@@ -1,0 +1,278 @@
+"""The bridge between the app and the trainer: commands in, snapshots out.
+
+A worker thread owns the Trainer. The UI never touches it: it submits commands (pause,
+step, set the learning rate...) that the worker applies between two steps, never inside
+one, and it reads ``latest``, a frozen Snapshot the worker publishes when asked. So the
+trainer runs at full speed, every epoch is recorded, and the screen takes what it can.
+Nothing here imports Textual: the session can be driven from a test or a script.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from core.checkpoint import load_checkpoint, save_checkpoint
+from core.config import Config
+from core.losses import per_sample_loss
+from core.trainer import Diverged, Trainer
+
+from .snapshot import Curve, PhaseDetail, Snapshot
+
+SLICE_SECONDS = 0.02  # the worker looks at its commands at least this often while training
+DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
+
+Command = Callable[[Trainer], object]
+
+
+class TrainingSession:
+    """Runs a Trainer in a worker thread, steered by commands, observed through snapshots.
+
+    Args:
+        trainer: the run to drive.
+        paused: start paused.
+        curve_points: buckets per curve in a snapshot (about two per plot column).
+    """
+
+    def __init__(self, trainer: Trainer, paused: bool = False, curve_points: int = 240) -> None:
+        self.trainer = trainer
+        self.running = not paused
+        self.curve_points = curve_points
+        self._commands: queue.SimpleQueue[tuple[int, str, Command]] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._numbers = itertools.count(1)
+        self._snapshots = itertools.count(1)
+        self._applied = 0
+        self._stop = False
+        self._message = ""
+        self._notice = (0, "", False)
+        self._rate = (time.perf_counter(), trainer.epoch, 0.0)
+        self._want_snapshot = True
+        self.latest: Snapshot = self._build_snapshot()
+
+    # --- called from the UI thread ----------------------------------------------------
+
+    def submit(self, label: str, command: Command) -> int:
+        """Queue a command for the worker; returns its number (see Snapshot.applied)."""
+        number = next(self._numbers)
+        self._commands.put((number, label, command))
+        self._want_snapshot = True
+        self._wake.set()
+        return number
+
+    def request_snapshot(self) -> None:
+        """Ask the worker to publish a fresh snapshot at its next chance."""
+        self._want_snapshot = True
+        if not self.running:
+            self._wake.set()
+
+    def stop(self) -> None:
+        """Make ``run`` return at its next check (within about SLICE_SECONDS)."""
+        self._stop = True
+        self._wake.set()
+
+    def set_running(self, running: bool) -> int:
+        return self.submit("run" if running else "pause", lambda t: self._set_running(running))
+
+    def toggle(self) -> int:
+        return self.submit("toggle", lambda t: self._set_running(not self.running))
+
+    def step(self) -> int:
+        """Pause and run one mini-batch (the rest of it if stepping phase by phase)."""
+        return self.submit("step", lambda t: self._paused_then(t.step))
+
+    def run_epoch(self) -> int:
+        return self.submit("epoch", lambda t: self._paused_then(t.run_epoch))
+
+    def next_phase(self) -> int:
+        return self.submit("phase", lambda t: self._paused_then(t.next_phase))
+
+    def set_lr(self, lr: float) -> int:
+        return self.submit("lr", lambda t: t.set_lr(lr))
+
+    def set_batch_size(self, batch_size: int | None) -> int:
+        return self.submit("batch", lambda t: t.set_batch_size(batch_size))
+
+    def set_optimizer(self, name: str) -> int:
+        return self.submit("optimizer", lambda t: t.set_optimizer(name))
+
+    def set_l2(self, l2: float) -> int:
+        return self.submit("l2", lambda t: t.set_l2(l2))
+
+    def reset_weights(self) -> int:
+        return self.submit("reset", lambda t: t.reinitialize())
+
+    def rebuild(self, config: Config) -> int:
+        """A new run from a config (structure or data changed); errors keep the old run."""
+        return self.submit("rebuild", lambda t: self._replace(Trainer(config)))
+
+    def save(self, path: str | Path) -> int:
+        return self.submit("save", lambda t: self._notify(f"saved {save_checkpoint(t, path)}"))
+
+    def load(self, path: str | Path) -> int:
+        def load(t: Trainer) -> None:
+            self._replace(load_checkpoint(path))
+            self._notify(f"loaded {path} at epoch {self.trainer.epoch}")
+
+        return self.submit("load", load)
+
+    def set_weight(self, layer: int, i: int, j: int, value: float) -> int:
+        return self.submit("weight", lambda t: t.set_weight(layer, i, j, value))
+
+    # --- the worker ---------------------------------------------------------------------
+
+    def run(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """The worker loop: apply commands, train in slices, publish snapshots on request."""
+        while not (self._stop or cancelled()):
+            self._apply_commands()
+            if self.running:
+                self._train_slice()
+            else:
+                self._wake.wait(0.05)
+                self._wake.clear()
+            if self._want_snapshot:
+                self._want_snapshot = False
+                self.latest = self._build_snapshot()
+
+    def _apply_commands(self) -> None:
+        while True:
+            try:
+                number, label, command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                with np.errstate(all="ignore"):
+                    command(self.trainer)
+                self._message = self.trainer.diverged or ""
+            except Diverged as e:
+                self.running = False
+                self._message = str(e)
+            except (ValueError, OSError) as e:
+                self._notify(str(e), error=True)
+            self._applied = number
+
+    def _train_slice(self) -> None:
+        deadline = time.perf_counter() + SLICE_SECONDS
+        t = self.trainer
+        try:
+            with np.errstate(all="ignore"):
+                while time.perf_counter() < deadline and self._commands.empty() and not self._stop:
+                    t._finish_step()
+        except Diverged as e:
+            self.running = False
+            self._message = str(e)
+            self._want_snapshot = True
+
+    def _set_running(self, running: bool) -> None:
+        self.running = running
+        if running:
+            self._message = ""
+            self._rate = (time.perf_counter(), self.trainer.epoch, 0.0)
+
+    def _paused_then(self, action: Callable[[], object]) -> None:
+        self.running = False
+        action()
+
+    def _replace(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        self._message = ""
+        self._rate = (time.perf_counter(), trainer.epoch, 0.0)
+
+    def _notify(self, text: str, error: bool = False) -> None:
+        self._notice = (self._notice[0] + 1, text, error)
+
+    def _epochs_per_second(self) -> float:
+        then, epoch, rate = self._rate
+        now = time.perf_counter()
+        if not self.running:
+            return 0.0
+        if now - then >= 1.0:  # refresh the rate about once a second
+            rate = (self.trainer.epoch - epoch) / (now - then)
+            self._rate = (now, self.trainer.epoch, rate)
+        return rate
+
+    def _curve(self, history, name: str) -> Curve:
+        if len(history) == 0:
+            return Curve.empty()
+        return Curve(*history.series(name, self.curve_points))
+
+    def _detail(self) -> PhaseDetail | None:
+        t = self.trainer
+        net = t.net
+        if self.running or net._cache is None or getattr(t, "_xb", None) is None:
+            return None
+        r = slice(0, DETAIL_ROWS)
+        z, a = net.z, net.a
+        y = t._yb
+        per_sample = per_sample_loss(t.loss_name, z[-1][r], a[-1][r], y[r])
+        return PhaseDetail(
+            x=t._xb[r].copy(),
+            y_true=y[r].copy(),
+            z=tuple(v[r].copy() for v in z),
+            a=tuple(v[r].copy() for v in a),
+            delta=tuple(v[r].copy() for v in net.delta),
+            grad_a=tuple(v[r].copy() for v in net.grad_a),
+            dweights=tuple(w.copy() for w in net.dweights),
+            dbiases=tuple(b.copy() for b in net.dbiases),
+            per_sample_loss=per_sample,
+            batch_size=int(t._xb.shape[0]),
+        )
+
+    def _build_snapshot(self) -> Snapshot:
+        t = self.trainer
+        net = t.net
+        last = t.history.last() or {}
+        nan = float("nan")
+        report = t.report()
+        n_layers = net.n_layers
+        status = "running" if self.running else ("diverged" if self._message else "paused")
+        return Snapshot(
+            seq=next(self._snapshots),
+            applied=self._applied,
+            status=status,
+            message=self._message,
+            notice_id=self._notice[0],
+            notice=self._notice[1],
+            notice_error=self._notice[2],
+            epoch=t.epoch,
+            steps=t.steps,
+            steps_per_epoch=len(t.batches),
+            batch_pos=t.batch_pos,
+            phases=tuple(t.phases),
+            phase_index=t.phase_index,
+            last_phase=t.phases[t.phase_index - 1] if t.phase_index else "",
+            config=t.config,
+            lr=t.optimizer.lr,
+            task=t.task,
+            loss_name=t.loss_name,
+            dataset_name=t.train_set.name,
+            sizes=tuple(net.sizes),
+            activation_names=tuple(a.name for a in net.activations),
+            weights=tuple(w.copy() for w in net.weights),
+            biases=tuple(b.copy() for b in net.biases),
+            grad_norm=report.grad_norm,
+            bias_grad_norm=report.bias_grad_norm,
+            weight_norm=report.weight_norm,
+            update_ratio=report.update_ratio,
+            last_loss=float(getattr(t, "last_loss", nan)),
+            train_loss=last.get("train_loss", nan),
+            val_loss=last.get("val_loss", nan),
+            train_acc=last.get("train_acc", nan),
+            val_acc=last.get("val_acc", nan),
+            epochs_per_second=self._epochs_per_second(),
+            train_curve=self._curve(t.history, "train_loss"),
+            val_curve=self._curve(t.history, "val_loss"),
+            grad_curves=tuple(
+                self._curve(t.layer_history, f"grad_norm_{k}") for k in range(n_layers)
+            ),
+            lr_changes=tuple(t.lr_changes),
+            detail=self._detail(),
+            data_x=t.X,
+            data_y=t.Y,
+        )

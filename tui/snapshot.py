@@ -1,0 +1,99 @@
+"""What the worker publishes for the screen: one frozen Snapshot, swapped as one reference.
+
+Everything in it is a copy made on the worker thread between two steps, so the widgets can
+read it at leisure while training goes on. Curves are already downsampled (min/max
+buckets: spikes survive) so a frame costs the same after 10 epochs or 10 million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+Floats = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A history column over the whole run: x (m,) epochs, lo/hi (m,) bucket min and max."""
+
+    x: Floats
+    lo: Floats
+    hi: Floats
+
+    @staticmethod
+    def empty() -> Curve:
+        e = np.zeros(0)
+        return Curve(e, e, e)
+
+
+@dataclass(frozen=True)
+class PhaseDetail:
+    """The cached values of the current mini-batch, for the phase view and the inspector.
+
+    Per layer k: z[k] and a[k] (rows, sizes[k+1]); delta[k] = dE/dz[k]; grad_a[k] = dE/da[k]
+    for hidden layers. Only the first ``rows`` rows of the batch are kept.
+    """
+
+    x: Floats
+    y_true: Floats
+    z: tuple[Floats, ...]
+    a: tuple[Floats, ...]
+    delta: tuple[Floats, ...]
+    grad_a: tuple[Floats, ...]
+    dweights: tuple[Floats, ...]
+    dbiases: tuple[Floats, ...]
+    per_sample_loss: Floats
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of a run at one instant between two steps (or two phases)."""
+
+    seq: int  # increases with every snapshot
+    applied: int  # the last command (by number) already applied
+    status: str  # "running", "paused" or "diverged"
+    message: str  # why it diverged, or "" (also the last command's error)
+    notice_id: int  # increases with each new notice
+    notice: str  # a one-off message for the user ("saved run.npz", an error...)
+    notice_error: bool
+    epoch: int  # completed epochs
+    steps: int  # completed steps
+    steps_per_epoch: int
+    batch_pos: int  # steps done in the current epoch
+    phases: tuple[str, ...]  # e.g. ("forward", "loss", "backward 2", ..., "update")
+    phase_index: int  # the next phase to run (0: between steps)
+    last_phase: str  # the phase that ran last ("" between steps)
+    config: object  # core.config.Config
+    lr: float
+    task: str  # regression, binary, multiclass
+    loss_name: str
+    dataset_name: str
+    sizes: tuple[int, ...]
+    activation_names: tuple[str, ...]
+    weights: tuple[Floats, ...]
+    biases: tuple[Floats, ...]
+    grad_norm: Floats  # (L,) ||dW_k|| of the last step
+    bias_grad_norm: Floats
+    weight_norm: Floats
+    update_ratio: Floats
+    last_loss: float  # loss of the last mini-batch
+    train_loss: float  # of the last completed epoch (nan before)
+    val_loss: float
+    train_acc: float
+    val_acc: float
+    epochs_per_second: float
+    train_curve: Curve
+    val_curve: Curve
+    grad_curves: tuple[Curve, ...]  # per layer: RMS ||dW_k|| per epoch
+    lr_changes: tuple[tuple[int, float], ...]
+    detail: PhaseDetail | None = None  # filled while paused
+    data_x: Floats = field(default_factory=lambda: np.zeros((0, 0)))  # training inputs
+    data_y: Floats = field(default_factory=lambda: np.zeros((0, 0)))  # training targets
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
