@@ -1,9 +1,7 @@
 """Data sets: the playground's generated 2-D sets, CSV files, Iris, splitting and scaling.
 
-A ``Dataset`` holds features X (n, d) and targets Y (n, k):
-- regression: Y (n, k) floats (k = 1 for everything made here);
-- binary: Y (n, 1) of 0.0 / 1.0;
-- multiclass: Y (n, C) one-hot.
+A ``Dataset`` holds features X (n, d) and targets Y: regression (n, k) floats (k = 1 for
+everything made here); binary (n, 1) of 0.0 / 1.0; multiclass (n, C) one-hot.
 
 Generated inputs lie roughly within [-1, 1] per feature. ``noise`` is the std of Gaussian
 noise added to the inputs of classification sets and to the target of regression sets.
@@ -15,8 +13,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,9 +29,8 @@ Ints = NDArray[np.int64]
 
 TASKS = ("regression", "binary", "multiclass")
 XOR_MARGIN = 0.1  # xor points keep at least this distance from both axes
-SPIRAL_TURNS = 1.25  # turns of each arm of "spiral"
-SPIRAL3_TURNS = 0.75  # turns of each arm of "spiral3"
-SPIRAL_START = 0.0  # radius where the spiral arms start
+# turns per arm of "spiral" (2 arms) and "spiral3" (3 arms); with more, noise 0.1 blurs the arms
+SPIRAL_TURNS = {2: 1.25, 3: 0.75}
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,25 +147,14 @@ def _gauss(n: int, noise: float, rng: np.random.Generator) -> Dataset:
     return _classified("gauss", _jitter(X, noise, rng), labels, ("0", "1"))
 
 
-def _arms(name: str, n: int, noise: float, rng: np.random.Generator, k: int, turns: float):
-    """k interleaved spiral arms, radius SPIRAL_START to 1, arm c turned by 2 pi c / k. Points
-    are spread about evenly along each arm's length (sqrt of a uniform draw)."""
+def _spiral(n: int, noise: float, rng: np.random.Generator, k: int = 2) -> Dataset:
+    """k interleaved arms of radius 0 to 1 (arm c turned by 2 pi c / k) of SPIRAL_TURNS[k]
+    turns. Points are spread about evenly along each arm's length (sqrt of a uniform draw)."""
     labels = _labels(n, k, rng)
     t = np.sqrt(rng.uniform(0.0, 1.0, n))
-    r = SPIRAL_START + (1.0 - SPIRAL_START) * t
-    X = _polar(r, 2 * np.pi * (turns * t + labels / k))
-    names = ("0", "1") if k == 2 else tuple("ABCDEFGH"[:k])
-    return _classified(name, _jitter(X, noise, rng), labels, names)
-
-
-def _spiral(n: int, noise: float, rng: np.random.Generator) -> Dataset:
-    """Two arms of ``SPIRAL_TURNS`` turns."""
-    return _arms("spiral", n, noise, rng, 2, SPIRAL_TURNS)
-
-
-def _spiral3(n: int, noise: float, rng: np.random.Generator) -> Dataset:
-    """Three arms (classes A, B, C) of ``SPIRAL3_TURNS`` turns."""
-    return _arms("spiral3", n, noise, rng, 3, SPIRAL3_TURNS)
+    X = _polar(t, 2 * np.pi * (SPIRAL_TURNS[k] * t + labels / k))
+    names = ("0", "1") if k == 2 else ("A", "B", "C")
+    return _classified("spiral" if k == 2 else f"spiral{k}", _jitter(X, noise, rng), labels, names)
 
 
 def _moons(n: int, noise: float, rng: np.random.Generator) -> Dataset:
@@ -189,8 +177,17 @@ def _blobs(n: int, noise: float, rng: np.random.Generator) -> Dataset:
 
 GENERATORS: dict[str, Callable[[int, float, np.random.Generator], Dataset]] = {
     "linear": _linear, "sine": _sine, "xor": _xor, "circle": _circle, "gauss": _gauss,
-    "spiral": _spiral, "moons": _moons, "blobs": _blobs, "spiral3": _spiral3,
+    "spiral": _spiral, "moons": _moons, "blobs": _blobs, "spiral3": partial(_spiral, k=3),
 }  # fmt: skip
+
+
+def _whole(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _real(x: Any) -> bool:
+    """A finite real number (not a bool)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def make_dataset(
@@ -199,11 +196,9 @@ def make_dataset(
     """Generate ``n`` points of the set ``name``; the same seed gives the same arrays."""
     if name not in GENERATORS:
         raise ValueError(f"dataset = {name!r} is not allowed: one of {', '.join(GENERATORS)}")
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 4:
+    if not (_whole(n) and n >= 4):
         raise ValueError(f"n = {n!r} is not allowed: a whole number >= 4")
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not noise >= 0:
-        raise ValueError(f"noise = {noise!r} is not allowed: a finite number >= 0")
-    if not math.isfinite(noise):
+    if not (_real(noise) and noise >= 0):
         raise ValueError(f"noise = {noise!r} is not allowed: a finite number >= 0")
     return GENERATORS[name](int(n), float(noise), np.random.default_rng(seed))
 
@@ -312,7 +307,10 @@ def load_csv(
     labels = []
     for i, (line, fields) in enumerate(data):
         if len(fields) != ncols:
-            raise ValueError(f"{file} line {line}: expected {ncols} fields, found {len(fields)}")
+            raise ValueError(
+                f"{file} line {line}: expected {ncols} fields (as in line {rows[0][0]}), "
+                f"found {len(fields)}"
+            )
         for j, text in enumerate(fields):
             if text == "":
                 raise ValueError(f"{where(line, j)} is empty: fill or remove the row")
@@ -339,8 +337,8 @@ def asset_path(name: str) -> Any:
         candidate = resources.files("backprop_tui_assets") / name
         if candidate.is_file():
             return candidate
-    except ModuleNotFoundError:
-        pass
+    except (ImportError, OSError, TypeError):  # not installed, or (Python 3.11) a namespace
+        pass  # package of an editable install, whose path-hook entry resources cannot read
     return Path(__file__).resolve().parent.parent / "assets" / name
 
 
@@ -356,7 +354,7 @@ def load_iris() -> Dataset:
 def split(ds: Dataset, val_fraction: float, rng: np.random.Generator) -> tuple[Dataset, Dataset]:
     """Shuffle and split into (train, validation): round(n * val_fraction) rows go to
     validation, but at least one row stays in train. ``val_fraction`` in [0, 0.9]."""
-    if not (isinstance(val_fraction, int | float) and 0.0 <= val_fraction <= 0.9):
+    if not (_real(val_fraction) and 0.0 <= val_fraction <= 0.9):
         raise ValueError(f"val_fraction = {val_fraction!r} is not allowed: a number from 0 to 0.9")
     n = ds.n_samples
     n_val = min(int(round(n * val_fraction)), max(n - 1, 0))
@@ -392,11 +390,7 @@ class Standardizer:
 def batch_indices(n: int, batch_size: int, rng: np.random.Generator | None) -> list[Ints]:
     """One epoch's mini-batches: a permutation of range(n) (in order if rng is None) cut into
     chunks of ``batch_size``; the last may be shorter. batch_size >= n gives one batch."""
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int | np.integer)
-        or batch_size < 1
-    ):
+    if not (_whole(batch_size) and batch_size >= 1):
         raise ValueError(f"batch_size = {batch_size!r} is not allowed: a whole number >= 1")
     order = np.arange(n, dtype=np.int64) if rng is None else rng.permutation(n).astype(np.int64)
     if batch_size >= n:

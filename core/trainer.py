@@ -114,6 +114,7 @@ class Trainer:
         self.epoch = 0  # epochs completed
         self.steps = 0  # steps completed
         self.diverged: str | None = None
+        self.last_loss = float("nan")  # of the last mini-batch
         self._sq = np.empty_like(self.net.flat)
         self.sums = np.zeros((3, len(self.net.segment_starts)))  # squared norms, last step
         self._epoch_sums = np.zeros_like(self.sums)

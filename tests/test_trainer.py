@@ -105,7 +105,7 @@ def test_spiral_two_by_sixteen_tanh():
             val_fraction=0.0,
         )
     )
-    t.train(600)
+    t.train(400)
     _, acc = t.evaluate(t.X, t.Y)
     assert acc >= 0.95
 

@@ -54,6 +54,8 @@ class TrainingSession:
         self._notice = (0, "", False)
         self._rate = (time.perf_counter(), trainer.epoch, 0.0)
         self._want_snapshot = True
+        self.finished = threading.Event()  # set while ``run`` is not running
+        self.finished.set()
         self.latest: Snapshot = self._build_snapshot()
 
     # --- called from the UI thread ----------------------------------------------------
@@ -129,16 +131,20 @@ class TrainingSession:
 
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> None:
         """The worker loop: apply commands, train in slices, publish snapshots on request."""
-        while not (self._stop or cancelled()):
-            self._apply_commands()
-            if self.running:
-                self._train_slice()
-            else:
-                self._wake.wait(0.05)
-                self._wake.clear()
-            if self._want_snapshot:
-                self._want_snapshot = False
-                self.latest = self._build_snapshot()
+        self.finished.clear()
+        try:
+            while not (self._stop or cancelled()):
+                if self.running:
+                    self._train_slice()
+                else:
+                    self._wake.wait(0.05)
+                    self._wake.clear()
+                self._apply_commands()
+                if self._want_snapshot:
+                    self._want_snapshot = False
+                    self.latest = self._build_snapshot()
+        finally:
+            self.finished.set()
 
     def _apply_commands(self) -> None:
         while True:
@@ -146,6 +152,7 @@ class TrainingSession:
                 number, label, command = self._commands.get_nowait()
             except queue.Empty:
                 return
+            self._want_snapshot = True
             try:
                 with np.errstate(all="ignore"):
                     command(self.trainer)

@@ -1,0 +1,136 @@
+"""The worker session without any UI: commands in, snapshots out, prompt stop."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from core.config import Config
+from core.trainer import Trainer
+from tui.session import TrainingSession
+
+
+def wait_for(predicate, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.fixture
+def running():
+    sessions = []
+
+    def start(paused=True, **config):
+        s = TrainingSession(Trainer(Config(n_samples=200, **config)), paused=paused)
+        thread = threading.Thread(target=s.run, daemon=True)
+        thread.start()
+        sessions.append((s, thread))
+        return s
+
+    yield start
+    for s, thread in sessions:
+        s.stop()
+        thread.join(2)
+
+
+def applied(s, number):
+    s.request_snapshot()
+    return wait_for(lambda: s.latest.applied >= number and s.latest.seq > 0)
+
+
+def test_step_runs_exactly_one_mini_batch(running):
+    s = running(paused=True)
+    n = s.step()
+    assert applied(s, n)
+    assert s.latest.steps == 1 and s.latest.status == "paused"
+    n = s.step()
+    assert applied(s, n) and s.latest.steps == 2
+
+
+def test_phases_then_step_finishes_the_step(running):
+    s = running(paused=True)
+    for _ in range(3):
+        n = s.next_phase()
+    assert applied(s, n)
+    assert s.latest.phase_index == 3 and s.latest.last_phase == "backward 2"
+    assert s.latest.detail is not None and len(s.latest.detail.delta) == 3
+    n = s.step()
+    assert applied(s, n)
+    assert s.latest.steps == 1 and s.latest.phase_index == 0
+
+
+def test_run_and_pause(running):
+    s = running(paused=False)
+    assert wait_for(lambda: (s.request_snapshot(), s.latest.epoch)[1] > 3)
+    n = s.set_running(False)
+    assert applied(s, n)
+    epoch = s.latest.epoch
+    time.sleep(0.2)
+    s.request_snapshot()
+    time.sleep(0.1)
+    assert s.latest.epoch == epoch and s.latest.status == "paused"
+
+
+def test_learning_rate_command_is_exact(running):
+    s = running()
+    n = s.set_lr(0.3)
+    assert applied(s, n) and s.trainer.optimizer.lr == 0.3 and s.latest.lr == 0.3
+
+
+def test_a_bad_command_keeps_the_run_and_says_why(running):
+    s = running()
+    before = s.trainer.net.params.copy()
+    n = s.set_lr(float("nan"))
+    assert applied(s, n)
+    assert s.latest.notice_error and "learning rate nan" in s.latest.notice
+    assert s.trainer.optimizer.lr == 0.03 and np.array_equal(s.trainer.net.params, before)
+    n = s.load("/no/such/file.npz")
+    assert applied(s, n) and "no such checkpoint" in s.latest.notice
+
+
+def test_divergence_pauses_with_the_reason(running):
+    s = running(paused=False, dataset="linear", hidden=(8,), activation="relu", lr=50.0,
+                batch_size=None)
+    assert wait_for(lambda: (s.request_snapshot(), s.latest.status)[1] == "diverged")
+    assert "learning rate 50 is likely too large" in s.latest.message
+    assert np.all(np.isfinite(s.trainer.net.params))
+    n = s.set_lr(0.01)
+    n = s.set_running(True)
+    assert applied(s, n)
+    assert wait_for(lambda: (s.request_snapshot(), s.latest.epoch)[1] > 2)
+    assert s.latest.status == "running"
+
+
+def test_stop_ends_the_worker_promptly_while_running():
+    s = TrainingSession(Trainer(Config()), paused=False)
+    thread = threading.Thread(target=s.run)
+    thread.start()
+    time.sleep(0.2)
+    start = time.monotonic()
+    s.stop()
+    thread.join(2)
+    assert not thread.is_alive() and time.monotonic() - start < 0.5
+    assert s.finished.is_set()
+
+
+def test_batch_size_and_optimizer_change_without_a_reset(running):
+    s = running()
+    s.run_epoch()
+    n = s.set_batch_size(None)
+    assert applied(s, n)
+    epoch = s.latest.epoch
+    n = s.run_epoch()
+    assert applied(s, n)
+    assert s.latest.epoch == epoch + 1 and s.latest.steps_per_epoch == 1
+    n = s.set_optimizer("adam")
+    assert applied(s, n) and s.trainer.optimizer.name == "adam" and s.latest.epoch == epoch + 1
+
+
+def test_rebuild_with_a_new_structure(running):
+    s = running()
+    n = s.rebuild(s.trainer.config.replace(hidden=(3, 3, 3)))
+    assert applied(s, n) and s.latest.sizes == (2, 3, 3, 3, 1) and s.latest.epoch == 0

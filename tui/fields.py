@@ -1,0 +1,110 @@
+"""The settings a person can change in the controls panel: how to show, parse and apply each.
+
+Live fields (learning rate, batch size, optimiser, L2) apply at the next step; the others
+change the network or the data, so they ask first and then start a new run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.activations import HIDDEN_ACTIVATIONS
+from core.config import DATASET_NAMES, Config
+from core.initializers import INITIALIZERS
+from core.losses import LOSSES
+from core.optimizers import OPTIMIZERS
+
+
+def parse_float(text: str, low: float = 0.0, low_open: bool = True) -> float:
+    """A finite number above ``low`` (or at it when ``low_open`` is False)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{text.strip()} is not allowed: give a finite number")
+    if value < low or (low_open and value == low):
+        raise ValueError(f"{value:g} is not allowed: give a number {'>' if low_open else '>='} "
+                         f"{low:g}")
+    return value
+
+
+def parse_batch(text: str) -> int | None:
+    """'full' (or 'f', 'all') -> None; a whole number >= 1 otherwise (1 = stochastic)."""
+    text = text.strip().lower()
+    if text in ("full", "f", "all"):
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{text!r} is not allowed: give a whole number >= 1, or full")
+    return int(text)
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """'16,8' -> (16, 8); '' or 'none' -> () (no hidden layer: linear/logistic regression)."""
+    text = text.strip().lower()
+    if text in ("", "none", "0", "-"):
+        return ()
+    parts = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
+    if not all(p.isdigit() and 1 <= int(p) <= 4096 for p in parts):
+        raise ValueError(f"{text!r} is not allowed: units per layer from 1 to 4096, "
+                         "separated by commas (16,8), or none")
+    if len(parts) > 16:
+        raise ValueError("at most 16 hidden layers")
+    return tuple(int(p) for p in parts)
+
+
+def parse_seed(text: str) -> int:
+    if not text.strip().isdigit():
+        raise ValueError(f"{text.strip()!r} is not allowed: give a whole number >= 0")
+    return int(text)
+
+
+def show_batch(b: int | None) -> str:
+    return "full" if b is None else str(b)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its Config attribute, label, how to read it and whether it is live."""
+
+    name: str  # the Config attribute
+    label: str
+    live: bool
+    choices: tuple[str, ...] = ()  # a choice field when not empty
+    parse: Callable[[str], object] | None = None
+    show: Callable[[object], str] = str
+    help: str = ""
+
+    def value_text(self, config: Config, lr: float) -> str:
+        return f"{lr:g}" if self.name == "lr" else self.show(getattr(config, self.name))
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("lr", "lr", True, parse=parse_float, help="learning rate: W_new = W_old - lr * grad"),
+    Field("batch_size", "batch", True, parse=parse_batch, show=show_batch,
+          help="1 = stochastic, N = mini-batch, full = the whole training set per step"),
+    Field("optimizer", "optim", True, tuple(OPTIMIZERS)),
+    Field("l2", "L2", True, parse=lambda t: parse_float(t, 0.0, low_open=False),
+          show=lambda v: f"{v:g}", help="penalty 0.5 * l2 * ||W||^2 on the weights"),
+    Field("activation", "act", False, HIDDEN_ACTIVATIONS),
+    Field("hidden", "hidden", False, parse=parse_hidden,
+          show=lambda h: ",".join(map(str, h)) or "none", help="units per hidden layer: 4,2"),
+    Field("init", "init", False, tuple(INITIALIZERS)),
+    Field("loss", "loss", False, ("auto", *LOSSES)),
+    Field("dataset", "data", False, DATASET_NAMES),
+    Field("noise", "noise", False, parse=lambda t: parse_float(t, 0.0, low_open=False),
+          show=lambda v: f"{v:g}"),
+    Field("seed", "seed", False, parse=parse_seed),
+)
+FIELD_BY_NAME = {f.name: f for f in FIELDS}
+
+LR_LADDER = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 3))  # 1e-6 ... 30
+
+
+def ladder_step(lr: float, up: bool) -> float:
+    """The next learning rate up or down the 1-3-10 ladder (0.01, 0.03, 0.1, 0.3, ...)."""
+    if up:
+        return next((v for v in LR_LADDER if v > lr * (1 + 1e-9)), LR_LADDER[-1])
+    return next((v for v in reversed(LR_LADDER) if v < lr * (1 - 1e-9)), LR_LADDER[0])

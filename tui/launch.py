@@ -1,0 +1,48 @@
+"""Start the app from command-line arguments, and save the run when it ends."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from core.checkpoint import load_checkpoint, save_checkpoint
+from core.trainer import Trainer
+
+from .cli import config_from_args
+from .session import TrainingSession
+
+
+def autosave_path() -> Path:
+    """$XDG_STATE_HOME/backprop-tui/autosave.npz (~/.local/state/... by default)."""
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "backprop-tui" / "autosave.npz"
+
+
+def build_trainer(args: argparse.Namespace) -> Trainer:
+    if args.resume is not None:
+        return load_checkpoint(args.resume or autosave_path())
+    return Trainer(config_from_args(args))
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Run the app; afterwards autosave the run (also after SIGHUP/SIGTERM)."""
+    from .app import BackpropApp  # Textual is imported only for the app
+
+    trainer = build_trainer(args)
+    session = TrainingSession(trainer, paused=args.paused)
+    app = BackpropApp(session)
+    app.run()
+    session.stop()
+    session.finished.wait(timeout=2.0)  # the worker ends within one slice of training
+    code = app.return_code if app.return_code is not None else 1
+    path = autosave_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(session.trainer, path)
+        print(f"run saved to {path} (epoch {session.trainer.epoch}): "
+              "backprop-tui --resume continues it", file=sys.stderr)
+    except OSError as e:
+        print(f"backprop-tui: could not autosave to {path}: {e}", file=sys.stderr)
+    return code
