@@ -156,9 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return gradcheck(config_from_args(args))
         if args.list_lessons:
-            from .lessons import LESSONS
+            from .lessons import load_lessons
 
-            for lesson in LESSONS.values():
+            for lesson in load_lessons().values():
                 print(f"{lesson.name}  {lesson.title}")
             return 0
         from .launch import run_app

@@ -11,6 +11,7 @@ from core.checkpoint import load_checkpoint, save_checkpoint
 from core.trainer import Trainer
 
 from .cli import config_from_args
+from .lessons import Lesson, get_lesson
 from .session import TrainingSession
 
 
@@ -20,19 +21,23 @@ def autosave_path() -> Path:
     return Path(base) / "backprop-tui" / "autosave.npz"
 
 
-def build_trainer(args: argparse.Namespace) -> Trainer:
+def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
+    """The run the arguments ask for: resumed, a lesson, or from the flags."""
     if args.resume is not None:
-        return load_checkpoint(args.resume or autosave_path())
-    return Trainer(config_from_args(args))
+        return load_checkpoint(args.resume or autosave_path()), None
+    if args.lesson:
+        lesson = get_lesson(args.lesson)
+        return Trainer(lesson.config), lesson
+    return Trainer(config_from_args(args)), None
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Run the app; afterwards autosave the run (also after SIGHUP/SIGTERM)."""
     from .app import BackpropApp  # Textual is imported only for the app
 
-    trainer = build_trainer(args)
+    trainer, lesson = build_trainer(args)
     session = TrainingSession(trainer, paused=args.paused)
-    app = BackpropApp(session)
+    app = BackpropApp(session, lesson=lesson)
     app.run()
     session.stop()
     session.finished.wait(timeout=2.0)  # the worker ends within one slice of training

@@ -1,0 +1,111 @@
+"""Each lesson shows what its paragraph claims, with the trainer's own numbers."""
+
+import numpy as np
+import pytest
+
+from core.trainer import Diverged, Trainer
+from tui.cli import main
+from tui.lessons import get_lesson, load_lessons
+
+REQUIRED = ["linear-regression", "xor", "lr-too-large", "lr-too-small", "batch-sizes",
+            "vanishing-gradients", "cures", "exploding-gradients", "zero-init", "dead-relu"]
+
+
+def trainer(name: str, **changes) -> Trainer:
+    return Trainer(get_lesson(name).config.replace(**changes))
+
+
+def test_every_required_lesson_exists_and_lists(capsys):
+    assert list(load_lessons()) == REQUIRED
+    assert main(["--list-lessons"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == REQUIRED
+
+
+def test_unknown_lesson_is_a_clear_error():
+    with pytest.raises(ValueError, match="lesson 'nope' is unknown: choose one of linear"):
+        get_lesson("nope")
+
+
+def test_linear_regression_finds_m_and_b():
+    t = trainer("linear-regression")
+    t.train(200)
+    assert abs(t.net.weights[0][0, 0] - 3) < 0.05 and abs(t.net.biases[0][0] - 2) < 0.05
+
+
+def test_xor_fails_without_a_hidden_layer_and_succeeds_with_one():
+    assert trainer("xor").train(200).train_acc == 1.0
+    assert trainer("xor", hidden=()).train(200).train_acc < 0.75
+
+
+def test_too_large_a_learning_rate_overshoots_and_diverges():
+    t = trainer("lr-too-large")
+    with pytest.raises(Diverged, match="learning rate 2.5 is likely too large"):
+        t.train(1000)
+    losses = t.history.recent("train_loss")[1]
+    assert len(losses) > 50 and np.all(np.diff(losses) > 0)  # higher every epoch: overshoot
+
+
+def test_too_small_a_learning_rate_crawls():
+    slow, good = trainer("lr-too-small"), trainer("lr-too-small", lr=0.1)
+    slow.train(200), good.train(200)
+    first = slow.history.recent("train_loss")[1][0]
+    assert slow.history.last()["train_loss"] > 0.5 * first  # still far from the minimum
+    assert np.all(np.diff(slow.history.recent("train_loss")[1]) < 0)  # but never worse
+    assert good.history.last()["train_loss"] < 0.01 * first
+
+
+def test_stochastic_is_noisy_full_batch_is_smooth():
+    def ups(t: Trainer) -> int:
+        t.train(60)
+        return int((np.diff(t.history.recent("val_loss")[1]) > 0).sum())
+
+    sgd, full = trainer("batch-sizes"), trainer("batch-sizes", batch_size=None)
+    assert ups(sgd) >= 10 and ups(full) == 0
+    assert sgd.steps == 60 * 240 and full.steps == 60
+
+
+def first_to_last_gradient(t: Trainer, epochs: int = 10) -> float:
+    t.train(epochs)
+    g = t.report().grad_norm
+    return g[0] / g[-1]
+
+
+def test_vanishing_gradients_and_their_cure():
+    assert first_to_last_gradient(trainer("vanishing-gradients")) < 1e-3
+    assert first_to_last_gradient(trainer("cures")) > 1e-1
+
+
+def test_exploding_gradients_with_large_initial_weights():
+    t = trainer("exploding-gradients")
+    assert t.step().grad_norm.min() > 100
+    with pytest.raises(Diverged, match="at epoch 1:"):
+        t.train(5)
+    cured = trainer("exploding-gradients", init="he")
+    assert cured.step().grad_norm.max() < 1
+    assert cured.train(30).train_acc > 0.9
+
+
+def test_zero_init_keeps_neurons_identical_and_at_chance():
+    t = trainer("zero-init")
+    report = t.train(50)
+    for w in t.net.weights[:-1]:
+        assert np.allclose(w, w[:, :1])  # every neuron of the layer has the same weights
+    assert report.train_acc < 0.6
+
+
+def dead_fraction(t: Trainer, layer: int) -> float:
+    a = t.X
+    for k in range(layer + 1):
+        z = a @ t.net.weights[k] + t.net.biases[k]
+        a = t.net.activations[k].fn(z)
+    return float(np.mean(np.all(z <= 0, axis=0)))
+
+
+def test_dead_relus_with_a_large_step_and_alive_with_a_small_one():
+    t = trainer("dead-relu")
+    report = t.train(50)
+    assert dead_fraction(t, 1) >= 0.5 and report.train_acc < 0.6
+    alive = trainer("dead-relu", lr=0.03)
+    alive.train(50)
+    assert dead_fraction(alive, 1) < 0.25

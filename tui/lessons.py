@@ -1,0 +1,38 @@
+"""Lessons: preset runs with one paragraph on what to watch (assets/lessons.toml)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+
+from core.config import Config
+from core.datasets import asset_path
+
+
+@dataclass(frozen=True)
+class Lesson:
+    name: str
+    title: str
+    text: str
+    config: Config
+
+
+def load_lessons() -> dict[str, Lesson]:
+    """All lessons by name, in file order."""
+    with asset_path("lessons.toml").open("rb") as f:
+        data = tomllib.load(f)
+    return {
+        item["name"]: Lesson(item["name"], item["title"], " ".join(item["text"].split()),
+                             Config.from_dict(item["config"]))
+        for item in data["lesson"]
+    }
+
+
+def get_lesson(name: str) -> Lesson:
+    lessons = load_lessons()
+    try:
+        return lessons[name]
+    except KeyError:
+        raise ValueError(
+            f"lesson {name!r} is unknown: choose one of {', '.join(lessons)} (--list-lessons)"
+        ) from None
