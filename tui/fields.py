@@ -26,8 +26,9 @@ def parse_float(text: str, low: float = 0.0, low_open: bool = True) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{text.strip()} is not allowed: give a finite number")
     if value < low or (low_open and value == low):
-        raise ValueError(f"{value:g} is not allowed: give a number {'>' if low_open else '>='} "
-                         f"{low:g}")
+        raise ValueError(
+            f"{value:g} is not allowed: give a number {'>' if low_open else '>='} {low:g}"
+        )
     return value
 
 
@@ -48,8 +49,10 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         return ()
     parts = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
     if not all(p.isdigit() and 1 <= int(p) <= 4096 for p in parts):
-        raise ValueError(f"{text!r} is not allowed: units per layer from 1 to 4096, "
-                         "separated by commas (16,8), or none")
+        raise ValueError(
+            f"{text!r} is not allowed: units per layer from 1 to 4096, "
+            "separated by commas (16,8), or none"
+        )
     if len(parts) > 16:
         raise ValueError("at most 16 hidden layers")
     return tuple(int(p) for p in parts)
@@ -83,19 +86,42 @@ class Field:
 
 FIELDS: tuple[Field, ...] = (
     Field("lr", "lr", True, parse=parse_float, help="learning rate: W_new = W_old - lr * grad"),
-    Field("batch_size", "batch", True, parse=parse_batch, show=show_batch,
-          help="1 = stochastic, N = mini-batch, full = the whole training set per step"),
+    Field(
+        "batch_size",
+        "batch",
+        True,
+        parse=parse_batch,
+        show=show_batch,
+        help="1 = stochastic, N = mini-batch, full = the whole training set per step",
+    ),
     Field("optimizer", "optim", True, tuple(OPTIMIZERS)),
-    Field("l2", "L2", True, parse=lambda t: parse_float(t, 0.0, low_open=False),
-          show=lambda v: f"{v:g}", help="penalty 0.5 * l2 * ||W||^2 on the weights"),
+    Field(
+        "l2",
+        "L2",
+        True,
+        parse=lambda t: parse_float(t, 0.0, low_open=False),
+        show=lambda v: f"{v:g}",
+        help="penalty 0.5 * l2 * ||W||^2 on the weights",
+    ),
     Field("activation", "act", False, HIDDEN_ACTIVATIONS),
-    Field("hidden", "hidden", False, parse=parse_hidden,
-          show=lambda h: ",".join(map(str, h)) or "none", help="units per hidden layer: 4,2"),
+    Field(
+        "hidden",
+        "hidden",
+        False,
+        parse=parse_hidden,
+        show=lambda h: ",".join(map(str, h)) or "none",
+        help="units per hidden layer: 4,2",
+    ),
     Field("init", "init", False, tuple(INITIALIZERS)),
     Field("loss", "loss", False, ("auto", *LOSSES)),
     Field("dataset", "data", False, DATASET_NAMES),
-    Field("noise", "noise", False, parse=lambda t: parse_float(t, 0.0, low_open=False),
-          show=lambda v: f"{v:g}"),
+    Field(
+        "noise",
+        "noise",
+        False,
+        parse=lambda t: parse_float(t, 0.0, low_open=False),
+        show=lambda v: f"{v:g}",
+    ),
     Field("seed", "seed", False, parse=parse_seed),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}

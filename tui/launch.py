@@ -46,8 +46,11 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         save_checkpoint(session.trainer, path)
-        print(f"run saved to {path} (epoch {session.trainer.epoch}): "
-              "backprop-tui --resume continues it", file=sys.stderr)
+        print(
+            f"run saved to {path} (epoch {session.trainer.epoch}): "
+            "backprop-tui --resume continues it",
+            file=sys.stderr,
+        )
     except OSError as e:
         print(f"backprop-tui: could not autosave to {path}: {e}", file=sys.stderr)
     return code

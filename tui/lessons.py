@@ -22,8 +22,12 @@ def load_lessons() -> dict[str, Lesson]:
     with asset_path("lessons.toml").open("rb") as f:
         data = tomllib.load(f)
     return {
-        item["name"]: Lesson(item["name"], item["title"], " ".join(item["text"].split()),
-                             Config.from_dict(item["config"]))
+        item["name"]: Lesson(
+            item["name"],
+            item["title"],
+            " ".join(item["text"].split()),
+            Config.from_dict(item["config"]),
+        )
         for item in data["lesson"]
     }
 

@@ -1,0 +1,24 @@
+"""Shared helpers for the app tests."""
+
+import time
+
+from core.config import Config
+from core.trainer import Trainer
+from tui.app import BackpropApp
+from tui.session import TrainingSession
+
+
+def make_app(paused: bool = True, **config) -> BackpropApp:
+    """The app over a fresh run (small data so that tests are quick)."""
+    config = {"n_samples": 200, **config}
+    return BackpropApp(TrainingSession(Trainer(Config(**config)), paused=paused))
+
+
+async def wait_until(pilot, predicate, timeout: float = 5.0) -> bool:
+    """Let the app run until ``predicate()`` holds (False after ``timeout`` seconds)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        await pilot.pause(0.02)
+    return predicate()

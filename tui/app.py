@@ -1,0 +1,320 @@
+"""The Textual app: four panels and a status line over a TrainingSession.
+
+Keys turn into session commands (applied by the worker between two steps); a timer pulls
+the latest snapshot about ten times a second and hands it to the panels. After a key, the
+app looks for the snapshot that includes it every 10 ms, so the screen answers at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container, Grid
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from .fields import FIELD_BY_NAME, Field, ladder_step
+from .lessons import Lesson
+from .session import TrainingSession
+from .snapshot import Snapshot
+from .widgets.confirm_dialog import ConfirmDialog
+from .widgets.controls import Controls
+from .widgets.gradient_panel import GradientPanel
+from .widgets.help_screen import HelpScreen
+from .widgets.loss_plot import LossPlot
+from .widgets.network_view import NetworkView
+from .widgets.prompt_dialog import PromptDialog
+from .widgets.status_line import StatusLine
+
+MIN_WIDTH, MIN_HEIGHT = 60, 18  # below this the panels make way for a request for room
+
+
+class BackpropApp(App[int]):
+    """backprop-tui: watch and steer a training run."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "backprop-tui"
+    BINDINGS = [
+        Binding("space", "toggle", "Run/Pause", id="toggle"),
+        Binding("n", "step", "Step", id="step"),
+        Binding("p", "phase", "Phase", id="phase"),
+        Binding("e", "epoch", "Epoch", id="epoch"),
+        Binding("plus,equals_sign", "lr_up", "lr+", key_display="+", id="lr_up"),
+        Binding("minus", "lr_down", "lr-", key_display="-", id="lr_down"),
+        Binding("l", "type_lr", "Set lr", show=False, id="type_lr"),
+        Binding("r", "reset", "New weights", show=False, id="reset"),
+        Binding("y", "log_scale", "Log y", show=False, id="log_scale"),
+        Binding("s", "save", "Save", show=False, id="save"),
+        Binding("o", "load", "Open", show=False, id="load"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        session: TrainingSession,
+        fps: float = 10.0,
+        run_worker: bool = True,
+        checkpoint_path: str = "backprop-run.npz",
+        lesson: Lesson | None = None,
+    ) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.session = session
+        self.fps = fps
+        self.start_worker = run_worker
+        self.checkpoint_path = checkpoint_path
+        self.snapshot: Snapshot = session.latest
+        self.exit_signal: int | None = None
+        self._notice_seen = session.latest.notice_id
+        self._waiting_for = 0
+        self._size_seen = None
+
+    # --- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Grid(id="panels"):
+            yield self._panel(NetworkView(id="network"), "Network", "network-box")
+            yield self._panel(LossPlot(id="loss"), "Loss", "loss-box")
+            yield self._panel(GradientPanel(id="gradients"), "Gradients ||dW||", "grad-box")
+            yield self._panel(Controls(id="controls"), "Controls", "controls-box")
+        yield Static("", id="too-small")
+        yield StatusLine(id="status")
+        yield Footer(compact=True)
+
+    @staticmethod
+    def _panel(widget, title: str, box_id: str) -> Container:
+        box = Container(widget, id=box_id, classes="panel")
+        box.border_title = title
+        return box
+
+    def on_mount(self) -> None:
+        self.show(self.session.latest)
+        self.set_interval(1 / self.fps, self.pull)
+        if self.start_worker:
+            self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.on_signal, sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not on the main thread (tests) or not supported: default handling
+        self.query_one(Controls).focus()
+        self.check_size()
+
+    def _train(self) -> None:
+        worker = get_current_worker()
+        self.session.run(cancelled=lambda: worker.is_cancelled)
+
+    def on_signal(self, signum: int) -> None:
+        """SIGHUP (the SSH link dropped) or SIGTERM: stop cleanly; the caller autosaves."""
+        self.exit_signal = signum
+        self.session.stop()
+        self.exit(128 + signum)
+
+    def check_size(self) -> None:
+        """Make way for a request for more room when the terminal is too small."""
+        if self.size == self._size_seen:
+            return
+        self._size_seen = w, h = self.size
+        small = w < MIN_WIDTH or h < MIN_HEIGHT
+        self.screen.set_class(small, "too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"backprop-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT} (80x24 is best); this "
+                f"terminal is {w}x{h}. Enlarge it: training goes on meanwhile."
+            )
+
+    # --- snapshots down -------------------------------------------------------------------
+
+    def pull(self) -> None:
+        """Show the latest snapshot if it is new, and ask for the next one."""
+        self.check_size()
+        latest = self.session.latest
+        if latest.seq != self.snapshot.seq:
+            self.show(latest)
+        self.session.request_snapshot()
+
+    def show(self, snap: Snapshot) -> None:
+        self.snapshot = snap
+        self.query_one(NetworkView).show(snap)
+        self.query_one(LossPlot).show(snap)
+        self.query_one(GradientPanel).show(snap)
+        self.query_one(Controls).show(snap)
+        self.query_one(StatusLine).show(snap)
+        if snap.notice_id != self._notice_seen:
+            self._notice_seen = snap.notice_id
+            self.notify(
+                snap.notice,
+                severity="error" if snap.notice_error else "information",
+                timeout=6 if snap.notice_error else 3,
+            )
+
+    def command(self, number: int) -> None:
+        """Show the effect of command ``number`` as soon as the worker has applied it."""
+        self._waiting_for = number
+        self._poll(40)
+
+    def _poll(self, tries: int) -> None:
+        latest = self.session.latest
+        if latest.applied >= self._waiting_for and latest.seq != self.snapshot.seq:
+            self.show(latest)
+        elif tries > 0:
+            self.session.request_snapshot()
+            self.set_timer(0.01, lambda: self._poll(tries - 1))
+
+    # --- actions --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Training keys act on the main screen only, not under a dialog."""
+        if action in ("quit", "help", "command_palette"):
+            return True
+        return not isinstance(self.screen, ModalScreen)
+
+    def action_toggle(self) -> None:
+        self.command(self.session.toggle())
+
+    def action_step(self) -> None:
+        self.command(self.session.step())
+
+    def action_phase(self) -> None:
+        self.command(self.session.next_phase())
+
+    def action_epoch(self) -> None:
+        self.command(self.session.run_epoch())
+
+    def action_lr_up(self) -> None:
+        self.set_lr(ladder_step(self.snapshot.lr, up=True))
+
+    def action_lr_down(self) -> None:
+        self.set_lr(ladder_step(self.snapshot.lr, up=False))
+
+    def set_lr(self, lr: float) -> None:
+        self.command(self.session.set_lr(lr))
+
+    def action_type_lr(self) -> None:
+        self.edit(FIELD_BY_NAME["lr"])
+
+    def action_reset(self) -> None:
+        self.command(self.session.reset_weights())
+
+    def action_log_scale(self) -> None:
+        self.query_one(LossPlot).toggle_log_scale()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        elif not isinstance(self.screen, ModalScreen):
+            self.push_screen(HelpScreen())
+
+    def action_save(self) -> None:
+        def save(answer: tuple[object] | None) -> None:
+            if answer:
+                self.checkpoint_path = str(answer[0])
+                self.command(self.session.save(Path(self.checkpoint_path)))
+
+        self.push_screen(
+            PromptDialog("Save the run to", self.checkpoint_path, parse=_path_to_write), save
+        )
+
+    def action_load(self) -> None:
+        def load(answer: tuple[object] | None) -> None:
+            if answer:
+                self.checkpoint_path = str(answer[0])
+                self.command(self.session.load(Path(self.checkpoint_path)))
+
+        self.push_screen(
+            PromptDialog("Load a run from", self.checkpoint_path, parse=_path_to_read), load
+        )
+
+    async def action_quit(self) -> None:
+        self.session.stop()
+        self.exit(0)
+
+    # --- controls up ----------------------------------------------------------------------
+
+    def on_controls_edit_requested(self, message: Controls.EditRequested) -> None:
+        self.edit(message.field)
+
+    def edit(self, field: Field) -> None:
+        """Ask for a new value of a setting; apply it live, or after a yes for a new run."""
+        snap = self.snapshot
+        current = field.value_text(snap.config, snap.lr)
+
+        def parse(text: str) -> object:
+            value = field.parse(text) if field.parse else text
+            if field.name != "lr":
+                snap.config.replace(**{field.name: value})  # raises ConfigError, a ValueError
+            return value
+
+        def apply(answer: tuple[object] | None) -> None:
+            if answer is None:
+                return
+            (value,) = answer
+            if field.live:
+                self.apply_live(field.name, value)
+            else:
+                self.confirm_rebuild(field, value)
+
+        title = f"{field.label} (now {current})"
+        self.push_screen(PromptDialog(title, current, parse, field.choices, field.help), apply)
+
+    def apply_live(self, name: str, value: object) -> None:
+        session = self.session
+        number = {
+            "lr": lambda: session.set_lr(float(value)),
+            "batch_size": lambda: session.set_batch_size(value),
+            "optimizer": lambda: session.set_optimizer(str(value)),
+            "l2": lambda: session.set_l2(float(value)),
+        }[name]()
+        self.command(number)
+
+    def confirm_rebuild(self, field: Field, value: object) -> None:
+        config = self.snapshot.config.replace(**{field.name: value})
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.command(self.session.rebuild(config))
+
+        self.push_screen(
+            ConfirmDialog(
+                f"Changing {field.label} builds a new network and starts the run over "
+                "(history cleared). Go on?"
+            ),
+            answer,
+        )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action not in ("quit",):
+                key = binding.key_display or binding.key
+                yield SystemCommand(
+                    binding.description,
+                    f"key {key}",
+                    lambda action=binding.action: self.run_action(action),
+                )
+
+
+def _path_to_write(text: str) -> str:
+    path = Path(text.strip()).expanduser()
+    if not text.strip():
+        raise ValueError("give a file name")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: give a file name")
+    if not path.parent.exists():
+        raise ValueError(f"folder {path.parent} does not exist")
+    return str(path)
+
+
+def _path_to_read(text: str) -> str:
+    path = Path(text.strip()).expanduser()
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return str(path)

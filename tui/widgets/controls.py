@@ -1,0 +1,99 @@
+"""Panel 4: every setting of the run, two to a line; Enter (or a click) edits one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from ..fields import FIELDS, Field
+from ..snapshot import Snapshot
+
+CELL_MIN = 18  # narrowest cell of one "label value" pair
+
+
+class Controls(Widget, can_focus=True):
+    """The settings as a grid of "label value" cells with a cursor."""
+
+    BINDINGS = [
+        Binding("up", "move(-1, 0)", "Up", show=False),
+        Binding("down", "move(1, 0)", "Down", show=False),
+        Binding("left", "move(0, -1)", "Left", show=False),
+        Binding("right", "move(0, 1)", "Right", show=False),
+        Binding("enter", "edit", "Edit", show=True, tooltip="Change the selected setting"),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+    """Index into FIELDS of the selected setting."""
+
+    @dataclass
+    class EditRequested(Message):
+        """The person wants to change ``field``."""
+
+        field: Field
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._values: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> int:
+        return max(1, min(2, self.size.width // CELL_MIN))
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Take the values from a snapshot; redraw only when one changed."""
+        values = tuple(f.value_text(snapshot.config, snapshot.lr) for f in FIELDS)
+        if values != self._values:
+            self._values = values
+            self.refresh()
+
+    @property
+    def selected(self) -> Field:
+        return FIELDS[self.cursor]
+
+    def render(self) -> Text:
+        cols = self.columns
+        width = max(CELL_MIN, self.size.width // cols)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, field in enumerate(FIELDS):
+            value = self._values[i] if self._values else ""
+            cell = Text(f"{field.label:<7}", style="dim" if field.live else "italic dim")
+            cell.append(value[: width - 9].ljust(width - 8), style="bold")
+            if i == self.cursor and self.has_focus:
+                cell.stylize("reverse")
+            elif i == self.cursor:
+                cell.stylize("underline")
+            text.append_text(cell)
+            if i % cols == cols - 1 or i == len(FIELDS) - 1:
+                text.append("\n")
+        text.append("⏎ edit · italic: resets the run", style="dim")
+        return text
+
+    def action_move(self, rows: int, cols: int) -> None:
+        step = rows * self.columns + cols
+        self.cursor = (self.cursor + step) % len(FIELDS)
+
+    def action_edit(self) -> None:
+        self.post_message(self.EditRequested(self.selected))
+
+    def on_click(self, event: events.Click) -> None:
+        width = max(CELL_MIN, self.size.width // self.columns)
+        index = event.y * self.columns + min(event.x // width, self.columns - 1)
+        if 0 <= index < len(FIELDS):
+            self.cursor = index
+            self.focus()
+            self.post_message(self.EditRequested(self.selected))
+
+    def watch_cursor(self) -> None:
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()

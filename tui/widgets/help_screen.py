@@ -1,0 +1,43 @@
+"""The ? screen: every key, and what the panels show."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP = """\
+[b]Keys[/b]
+  space    pause / resume
+  n        one step: one mini-batch (forward, loss, backward, update)
+  p        one phase of the step: forward, loss, backward of each layer
+           from the last to the first, update
+  e        one epoch: one pass over the training data
+  + / -    learning rate up / down the 1-3-10 ladder (0.01, 0.03, 0.1 ...)
+  l        type an exact learning rate
+  r        new random weights on the same data
+  y        loss plot: log scale on / off
+  s / o    save / load a checkpoint
+  tab      move between panels; in the controls: arrows and ⏎ to edit
+  ctrl+p   command palette (every action)
+  q        quit (the run is saved to the autosave; --resume continues it)
+
+[b]Panels[/b]
+  Network    blue: positive weight, orange: negative; bold: large, dim: small
+  Loss       training and validation loss per epoch; | marks a change of lr
+  Gradients  ||dW|| of each layer on a log scale, and its history;
+             |W| the weights' size, Δ/W the update's size relative to it
+  Controls   lr, batch, optimiser and L2 apply at the next step;
+             the others build a new network (you are asked first)
+
+Press Esc or ? to close."""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(HELP)

@@ -1,0 +1,181 @@
+"""Panel 2: training and validation loss per epoch over the whole run (plotext).
+
+The figure is rebuilt from the stored snapshot on every render, never reused: plotext's own
+log scale rewrites its data (and ticks) in place, so building twice would crash. Log scale
+is done here instead: log10 of the cleaned values on a linear axis, with our own tick labels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.text import Text
+from textual.app import RenderResult
+from textual.color import Color
+from textual.reactive import reactive
+from textual_plotext import PlotextPlot
+
+from ..snapshot import Curve, Floats, Snapshot
+
+MAX_LR_MARKS = 5  # vertical lines for the most recent learning-rate changes
+Y_MARGIN = 8  # columns taken by the y tick labels and the frame
+
+
+def compact(value: float, digits: int = 2) -> str:
+    """A short tick label: "0.12", "150", "1e-4", "2.5e5"."""
+    rounded = float(f"{value:.{digits}g}")
+    if rounded != 0 and not 1e-3 <= abs(rounded) < 1e5:
+        mant, exp = f"{rounded:.{digits - 1}e}".split("e")
+        mant = mant.rstrip("0").rstrip(".") if "." in mant else mant
+        return f"{mant}e{int(exp)}"
+    return f"{rounded:.12g}"
+
+
+def unique_labels(values: list[float]) -> list[str]:
+    """Labels with the fewest significant digits (2 to 6) that tell the values apart."""
+    labels = [compact(v) for v in values]
+    for digits in range(3, 7):
+        if len(set(labels)) == len(labels):
+            break
+        labels = [compact(v, digits) for v in values]
+    return labels
+
+
+def nice_ticks(lo: float, hi: float, count: int, integer: bool = False) -> list[float]:
+    """About ``count`` (at least two if any fit) round ticks, 1, 2, 2.5 or 5 x 10^n, in [lo, hi]."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return []
+    if hi - lo <= 0:
+        return [math.ceil(lo)] if integer and math.ceil(lo) <= hi else [] if integer else [lo]
+    ticks: list[float] = []
+    for n in range(max(count, 2), max(count, 2) + 6):  # a narrow range may hold only one
+        raw = (hi - lo) / (n - 1)
+        base = 10.0 ** math.floor(math.log10(raw))
+        step = next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= raw)
+        step = max(1.0, float(math.ceil(step))) if integer else step
+        first = math.ceil(lo / step - 1e-9) * step
+        ticks = [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+        if len(ticks) >= 2:
+            break
+    return ticks
+
+
+def y_ticks(lo: float, hi: float, count: int, log: bool) -> list[float]:
+    """Round y ticks; on log scale (lo, hi are log10) at 1, 2, 5 x 10^n if two fit."""
+    if not log:
+        return nice_ticks(lo, hi, count)
+    for mantissas in ((1,), (1, 2, 5), (1, 1.5, 2, 3, 5, 7)):
+        decades = range(math.floor(lo), math.ceil(hi) + 1)
+        ticks = [d + math.log10(m) for d in decades for m in mantissas]
+        ticks = [t for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
+        if len(ticks) >= 2:
+            return ticks[:: -(-len(ticks) // (count + 1))]  # thin out to about count
+    return [math.log10(t) for t in nice_ticks(10.0**lo, 10.0**hi, count) if t > 0]
+
+
+def clean(x: Floats, y: Floats, log: bool, cap: float) -> tuple[Floats, Floats]:
+    """Drop NaN and -inf, cap +inf; on log scale drop y <= 0 and return log10(y)."""
+    y = np.where(np.isposinf(y), cap, y)
+    keep = np.isfinite(y) & ((y > 0) if log else True)
+    x, y = x[keep], y[keep]
+    return x, (np.log10(y) if log else y)
+
+
+def reduce(x: Floats, y: Floats, points: int, take_max: bool) -> tuple[Floats, Floats]:
+    """At most ``points`` points: the max (or min) of each group, so spikes survive."""
+    if len(y) <= points:
+        return x, y
+    starts = np.arange(0, len(y), -(-len(y) // points))
+    pick = np.fmax if take_max else np.fmin
+    return x[starts], pick.reduceat(y, starts)
+
+
+def lr_marks(changes: tuple[tuple[int, float], ...], x0: float, x1: float) -> list[float]:
+    """Epochs of the latest learning-rate changes that fall inside the plotted x range."""
+    inside = [float(e) for e, _ in changes if x0 <= e <= x1]
+    return inside[-MAX_LR_MARKS:]
+
+
+class LossPlot(PlotextPlot):
+    """Training ("train") and validation ("val") loss per epoch, linear or log scale."""
+
+    log_scale: reactive[bool] = reactive(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.snapshot: Snapshot | None = None
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Keep the snapshot; repaint only if the curves, the lr or its changes moved on."""
+        old, self.snapshot = self.snapshot, snapshot
+        if old is None or (old.epoch, old.lr, old.lr_changes) != (
+            snapshot.epoch,
+            snapshot.lr,
+            snapshot.lr_changes,
+        ):
+            self.refresh()
+            return
+        pairs = ((old.train_curve, snapshot.train_curve), (old.val_curve, snapshot.val_curve))
+        if any(not _same(a, b) for a, b in pairs):
+            self.refresh()
+
+    def toggle_log_scale(self) -> None:
+        self.log_scale = not self.log_scale
+
+    def plot_title(self) -> str:
+        """ "loss (lr 0.03)", with ", log" on log scale."""
+        lr = f"lr {compact(self.snapshot.lr, 3)}" if self.snapshot else ""
+        extras = ", ".join(e for e in (lr, "log" if self.log_scale else "") if e)
+        return f"loss ({extras})" if extras else "loss"
+
+    def render(self) -> RenderResult:
+        snap, log, plt = self.snapshot, self.log_scale, self.plt
+        plt.clear_data()  # not clear_figure: that would drop the theme and the title too
+        plt.title(self.plot_title())
+        train, val = (snap.train_curve, snap.val_curve) if snap else (Curve.empty(),) * 2
+        finite = np.concatenate([c.hi[np.isfinite(c.hi)] for c in (train, val)])
+        cap = 10.0 * float(np.max(np.abs(finite), initial=0.1)) if finite.size else math.nan
+        points = 2 * max(self.size.width - Y_MARGIN, 8)  # about two per column (braille)
+        tx, ty = reduce(*clean(train.x, train.hi, log, cap), points, True)
+        vx, vy = reduce(*clean(val.x, val.hi, log, cap), points, True)
+        if not (ty.size or vy.size):
+            return self._message("no epoch finished yet")
+        bucketed = not np.array_equal(train.lo, train.hi, equal_nan=True)
+        lx, ly = reduce(*clean(train.x, train.lo if bucketed else train.lo[:0], log, cap),
+                        points // 2, False)  # fmt: skip
+        colors = self.app.theme_variables
+        surface = Color.parse(colors.get("surface", "#000000"))
+        primary = Color.parse(colors.get("primary", "#0178d4"))
+        if ly.size:  # bucket minima as a faint, coarser line under the maxima
+            plt.plot(lx, ly, marker="braille", color=primary.blend(surface, 0.55).rgb)
+        if ty.size:
+            plt.plot(tx, ty, marker="braille", color=primary.rgb, label="train")
+        if vy.size:
+            plt.plot(vx, vy, marker="braille", color=_rgb(colors, "accent"), label="val")
+        xs, ys = np.concatenate([tx, vx, lx]), np.concatenate([ty, vy, ly])
+        x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
+        for epoch in lr_marks(snap.lr_changes, x0, x1):  # never outside: it stretches the axis
+            plt.vline(epoch, color=_rgb(colors, "foreground"))
+        xt = nice_ticks(x0, x1, max(2, min(6, (self.size.width - Y_MARGIN) // 8)), integer=True)
+        plt.xticks(xt, [str(int(t)) for t in xt])
+        yt = y_ticks(y0, y1, max(2, min(5, (self.size.height - 3) // 2)), log)
+        plt.yticks(yt, unique_labels([10.0**t if log else t for t in yt]))
+        return super().render()
+
+    def _message(self, text: str) -> Text:
+        """The title, then ``text`` centred in the panel (no plot)."""
+        lines = max(self.size.height // 2 - 1, 0)
+        return Text(f"{self.plot_title()}\n" + "\n" * lines + text, justify="center")
+
+
+def _rgb(colors: dict[str, str], name: str) -> tuple[int, int, int]:
+    return Color.parse(colors.get(name, "#808080")).rgb
+
+
+def _same(a: Curve, b: Curve) -> bool:
+    return a is b or (
+        np.array_equal(a.x, b.x)
+        and np.array_equal(a.hi, b.hi, equal_nan=True)
+        and np.array_equal(a.lo, b.lo, equal_nan=True)
+    )

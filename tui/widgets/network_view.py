@@ -1,0 +1,267 @@
+"""Panel 1: the network as columns of neurons joined by braille lines, one per weight.
+
+Weights W_k (sizes[k], sizes[k+1]) join neuron column k to column k+1. Every connection is
+rasterised on a braille canvas (2x4 dots per cell); a cell keeps all the dots drawn through
+it and the style of the strongest |w| among them: blue for w >= 0, orange for w < 0, and
+dim / normal / bold by |w| / max |W_k|. A column taller than the panel shows its first
+neurons and "+ N more"; only the drawn neurons are connected.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ..snapshot import Snapshot
+
+POSITIVE, NEGATIVE, SELECTED = "#3b82f6", "#f97316", "#eab308"
+# 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
+# 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint
+_STYLES = [
+    Style.parse(s)
+    for s in (
+        "none",
+        *(f"{b} {c}".strip() for c in (POSITIVE, NEGATIVE) for b in ("dim", "", "bold")),
+        f"bold {SELECTED}",
+        f"bold reverse {SELECTED}",
+        "bold",
+        "dim italic",
+    )
+]
+SEL_LINE, SEL_NEURON, BOLD, FAINT = 7, 8, 9, 10
+# the bit of each braille dot, by (dot row 0-3, dot column 0-1) inside a cell
+_BITS = np.array([[0, 3], [1, 4], [2, 5], [6, 7]], np.intp)
+
+
+def phase_emphasis(phase: str, n_layers: int) -> tuple[set[int], set[int]]:
+    """(weight layers, neuron columns) a phase works on: both empty for ""."""
+    if phase == "forward":
+        return set(range(n_layers)), set(range(n_layers + 1))
+    if phase == "update":
+        return set(range(n_layers)), set()
+    if phase == "loss":
+        return set(), {n_layers}
+    if phase.startswith("backward "):
+        k = int(phase.split()[1])
+        return {k}, {k + 1}
+    return set(), set()
+
+
+def current_phase(snap: Snapshot) -> str:
+    """The phase that ran last while stepping phase by phase, or "" between steps."""
+    if snap.last_phase:
+        return snap.last_phase
+    return snap.phases[snap.phase_index - 1] if snap.phase_index else ""
+
+
+def caption(snap: Snapshot) -> str:
+    """One line under the drawing: the last phase (1-based layers), else the activations."""
+    phase, n = current_phase(snap), snap.n_layers
+    if not phase:
+        return "activations: " + " → ".join(snap.activation_names)
+    what = {
+        "forward": "a = f(a·W + b), layer by layer",
+        "loss": f"{snap.loss_name} and dE/dz of the output layer {n}",
+        "update": f"W -= lr·dE/dW in all {n} layers",
+    }.get(phase, "")
+    if phase.startswith("backward "):
+        what = f"dE/dW of layer {int(phase.split()[1]) + 1}"
+    return f"▶ {phase}: {what}"
+
+
+def _labels(snap: Snapshot, level: int) -> list[str]:
+    """Column labels, shorter with each level: "128 relu", "128r", "128"."""
+    labels = []
+    for n, act in zip(snap.sizes, ("in", *snap.activation_names), strict=True):
+        short = f"{n}{act[0]}" if level == 1 and act != "in" else f"{n}"
+        labels.append(f"{n} {act}" if level == 0 else short)
+    return labels
+
+
+def _columns(labels: list[str], width: int) -> list[int] | None:
+    """x of each column so that every label, centred on it, fits with a gap; None if not."""
+    left, right = len(labels[0]) // 2, (len(labels[-1]) - 1) // 2
+    span = width - 1 - left - right
+    xs = [left + round(c * span / (len(labels) - 1)) for c in range(len(labels))]
+    starts = [x - len(lab) // 2 for x, lab in zip(xs, labels, strict=True)]
+    gaps = (b - a - len(lab) for a, b, lab in zip(starts, starts[1:], labels, strict=False))
+    ok = span >= 0 and all(gap > 0 for gap in gaps)
+    return xs if ok else None
+
+
+def _rows(n: int, body: int) -> tuple[list[int], int]:
+    """Rows of the drawn neurons of a column of n (first body row 1), and how many are hidden."""
+    if n <= body:
+        return [1 + int((i + 0.5) * body / n - 0.5) for i in range(n)], 0  # slot centres
+    return list(range(1, body)), n - (body - 1)
+
+
+def _lines(x0: int, x1: int, y0: np.ndarray, y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dots (X, Y), each (lines, steps), of the straight lines (x0, y0[l]) -> (x1, y1[l])."""
+    steps = int(max(x1 - x0, np.abs(y1 - y0).max(initial=0))) + 1
+    t = np.linspace(0.0, 1.0, steps)
+    y = np.rint(y0[:, None] + (y1 - y0)[:, None] * t).astype(np.intp)
+    return np.broadcast_to(np.rint(x0 + (x1 - x0) * t).astype(np.intp), y.shape), y
+
+
+def _connections(
+    snap: Snapshot,
+    xs: list[int],
+    ys: tuple[list[int], ...],
+    canvas: tuple[np.ndarray, np.ndarray],
+    dim: set[int],
+    sel: tuple[int, int, int] | None,
+) -> None:
+    """Rasterise the connections of the drawn neurons into the cells of ``canvas``.
+
+    canvas: (code points, style indices), each (height, width); layers in ``dim`` are dimmed.
+    """
+    codes, styles = canvas[0].reshape(-1), canvas[1].reshape(-1)  # views
+    width = canvas[0].shape[1]
+
+    def raster(k: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cell index and dot bit of every dot of the lines src[l] -> dst[l] of layer k."""
+        x0, x1 = 2 * xs[k] + 2, 2 * xs[k + 1] - 1  # from the dot after a neuron to before
+        x, y = _lines(x0, x1, np.asarray(src) * 4 + 1, np.asarray(dst) * 4 + 1)
+        return (y >> 2) * width + (x >> 1), _BITS[y & 3, x & 1]
+
+    dots = np.zeros(codes.size * 8, bool)
+    best = np.full(codes.size, -1, np.intp)  # the strongest line through each cell (by rank)
+    line_styles: list[np.ndarray] = []  # style of each line, by rank
+    for k, w in enumerate(snap.weights):
+        src, dst = ys[k], ys[k + 1]
+        if xs[k + 1] - xs[k] < 2 or not src or not dst:
+            continue
+        size = np.abs(np.nan_to_num(w))  # a diverged run must still draw
+        top = float(size.max(initial=0.0)) or 1.0
+        size = size[: len(src), : len(dst)].ravel()  # lines in row-major (i, j) order
+        tier = np.minimum((size / top * 3).astype(np.intp), 0 if k in dim else 2)
+        order = np.argsort(size, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order)) + sum(map(len, line_styles))
+        line_styles.append((1 + tier + 3 * (w[: len(src), : len(dst)].ravel() < 0))[order])
+        cell, bit = raster(k, np.repeat(src, len(dst)), np.tile(dst, len(src)))
+        dots[cell * 8 + bit] = True
+        np.maximum.at(best, cell.ravel(), np.repeat(rank, cell.shape[1]))
+    if line_styles:
+        bits = np.packbits(dots.reshape(-1, 8), axis=1, bitorder="little").ravel()
+        hit = best >= 0
+        codes[hit] = 0x2800 + bits[hit].astype(codes.dtype)
+        styles[hit] = np.concatenate(line_styles)[best[hit]]
+    if sel is None or not 0 <= sel[0] < len(snap.weights):
+        return
+    k, i, j = sel
+    if 0 <= i < len(ys[k]) and 0 <= j < len(ys[k + 1]) and xs[k + 1] - xs[k] >= 2:
+        cell, bit = raster(k, [ys[k][i]], [ys[k + 1][j]])  # only its own dots, on top
+        own = np.zeros(codes.size, np.intp)
+        np.bitwise_or.at(own, cell.ravel(), (1 << bit).ravel())
+        codes[own > 0], styles[own > 0] = 0x2800 + own[own > 0], SEL_LINE
+
+
+class NetworkView(Widget):
+    """The network drawn live: neurons, every weight as a coloured line, the current phase."""
+
+    DEFAULT_CSS = "NetworkView { width: 1fr; height: 1fr; }"
+    ALL = -1  # highlight_layer of a phase that works on every layer
+
+    selected: reactive[tuple[int, int, int] | None] = reactive(None)
+    """The weight W_k[i, j] picked by the user, as (k, i, j); drawn on top in yellow."""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.snapshot: Snapshot | None = None
+        self._key: tuple | None = None
+        self._cache: tuple[tuple, list[Strip]] | None = None
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Draw this snapshot; nothing happens if it is the one already shown."""
+        key = (snapshot.seq, snapshot.epoch, snapshot.steps, snapshot.phase_index)
+        if key != self._key:
+            self.snapshot, self._key = snapshot, key
+            self.refresh()
+
+    @property
+    def highlight_layer(self) -> int | None:
+        """The layer the last phase worked on: k, ALL (forward, update) or None between steps."""
+        snap = self.snapshot
+        phase = current_phase(snap) if snap else ""
+        if phase.startswith("backward "):
+            return int(phase.split()[1])
+        if phase == "loss":
+            return snap.n_layers - 1
+        return self.ALL if phase in ("forward", "update") else None
+
+    def render_line(self, y: int) -> Strip:
+        """Line y of the panel; the whole panel is drawn once per snapshot, selection, size."""
+        width, height = self.size
+        base = self.rich_style  # the widget's colours and background
+        key = (self._key, self.selected, width, height, base)
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, self.draw(width, height, base))
+        strips = self._cache[1]
+        return strips[y] if 0 <= y < len(strips) else Strip.blank(width, base)
+
+    def draw(self, width: int, height: int, base: Style | None = None) -> list[Strip]:
+        """The whole panel: ``height`` strips of ``width`` cells, styled over ``base``."""
+        snap, base = self.snapshot, base or Style()
+        if snap is None or width < 1 or height < 1:
+            return []
+        codes = np.full((height, width), 32, "<u4")  # code points
+        styles = np.zeros((height, width), np.intp)  # indices into _STYLES
+
+        def put(row: int, x: int, text: str, style: int) -> None:
+            x = min(max(x, 0), max(width - len(text), 0))  # clamped into the row, cut on the right
+            text = text[: width - x]
+            codes[row, x : x + len(text)] = [ord(ch) for ch in text]
+            styles[row, x : x + len(text)] = style
+
+        ncol = len(snap.sizes)
+        for level in range(3):  # the longest labels that fit
+            labels = _labels(snap, level)
+            xs = _columns(labels, width)
+            if xs:
+                break
+        else:  # too narrow even for the sizes: spread the columns, drop overlapping labels
+            xs = [round(c * (width - 1) / (ncol - 1)) for c in range(ncol)]
+        body = height - 2  # rows between the labels and the caption
+        phase = current_phase(snap)
+        layers, columns = phase_emphasis(phase, snap.n_layers)
+        dim = set(range(snap.n_layers)) - layers if phase else set()
+        sel = self.selected
+        if body > 0:
+            ys, hidden = zip(*(_rows(n, body) for n in snap.sizes), strict=True)
+            _connections(snap, xs, ys, (codes, styles), dim, sel)
+            spacing = min(b - a for a, b in pairwise(xs))
+            for c, x in enumerate(xs):
+                if hidden[c]:
+                    more = f"+ {hidden[c]} more"
+                    more = more if len(more) < spacing else f"+{hidden[c]}"
+                    put(body, x - len(more) // 2, more, FAINT)
+                bias = snap.biases[c - 1] if c else np.zeros(snap.sizes[0])
+                for i, y in enumerate(ys[c]):
+                    sign = 2 if bias[i] > 0 else 5 if bias[i] < 0 else 0  # by the bias
+                    end = sel is not None and (c, i) in ((sel[0], sel[1]), (sel[0] + 1, sel[2]))
+                    style = (sign + 1 if sign else BOLD) if c in columns else sign
+                    put(y, x, "◉" if end or c in columns else "●", SEL_NEURON if end else style)
+        last_end = -1
+        for c, (x, label) in enumerate(zip(xs, labels, strict=True)):
+            start = min(max(x - len(label) // 2, 0), width - len(label))
+            if start > last_end:  # skip a label that would overlap the one before
+                put(0, start, label, BOLD if c in columns else 0)
+                last_end = start + len(label)
+        if height > 1:
+            put(height - 1, 0, caption(snap), BOLD if phase else FAINT)
+        styled = [base + style for style in _STYLES]
+        strips = []
+        for line, row in zip(codes, styles, strict=True):
+            text = line.tobytes().decode("utf-32-le")
+            cuts = [0, *(np.flatnonzero(row[1:] != row[:-1]) + 1).tolist(), width]
+            segments = [Segment(text[a:b], styled[row[a]]) for a, b in pairwise(cuts)]
+            strips.append(Strip(segments, width))
+        return strips

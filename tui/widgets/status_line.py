@@ -1,0 +1,57 @@
+"""The status line: running / paused / diverged, where training is, and how it is doing."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ..snapshot import Snapshot
+
+
+def fmt(x: float, spec: str = ".4g") -> str:
+    return "–" if x is None or math.isnan(x) else format(x, spec)
+
+
+def pct(x: float) -> str:
+    return "–" if math.isnan(x) else f"{100 * x:.1f}%"
+
+
+class StatusLine(Widget):
+    """One line, compact enough for 80 columns."""
+
+    DEFAULT_CSS = "StatusLine { height: 1; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.snapshot: Snapshot | None = None
+        self.hide_rate = False  # for snapshots: the speed varies from run to run
+
+    def show(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.refresh()
+
+    def render(self) -> Text:
+        s = self.snapshot
+        if s is None:
+            return Text("starting…")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if s.status == "diverged":
+            text.append(" DIVERGED ", style="bold reverse red")
+            text.append(f" {s.message}", style="red")
+            return text
+        if s.status == "running":
+            text.append(" ▶ running ", style="bold reverse green")
+        else:
+            text.append(" ⏸ paused ", style="bold reverse yellow")
+        text.append(f" ep {s.epoch:,} step {s.steps:,}")
+        if s.phase_index:
+            text.append(f" ▸ next: {s.phases[s.phase_index]}", style="bold")
+        text.append(f" │ loss {fmt(s.train_loss)}/{fmt(s.val_loss)}")
+        if s.task != "regression":
+            text.append(f" acc {pct(s.train_acc)}/{pct(s.val_acc)}")
+        text.append(f" │ lr {s.lr:g}", style="bold")
+        if s.status == "running" and not self.hide_rate:
+            text.append(f" │ {s.epochs_per_second:,.0f} ep/s")
+        return text
