@@ -10,22 +10,40 @@ from tui.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_core_imports_no_ui_library():
-    code = ("import sys, core, core.checkpoint, core.gradcheck; "
-            "bad = [m for m in ('textual', 'rich', 'plotext', 'textual_plotext') "
-            "if m in sys.modules]; print(bad)")
+    code = (
+        "import sys, core, core.checkpoint, core.gradcheck; "
+        "bad = [m for m in ('textual', 'rich', 'plotext', 'textual_plotext') "
+        "if m in sys.modules]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_train_writes_history_and_checkpoint_then_resumes(tmp_path, capsys):
     hist, ckpt = tmp_path / "h.csv", tmp_path / "run.npz"
-    args = ["train", "--dataset", "xor", "--hidden", "4", "--lr", "0.3", "--epochs", "20",
-            "--samples", "100", "--history", str(hist), "--save", str(ckpt)]
+    args = [
+        "train",
+        "--dataset",
+        "xor",
+        "--hidden",
+        "4",
+        "--lr",
+        "0.3",
+        "--epochs",
+        "20",
+        "--samples",
+        "100",
+        "--history",
+        str(hist),
+        "--save",
+        str(ckpt),
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "epoch 20/20" in out and "acc" in out
@@ -39,31 +57,50 @@ def test_train_writes_history_and_checkpoint_then_resumes(tmp_path, capsys):
 
 def test_regression_history_has_empty_accuracies(tmp_path):
     hist = tmp_path / "h.csv"
-    assert main(["train", "--dataset", "linear", "--hidden", "", "--epochs", "3", "--quiet",
-                 "--history", str(hist)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "linear",
+                "--hidden",
+                "",
+                "--epochs",
+                "3",
+                "--quiet",
+                "--history",
+                str(hist),
+            ]
+        )
+        == 0
+    )
     row = list(csv.reader(hist.open()))[1]
     assert row[4] == "" and row[5] == "" and float(row[2]) > 0
 
 
 def test_train_on_a_csv_file(tmp_path):
     data = tmp_path / "d.csv"
-    data.write_text("a,b,label\n" + "".join(f"{i % 7},{i % 3},{'yes' if i % 2 else 'no'}\n"
-                                            for i in range(40)))
+    data.write_text(
+        "a,b,label\n" + "".join(f"{i % 7},{i % 3},{'yes' if i % 2 else 'no'}\n" for i in range(40))
+    )
     assert main(["train", "--data", str(data), "--epochs", "2", "--quiet"]) == 0
 
 
-@pytest.mark.parametrize("args,message", [
-    (["train", "--lr", "-1"], "lr = -1.0 is not allowed: a finite number > 0"),
-    (["train", "--lr", "nan"], "lr = nan is not allowed"),
-    (["train", "--lr", "abc"], "invalid float value: 'abc'"),
-    (["train", "--batch-size", "0"], "batch_size = 0 is not allowed"),
-    (["train", "--hidden", "4,x"], "hidden layers '4,x'"),
-    (["train", "--activation", "swish"], "activation = 'swish' is not allowed"),
-    (["train", "--data", "/no/such.csv"], "no such file"),
-    (["train", "--resume", "/no/such.npz"], "no such checkpoint"),
-    (["train", "--config", "/no/such.toml"], "no such config file"),
-    (["--bogus"], "unrecognized arguments: --bogus"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["train", "--lr", "-1"], "lr = -1.0 is not allowed: a finite number > 0"),
+        (["train", "--lr", "nan"], "lr = nan is not allowed"),
+        (["train", "--lr", "abc"], "invalid float value: 'abc'"),
+        (["train", "--batch-size", "0"], "batch_size = 0 is not allowed"),
+        (["train", "--hidden", "4,x"], "hidden layers '4,x'"),
+        (["train", "--activation", "swish"], "activation = 'swish' is not allowed"),
+        (["train", "--data", "/no/such.csv"], "no such file"),
+        (["train", "--resume", "/no/such.npz"], "no such checkpoint"),
+        (["train", "--config", "/no/such.toml"], "no such config file"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
 def test_a_bad_argument_is_one_line_exit_2_no_traceback(args, message):
     result = run(*args)
     assert result.returncode == 2
@@ -80,7 +117,21 @@ def test_gradcheck_prints_each_layer(capsys):
 
 
 def test_divergence_in_headless_training_exits_1_with_the_reason(tmp_path):
-    result = run("train", "--dataset", "linear", "--hidden", "8", "--activation", "relu",
-                 "--lr", "50", "--batch-size", "full", "--epochs", "500", "--quiet")
+    result = run(
+        "train",
+        "--dataset",
+        "linear",
+        "--hidden",
+        "8",
+        "--activation",
+        "relu",
+        "--lr",
+        "50",
+        "--batch-size",
+        "full",
+        "--epochs",
+        "500",
+        "--quiet",
+    )
     assert result.returncode == 1
     assert "learning rate 50 is likely too large" in result.stderr

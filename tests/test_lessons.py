@@ -7,8 +7,18 @@ from core.trainer import Diverged, Trainer
 from tui.cli import main
 from tui.lessons import get_lesson, load_lessons
 
-REQUIRED = ["linear-regression", "xor", "lr-too-large", "lr-too-small", "batch-sizes",
-            "vanishing-gradients", "cures", "exploding-gradients", "zero-init", "dead-relu"]
+REQUIRED = [
+    "linear-regression",
+    "xor",
+    "lr-too-large",
+    "lr-too-small",
+    "batch-sizes",
+    "vanishing-gradients",
+    "cures",
+    "exploding-gradients",
+    "zero-init",
+    "dead-relu",
+]
 
 
 def trainer(name: str, **changes) -> Trainer:

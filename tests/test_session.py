@@ -93,8 +93,9 @@ def test_a_bad_command_keeps_the_run_and_says_why(running):
 
 
 def test_divergence_pauses_with_the_reason(running):
-    s = running(paused=False, dataset="linear", hidden=(8,), activation="relu", lr=50.0,
-                batch_size=None)
+    s = running(
+        paused=False, dataset="linear", hidden=(8,), activation="relu", lr=50.0, batch_size=None
+    )
     assert wait_for(lambda: (s.request_snapshot(), s.latest.status)[1] == "diverged")
     assert "learning rate 50 is likely too large" in s.latest.message
     assert np.all(np.isfinite(s.trainer.net.params))

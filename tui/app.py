@@ -116,7 +116,7 @@ class BackpropApp(App[int]):
         """SIGHUP (the SSH link dropped) or SIGTERM: stop cleanly; the caller autosaves."""
         self.exit_signal = signum
         self.session.stop()
-        self.exit(128 + signum)
+        self.exit(return_code=128 + signum)
 
     def check_size(self) -> None:
         """Make way for a request for more room when the terminal is too small."""
@@ -235,7 +235,7 @@ class BackpropApp(App[int]):
 
     async def action_quit(self) -> None:
         self.session.stop()
-        self.exit(0)
+        self.exit(return_code=0)
 
     # --- controls up ----------------------------------------------------------------------
 

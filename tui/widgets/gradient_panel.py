@@ -20,7 +20,6 @@ LOG_LO, LOG_HI = -8.0, 2.0  # the bar maps log10 ||dW|| from 1e-8 to 1e+2 onto i
 EIGHTHS = " ▏▎▍▌▋▊▉"
 SPARKS = "▁▂▃▄▅▆▇█"
 NUM_W = 7  # "3.2e-02"
-STATS_W = 23  # "|W| 1.23    Δ/W 1.0e-03"
 BAR_MIN, BAR_MAX, SPARK_MIN = 6, 20, 6
 
 

@@ -141,9 +141,9 @@ class LossPlot(PlotextPlot):
         vx, vy = reduce(*clean(val.x, val.hi, log, cap), points, True)
         if not (ty.size or vy.size):
             return self._message("no epoch finished yet")
-        bucketed = not np.array_equal(train.lo, train.hi, equal_nan=True)
-        lx, ly = reduce(*clean(train.x, train.lo if bucketed else train.lo[:0], log, cap),
-                        points // 2, False)  # fmt: skip
+        lx = ly = np.zeros(0)
+        if not np.array_equal(train.lo, train.hi, equal_nan=True):  # bucketed: show the minima
+            lx, ly = reduce(*clean(train.x, train.lo, log, cap), points // 2, False)
         colors = self.app.theme_variables
         surface = Color.parse(colors.get("surface", "#000000"))
         primary = Color.parse(colors.get("primary", "#0178d4"))
@@ -155,8 +155,9 @@ class LossPlot(PlotextPlot):
             plt.plot(vx, vy, marker="braille", color=_rgb(colors, "accent"), label="val")
         xs, ys = np.concatenate([tx, vx, lx]), np.concatenate([ty, vy, ly])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
+        mark = Color.parse(colors.get("foreground", "#808080")).blend(surface, 0.4).rgb
         for epoch in lr_marks(snap.lr_changes, x0, x1):  # never outside: it stretches the axis
-            plt.vline(epoch, color=_rgb(colors, "foreground"))
+            plt.vline(epoch, color=mark)
         xt = nice_ticks(x0, x1, max(2, min(6, (self.size.width - Y_MARGIN) // 8)), integer=True)
         plt.xticks(xt, [str(int(t)) for t in xt])
         yt = y_ticks(y0, y1, max(2, min(5, (self.size.height - 3) // 2)), log)

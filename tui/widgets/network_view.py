@@ -35,8 +35,8 @@ _STYLES = [
     )
 ]
 SEL_LINE, SEL_NEURON, BOLD, FAINT = 7, 8, 9, 10
-# the bit of each braille dot, by (dot row 0-3, dot column 0-1) inside a cell
-_BITS = np.array([[0, 3], [1, 4], [2, 5], [6, 7]], np.intp)
+# the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
+_BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
 
 
 def phase_emphasis(phase: str, n_layers: int) -> tuple[set[int], set[int]]:
@@ -102,12 +102,20 @@ def _rows(n: int, body: int) -> tuple[list[int], int]:
     return list(range(1, body)), n - (body - 1)
 
 
-def _lines(x0: int, x1: int, y0: np.ndarray, y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dots (X, Y), each (lines, steps), of the straight lines (x0, y0[l]) -> (x1, y1[l])."""
-    steps = int(max(x1 - x0, np.abs(y1 - y0).max(initial=0))) + 1
-    t = np.linspace(0.0, 1.0, steps)
-    y = np.rint(y0[:, None] + (y1 - y0)[:, None] * t).astype(np.intp)
-    return np.broadcast_to(np.rint(x0 + (x1 - x0) * t).astype(np.intp), y.shape), y
+def _lines(x0: int, x1: int, y0: np.ndarray, y1: np.ndarray) -> list[np.ndarray]:
+    """Dots of the straight lines (x0, y0[l]) -> (x1, y1[l]): X, Y and l, flat (int32).
+
+    One dot per dot column or row, whichever are more; lines are sampled in four groups of
+    similar slope so that shallow lines do not take as many samples as the steepest.
+    """
+    dy = np.abs(y1 - y0)
+    order = np.argsort(dy, kind="stable")
+    parts = []
+    for group in np.array_split(order, min(4, len(order))):
+        t = np.linspace(0.0, 1.0, int(max(x1 - x0, dy[group[-1]])) + 1)
+        y = np.rint(y0[group, None] + (y1 - y0)[group, None] * t).ravel()
+        parts.append((np.tile(np.rint(x0 + (x1 - x0) * t), len(group)), y, group.repeat(len(t))))
+    return [np.concatenate(column).astype(np.int32) for column in zip(*parts, strict=True)]
 
 
 def _connections(
@@ -125,11 +133,11 @@ def _connections(
     codes, styles = canvas[0].reshape(-1), canvas[1].reshape(-1)  # views
     width = canvas[0].shape[1]
 
-    def raster(k: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cell index and dot bit of every dot of the lines src[l] -> dst[l] of layer k."""
+    def raster(k: int, src: np.ndarray, dst: np.ndarray) -> list[np.ndarray]:
+        """Cell index, dot bit and line of every dot of the lines src[l] -> dst[l] of layer k."""
         x0, x1 = 2 * xs[k] + 2, 2 * xs[k + 1] - 1  # from the dot after a neuron to before
-        x, y = _lines(x0, x1, np.asarray(src) * 4 + 1, np.asarray(dst) * 4 + 1)
-        return (y >> 2) * width + (x >> 1), _BITS[y & 3, x & 1]
+        x, y, line = _lines(x0, x1, np.asarray(src) * 4 + 1, np.asarray(dst) * 4 + 1)
+        return [(y >> 2) * width + (x >> 1), _BITS[(y & 3) * 2 + (x & 1)], line]
 
     dots = np.zeros(codes.size * 8, bool)
     best = np.full(codes.size, -1, np.intp)  # the strongest line through each cell (by rank)
@@ -146,9 +154,9 @@ def _connections(
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order)) + sum(map(len, line_styles))
         line_styles.append((1 + tier + 3 * (w[: len(src), : len(dst)].ravel() < 0))[order])
-        cell, bit = raster(k, np.repeat(src, len(dst)), np.tile(dst, len(src)))
+        cell, bit, line = raster(k, np.repeat(src, len(dst)), np.tile(dst, len(src)))
         dots[cell * 8 + bit] = True
-        np.maximum.at(best, cell.ravel(), np.repeat(rank, cell.shape[1]))
+        np.maximum.at(best, cell, rank[line])
     if line_styles:
         bits = np.packbits(dots.reshape(-1, 8), axis=1, bitorder="little").ravel()
         hit = best >= 0
@@ -158,9 +166,9 @@ def _connections(
         return
     k, i, j = sel
     if 0 <= i < len(ys[k]) and 0 <= j < len(ys[k + 1]) and xs[k + 1] - xs[k] >= 2:
-        cell, bit = raster(k, [ys[k][i]], [ys[k + 1][j]])  # only its own dots, on top
+        cell, bit, _ = raster(k, [ys[k][i]], [ys[k + 1][j]])  # only its own dots, on top
         own = np.zeros(codes.size, np.intp)
-        np.bitwise_or.at(own, cell.ravel(), (1 << bit).ravel())
+        np.bitwise_or.at(own, cell, 1 << bit)
         codes[own > 0], styles[own > 0] = 0x2800 + own[own > 0], SEL_LINE
 
 
@@ -217,7 +225,7 @@ class NetworkView(Widget):
 
         def put(row: int, x: int, text: str, style: int) -> None:
             x = min(max(x, 0), max(width - len(text), 0))  # clamped into the row, cut on the right
-            text = text[: width - x]
+            text = text[:width]
             codes[row, x : x + len(text)] = [ord(ch) for ch in text]
             styles[row, x : x + len(text)] = style
 

@@ -1,0 +1,175 @@
+"""Panel 2, the loss plot: data, log scale twice, bad values, lr marks, integer ticks, cost."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+
+import numpy as np
+import pytest
+from textual.app import App, ComposeResult
+
+from core.config import Config
+from core.trainer import Trainer
+from tui.session import TrainingSession
+from tui.snapshot import Curve, Snapshot
+from tui.widgets.loss_plot import LossPlot, lr_marks, nice_ticks, unique_labels
+
+
+def snapshot(epochs: int = 20, lr_at: int | None = None, **changes) -> Snapshot:
+    config = Config(**{"dataset": "circle", "n_samples": 200, "hidden": (4, 2), **changes})
+    s = TrainingSession(Trainer(config), paused=True)
+    if lr_at is not None:
+        s.trainer.train(lr_at)
+        s.trainer.set_lr(0.1)
+    s.trainer.train(epochs - (lr_at or 0))
+    return s._build_snapshot()
+
+
+class PlotApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LossPlot()
+
+
+async def rendered(snap: Snapshot, size=(60, 16), log: bool = False, times: int = 1) -> str:
+    """The plot's plain text after ``times`` renders inside a running app."""
+    app = PlotApp()
+    async with app.run_test(size=size) as pilot:
+        plot = app.query_one(LossPlot)
+        plot.show(snap)
+        plot.log_scale = log
+        await pilot.pause()
+        text = ""
+        for _ in range(times):
+            text = plot.render().plain
+        app.export_screenshot()  # the whole screen pipeline, too
+    return text
+
+
+def x_labels(text: str) -> list[str]:
+    """The tokens of the last non-blank line: the x tick labels."""
+    return [line for line in text.splitlines() if line.strip()][-1].split()
+
+
+async def test_renders_both_curves_after_20_epochs():
+    text = await rendered(snapshot())
+    assert "loss (lr 0.03)" in text
+    assert "train" in text and "val" in text
+    assert re.search("[\u2801-\u28ff]", text)  # braille dots: the curves are drawn
+
+
+async def test_before_any_epoch_says_so():
+    text = await rendered(TrainingSession(Trainer(Config()), paused=True)._build_snapshot())
+    assert "no epoch finished yet" in text
+
+
+async def test_log_scale_renders_twice_and_after_a_resize():
+    snap = snapshot()
+    text = await rendered(snap, log=True, times=3)  # plotext's own log scale fails here
+    assert "log" in text and "train" in text
+    app = PlotApp()
+    async with app.run_test(size=(50, 12)) as pilot:
+        plot = app.query_one(LossPlot)
+        plot.show(snap)
+        plot.toggle_log_scale()
+        await pilot.pause()
+        await pilot.resize_terminal(70, 18)
+        await pilot.pause()
+        assert plot.log_scale and "log" in plot.render().plain
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize(
+    "values, on_linear, on_log",
+    [
+        ([1.0, np.nan, np.inf, 0.0, 0.5, 0.2], True, True),
+        ([np.inf, 2.0, -np.inf, 1e-12, -0.3, 0.3], True, True),
+        ([0.0] * 6, True, False),
+        ([np.nan] * 6, False, False),
+        ([np.inf] * 6, False, False),
+    ],
+)
+async def test_nan_inf_and_zero_do_not_crash(values, on_linear, on_log, log):
+    y = np.array(values)
+    curve = Curve(np.arange(1.0, 7.0), y, y)
+    snap = dataclasses.replace(snapshot(6), train_curve=curve, val_curve=curve)
+    text = await rendered(snap, log=log, times=2)
+    plotted = on_log if log else on_linear
+    assert ("train" in text) == plotted
+    assert ("no epoch finished yet" in text) == (not plotted)
+
+
+async def test_lr_change_in_title_and_marked_inside_the_range_only():
+    snap = snapshot(20, lr_at=10)
+    assert snap.lr_changes == ((11, 0.1),)
+    text = await rendered(snap)
+    assert "loss (lr 0.1)" in text
+    assert lr_marks(snap.lr_changes, 1, 20) == [11.0]
+    far = dataclasses.replace(snap, lr_changes=((11, 0.1), (500, 0.2)))
+    assert lr_marks(far.lr_changes, 1, 20) == [11.0]
+    assert max(int(t) for t in x_labels(await rendered(far))) <= 20  # axis not stretched
+    many = tuple((e, 0.01 * e) for e in range(2, 20, 2))
+    assert lr_marks(many, 1, 20) == [10.0, 12.0, 14.0, 16.0, 18.0]  # the 5 most recent
+
+
+async def test_lr_marks_reach_the_figure():
+    snap = snapshot(20, lr_at=10)
+    app = PlotApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        plot = app.query_one(LossPlot)
+        plot.show(snap)
+        await pilot.pause()
+        plot.render()
+        assert 11.0 in plot.plt.monitor.vcoord[0]
+
+
+@pytest.mark.parametrize("epochs", [1, 7, 20, 333])
+async def test_x_tick_labels_are_integers(epochs):
+    labels = x_labels(await rendered(snapshot(epochs, n_samples=40)))
+    assert labels and all(re.fullmatch(r"\d+", t) for t in labels), labels
+
+
+def test_tick_helpers():
+    assert nice_ticks(1, 20, 5, integer=True) == [5, 10, 15, 20]
+    assert all(t == int(t) for t in nice_ticks(1.5, 3.5, 6, integer=True))
+    assert unique_labels([0.1, 0.12, 0.14]) == ["0.1", "0.12", "0.14"]
+    assert unique_labels([1e-3, 1e-2]) == ["0.001", "0.01"]
+    assert unique_labels([1e-5, 2.5e5, 150]) == ["1e-5", "2.5e5", "150"]
+    assert unique_labels([0.101, 0.102]) == ["0.101", "0.102"]
+
+
+async def test_show_repaints_only_on_change():
+    snap = snapshot(5)
+    plot = LossPlot()
+    calls = []
+    plot.refresh = lambda *a, **k: calls.append(1)  # type: ignore[method-assign]
+    plot.show(snap)
+    plot.show(dataclasses.replace(snap, seq=snap.seq + 1, last_loss=0.1))
+    assert len(calls) == 1
+    plot.show(dataclasses.replace(snap, lr_changes=((3, 0.1),)))
+    assert len(calls) == 2
+
+
+async def test_long_curve_is_downsampled_and_cheap():
+    n = 20_000
+    y = 1 / np.arange(1.0, n + 1)
+    curve = Curve(np.arange(1.0, n + 1), y, y)
+    snap = dataclasses.replace(snapshot(3), train_curve=curve, val_curve=curve)
+    app = PlotApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        plot = app.query_one(LossPlot)
+        plot.show(snap)
+        await pilot.pause()
+        start = time.perf_counter()
+        for _ in range(3):
+            plot.render()
+        assert (time.perf_counter() - start) / 3 < 0.1  # 20,000 points unreduced: ~0.25 s
+
+
+async def test_panel_at_40x10(capsys):
+    text = await rendered(snapshot(20, lr_at=10), size=(40, 10))
+    with capsys.disabled():
+        print("\n" + text)
+    lines = text.splitlines()
+    assert len(lines) == 10 and "loss (lr 0.1)" in lines[0] and "train" in text

@@ -1,0 +1,34 @@
+"""A few screenshots compared with stored ones: paused, seeded, stepped a fixed number of times.
+
+Review the report (snapshot_report.html) before `pytest --snapshot-update`.
+"""
+
+from apphelpers import make_app, wait_until
+
+
+def stepped(steps: int):
+    async def run_before(pilot) -> None:
+        for _ in range(steps):
+            await pilot.press("n")
+        await wait_until(pilot, lambda: pilot.app.snapshot.steps == steps)
+        await pilot.pause(0.1)
+
+    return run_before
+
+
+def test_paused_after_five_steps_80x24(snap_compare):
+    assert snap_compare(make_app(seed=3), terminal_size=(80, 24), run_before=stepped(5))
+
+
+def test_paused_after_five_steps_120x40(snap_compare):
+    assert snap_compare(make_app(seed=3, hidden=(6, 4)), terminal_size=(120, 40),
+                        run_before=stepped(5))
+
+
+def test_mid_step_after_backward_of_the_output_layer_100x30(snap_compare):
+    async def run_before(pilot) -> None:
+        await pilot.press("n", "n", "p", "p", "p")
+        await wait_until(pilot, lambda: pilot.app.snapshot.last_phase == "backward 2")
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(seed=3), terminal_size=(100, 30), run_before=run_before)

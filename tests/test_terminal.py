@@ -1,0 +1,109 @@
+"""End to end in a real terminal (tmux): start backprop-tui, press keys, read the screen.
+
+Skipped where tmux is missing (.ci/run installs it when it can).
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.checkpoint import load_checkpoint
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+EXE = str(Path(sys.executable).with_name("backprop-tui"))
+
+
+class Terminal:
+    """A tmux session of a given size running one command."""
+
+    def __init__(self, tmp: Path, args: str, size=(80, 24)) -> None:
+        self.name = f"bptui-{os.getpid()}-{time.monotonic_ns()}"
+        self.exit_file = tmp / "exit"
+        self.pid_file = tmp / "pid"
+        script = tmp / "run.sh"  # the app's pid, then its exit code, in files
+        script.write_text(
+            f"sh -c 'echo $$ > \"$0\"; exec \"$@\"' {self.pid_file} env XDG_STATE_HOME={tmp} "
+            f"TERM=xterm-256color {EXE} {args}\necho $? > {self.exit_file}\nsleep 30\n"
+        )
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(size[0]),
+                        "-y", str(size[1]), f"sh {script}"], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+                              capture_output=True, text=True).stdout
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            time.sleep(0.15)
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+
+    def exit_code(self, timeout: float = 10.0) -> int:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.exit_file.exists() and self.exit_file.read_text().strip():
+                return int(self.exit_file.read_text())
+            time.sleep(0.1)
+        raise AssertionError("the app did not exit")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    opened = []
+
+    def open_(args: str, size=(80, 24)) -> Terminal:
+        t = Terminal(tmp_path, args, size)
+        opened.append(t)
+        return t
+
+    yield open_
+    for t in opened:
+        t.close()
+
+
+def test_keys_in_a_real_terminal_then_quit_and_resume(terminal, tmp_path):
+    t = terminal("--paused --seed 1")
+    screen = t.wait_for("paused")
+    for panel in ("Network", "Loss", "Gradients", "Controls"):
+        assert panel in screen
+    t.keys("n")
+    t.wait_for("step 1 ")
+    t.keys("+")
+    t.wait_for("lr 0.1")
+    t.keys("q")
+    assert t.exit_code() == 0
+    saved = load_checkpoint(tmp_path / "backprop-tui" / "autosave.npz")
+    assert saved.steps == 1 and saved.optimizer.lr == 0.1
+    again = terminal("--resume")
+    again.wait_for("step 1 ")
+    again.keys("q")
+
+
+def test_sighup_saves_the_run_and_restores_the_terminal(terminal, tmp_path):
+    t = terminal("")
+    t.wait_for("running")
+    time.sleep(1.0)
+    os.kill(int((tmp_path / "pid").read_text()), signal.SIGHUP)
+    assert t.exit_code() == 128 + signal.SIGHUP
+    saved = load_checkpoint(tmp_path / "backprop-tui" / "autosave.npz")
+    assert saved.epoch > 0
+    screen = t.screen()
+    assert "Traceback" not in screen and "Network" not in screen  # the alternate screen is gone
