@@ -21,8 +21,9 @@ def test_paused_after_five_steps_80x24(snap_compare):
 
 
 def test_paused_after_five_steps_120x40(snap_compare):
-    assert snap_compare(make_app(seed=3, hidden=(6, 4)), terminal_size=(120, 40),
-                        run_before=stepped(5))
+    assert snap_compare(
+        make_app(seed=3, hidden=(6, 4)), terminal_size=(120, 40), run_before=stepped(5)
+    )
 
 
 def test_mid_step_after_backward_of_the_output_layer_100x30(snap_compare):

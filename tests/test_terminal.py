@@ -29,15 +29,29 @@ class Terminal:
         self.pid_file = tmp / "pid"
         script = tmp / "run.sh"  # the app's pid, then its exit code, in files
         script.write_text(
-            f"sh -c 'echo $$ > \"$0\"; exec \"$@\"' {self.pid_file} env XDG_STATE_HOME={tmp} "
+            f'sh -c \'echo $$ > "$0"; exec "$@"\' {self.pid_file} env XDG_STATE_HOME={tmp} '
             f"TERM=xterm-256color {EXE} {args}\necho $? > {self.exit_file}\nsleep 30\n"
         )
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(size[0]),
-                        "-y", str(size[1]), f"sh {script}"], check=True)
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                self.name,
+                "-x",
+                str(size[0]),
+                "-y",
+                str(size[1]),
+                f"sh {script}",
+            ],
+            check=True,
+        )
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
-                              capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        ).stdout
 
     def keys(self, *keys: str) -> None:
         for key in keys:

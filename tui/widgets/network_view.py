@@ -189,7 +189,7 @@ class NetworkView(Widget):
 
     def show(self, snapshot: Snapshot) -> None:
         """Draw this snapshot; nothing happens if it is the one already shown."""
-        key = (snapshot.seq, snapshot.epoch, snapshot.steps, snapshot.phase_index)
+        key = (snapshot.seq, snapshot.epoch, snapshot.steps, snapshot.phase_index, snapshot.sizes)
         if key != self._key:
             self.snapshot, self._key = snapshot, key
             self.refresh()
