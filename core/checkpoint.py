@@ -195,4 +195,5 @@ def _restore(meta: dict, arrays: dict) -> Trainer:
         t.batches = [None]
     else:
         t.batches = np.split(arrays["batches"], np.cumsum(arrays["batch_sizes"])[:-1])
+    t._gather()
     return t

@@ -27,9 +27,11 @@ def mse(y: Array, t: Array) -> float:
     return float(np.dot(d, d) / d.size)
 
 
-def mse_gradient(y: Array, t: Array) -> Array:
+def mse_gradient(y: Array, t: Array, out: Array | None = None) -> Array:
     """dE/dy = 2 (y - t) / N, N = number of elements."""
-    return (y - t) * (2.0 / y.size)
+    out = np.subtract(y, t, out=out)
+    out *= 2.0 / y.size
+    return out
 
 
 def mae(y: Array, t: Array) -> float:
@@ -37,9 +39,12 @@ def mae(y: Array, t: Array) -> float:
     return float(np.abs(y - t).mean())
 
 
-def mae_gradient(y: Array, t: Array) -> Array:
+def mae_gradient(y: Array, t: Array, out: Array | None = None) -> Array:
     """dE/dy = sign(y - t) / N (0 where y == t, a subgradient)."""
-    return np.sign(y - t) / y.size
+    out = np.subtract(y, t, out=out)
+    np.sign(out, out=out)
+    out /= y.size
+    return out
 
 
 def bce_from_logits(z: Array, t: Array) -> float:
@@ -51,9 +56,11 @@ def bce_from_logits(z: Array, t: Array) -> float:
     return float((softplus - t * z).mean())
 
 
-def bce_logits_gradient(a: Array, t: Array) -> Array:
+def bce_logits_gradient(a: Array, t: Array, out: Array | None = None) -> Array:
     """dE/dz = (sigmoid(z) - t) / N where a = sigmoid(z). Valid only for a sigmoid output."""
-    return (a - t) / a.size
+    out = np.subtract(a, t, out=out)
+    out /= a.size
+    return out
 
 
 def cross_entropy_from_logits(z: Array, t: Array) -> float:
@@ -66,9 +73,11 @@ def cross_entropy_from_logits(z: Array, t: Array) -> float:
     return float(-(t * log_p).sum() / z.shape[0])
 
 
-def cross_entropy_logits_gradient(a: Array, t: Array) -> Array:
+def cross_entropy_logits_gradient(a: Array, t: Array, out: Array | None = None) -> Array:
     """dE/dz = (softmax(z) - t) / n where a = softmax(z). Valid only for a softmax output."""
-    return (a - t) / a.shape[0]
+    out = np.subtract(a, t, out=out)
+    out /= a.shape[0]
+    return out
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ class Loss:
 
     name: str
     value: Callable[[Array, Array], float]
-    gradient: Callable[[Array, Array], Array]
+    gradient: Callable[..., Array]  # (y, t, out=None)
     from_logits: bool = False
     output_activation: str | None = None  # the output activation a from_logits loss needs
 

@@ -43,6 +43,7 @@ class _Buffers:
         self.a = [np.empty((n, m), dtype) for m in sizes[1:]]
         self.delta = [np.empty((n, m), dtype) for m in sizes[1:]]
         self.grad_a = [np.empty((n, m), dtype) for m in sizes[1:-1]]
+        self.out_tmp = np.empty((n, sizes[-1]), dtype)  # f'(z) of the output layer
 
 
 class Network:
@@ -120,6 +121,13 @@ class Network:
         for w, b in zip(self.weights, self.biases, strict=True):
             w[...] = initializer(w.shape[0], w.shape[1], rng) * scale
             b[...] = 0.0
+
+    def views(self, flat: Array) -> tuple[list[Array], list[Array]]:
+        """(weights, biases) as views into any flat vector laid out like ``params``."""
+        ends = [*self.segment_starts[1:], self.n_params]
+        parts = [flat[s:e] for s, e in zip(self.segment_starts, ends, strict=True)]
+        weights = [p.reshape(w.shape) for p, w in zip(parts[0::2], self.weights, strict=True)]
+        return weights, parts[1::2]
 
     @property
     def params(self) -> Array:
@@ -205,16 +213,26 @@ class Network:
         """
         loss = get_loss(loss) if isinstance(loss, str) else loss
         buf, last = self._require_cache(), self.n_layers - 1
-        z, y, act = buf.z[last], buf.a[last], self.activations[last]
+        z, y, act, delta = buf.z[last], buf.a[last], self.activations[last], buf.delta[last]
         if loss.from_logits:
             if act.name != loss.output_activation:
                 raise ValueError(
                     f"loss {loss.name} needs a {loss.output_activation} output, not {act.name}"
                 )
-            np.copyto(buf.delta[last], loss.gradient(y, Y))
+            loss.gradient(y, Y, out=delta)
             return loss.value(z, Y)
-        act.backward(z, y, loss.gradient(y, Y), out=buf.delta[last])
-        return loss.value(y, Y)
+        if loss.name == "mse":  # the difference serves both E and dE/dy: compute it once
+            d = np.subtract(y, Y, out=delta).ravel()
+            value = float(np.dot(d, d)) / d.size
+            delta *= 2.0 / d.size
+        else:
+            loss.gradient(y, Y, out=delta)
+            value = loss.value(y, Y)
+        if not act.elementwise:  # softmax without its fused loss: the full Jacobian
+            act.backward(z, y, delta.copy(), out=delta)
+        elif act.name != "linear":  # delta = dE/dy * f'(z)
+            delta *= act.derivative(z, y, out=buf.out_tmp)
+        return value
 
     def backward_layer(self, k: int) -> None:
         """Gradients of layer k from delta_k; then delta_{k-1} for the layer below.
@@ -224,8 +242,8 @@ class Network:
         """
         buf = self._require_cache()
         delta = buf.delta[k]
-        np.matmul(self.layer_input(k).T, delta, out=self.dweights[k])
-        np.sum(delta, axis=0, out=self.dbiases[k])
+        np.matmul((self.x if k == 0 else buf.a[k - 1]).T, delta, out=self.dweights[k])
+        np.add.reduce(delta, axis=0, out=self.dbiases[k])
         if k > 0:
             grad_a = np.matmul(delta, self.weights[k].T, out=buf.grad_a[k - 1])
             self.activations[k - 1].backward(

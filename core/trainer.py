@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,8 @@ from .network import GRADS, PARAMS, STEP, Network
 from .optimizers import make_optimizer
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
+GATHER_BYTES = 4_000_000  # training sets up to this size are re-ordered once per epoch
+DOT_NORMS_ABOVE = 4096  # parameters; above it the norms come from one dot per segment
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class Trainer:
         self._best_epoch, self._best_loss = 0, np.inf
         self._start_epoch()
         self.phase_index = 0  # index into self.phases of the next phase to run
+        self.last_phase = ""  # the phase that ran last
         backward = list(reversed(range(n_layers)))
         self.phases = ["forward", "loss"] + [f"backward {k}" for k in backward] + ["update"]
         self._phase_fns = (
@@ -146,6 +150,23 @@ class Trainer:
         self._correct = 0
         self._seen = 0
         self._epoch_sums[...] = 0.0
+        self._gather()
+
+    def _gather(self) -> None:
+        """Copy a small training set into this epoch's order once, so that every mini-batch
+        is a contiguous slice (no copy per step). Large sets are indexed per batch instead."""
+        self._epoch_order = None
+        if self.batches[0] is None or self.X.nbytes > GATHER_BYTES:
+            return
+        order = np.concatenate(self.batches)
+        self._epoch_order = (self.X[order], self.Y[order], self._labels_of(self.Y[order]))
+        self._offsets = np.concatenate([[0], np.cumsum([len(b) for b in self.batches])])
+
+    def _labels_of(self, Y: NDArray) -> NDArray | None:
+        """What a prediction is compared with: Y > 0.5 for two classes, the class for many."""
+        if self.task == "binary":
+            return Y > 0.5
+        return Y.argmax(axis=1) if self.task == "multiclass" else None
 
     def _end_epoch(self) -> EpochReport:
         self.epoch += 1
@@ -174,54 +195,76 @@ class Trainer:
         acc = self.n_correct(y, Y) / X.shape[0] if self.task != "regression" else np.nan
         return loss, acc
 
-    def n_correct(self, y: NDArray, Y: NDArray) -> int:
+    def n_correct(self, y: NDArray, Y: NDArray, labels: NDArray | None = None) -> int:
         """Rows classified right: output > 0.5 for two classes, arg max for many."""
+        labels = self._labels_of(Y) if labels is None else labels
         if self.task == "binary":
-            return int(np.count_nonzero((y > 0.5) == (Y > 0.5)))
-        return int(np.count_nonzero(y.argmax(axis=1) == Y.argmax(axis=1)))
+            return int(np.count_nonzero((y > 0.5) == labels))
+        return int(np.count_nonzero(y.argmax(axis=1) == labels))
 
     # --- the phases of a step ---------------------------------------------------------
 
     @property
-    def batch(self) -> tuple[NDArray, NDArray]:
-        """The current mini-batch (X_b, Y_b)."""
-        idx = self.batches[self.batch_pos]
-        if idx is None:
-            return self.X, self.Y
-        return self.X[idx], self.Y[idx]
+    def batch(self) -> tuple[NDArray, NDArray, NDArray | None]:
+        """The current mini-batch (X_b, Y_b, labels_b or None for regression)."""
+        pos = self.batch_pos
+        if self._epoch_order is not None:
+            lo, hi = self._offsets[pos], self._offsets[pos + 1]
+            X, Y, labels = self._epoch_order
+            return X[lo:hi], Y[lo:hi], None if labels is None else labels[lo:hi]
+        idx = self.batches[pos]
+        X, Y = (self.X, self.Y) if idx is None else (self.X[idx], self.Y[idx])
+        return X, Y, self._labels_of(Y)
 
     def _forward(self) -> None:
-        self._xb, self._yb = self.batch
+        self._xb, self._yb, self._lb = self.batch
         self.net.run_forward(self._xb)
 
     def _loss(self) -> None:
         loss = self.net.output_delta(self._yb, self.loss)
         self.last_loss = loss
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             self._diverge(f"the loss became {loss}")
 
     def _backward(self, k: int) -> None:
         self.net.backward_layer(k)
         if k == 0:
             g = self.net.grads
-            if not np.isfinite(np.dot(g, g)):
+            if not math.isfinite(np.dot(g, g)):
                 self._diverge("a gradient became too large to represent (inf)")
 
     def _update(self) -> None:
         net = self.net
         self.optimizer.apply(net.params, net.grads, net.flat[STEP], net.weight_mask)
-        np.square(net.flat, out=self._sq)
-        np.add.reduceat(self._sq, net.segment_starts, axis=1, out=self.sums)
-        if not np.isfinite(self.sums[PARAMS].sum()):
+        self._squared_norms()
+        if not math.isfinite(self.sums[PARAMS].sum()):
             self._diverge("the weights grew too large to represent (inf)")
         self._epoch_sums += self.sums
         n = self._xb.shape[0]
         self._loss_sum += self.last_loss * n
         self._seen += n
-        if self.task != "regression":
-            self._correct += self.n_correct(net.a[-1], self._yb)
+        if self._lb is not None:
+            self._correct += self.n_correct(net.a[-1], self._yb, self._lb)
         self.steps += 1
         self.batch_pos += 1
+
+    def _squared_norms(self) -> None:
+        """sums[row, segment] = squared norm of each W_k and b_k in params, grads and step.
+
+        One square and one segmented sum for small networks; one dot product per segment
+        for large ones, where squaring the whole buffer would cost more than the sums.
+        """
+        net = self.net
+        if net.n_params < DOT_NORMS_ABOVE:
+            np.square(net.flat, out=self._sq)
+            np.add.reduceat(self._sq, net.segment_starts, axis=1, out=self.sums)
+            return
+        for row in (PARAMS, GRADS, STEP):
+            for col, view in enumerate(net.views(net.flat[row])[0]):
+                v = view.ravel()
+                self.sums[row, 2 * col] = np.dot(v, v)
+            for col, view in enumerate(net.views(net.flat[row])[1]):
+                self.sums[row, 2 * col + 1] = np.dot(view, view)
 
     def _diverge(self, what: str) -> None:
         """Stop the step, go back to the best weights so far, and say why.
@@ -254,6 +297,7 @@ class Trainer:
 
     def _run_phase(self, index: int) -> None:
         self._phase_fns[index]()
+        self.last_phase = self.phases[index]
         self.phase_index = (index + 1) % len(self.phases)
         if self.phase_index == 0 and self.batch_pos == len(self.batches):
             self.last_epoch = self._end_epoch()
@@ -278,9 +322,15 @@ class Trainer:
     def _finish_step(self) -> None:
         """The remaining phases of the current step (all of them if none ran)."""
         self.diverged = None
-        self._run_phase(self.phase_index)
-        while self.phase_index:
-            self._run_phase(self.phase_index)
+        if self.phase_index:
+            while self.phase_index:
+                self._run_phase(self.phase_index)
+            return
+        for fn in self._phase_fns:  # a whole step: the same phases, without the bookkeeping
+            fn()
+        self.last_phase = "update"
+        if self.batch_pos == len(self.batches):
+            self.last_epoch = self._end_epoch()
 
     def step(self) -> StepReport:
         """One mini-batch: the remaining phases of the current step (all of them if none ran)."""
@@ -340,6 +390,7 @@ class Trainer:
         self.layer_history.clear()
         self.lr_changes.clear()
         self.epoch = self.steps = self.phase_index = 0
+        self.last_phase = ""
         self.diverged = None
         self.sums[...] = 0.0
         self._start_epoch()
@@ -358,6 +409,7 @@ class Trainer:
         else:
             chunks = [idx[i : i + batch_size] for i in range(0, n, batch_size)]
             self.batches = self.batches[: self.batch_pos] + chunks
+        self._gather()
 
     def set_optimizer(self, name: str) -> None:
         """Another optimiser from the next step on, same learning rate, fresh state."""

@@ -1,0 +1,52 @@
+"""The chain-rule inspector's numbers equal backpropagation's."""
+
+import numpy as np
+import pytest
+
+from core.config import Config
+from core.inspect import chain_rule, finite_difference
+from core.trainer import Trainer
+
+
+@pytest.mark.parametrize("config", [
+    Config(dataset="circle", hidden=(4, 3), activation="tanh"),  # sigmoid + bce (fused)
+    Config(dataset="circle", hidden=(5,), activation="relu", loss="mse"),  # sigmoid + mse
+    Config(dataset="spiral3", hidden=(4,), activation="sigmoid"),  # softmax + CE (fused)
+    Config(dataset="sine", hidden=(6, 6), activation="leaky_relu", loss="mae"),
+    Config(dataset="linear", hidden=()),
+])
+def test_every_weight_product_equals_the_backprop_gradient(config):
+    t = Trainer(config.replace(n_samples=120))
+    t.step()  # move off the initial weights
+    for _ in range(len(t.phases) - 1):  # forward, loss, every backward: gradients are fresh
+        t.next_phase()
+    net = t.net
+    for k in range(net.n_layers):
+        for i in range(net.sizes[k]):
+            for j in range(net.sizes[k + 1]):
+                c = chain_rule(net, k, i, j, t.loss, t._yb)
+                assert c.product_mean == pytest.approx(c.backprop, rel=1e-12, abs=1e-12)
+                assert c.backprop == net.dweights[k][i, j]
+
+
+def test_hidden_neuron_de_da_is_the_sum_over_the_next_layer():
+    t = Trainer(Config(hidden=(3, 2), n_samples=100))
+    for _ in range(5):
+        t.next_phase()
+    c = chain_rule(t.net, 0, 1, 2, t.loss, t._yb)
+    by_hand = sum(c.next_deltas[:, m] * c.next_weights[m] for m in range(2))
+    assert np.allclose(c.de_da, by_hand, rtol=0, atol=1e-15)
+    assert np.array_equal(c.dz_dw, t._xb[:, 1])
+    z = t.net.z[0][:, 2]
+    assert np.allclose(c.da_dz, 1 - np.tanh(z) ** 2)
+
+
+def test_finite_difference_of_one_weight_agrees():
+    t = Trainer(Config(hidden=(4, 2), n_samples=100))
+    for _ in range(5):
+        t.next_phase()
+    net = t.net
+    before = net.params.copy()
+    numeric = finite_difference(net, t._xb, t._yb, t.loss, 1, 2, 0)
+    assert numeric == pytest.approx(net.dweights[1][2, 0], rel=1e-6)
+    assert np.array_equal(net.params, before)
