@@ -90,10 +90,18 @@ def leaky_relu_derivative(z: Array, a: Array, out: Array | None = None) -> Array
 
 def softmax(z: Array, out: Array | None = None) -> Array:
     """a_i = exp(z_i - max z) / sum_j exp(z_j - max z), row by row (output layer only)."""
-    out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    return softmax_parts(z, out)[0]
+
+
+def softmax_parts(z: Array, out: Array | None = None) -> tuple[Array, Array, Array]:
+    """(softmax(z), m, s) with m = max z and s = sum exp(z - m) per row (n, 1) each:
+    log softmax(z) = z - m - log s, which the cross-entropy reuses."""
+    m = z.max(axis=1, keepdims=True)
+    out = np.subtract(z, m, out=out)
     np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
-    return out
+    s = out.sum(axis=1, keepdims=True)
+    out /= s
+    return out, m, s
 
 
 def softmax_derivative(z: Array, a: Array, out: Array | None = None) -> Array:

@@ -73,6 +73,12 @@ def cross_entropy_from_logits(z: Array, t: Array) -> float:
     return float(-(t * log_p).sum() / z.shape[0])
 
 
+def cross_entropy_from_parts(z: Array, t: Array, m: Array, s: Array) -> float:
+    """The same E from softmax's own max m (n, 1) and sum s (n, 1), t one-hot:
+    E = mean over rows of (m + log s - sum_k t_k z_k)."""
+    return float((np.log(s).sum() + m.sum() - np.vdot(t, z)) / z.shape[0])
+
+
 def cross_entropy_logits_gradient(a: Array, t: Array, out: Array | None = None) -> Array:
     """dE/dz = (softmax(z) - t) / n where a = softmax(z). Valid only for a softmax output."""
     out = np.subtract(a, t, out=out)

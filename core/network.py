@@ -5,6 +5,8 @@ Layer k (k = 0 .. L-1) maps a_k (n, sizes[k]) to a_{k+1} (n, sizes[k+1]):
     z_k     = a_k @ W_k + b_k            W_k (sizes[k], sizes[k+1]), b_k (sizes[k+1],)
     a_{k+1} = f_k(z_k)
 
+In the code z_k = [a_k, 1] @ [W_k; b_k]: one product does the sum and the bias.
+
 Backward starts from the output delta dE/dz_{L-1} (set by ``output_delta``) and walks down:
 
     dW_k         = a_k.T @ delta_k        (the batch mean is already inside delta)
@@ -26,9 +28,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .activations import Activation, get_activation
+from .activations import Activation, get_activation, softmax_parts
 from .initializers import get_initializer
-from .losses import Loss, get_loss
+from .losses import Loss, cross_entropy_from_parts, get_loss
 
 Array = NDArray[np.floating]
 
@@ -36,11 +38,16 @@ PARAMS, GRADS, STEP = 0, 1, 2  # rows of Network.flat
 
 
 class _Buffers:
-    """Per-batch-size work arrays, reused from step to step (no fresh temporaries)."""
+    """Per-batch-size work arrays, reused from step to step (no fresh temporaries).
+
+    Layer inputs carry a last column of ones, so that z_k = [a_k, 1] @ [W_k; b_k] is one
+    matrix product and dW_k, db_k come out of one product too: [a_k, 1].T @ delta_k.
+    """
 
     def __init__(self, sizes: Sequence[int], n: int, dtype: np.dtype) -> None:
+        self.inputs = [np.ones((n, m + 1), dtype) for m in sizes[:-1]]
         self.z = [np.empty((n, m), dtype) for m in sizes[1:]]
-        self.a = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.a = [inp[:, :-1] for inp in self.inputs[1:]] + [np.empty((n, sizes[-1]), dtype)]
         self.delta = [np.empty((n, m), dtype) for m in sizes[1:]]
         self.grad_a = [np.empty((n, m), dtype) for m in sizes[1:-1]]
         self.out_tmp = np.empty((n, sizes[-1]), dtype)  # f'(z) of the output layer
@@ -106,6 +113,19 @@ class Network:
             ]
 
         params, grads, step = views(PARAMS), views(GRADS), views(STEP)
+        # [W_k; b_k] as one (fan_in + 1, fan_out) matrix: b_k follows W_k in the flat buffer
+        self.stacked = [
+            self.flat[PARAMS, s : s + w + b].reshape(shape[0] + 1, shape[1])
+            for s, w, b, shape in zip(
+                self.segment_starts[0::2], counts[0::2], counts[1::2], shapes[0::2], strict=True
+            )
+        ]
+        self.dstacked = [
+            self.flat[GRADS, s : s + w + b].reshape(shape[0] + 1, shape[1])
+            for s, w, b, shape in zip(
+                self.segment_starts[0::2], counts[0::2], counts[1::2], shapes[0::2], strict=True
+            )
+        ]
         self.weights, self.biases = params[0::2], params[1::2]
         self.dweights, self.dbiases = grads[0::2], grads[1::2]
         self.step_weights, self.step_biases = step[0::2], step[1::2]
@@ -145,22 +165,34 @@ class Network:
 
     # --- forward ----------------------------------------------------------------------
 
-    def run_forward(self, X: Array) -> Array:
+    def run_forward(self, X: Array, augmented: bool = False) -> Array:
         """Forward pass keeping z_k and a_{k+1} for backward; returns the output buffer.
 
         X (n, sizes[0]) -> (n, sizes[-1]). The returned array is reused by the next pass.
+        ``augmented``: X already has a last column of ones (n, sizes[0] + 1), as the
+        trainer keeps it, which saves a copy.
         """
         n = X.shape[0]
         buf = self._buffers.get(n)
         if buf is None:
             buf = self._buffers[n] = _Buffers(self.sizes, n, self.dtype)
-        a = self.x = X
+        if augmented:
+            self._x_aug = X
+        else:
+            self._x_aug = buf.inputs[0]
+            np.copyto(self._x_aug[:, :-1], X)
+        self.x = self._x_aug[:, :-1]
+        inp = self._x_aug
         for k, act in enumerate(self.activations):
-            z = np.matmul(a, self.weights[k], out=buf.z[k])
-            z += self.biases[k]
-            a = act.fn(z, out=buf.a[k])
+            z = np.matmul(inp, self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
+            if act.name == "softmax":  # keep max and sum for the cross-entropy
+                _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
+            else:
+                act.fn(z, out=buf.a[k])
+            if k + 1 < len(buf.inputs):
+                inp = buf.inputs[k + 1]
         self._cache = buf
-        return a
+        return buf.a[-1]
 
     def predict(self, X: Array) -> tuple[Array, Array]:
         """(z_{L-1}, a_L) for inputs X (n, sizes[0]) in fresh arrays; caches untouched."""
@@ -220,6 +252,8 @@ class Network:
                     f"loss {loss.name} needs a {loss.output_activation} output, not {act.name}"
                 )
             loss.gradient(y, Y, out=delta)
+            if loss.name == "cross_entropy":  # -mean(log softmax(z)[target]) from the parts
+                return cross_entropy_from_parts(z, Y, buf.softmax_m, buf.softmax_s)
             return loss.value(z, Y)
         if loss.name == "mse":  # the difference serves both E and dE/dy: compute it once
             d = np.subtract(y, Y, out=delta).ravel()
@@ -242,8 +276,8 @@ class Network:
         """
         buf = self._require_cache()
         delta = buf.delta[k]
-        np.matmul((self.x if k == 0 else buf.a[k - 1]).T, delta, out=self.dweights[k])
-        np.add.reduce(delta, axis=0, out=self.dbiases[k])
+        inp = self._x_aug if k == 0 else buf.inputs[k]
+        np.matmul(inp.T, delta, out=self.dstacked[k])  # [dW; db] = [a, 1].T @ delta
         if k > 0:
             grad_a = np.matmul(delta, self.weights[k].T, out=buf.grad_a[k - 1])
             self.activations[k - 1].backward(

@@ -97,6 +97,7 @@ class Trainer:
         dtype = np.dtype(config.dtype)
         self.X = np.ascontiguousarray(self.train_set.X, dtype)
         self.Y = np.ascontiguousarray(self.train_set.Y, dtype)
+        self.Xa = np.hstack([self.X, np.ones((len(self.X), 1), dtype)])  # X with a ones column
         self.X_val = np.ascontiguousarray(self.val_set.X, dtype)
         self.Y_val = np.ascontiguousarray(self.val_set.Y, dtype)
         sizes = [self.X.shape[1], *config.hidden, self.Y.shape[1]]
@@ -159,7 +160,7 @@ class Trainer:
         if self.batches[0] is None or self.X.nbytes > GATHER_BYTES:
             return
         order = np.concatenate(self.batches)
-        self._epoch_order = (self.X[order], self.Y[order], self._labels_of(self.Y[order]))
+        self._epoch_order = (self.Xa[order], self.Y[order], self._labels_of(self.Y[order]))
         self._offsets = np.concatenate([[0], np.cumsum([len(b) for b in self.batches])])
 
     def _labels_of(self, Y: NDArray) -> NDArray | None:
@@ -169,6 +170,10 @@ class Trainer:
         return Y.argmax(axis=1) if self.task == "multiclass" else None
 
     def _end_epoch(self) -> EpochReport:
+        # A finite gradient times a finite lr leaves finite weights, short of overflow;
+        # an overflow would show in the next loss anyway. Check once an epoch to be sure.
+        if not math.isfinite(self._epoch_sums[PARAMS].sum()):
+            self._diverge("the weights grew too large to represent (inf)")
         self.epoch += 1
         lr = self.optimizer.lr
         train_loss = self._loss_sum / max(self._seen, 1)
@@ -204,21 +209,27 @@ class Trainer:
 
     # --- the phases of a step ---------------------------------------------------------
 
-    @property
-    def batch(self) -> tuple[NDArray, NDArray, NDArray | None]:
-        """The current mini-batch (X_b, Y_b, labels_b or None for regression)."""
+    def _batch(self) -> tuple[NDArray, NDArray, NDArray | None]:
+        """The current mini-batch: (X_b with a ones column, Y_b, labels_b or None)."""
         pos = self.batch_pos
         if self._epoch_order is not None:
             lo, hi = self._offsets[pos], self._offsets[pos + 1]
-            X, Y, labels = self._epoch_order
-            return X[lo:hi], Y[lo:hi], None if labels is None else labels[lo:hi]
+            Xa, Y, labels = self._epoch_order
+            return Xa[lo:hi], Y[lo:hi], None if labels is None else labels[lo:hi]
         idx = self.batches[pos]
-        X, Y = (self.X, self.Y) if idx is None else (self.X[idx], self.Y[idx])
-        return X, Y, self._labels_of(Y)
+        Xa, Y = (self.Xa, self.Y) if idx is None else (self.Xa[idx], self.Y[idx])
+        return Xa, Y, self._labels_of(Y)
+
+    @property
+    def batch(self) -> tuple[NDArray, NDArray]:
+        """The current mini-batch (X_b, Y_b)."""
+        Xa, Y, _ = self._batch()
+        return Xa[:, :-1], Y
 
     def _forward(self) -> None:
-        self._xb, self._yb, self._lb = self.batch
-        self.net.run_forward(self._xb)
+        xa, self._yb, self._lb = self._batch()
+        self.net.run_forward(xa, augmented=True)
+        self._xb = self.net.x
 
     def _loss(self) -> None:
         loss = self.net.output_delta(self._yb, self.loss)
@@ -237,8 +248,6 @@ class Trainer:
         net = self.net
         self.optimizer.apply(net.params, net.grads, net.flat[STEP], net.weight_mask)
         self._squared_norms()
-        if not math.isfinite(self.sums[PARAMS].sum()):
-            self._diverge("the weights grew too large to represent (inf)")
         self._epoch_sums += self.sums
         n = self._xb.shape[0]
         self._loss_sum += self.last_loss * n

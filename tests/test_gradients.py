@@ -151,3 +151,13 @@ def test_unknown_names_say_what_is_allowed():
         Network([2, 1], "swish")
     with pytest.raises(ValueError, match="for the output only"):
         Network([2, 2, 1], ["softmax", "linear"])
+
+
+def test_cross_entropy_from_softmax_parts_equals_the_logits_formula():
+    net = Network([3, 4], "softmax", init="normal", init_scale=300.0, seed=0)  # extreme logits
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    Y = np.eye(4)[[0, 1, 2, 3, 0, 1]]
+    net.run_forward(X)
+    fused = net.output_delta(Y, "cross_entropy")
+    direct = LOSSES["cross_entropy"].value(net.z[-1], Y)
+    assert np.isfinite(fused) and fused == pytest.approx(direct, rel=1e-12)
