@@ -81,7 +81,6 @@ def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
         **_dataset_arrays("val", t.val_set),
         **{f"optimizer/{k}": v for k, v in t.optimizer.state().items()},
         **{f"history/{k}": v for k, v in t.history.state().items()},
-        **{f"layer_history/{k}": v for k, v in t.layer_history.state().items()},
     }
     if not full_batch:
         arrays["batches"] = np.concatenate(t.batches)
@@ -185,7 +184,6 @@ def _restore(meta: dict, arrays: dict) -> Trainer:
     t.optimizer.lr = meta["lr"]
     t.optimizer.load_state(_sub(arrays, "optimizer"))
     t.history = History.from_state(_sub(arrays, "history"))
-    t.layer_history = History.from_state(_sub(arrays, "layer_history"))
     t.lr_changes = [tuple(c) for c in meta["lr_changes"]]
     t.epoch, t.steps, t.batch_pos = meta["epoch"], meta["steps"], meta["batch_pos"]
     t._loss_sum, t._correct, t._seen = meta["loss_sum"], meta["correct"], meta["seen"]

@@ -44,10 +44,11 @@ class _Buffers:
     matrix product and dW_k, db_k come out of one product too: [a_k, 1].T @ delta_k.
     """
 
-    def __init__(self, sizes: Sequence[int], n: int, dtype: np.dtype) -> None:
+    def __init__(self, sizes: Sequence[int], n: int, dtype: np.dtype, linear_output: bool):
         self.inputs = [np.ones((n, m + 1), dtype) for m in sizes[:-1]]
         self.z = [np.empty((n, m), dtype) for m in sizes[1:]]
-        self.a = [inp[:, :-1] for inp in self.inputs[1:]] + [np.empty((n, sizes[-1]), dtype)]
+        output = self.z[-1] if linear_output else np.empty((n, sizes[-1]), dtype)
+        self.a = [inp[:, :-1] for inp in self.inputs[1:]] + [output]
         self.delta = [np.empty((n, m), dtype) for m in sizes[1:]]
         self.grad_a = [np.empty((n, m), dtype) for m in sizes[1:-1]]
         self.out_tmp = np.empty((n, sizes[-1]), dtype)  # f'(z) of the output layer
@@ -175,7 +176,9 @@ class Network:
         n = X.shape[0]
         buf = self._buffers.get(n)
         if buf is None:
-            buf = self._buffers[n] = _Buffers(self.sizes, n, self.dtype)
+            buf = self._buffers[n] = _Buffers(
+                self.sizes, n, self.dtype, self.activations[-1].name == "linear"
+            )
         if augmented:
             self._x_aug = X
         else:
@@ -187,8 +190,8 @@ class Network:
             z = np.matmul(inp, self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
             if act.name == "softmax":  # keep max and sum for the cross-entropy
                 _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
-            else:
-                act.fn(z, out=buf.a[k])
+            elif act.name != "linear" or k + 1 < len(self.activations):
+                act.fn(z, out=buf.a[k])  # (a linear output layer's a is its z: no copy)
             if k + 1 < len(buf.inputs):
                 inp = buf.inputs[k + 1]
         self._cache = buf

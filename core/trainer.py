@@ -109,11 +109,12 @@ class Trainer:
         )
         self.shuffle_rng = np.random.default_rng([config.seed, 2])
         n_layers = self.net.n_layers
-        self.history = History(EPOCH_COLUMNS)
-        self.layer_history = History(
-            [f"grad_norm_{k}" for k in range(n_layers)]
-            + [f"update_ratio_{k}" for k in range(n_layers)]
+        self.history = History(
+            EPOCH_COLUMNS
+            + tuple(f"grad_norm_{k}" for k in range(n_layers))
+            + tuple(f"update_ratio_{k}" for k in range(n_layers))
         )
+        self._row = np.empty(len(self.history.columns))  # one epoch's record, reused
         self.lr_changes: list[tuple[int, float]] = []  # (epoch at which it applies, new lr)
         self.epoch = 0  # epochs completed
         self.steps = 0  # steps completed
@@ -179,15 +180,16 @@ class Trainer:
         train_loss = self._loss_sum / max(self._seen, 1)
         train_acc = self._correct / self._seen if self.task != "regression" else np.nan
         val_loss, val_acc = self.evaluate(self.X_val, self.Y_val)
-        self.history.append([lr, train_loss, val_loss, train_acc, val_acc])
+        # per layer: RMS over the epoch's steps of ||dW_k|| and of ||step_k|| / ||W_k||
+        row = self._row
+        row[:5] = lr, train_loss, val_loss, train_acc, val_acc
+        rms = row[5:].reshape(2, -1)
+        np.sqrt(self._epoch_sums[GRADS:, 0::2] / len(self.batches), out=rms)
+        rms[1] /= np.sqrt(self.sums[PARAMS, 0::2])  # a zero norm gives inf or nan: fine
+        self.history.append(row)
         if train_loss <= self._best_loss:
             self._best_loss, self._best_epoch = train_loss, self.epoch
             np.copyto(self._best, self.net.params)
-        steps = len(self.batches)
-        rms = np.sqrt(self._epoch_sums / steps)
-        weight_norm = np.sqrt(self.sums[PARAMS, 0::2])
-        ratios = rms[STEP, 0::2] / np.where(weight_norm > 0, weight_norm, np.nan)
-        self.layer_history.append(np.concatenate([rms[GRADS, 0::2], ratios]))
         self._start_epoch()
         return EpochReport(self.epoch, lr, train_loss, val_loss, train_acc, val_acc)
 
@@ -396,7 +398,6 @@ class Trainer:
         lr = self.optimizer.lr
         self.optimizer = make_optimizer(cfg.optimizer, lr, l2=cfg.l2, l1=cfg.l1, clip=cfg.clip)
         self.history.clear()
-        self.layer_history.clear()
         self.lr_changes.clear()
         self.epoch = self.steps = self.phase_index = 0
         self.last_phase = ""
