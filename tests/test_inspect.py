@@ -8,13 +8,16 @@ from core.inspect import chain_rule, finite_difference
 from core.trainer import Trainer
 
 
-@pytest.mark.parametrize("config", [
-    Config(dataset="circle", hidden=(4, 3), activation="tanh"),  # sigmoid + bce (fused)
-    Config(dataset="circle", hidden=(5,), activation="relu", loss="mse"),  # sigmoid + mse
-    Config(dataset="spiral3", hidden=(4,), activation="sigmoid"),  # softmax + CE (fused)
-    Config(dataset="sine", hidden=(6, 6), activation="leaky_relu", loss="mae"),
-    Config(dataset="linear", hidden=()),
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config(dataset="circle", hidden=(4, 3), activation="tanh"),  # sigmoid + bce (fused)
+        Config(dataset="circle", hidden=(5,), activation="relu", loss="mse"),  # sigmoid + mse
+        Config(dataset="spiral3", hidden=(4,), activation="sigmoid"),  # softmax + CE (fused)
+        Config(dataset="sine", hidden=(6, 6), activation="leaky_relu", loss="mae"),
+        Config(dataset="linear", hidden=()),
+    ],
+)
 def test_every_weight_product_equals_the_backprop_gradient(config):
     t = Trainer(config.replace(n_samples=120))
     t.step()  # move off the initial weights

@@ -19,18 +19,22 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from .fields import FIELD_BY_NAME, Field, ladder_step
-from .lessons import Lesson
+from .fields import FIELD_BY_NAME, ladder_step, path_to_read, path_to_write
+from .lessons import Lesson, load_lessons
 from .session import TrainingSession
 from .snapshot import Snapshot
 from .widgets.confirm_dialog import ConfirmDialog
 from .widgets.controls import Controls
+from .widgets.data_view import DataPanel
 from .widgets.gradient_panel import GradientPanel
 from .widgets.help_screen import HelpScreen
+from .widgets.inspector import Inspector
+from .widgets.lesson_screen import LessonScreen
 from .widgets.loss_plot import LossPlot
 from .widgets.network_view import NetworkView
 from .widgets.prompt_dialog import PromptDialog
 from .widgets.status_line import StatusLine
+from .widgets.view_panel import ViewPanel
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18  # below this the panels make way for a request for room
 
@@ -50,6 +54,10 @@ class BackpropApp(App[int]):
         Binding("l", "type_lr", "Set lr", show=False, id="type_lr"),
         Binding("r", "reset", "New weights", show=False, id="reset"),
         Binding("y", "log_scale", "Log y", show=False, id="log_scale"),
+        Binding("d", "view('data')", "Data", show=False, id="data_view"),
+        Binding("i", "view('inspector')", "Inspect", show=False, id="inspector"),
+        Binding("v", "validation", "Val points", show=False, id="validation"),
+        Binding("m", "lessons", "Lessons", show=False, id="lessons"),
         Binding("s", "save", "Save", show=False, id="save"),
         Binding("o", "load", "Open", show=False, id="load"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -81,7 +89,7 @@ class BackpropApp(App[int]):
     def compose(self) -> ComposeResult:
         with Grid(id="panels"):
             yield self._panel(NetworkView(id="network"), "Network", "network-box")
-            yield self._panel(LossPlot(id="loss"), "Loss", "loss-box")
+            yield ViewPanel(id="view-box")
             yield self._panel(GradientPanel(id="gradients"), "Gradients ||dW||", "grad-box")
             yield self._panel(Controls(id="controls"), "Controls", "controls-box")
         yield Static("", id="too-small")
@@ -107,6 +115,8 @@ class BackpropApp(App[int]):
             pass  # not on the main thread (tests) or not supported: default handling
         self.query_one(Controls).focus()
         self.check_size()
+        if self.lesson is not None:
+            self.push_screen(LessonScreen(self.lesson))
 
     def _train(self) -> None:
         worker = get_current_worker()
@@ -144,7 +154,10 @@ class BackpropApp(App[int]):
     def show(self, snap: Snapshot) -> None:
         self.snapshot = snap
         self.query_one(NetworkView).show(snap)
-        self.query_one(LossPlot).show(snap)
+        self.query_one(ViewPanel).show(snap)
+        self.query_one(NetworkView).selected = (
+            snap.selected if self.current_view == "inspector" else None
+        )
         self.query_one(GradientPanel).show(snap)
         self.query_one(Controls).show(snap)
         self.query_one(StatusLine).show(snap)
@@ -178,28 +191,29 @@ class BackpropApp(App[int]):
         return not isinstance(self.screen, ModalScreen)
 
     def action_toggle(self) -> None:
+        self.views.leave_phases()
         self.command(self.session.toggle())
 
     def action_step(self) -> None:
+        self.views.leave_phases()
         self.command(self.session.step())
 
     def action_phase(self) -> None:
+        self.views.enter_phases()
         self.command(self.session.next_phase())
 
     def action_epoch(self) -> None:
+        self.views.leave_phases()
         self.command(self.session.run_epoch())
 
     def action_lr_up(self) -> None:
-        self.set_lr(ladder_step(self.snapshot.lr, up=True))
+        self.command(self.session.set_lr(ladder_step(self.snapshot.lr, up=True)))
 
     def action_lr_down(self) -> None:
-        self.set_lr(ladder_step(self.snapshot.lr, up=False))
-
-    def set_lr(self, lr: float) -> None:
-        self.command(self.session.set_lr(lr))
+        self.command(self.session.set_lr(ladder_step(self.snapshot.lr, up=False)))
 
     def action_type_lr(self) -> None:
-        self.edit(FIELD_BY_NAME["lr"])
+        self.query_one(Controls).edit(FIELD_BY_NAME["lr"])
 
     def action_reset(self) -> None:
         self.command(self.session.reset_weights())
@@ -211,7 +225,8 @@ class BackpropApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
         elif not isinstance(self.screen, ModalScreen):
-            self.push_screen(HelpScreen())
+            lesson = f"{self.lesson.title}: {self.lesson.text}" if self.lesson else ""
+            self.push_screen(HelpScreen(lesson))
 
     def action_save(self) -> None:
         def save(answer: tuple[object] | None) -> None:
@@ -220,7 +235,7 @@ class BackpropApp(App[int]):
                 self.command(self.session.save(Path(self.checkpoint_path)))
 
         self.push_screen(
-            PromptDialog("Save the run to", self.checkpoint_path, parse=_path_to_write), save
+            PromptDialog("Save the run to", self.checkpoint_path, parse=path_to_write), save
         )
 
     def action_load(self) -> None:
@@ -230,8 +245,66 @@ class BackpropApp(App[int]):
                 self.command(self.session.load(Path(self.checkpoint_path)))
 
         self.push_screen(
-            PromptDialog("Load a run from", self.checkpoint_path, parse=_path_to_read), load
+            PromptDialog("Load a run from", self.checkpoint_path, parse=path_to_read), load
         )
+
+    def action_lessons(self) -> None:
+        """Choose a lesson: its preset starts a new run and its paragraph says what to watch."""
+        lessons = load_lessons()
+
+        def start(answer: tuple[object] | None) -> None:
+            if answer is not None:
+                self.start_lesson(lessons[str(answer[0])])
+
+        listing = "\n".join(f"{name}: {lesson.title}" for name, lesson in lessons.items())
+        self.push_screen(
+            PromptDialog(
+                "Lessons: a preset run and what to watch", "", choices=list(lessons), help=listing
+            ),
+            start,
+        )
+
+    def start_lesson(self, lesson: Lesson) -> None:
+        self.lesson = lesson
+        self.command(self.session.rebuild(lesson.config))
+        self.push_screen(LessonScreen(lesson))
+
+    # --- the switchable panel: loss, data, phase view, inspector --------------------------
+
+    @property
+    def views(self) -> ViewPanel:
+        return self.query_one(ViewPanel)
+
+    @property
+    def current_view(self) -> str:
+        return self.views.current
+
+    def action_view(self, name: str) -> None:
+        """d: data view, i: inspector; the same key again goes back to the loss plot."""
+        self.views.toggle(name)
+        if self.views.current == "inspector":
+            if self.snapshot.selected is None:
+                self.command(self.session.select((0, 0, 0)))
+            self.query_one(Inspector).focus()
+        else:
+            self.query_one(NetworkView).selected = None
+            self.query_one(Controls).focus()
+
+    def action_validation(self) -> None:
+        self.query_one(DataPanel).toggle_validation()
+
+    def on_inspector_move(self, message: Inspector.Move) -> None:
+        k, i, j = self.snapshot.selected or (0, 0, 0)
+        dk, di, dj = message.delta
+        if dk:
+            i, j = 0, 0
+        self.command(self.session.select((k + dk, i + di, j + dj)))
+
+    def on_inspector_check(self) -> None:
+        self.command(self.session.check_selected())
+
+    def on_inspector_weight_edited(self, m: Inspector.WeightEdited) -> None:
+        self.command(self.session.set_weight(m.layer, m.i, m.j, m.value))
 
     async def action_quit(self) -> None:
         self.session.stop()
@@ -239,52 +312,27 @@ class BackpropApp(App[int]):
 
     # --- controls up ----------------------------------------------------------------------
 
-    def on_controls_edit_requested(self, message: Controls.EditRequested) -> None:
-        self.edit(message.field)
-
-    def edit(self, field: Field) -> None:
-        """Ask for a new value of a setting; apply it live, or after a yes for a new run."""
-        snap = self.snapshot
-        current = field.value_text(snap.config, snap.lr)
-
-        def parse(text: str) -> object:
-            value = field.parse(text) if field.parse else text
-            if field.name != "lr":
-                snap.config.replace(**{field.name: value})  # raises ConfigError, a ValueError
-            return value
-
-        def apply(answer: tuple[object] | None) -> None:
-            if answer is None:
-                return
-            (value,) = answer
-            if field.live:
-                self.apply_live(field.name, value)
-            else:
-                self.confirm_rebuild(field, value)
-
-        title = f"{field.label} (now {current})"
-        self.push_screen(PromptDialog(title, current, parse, field.choices, field.help), apply)
-
-    def apply_live(self, name: str, value: object) -> None:
-        session = self.session
-        number = {
+    def on_controls_changed(self, message: Controls.Changed) -> None:
+        """Live settings apply at the next step; the others start a new run after a yes."""
+        session, name, value = self.session, message.field.name, message.value
+        live = {
             "lr": lambda: session.set_lr(float(value)),
             "batch_size": lambda: session.set_batch_size(value),
             "optimizer": lambda: session.set_optimizer(str(value)),
             "l2": lambda: session.set_l2(float(value)),
-        }[name]()
-        self.command(number)
-
-    def confirm_rebuild(self, field: Field, value: object) -> None:
-        config = self.snapshot.config.replace(**{field.name: value})
+        }
+        if name in live:
+            self.command(live[name]())
+            return
+        config = self.snapshot.config.replace(**{name: value})
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.command(self.session.rebuild(config))
+                self.command(session.rebuild(config))
 
         self.push_screen(
             ConfirmDialog(
-                f"Changing {field.label} builds a new network and starts the run over "
+                f"Changing {message.field.label} builds a new network and starts the run over "
                 "(history cleared). Go on?"
             ),
             answer,
@@ -300,21 +348,3 @@ class BackpropApp(App[int]):
                     f"key {key}",
                     lambda action=binding.action: self.run_action(action),
                 )
-
-
-def _path_to_write(text: str) -> str:
-    path = Path(text.strip()).expanduser()
-    if not text.strip():
-        raise ValueError("give a file name")
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder: give a file name")
-    if not path.parent.exists():
-        raise ValueError(f"folder {path.parent} does not exist")
-    return str(path)
-
-
-def _path_to_read(text: str) -> str:
-    path = Path(text.strip()).expanduser()
-    if not path.is_file():
-        raise ValueError(f"no such file: {path}")
-    return str(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.activations import HIDDEN_ACTIVATIONS
 from core.config import DATASET_NAMES, Config
@@ -30,6 +31,11 @@ def parse_float(text: str, low: float = 0.0, low_open: bool = True) -> float:
             f"{value:g} is not allowed: give a number {'>' if low_open else '>='} {low:g}"
         )
     return value
+
+
+def finite_number(text: str) -> float:
+    """Any finite number (a weight's new value)."""
+    return parse_float(text, -math.inf, low_open=False)
 
 
 def parse_batch(text: str) -> int | None:
@@ -134,3 +140,21 @@ def ladder_step(lr: float, up: bool) -> float:
     if up:
         return next((v for v in LR_LADDER if v > lr * (1 + 1e-9)), LR_LADDER[-1])
     return next((v for v in reversed(LR_LADDER) if v < lr * (1 - 1e-9)), LR_LADDER[0])
+
+
+def path_to_write(text: str) -> str:
+    path = Path(text.strip()).expanduser()
+    if not text.strip():
+        raise ValueError("give a file name")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: give a file name")
+    if not path.parent.exists():
+        raise ValueError(f"folder {path.parent} does not exist")
+    return str(path)
+
+
+def path_to_read(text: str) -> str:
+    path = Path(text.strip()).expanduser()
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return str(path)

@@ -24,6 +24,7 @@ from core.losses import per_sample_loss
 from core.trainer import Diverged, Trainer
 
 from .snapshot import Curve, PhaseDetail, Snapshot
+from .views import clamp_selection, data_view, finite_difference_of, inspect_selected
 
 SLICE_SECONDS = 0.02  # the worker looks at its commands at least this often while training
 DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
@@ -54,6 +55,9 @@ class TrainingSession:
         self._notice = (0, "", False)
         self._rate = (time.perf_counter(), trainer.epoch, 0.0)
         self._want_snapshot = True
+        self.selected: tuple[int, int, int] | None = None  # the inspector's weight
+        self._before: np.ndarray | None = None  # params when the current step started
+        self._finite_difference: float | None = None
         self.finished = threading.Event()  # set while ``run`` is not running
         self.finished.set()
         self.latest: Snapshot = self._build_snapshot()
@@ -90,10 +94,27 @@ class TrainingSession:
         return self.submit("step", lambda t: self._paused_then(t.step))
 
     def run_epoch(self) -> int:
-        return self.submit("epoch", lambda t: self._paused_then(t.run_epoch))
+        return self.submit("epoch", lambda t: self._paused_then(t.run_epoch, whole_steps=False))
 
     def next_phase(self) -> int:
         return self.submit("phase", lambda t: self._paused_then(t.next_phase))
+
+    def select(self, selection: tuple[int, int, int] | None) -> int:
+        """Inspect the weight W_k[i, j] given as (k, i, j), or nothing."""
+
+        def select(t: Trainer) -> None:
+            self.selected = clamp_selection(selection, t.net.sizes)
+            self._finite_difference = None
+
+        return self.submit("select", select)
+
+    def check_selected(self) -> int:
+        """Finite-difference check of the selected weight on the current batch."""
+
+        def check(t: Trainer) -> None:
+            self._finite_difference = finite_difference_of(t, self.selected, self._before)
+
+        return self.submit("check", check)
 
     def set_lr(self, lr: float) -> int:
         return self.submit("lr", lambda t: t.set_lr(lr))
@@ -125,7 +146,18 @@ class TrainingSession:
         return self.submit("load", load)
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> int:
-        return self.submit("weight", lambda t: t.set_weight(layer, i, j, value))
+        """Write W_layer[i, j] and report the training loss before and after."""
+
+        def edit(t: Trainer) -> None:
+            before = t.evaluate(t.X, t.Y)[0]
+            t.set_weight(layer, i, j, value)
+            after = t.evaluate(t.X, t.Y)[0]
+            self._before = None
+            self._notify(
+                f"W{layer + 1}[{i},{j}] = {value:g}: training loss {before:.4g} → {after:.4g}"
+            )
+
+        return self.submit("weight", edit)
 
     # --- the worker ---------------------------------------------------------------------
 
@@ -182,12 +214,18 @@ class TrainingSession:
             self._message = ""
             self._rate = (time.perf_counter(), self.trainer.epoch, 0.0)
 
-    def _paused_then(self, action: Callable[[], object]) -> None:
+    def _paused_then(self, action: Callable[[], object], whole_steps: bool = True) -> None:
+        """Pause, then act; remember the weights a new step starts from (for the inspector)."""
         self.running = False
+        if self.trainer.phase_index == 0:
+            self._before = self.trainer.net.params.copy() if whole_steps else None
+            self._finite_difference = None
         action()
 
     def _replace(self, trainer: Trainer) -> None:
         self.trainer = trainer
+        self.selected = clamp_selection(self.selected, trainer.net.sizes)
+        self._before = None
         self._message = ""
         self._rate = (time.perf_counter(), trainer.epoch, 0.0)
 
@@ -253,7 +291,7 @@ class TrainingSession:
             batch_pos=t.batch_pos,
             phases=tuple(t.phases),
             phase_index=t.phase_index,
-            last_phase=t.phases[t.phase_index - 1] if t.phase_index else "",
+            last_phase="" if self.running else t.last_phase,
             config=t.config,
             lr=t.optimizer.lr,
             task=t.task,
@@ -275,11 +313,12 @@ class TrainingSession:
             epochs_per_second=self._epochs_per_second(),
             train_curve=self._curve(t.history, "train_loss"),
             val_curve=self._curve(t.history, "val_loss"),
-            grad_curves=tuple(
-                self._curve(t.layer_history, f"grad_norm_{k}") for k in range(n_layers)
-            ),
+            grad_curves=tuple(self._curve(t.history, f"grad_norm_{k}") for k in range(n_layers)),
             lr_changes=tuple(t.lr_changes),
             detail=self._detail(),
-            data_x=t.X,
-            data_y=t.Y,
+            selected=self.selected,
+            inspection=None
+            if self.running
+            else inspect_selected(t, self.selected, self._before, self._finite_difference),
+            data=data_view(t),
         )

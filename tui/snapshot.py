@@ -50,6 +50,43 @@ class PhaseDetail:
 
 
 @dataclass(frozen=True)
+class Inspection:
+    """The chain rule for the selected weight, and its update once the step is complete."""
+
+    chain: object | None  # core.inspect.ChainRule, None until backward reached the layer
+    waiting: str  # why ``chain`` is None ("" otherwise)
+    lr: float
+    optimizer: str
+    w_before: float | None  # the weight when this step started (None if unknown)
+    w_now: float
+    step_done: bool  # the update of this step has been applied
+    finite_difference: float | None  # the last check of this weight on this batch
+
+
+@dataclass(frozen=True)
+class DataView:
+    """What the data view draws: the model over its input, and the data on top.
+
+    For 2 inputs: ``grid`` (rows, cols) is the model's output over ``extent``
+    (x1 min, x1 max, x2 min, x2 max): class-1 probability for two classes, the arg max
+    class for many, y for regression. For 1 input: ``curve_x``/``curve_y`` the fitted curve.
+    """
+
+    n_inputs: int
+    task: str
+    train_x: Floats
+    train_y: Floats
+    val_x: Floats
+    val_y: Floats
+    extent: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
+    grid: Floats | None = None
+    curve_x: Floats | None = None
+    curve_y: Floats | None = None
+    truth: dict = field(default_factory=dict)  # e.g. {"m": 3.0, "b": 2.0}
+    fitted: dict = field(default_factory=dict)  # {"m": ..., "b": ...} for a 1-1 network
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The state of a run at one instant between two steps (or two phases)."""
 
@@ -66,7 +103,7 @@ class Snapshot:
     batch_pos: int  # steps done in the current epoch
     phases: tuple[str, ...]  # e.g. ("forward", "loss", "backward 2", ..., "update")
     phase_index: int  # the next phase to run (0: between steps)
-    last_phase: str  # the phase that ran last ("" between steps)
+    last_phase: str  # the phase that ran last while paused ("" while running)
     config: object  # core.config.Config
     lr: float
     task: str  # regression, binary, multiclass
@@ -91,8 +128,9 @@ class Snapshot:
     grad_curves: tuple[Curve, ...]  # per layer: RMS ||dW_k|| per epoch
     lr_changes: tuple[tuple[int, float], ...]
     detail: PhaseDetail | None = None  # filled while paused
-    data_x: Floats = field(default_factory=lambda: np.zeros((0, 0)))  # training inputs
-    data_y: Floats = field(default_factory=lambda: np.zeros((0, 0)))  # training targets
+    selected: tuple[int, int, int] | None = None  # (layer, input, neuron) of the inspector
+    inspection: Inspection | None = None
+    data: DataView | None = None
 
     @property
     def n_layers(self) -> int:

@@ -11,8 +11,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from core.config import Config
+
 from ..fields import FIELDS, Field
 from ..snapshot import Snapshot
+from .prompt_dialog import PromptDialog
 
 CELL_MIN = 18  # narrowest cell of one "label value" pair
 
@@ -32,14 +35,17 @@ class Controls(Widget, can_focus=True):
     """Index into FIELDS of the selected setting."""
 
     @dataclass
-    class EditRequested(Message):
-        """The person wants to change ``field``."""
+    class Changed(Message):
+        """``field`` was given a valid new ``value`` (not applied yet: the app decides)."""
 
         field: Field
+        value: object
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._values: tuple[str, ...] = ()
+        self._config: Config | None = None
+        self._lr = 0.0
 
     @property
     def columns(self) -> int:
@@ -47,6 +53,7 @@ class Controls(Widget, can_focus=True):
 
     def show(self, snapshot: Snapshot) -> None:
         """Take the values from a snapshot; redraw only when one changed."""
+        self._config, self._lr = snapshot.config, snapshot.lr
         values = tuple(f.value_text(snapshot.config, snapshot.lr) for f in FIELDS)
         if values != self._values:
             self._values = values
@@ -79,7 +86,27 @@ class Controls(Widget, can_focus=True):
         self.cursor = (self.cursor + step) % len(FIELDS)
 
     def action_edit(self) -> None:
-        self.post_message(self.EditRequested(self.selected))
+        self.edit(self.selected)
+
+    def edit(self, field: Field) -> None:
+        """Ask for a new value; a bad one is refused beside the field and nothing changes."""
+        config = self._config
+        if config is None:
+            return
+        current = field.value_text(config, self._lr)
+
+        def parse(text: str) -> object:
+            value = field.parse(text) if field.parse else text
+            if field.name != "lr":
+                config.replace(**{field.name: value})  # raises ConfigError, a ValueError
+            return value
+
+        def done(answer: tuple[object] | None) -> None:
+            if answer is not None:
+                self.post_message(self.Changed(field, answer[0]))
+
+        title = f"{field.label} (now {current})"
+        self.app.push_screen(PromptDialog(title, current, parse, field.choices, field.help), done)
 
     def on_click(self, event: events.Click) -> None:
         width = max(CELL_MIN, self.size.width // self.columns)
@@ -87,7 +114,7 @@ class Controls(Widget, can_focus=True):
         if 0 <= index < len(FIELDS):
             self.cursor = index
             self.focus()
-            self.post_message(self.EditRequested(self.selected))
+            self.edit(self.selected)
 
     def watch_cursor(self) -> None:
         self.refresh()

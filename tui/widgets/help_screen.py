@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -19,6 +20,10 @@ HELP = """\
   l        type an exact learning rate
   r        new random weights on the same data
   y        loss plot: log scale on / off
+  d        data view: the model over its inputs, the data on top (v: val points)
+  i        chain-rule inspector of one weight: ←→ layer, ↑↓ neuron, [ ] input,
+           f finite-difference check, w type a new value (paused)
+  m        lessons: a preset run and what to watch
   s / o    save / load a checkpoint
   tab      move between panels; in the controls: arrows and ⏎ to edit
   ctrl+p   command palette (every action)
@@ -38,6 +43,12 @@ Press Esc or ? to close."""
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
+    def __init__(self, lesson: str = "") -> None:
+        super().__init__()
+        self.lesson = lesson
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
+            if self.lesson:
+                yield Static(f"[b]This lesson[/b]\n{escape(self.lesson)}\n", markup=True)
             yield Static(HELP)

@@ -48,8 +48,11 @@ class StatusLine(Widget):
         text.append(f" ep {s.epoch:,} step {s.steps:,}")
         if s.phase_index:
             text.append(f" ▸ next: {s.phases[s.phase_index]}", style="bold")
-        text.append(f" │ loss {fmt(s.train_loss)}/{fmt(s.val_loss)}")
-        if s.task != "regression":
+        if s.epoch == 0:  # no epoch yet: the last mini-batch's loss
+            text.append(f" │ batch loss {fmt(s.last_loss)}")
+        else:
+            text.append(f" │ loss {fmt(s.train_loss)}/{fmt(s.val_loss)}")
+        if s.task != "regression" and s.epoch > 0:
             text.append(f" acc {pct(s.train_acc)}/{pct(s.val_acc)}")
         text.append(f" │ lr {s.lr:g}", style="bold")
         if s.status == "running" and not self.hide_rate:

@@ -1,0 +1,163 @@
+"""The teaching views in the app: chain-rule inspector, phase view, data view, lessons."""
+
+import math
+
+import numpy as np
+import pytest
+from apphelpers import make_app, wait_until
+
+from tui.lessons import load_lessons
+from tui.widgets.data_view import DataPanel
+from tui.widgets.inspector import Inspector
+from tui.widgets.network_view import NetworkView
+from tui.widgets.phase_view import PhaseView
+
+
+async def open_inspector(pilot, app):
+    await pilot.press("i")
+    assert await wait_until(pilot, lambda: app.snapshot.selected == (0, 0, 0))
+
+
+async def test_moving_the_selection():
+    app = make_app(hidden=(4, 2))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_inspector(pilot, app)
+        assert app.query_one(NetworkView).selected == (0, 0, 0)
+        assert app.query_one(Inspector).region.height >= 10  # on screen, not just rendered
+        for key, expected in [
+            ("down", (0, 0, 1)),
+            ("down", (0, 0, 2)),
+            ("right_square_bracket", (0, 1, 2)),
+            ("right", (1, 0, 0)),
+            ("up", (1, 0, 1)),
+            ("left", (0, 0, 0)),
+            ("left", (2, 0, 0)),
+        ]:
+            await pilot.press(key)
+            assert await wait_until(pilot, lambda e=expected: app.snapshot.selected == e), key
+        assert app.query_one(NetworkView).selected == (2, 0, 0)
+        assert "W3[0,0]" in app.query_one(Inspector).render().plain
+
+
+@pytest.mark.parametrize("selection", [(0, 1, 2), (1, 3, 0), (2, 1, 0)])
+async def test_inspector_numbers_are_the_trainers(selection):
+    app = make_app(hidden=(4, 2), lr=0.1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_inspector(pilot, app)
+        app.session.select(selection)
+        await pilot.press("n", "n")
+        assert await wait_until(
+            pilot,
+            lambda: (
+                app.snapshot.steps == 2
+                and app.snapshot.inspection is not None
+                and app.snapshot.inspection.chain is not None
+            ),
+        )
+        ins, (k, i, j) = app.snapshot.inspection, selection
+        net = app.session.trainer.net
+        assert ins.chain.backprop == net.dweights[k][i, j]
+        assert math.isclose(
+            ins.chain.product_mean, ins.chain.backprop, rel_tol=1e-12, abs_tol=1e-12
+        )
+        # the update line: W_new = W_old - lr * grad is exactly what the network now holds
+        assert ins.w_before - 0.1 * ins.chain.backprop == ins.w_now == net.weights[k][i, j]
+        text = app.query_one(Inspector).render().plain
+        assert f"{ins.chain.backprop:.6g} ✓" in text and "✓ held" in text
+        await pilot.press("f")
+        assert await wait_until(
+            pilot, lambda: app.snapshot.inspection.finite_difference is not None
+        )
+        assert app.snapshot.inspection.finite_difference == pytest.approx(
+            ins.chain.backprop, rel=1e-5, abs=1e-9
+        )
+
+
+async def test_inspector_waits_for_backward_to_reach_the_layer():
+    app = make_app(hidden=(4, 2))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_inspector(pilot, app)
+        await pilot.press("p", "p", "p")  # forward, loss, backward 2 (the output layer)
+        assert await wait_until(pilot, lambda: app.snapshot.last_phase == "backward 2")
+        assert "has not reached layer 1" in app.snapshot.inspection.waiting
+        await pilot.press("p", "p")
+        assert await wait_until(pilot, lambda: app.snapshot.last_phase == "backward 0")
+        chain = app.snapshot.inspection.chain
+        assert chain.backprop == app.session.trainer.net.dweights[0][0, 0]
+
+
+async def test_phase_view_follows_the_phases():
+    app = make_app(hidden=(4, 2))
+    async with app.run_test(size=(100, 30)) as pilot:
+        expected = {
+            "forward": "a1 tanh",
+            "loss": "mean over the batch",
+            "backward 2": "||dW|| =",
+            "update": "||ΔW|| =",
+        }
+        for phase in ["forward", "loss", "backward 2", "backward 1", "backward 0", "update"]:
+            await pilot.press("p")
+            assert await wait_until(pilot, lambda p=phase: app.snapshot.last_phase == p)
+            await pilot.pause(0.05)
+            assert app.current_view == "phase" and app.query_one(PhaseView).region.height >= 10
+            text = app.query_one(PhaseView).render().plain
+            assert text.startswith(phase)
+            if phase in expected:
+                assert expected[phase] in text
+        loss_text = app.query_one(PhaseView).render().plain
+        assert "L1 ||ΔW||" in loss_text
+        await pilot.press("n")
+        assert await wait_until(pilot, lambda: app.current_view == "loss")
+
+
+async def test_editing_a_weight_while_paused():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_inspector(pilot, app)
+        await pilot.press("w", *"abc", "enter")
+        await pilot.pause(0.05)
+        assert "'abc' is not a number" in str(app.screen.query_one("#dialog-error").render())
+        await pilot.press("escape")
+        old = app.session.trainer.net.weights[0][0, 0]
+        await pilot.press("w", *"0.75", "enter")
+        assert await wait_until(pilot, lambda: app.session.trainer.net.weights[0][0, 0] == 0.75)
+        assert await wait_until(pilot, lambda: "training loss" in app.snapshot.notice)
+        assert old != 0.75 and app.snapshot.weights[0][0, 0] == 0.75
+
+
+async def test_data_view_2d_and_1d():
+    app = make_app(dataset="circle")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        await pilot.pause(0.1)
+        assert app.current_view == "data"
+        panel = app.query_one(DataPanel)
+        assert panel.region.height >= 10 and app.snapshot.data.grid is not None
+    app = make_app(dataset="linear", hidden=(), lr=0.1, batch_size=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(3):
+            await pilot.press("e")
+        await pilot.press("d")
+        assert await wait_until(pilot, lambda: app.snapshot.epoch == 3)
+        data = app.snapshot.data
+        assert data.curve_x is not None and set(data.fitted) == {"m", "b"}
+        assert data.fitted["m"] == app.session.trainer.net.weights[0][0, 0]
+
+
+@pytest.mark.parametrize("name", list(load_lessons()))
+async def test_every_lesson_loads_from_the_menu(name):
+    app = make_app()
+    lesson = load_lessons()[name]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("m")
+        await pilot.pause(0.05)
+        app.screen.try_value(name)
+        assert await wait_until(pilot, lambda: app.snapshot.config == lesson.config)
+        assert app.screen.__class__.__name__ == "LessonScreen"
+        await pilot.press("enter")
+        await pilot.press("question_mark")
+        await pilot.pause(0.05)
+        assert lesson.title in str(app.screen.query("Static").first().render())
+        sizes = lesson.config.hidden
+        assert app.snapshot.sizes[1:-1] == tuple(sizes)
+        assert np.all(np.isfinite(app.snapshot.weights[0]))

@@ -1,0 +1,128 @@
+"""What the inspector and the data view show, computed on the worker thread from a Trainer.
+
+Pure NumPy and core: no Textual here. The results go into the Snapshot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.inspect import chain_rule, finite_difference
+from core.trainer import Trainer
+
+from .snapshot import DataView, Inspection
+
+GRID_ROWS, GRID_COLS = 48, 96  # model output samples over a 2-D input plane
+CURVE_POINTS = 200
+
+
+def clamp_selection(
+    selection: tuple[int, int, int] | None, sizes: list[int]
+) -> tuple[int, int, int] | None:
+    """Keep (layer, input, neuron) inside the network (wrapping around at the ends)."""
+    if selection is None:
+        return None
+    k, i, j = selection
+    k %= len(sizes) - 1
+    return k, i % sizes[k], j % sizes[k + 1]
+
+
+def backward_reached(t: Trainer, layer: int) -> bool:
+    """True when this batch's backward pass has computed layer's gradient."""
+    if t.phase_index == 0:
+        return t.steps > 0 and getattr(t, "_xb", None) is not None
+    done = t.phases[: t.phase_index]
+    return f"backward {layer}" in done
+
+
+def inspect_selected(
+    t: Trainer,
+    selection: tuple[int, int, int] | None,
+    before: np.ndarray | None,
+    finite_diff: float | None,
+) -> Inspection | None:
+    """The chain rule of the selected weight, once backward has reached its layer."""
+    if selection is None:
+        return None
+    k, i, j = selection
+    step_done = t.phase_index == 0 and t.steps > 0
+    w_before = None if before is None else float(t.net.views(before)[0][k][i, j])
+    chain, waiting = None, ""
+    if backward_reached(t, k):
+        weights = t.net.views(before)[0] if (step_done and before is not None) else None
+        if step_done and before is None:
+            waiting = "step with n or p to see the chain rule of one step"
+        else:
+            chain = chain_rule(t.net, k, i, j, t.loss, t._yb, weights)
+    else:
+        waiting = f"backward has not reached layer {k + 1} yet: press p"
+    return Inspection(
+        chain=chain,
+        waiting=waiting,
+        lr=t.optimizer.lr,
+        optimizer=t.optimizer.name,
+        w_before=w_before,
+        w_now=float(t.net.weights[k][i, j]),
+        step_done=step_done,
+        finite_difference=finite_diff,
+    )
+
+
+def finite_difference_of(
+    t: Trainer, selection: tuple[int, int, int] | None, before: np.ndarray | None
+) -> float | None:
+    """dE/dw of the selected weight on the current batch, with the weights it saw."""
+    if selection is None or getattr(t, "_xb", None) is None:
+        return None
+    k, i, j = selection
+    if t.phase_index == 0 and before is not None:  # the update has run: go back for a moment
+        now = t.net.params.copy()
+        t.net.params[...] = before
+        try:
+            return finite_difference(t.net, t._xb, t._yb, t.loss, k, i, j)
+        finally:
+            t.net.params[...] = now
+    return finite_difference(t.net, t._xb, t._yb, t.loss, k, i, j)
+
+
+def _extent(X: np.ndarray) -> tuple[float, float, float, float]:
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.05 * np.maximum(hi - lo, 1e-9)
+    return (
+        float(lo[0] - pad[0]),
+        float(hi[0] + pad[0]),
+        float(lo[1] - pad[1]),
+        float(hi[1] + pad[1]),
+    )
+
+
+def data_view(t: Trainer) -> DataView:
+    """The model over its input plane (2 inputs) or line (1 input), and the data."""
+    X, n_inputs = t.X, t.X.shape[1]
+    base = dict(
+        n_inputs=n_inputs,
+        task=t.task,
+        train_x=t.X,
+        train_y=t.Y,
+        val_x=t.X_val,
+        val_y=t.Y_val,
+        truth=dict(t.train_set.truth),
+    )
+    if n_inputs == 2 and len(X):
+        extent = _extent(X)
+        gx = np.linspace(extent[0], extent[1], GRID_COLS)
+        gy = np.linspace(extent[3], extent[2], GRID_ROWS)  # top row first
+        points = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+        with np.errstate(all="ignore"):
+            _, out = t.net.predict(points)
+        value = out.argmax(axis=1) if t.task == "multiclass" else out[:, 0]
+        return DataView(**base, extent=extent, grid=value.reshape(GRID_ROWS, GRID_COLS))
+    if n_inputs == 1 and len(X):
+        xs = np.linspace(X.min(), X.max(), CURVE_POINTS)
+        with np.errstate(all="ignore"):
+            _, out = t.net.predict(xs[:, None])
+        fitted = {}
+        if t.net.n_layers == 1 and t.net.activations[0].name == "linear" and t.scaler is None:
+            fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
+        return DataView(**base, curve_x=xs, curve_y=out[:, 0], fitted=fitted)
+    return DataView(**base)

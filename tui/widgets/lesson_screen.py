@@ -1,0 +1,25 @@
+"""A lesson's paragraph: what to watch in the run it has just started."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from ..lessons import Lesson
+
+
+class LessonScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,enter,space,q", "dismiss", "Start")]
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__()
+        self.lesson = lesson
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(f"Lesson: {self.lesson.title}", id="dialog-title")
+            yield Static(self.lesson.text)
+            yield Label("⏎ start · the ? screen shows this again", id="dialog-help")

@@ -1,0 +1,61 @@
+"""The panel that changes with what is being looked at: loss, data, phase or chain rule."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Container
+from textual.widgets import ContentSwitcher
+
+from ..snapshot import Snapshot
+from .data_view import DataPanel
+from .inspector import Inspector
+from .loss_plot import LossPlot
+from .phase_view import PhaseView
+
+TITLES = {"loss": "Loss", "data": "Data", "phase": "Phase", "inspector": "Chain rule"}
+
+
+class ViewPanel(Container):
+    """Loss plot by default; the data view, the phase view or the inspector on request."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(classes="panel", **kwargs)
+        self.border_title = TITLES["loss"]
+        self._before_phases = "loss"
+
+    def compose(self) -> ComposeResult:
+        with ContentSwitcher(initial="loss"):
+            yield LossPlot(id="loss")
+            yield DataPanel(id="data")
+            yield PhaseView(id="phase")
+            yield Inspector(id="inspector")
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Hand the snapshot to the view on display (the others catch up when shown)."""
+        self.query_one(f"#{self.current}").show(snapshot)
+        self._snapshot = snapshot
+
+    @property
+    def current(self) -> str:
+        return self.query_one(ContentSwitcher).current or "loss"
+
+    def set_view(self, name: str) -> None:
+        self.query_one(ContentSwitcher).current = name
+        self.border_title = TITLES[name]
+        snapshot = getattr(self, "_snapshot", None)
+        if snapshot is not None:
+            self.query_one(f"#{name}").show(snapshot)
+
+    def toggle(self, name: str) -> None:
+        """Show ``name``, or go back to the loss plot if it is already shown."""
+        self.set_view("loss" if self.current == name else name)
+
+    def enter_phases(self) -> None:
+        """Stepping phase by phase shows the phase view (unless the inspector is open)."""
+        if self.current not in ("phase", "inspector"):
+            self._before_phases = self.current
+            self.set_view("phase")
+
+    def leave_phases(self) -> None:
+        if self.current == "phase":
+            self.set_view(self._before_phases)
