@@ -161,3 +161,15 @@ async def test_every_lesson_loads_from_the_menu(name):
         sizes = lesson.config.hidden
         assert app.snapshot.sizes[1:-1] == tuple(sizes)
         assert np.all(np.isfinite(app.snapshot.weights[0]))
+
+
+async def test_a_click_on_a_neuron_selects_a_weight_into_it():
+    app = make_app(hidden=(4, 2))
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(NetworkView)
+        xs, ys = view._layout
+        await pilot.click(NetworkView, offset=(xs[2], ys[2][1]))  # neuron 1 of layer 2
+        assert await wait_until(pilot, lambda: app.snapshot.selected == (1, 0, 1))
+        assert app.current_view == "inspector"
+        await pilot.click(NetworkView, offset=(xs[0], ys[0][1]))  # input 1
+        assert await wait_until(pilot, lambda: app.snapshot.selected == (0, 1, 0))

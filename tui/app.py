@@ -300,6 +300,17 @@ class BackpropApp(App[int]):
             i, j = 0, 0
         self.command(self.session.select((k + dk, i + di, j + dj)))
 
+    def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
+        """A click on a neuron selects a weight into it (or out of an input) to inspect."""
+        k, i, j = self.snapshot.selected or (0, 0, 0)
+        if message.column == 0:
+            selection = (0, message.index, j if k == 0 else 0)
+        else:
+            selection = (message.column - 1, i if k == message.column - 1 else 0, message.index)
+        if self.views.current != "inspector":
+            self.action_view("inspector")
+        self.command(self.session.select(selection))
+
     def on_inspector_check(self) -> None:
         self.command(self.session.check_selected())
 

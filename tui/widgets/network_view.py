@@ -14,6 +14,8 @@ from itertools import pairwise
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
+from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -187,6 +189,29 @@ class NetworkView(Widget):
         self._key: tuple | None = None
         self._cache: tuple[tuple, list[Strip]] | None = None
 
+    class NeuronClicked(Message):
+        """A click on neuron ``index`` of column ``column`` (0 = the inputs)."""
+
+        def __init__(self, column: int, index: int) -> None:
+            super().__init__()
+            self.column, self.index = column, index
+
+    def on_click(self, event: events.Click) -> None:
+        """Post the neuron nearest to the click (within a few cells)."""
+        layout = getattr(self, "_layout", None)
+        if layout is None:
+            return
+        best = min(
+            (
+                (abs(x - event.x) + 2 * abs(y - event.y), c, i)
+                for c, (x, rows) in enumerate(zip(*layout, strict=True))
+                for i, y in enumerate(rows)
+            ),
+            default=None,
+        )
+        if best is not None and best[0] <= 4:
+            self.post_message(self.NeuronClicked(best[1], best[2]))
+
     def show(self, snapshot: Snapshot) -> None:
         """Draw this snapshot; nothing happens if it is the one already shown."""
         key = (snapshot.seq, snapshot.epoch, snapshot.steps, snapshot.phase_index, snapshot.sizes)
@@ -244,6 +269,7 @@ class NetworkView(Widget):
         sel = self.selected
         if body > 0:
             ys, hidden = zip(*(_rows(n, body) for n in snap.sizes), strict=True)
+            self._layout = (xs, ys)  # where the neurons are, for clicks
             _connections(snap, xs, ys, (codes, styles), dim, sel)
             spacing = min(b - a for a, b in pairwise(xs))
             for c, x in enumerate(xs):
