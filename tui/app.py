@@ -14,6 +14,7 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Container, Grid
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
@@ -152,8 +153,12 @@ class BackpropApp(App[int]):
         self.session.request_snapshot()
 
     def show(self, snap: Snapshot) -> None:
+        try:
+            network = self.query_one(NetworkView)
+        except NoMatches:  # the main screen is being taken down (quitting)
+            return
         self.snapshot = snap
-        self.query_one(NetworkView).show(snap)
+        network.show(snap)
         self.query_one(ViewPanel).show(snap)
         self.query_one(NetworkView).selected = (
             snap.selected if self.current_view == "inspector" else None
