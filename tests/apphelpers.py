@@ -22,3 +22,11 @@ async def wait_until(pilot, predicate, timeout: float = 5.0) -> bool:
             return True
         await pilot.pause(0.02)
     return predicate()
+
+
+async def dialog(pilot, *keys: str) -> None:
+    """Press ``keys`` and wait until the dialog they open is on screen."""
+    from tui.widgets.prompt_dialog import PromptDialog
+
+    await pilot.press(*keys)
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromptDialog))

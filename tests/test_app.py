@@ -3,7 +3,7 @@
 import time
 
 import numpy as np
-from apphelpers import make_app, wait_until
+from apphelpers import dialog, make_app, wait_until
 
 from tui.widgets.status_line import StatusLine
 
@@ -78,7 +78,7 @@ async def test_plus_minus_follow_the_ladder_exactly():
 async def test_l_types_an_exact_learning_rate():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("l")
+        await dialog(pilot, "l")
         await pilot.press(*"0.0456", "enter")  # the field starts selected
         assert await wait_until(pilot, lambda: app.session.trainer.optimizer.lr == 0.0456)
 
@@ -92,7 +92,8 @@ async def test_a_bad_learning_rate_is_refused_beside_the_field():
             ("-1", "give a number > 0"),
             ("nan", "give a finite number"),
         ]:
-            await pilot.press("l", *bad, "enter")
+            await dialog(pilot, "l")
+            await pilot.press(*bad, "enter")
             await pilot.pause(0.05)
             error = app.screen.query_one("#dialog-error")
             assert reason in str(error.render())
@@ -138,13 +139,14 @@ async def test_changing_the_structure_asks_then_resets():
         controls = app.query_one("#controls")
         controls.focus()
         controls.cursor = [f.name for f in __import__("tui.fields").fields.FIELDS].index("hidden")
-        await pilot.press("enter")
+        await dialog(pilot, "enter")
         await pilot.press(*"3,3", "enter")
         await pilot.pause(0.05)
         await pilot.press("n")  # no: nothing changes
         await pilot.pause(0.1)
         assert app.session.trainer.net.sizes == [2, 4, 2, 1]
-        await pilot.press("enter", *"3,3", "enter", "y")
+        await dialog(pilot, "enter")
+        await pilot.press(*"3,3", "enter", "y")
         assert await wait_until(pilot, lambda: app.snapshot.sizes == (2, 3, 3, 1))
         assert app.snapshot.epoch == 0
 
@@ -156,7 +158,8 @@ async def test_batch_size_applies_without_a_reset():
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
         params = app.session.trainer.net.params.copy()
         app.query_one("#controls").cursor = 1  # batch
-        await pilot.press("enter", *"full", "enter")
+        await dialog(pilot, "enter")
+        await pilot.press(*"full", "enter")
         assert await wait_until(pilot, lambda: app.snapshot.config.batch_size is None)
         assert np.array_equal(app.session.trainer.net.params, params)
         await pilot.press("e")
@@ -170,16 +173,19 @@ async def test_save_then_load_and_a_corrupt_file_is_refused(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
-        await pilot.press("s", *str(path), "enter")
+        await dialog(pilot, "s")
+        await pilot.press(*str(path), "enter")
         assert await wait_until(pilot, lambda: path.exists())
         await pilot.press("e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 2)
-        await pilot.press("o", *str(path), "enter")
+        await dialog(pilot, "o")
+        await pilot.press(*str(path), "enter")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
         bad = tmp_path / "bad.npz"
         bad.write_text("garbage")
         params = app.session.trainer.net.params.copy()
-        await pilot.press("o", *str(bad), "enter")
+        await dialog(pilot, "o")
+        await pilot.press(*str(bad), "enter")
         assert await wait_until(pilot, lambda: "damaged" in app.snapshot.notice)
         assert app.snapshot.notice_error and app.snapshot.epoch == 1
         assert np.array_equal(app.session.trainer.net.params, params)

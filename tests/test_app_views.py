@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from apphelpers import make_app, wait_until
+from apphelpers import dialog, make_app, wait_until
 
 from tui.lessons import load_lessons
 from tui.widgets.data_view import DataPanel
@@ -114,12 +114,14 @@ async def test_editing_a_weight_while_paused():
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await open_inspector(pilot, app)
-        await pilot.press("w", *"abc", "enter")
+        await dialog(pilot, "w")
+        await pilot.press(*"abc", "enter")
         await pilot.pause(0.05)
         assert "'abc' is not a number" in str(app.screen.query_one("#dialog-error").render())
         await pilot.press("escape")
         old = app.session.trainer.net.weights[0][0, 0]
-        await pilot.press("w", *"0.75", "enter")
+        await dialog(pilot, "w")
+        await pilot.press(*"0.75", "enter")
         assert await wait_until(pilot, lambda: app.session.trainer.net.weights[0][0, 0] == 0.75)
         assert await wait_until(pilot, lambda: "training loss" in app.snapshot.notice)
         assert old != 0.75 and app.snapshot.weights[0][0, 0] == 0.75
@@ -149,8 +151,7 @@ async def test_every_lesson_loads_from_the_menu(name):
     app = make_app()
     lesson = load_lessons()[name]
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("m")
-        await pilot.pause(0.05)
+        await dialog(pilot, "m")
         app.screen.try_value(name)
         assert await wait_until(pilot, lambda: app.snapshot.config == lesson.config)
         assert app.screen.__class__.__name__ == "LessonScreen"

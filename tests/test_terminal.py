@@ -106,7 +106,7 @@ def test_keys_in_a_real_terminal_then_quit_and_resume(terminal, tmp_path):
     assert t.exit_code() == 0
     saved = load_checkpoint(tmp_path / "backprop-tui" / "autosave.npz")
     assert saved.steps == 1 and saved.optimizer.lr == 0.1
-    again = terminal("--resume")
+    again = terminal("--resume --paused")
     again.wait_for("step 1 ")
     again.keys("q")
 

@@ -1,0 +1,257 @@
+"""The main screen: four panels, the status line and the keys that steer the run.
+
+Keys and widget messages become session commands (``self.app.command`` shows their effect
+as soon as the worker has applied them); snapshots come down through ``show``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Grid
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from .fields import FIELD_BY_NAME, ladder_step, path_to_read, path_to_write
+from .lessons import load_lessons
+from .snapshot import Snapshot
+from .widgets.confirm_dialog import ConfirmDialog
+from .widgets.controls import Controls
+from .widgets.data_view import DataPanel
+from .widgets.gradient_panel import GradientPanel
+from .widgets.inspector import Inspector
+from .widgets.loss_plot import LossPlot
+from .widgets.network_view import NetworkView
+from .widgets.prompt_dialog import PromptDialog
+from .widgets.status_line import StatusLine
+from .widgets.view_panel import ViewPanel
+
+MIN_WIDTH, MIN_HEIGHT = 60, 18  # below this the panels make way for a request for room
+
+
+class MainScreen(Screen):
+    """The panels over a TrainingSession (``self.app.session``)."""
+
+    BINDINGS = [
+        Binding("space", "toggle", "Run/Pause", id="toggle"),
+        Binding("n", "step", "Step", id="step"),
+        Binding("p", "phase", "Phase", id="phase"),
+        Binding("e", "epoch", "Epoch", id="epoch"),
+        Binding("plus,equals_sign", "lr_up", "lr+", key_display="+", id="lr_up"),
+        Binding("minus", "lr_down", "lr-", key_display="-", id="lr_down"),
+        Binding("l", "type_lr", "Set lr", show=False, id="type_lr"),
+        Binding("r", "reset", "New weights", show=False, id="reset"),
+        Binding("y", "log_scale", "Log y", show=False, id="log_scale"),
+        Binding("d", "view('data')", "Data", show=False, id="data_view"),
+        Binding("i", "view('inspector')", "Inspect", show=False, id="inspector"),
+        Binding("v", "validation", "Val points", show=False, id="validation"),
+        Binding("m", "lessons", "Lessons", show=False, id="lessons"),
+        Binding("s", "save", "Save", show=False, id="save"),
+        Binding("o", "load", "Open", show=False, id="load"),
+    ]
+
+    @property
+    def session(self):
+        return self.app.session
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.app.snapshot
+
+    def command(self, number: int) -> None:
+        self.app.command(number)
+
+    def compose(self) -> ComposeResult:
+        with Grid(id="panels"):
+            yield self._panel(NetworkView(id="network"), "Network", "network-box")
+            yield ViewPanel(id="view-box")
+            yield self._panel(GradientPanel(id="gradients"), "Gradients ||dW||", "grad-box")
+            yield self._panel(Controls(id="controls"), "Controls", "controls-box")
+        yield Static("", id="too-small")
+        yield StatusLine(id="status")
+        yield Footer(compact=True)
+
+    @staticmethod
+    def _panel(widget, title: str, box_id: str) -> Container:
+        box = Container(widget, id=box_id, classes="panel")
+        box.border_title = title
+        return box
+
+    def on_mount(self) -> None:
+        self.show(self.app.snapshot)
+        self.query_one(Controls).focus()
+
+    def on_resize(self) -> None:
+        self.check_size()
+
+    def check_size(self) -> None:
+        """Make way for a request for more room when the terminal is too small."""
+        w, h = self.size
+        small = w < MIN_WIDTH or h < MIN_HEIGHT
+        self.set_class(small, "too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"backprop-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT} (80x24 is best); this "
+                f"terminal is {w}x{h}. Enlarge it: training goes on meanwhile."
+            )
+
+    def show(self, snap: Snapshot) -> None:
+        """Hand a snapshot to every panel."""
+        try:
+            network = self.query_one(NetworkView)
+        except NoMatches:  # the screen is being taken down (quitting)
+            return
+        network.show(snap)
+        self.query_one(ViewPanel).show(snap)
+        self.query_one(NetworkView).selected = (
+            snap.selected if self.current_view == "inspector" else None
+        )
+        self.query_one(GradientPanel).show(snap)
+        self.query_one(Controls).show(snap)
+        self.query_one(StatusLine).show(snap)
+
+    def action_toggle(self) -> None:
+        self.views.leave_phases()
+        self.command(self.session.toggle())
+
+    def action_step(self) -> None:
+        self.views.leave_phases()
+        self.command(self.session.step())
+
+    def action_phase(self) -> None:
+        self.views.enter_phases()
+        self.command(self.session.next_phase())
+
+    def action_epoch(self) -> None:
+        self.views.leave_phases()
+        self.command(self.session.run_epoch())
+
+    def action_lr_up(self) -> None:
+        self.command(self.session.set_lr(ladder_step(self.snapshot.lr, up=True)))
+
+    def action_lr_down(self) -> None:
+        self.command(self.session.set_lr(ladder_step(self.snapshot.lr, up=False)))
+
+    def action_type_lr(self) -> None:
+        self.query_one(Controls).edit(FIELD_BY_NAME["lr"])
+
+    def action_reset(self) -> None:
+        self.command(self.session.reset_weights())
+
+    def action_log_scale(self) -> None:
+        self.query_one(LossPlot).toggle_log_scale()
+
+    def action_save(self) -> None:
+        def save(answer: tuple[object] | None) -> None:
+            if answer:
+                self.app.checkpoint_path = str(answer[0])
+                self.command(self.session.save(Path(self.app.checkpoint_path)))
+
+        self.app.push_screen(
+            PromptDialog("Save the run to", self.app.checkpoint_path, parse=path_to_write), save
+        )
+
+    def action_load(self) -> None:
+        def load(answer: tuple[object] | None) -> None:
+            if answer:
+                self.app.checkpoint_path = str(answer[0])
+                self.command(self.session.load(Path(self.app.checkpoint_path)))
+
+        self.app.push_screen(
+            PromptDialog("Load a run from", self.app.checkpoint_path, parse=path_to_read), load
+        )
+
+    def action_lessons(self) -> None:
+        """Choose a lesson: its preset starts a new run and its paragraph says what to watch."""
+        lessons = load_lessons()
+
+        def start(answer: tuple[object] | None) -> None:
+            if answer is not None:
+                self.app.start_lesson(lessons[str(answer[0])])
+
+        listing = "\n".join(f"{name}: {lesson.title}" for name, lesson in lessons.items())
+        self.app.push_screen(
+            PromptDialog(
+                "Lessons: a preset run and what to watch", "", choices=list(lessons), help=listing
+            ),
+            start,
+        )
+
+    # --- the switchable panel: loss, data, phase view, inspector --------------------------
+
+    @property
+    def views(self) -> ViewPanel:
+        return self.query_one(ViewPanel)
+
+    @property
+    def current_view(self) -> str:
+        return self.views.current
+
+    def action_view(self, name: str) -> None:
+        """d: data view, i: inspector; the same key again goes back to the loss plot."""
+        self.views.toggle(name)
+        if self.views.current == "inspector":
+            if self.snapshot.selected is None:
+                self.command(self.session.select((0, 0, 0)))
+            self.query_one(Inspector).focus()
+        else:
+            self.query_one(NetworkView).selected = None
+            self.query_one(Controls).focus()
+
+    def action_validation(self) -> None:
+        self.query_one(DataPanel).toggle_validation()
+
+    def on_inspector_move(self, message: Inspector.Move) -> None:
+        k, i, j = self.snapshot.selected or (0, 0, 0)
+        dk, di, dj = message.delta
+        if dk:
+            i, j = 0, 0
+        self.command(self.session.select((k + dk, i + di, j + dj)))
+
+    def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
+        """A click on a neuron selects a weight into it (or out of an input) to inspect."""
+        k, i, j = self.snapshot.selected or (0, 0, 0)
+        if message.column == 0:
+            selection = (0, message.index, j if k == 0 else 0)
+        else:
+            selection = (message.column - 1, i if k == message.column - 1 else 0, message.index)
+        if self.views.current != "inspector":
+            self.action_view("inspector")
+        self.command(self.session.select(selection))
+
+    def on_inspector_check(self) -> None:
+        self.command(self.session.check_selected())
+
+    def on_inspector_weight_edited(self, m: Inspector.WeightEdited) -> None:
+        self.command(self.session.set_weight(m.layer, m.i, m.j, m.value))
+
+    # --- controls up ----------------------------------------------------------------------
+
+    def on_controls_changed(self, message: Controls.Changed) -> None:
+        """Live settings apply at the next step; the others start a new run after a yes."""
+        session, name, value = self.session, message.field.name, message.value
+        live = {
+            "lr": lambda: session.set_lr(float(value)),
+            "batch_size": lambda: session.set_batch_size(value),
+            "optimizer": lambda: session.set_optimizer(str(value)),
+            "l2": lambda: session.set_l2(float(value)),
+        }
+        if name in live:
+            self.command(live[name]())
+            return
+        config = self.snapshot.config.replace(**{name: value})
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.command(session.rebuild(config))
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Changing {message.field.label} builds a new network and starts the run over "
+                "(history cleared). Go on?"
+            ),
+            answer,
+        )
