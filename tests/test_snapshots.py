@@ -33,3 +33,29 @@ def test_mid_step_after_backward_of_the_output_layer_100x30(snap_compare):
         await pilot.pause(0.1)
 
     assert snap_compare(make_app(seed=3), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_chain_rule_inspector_100x30(snap_compare):
+    async def run_before(pilot) -> None:
+        await pilot.press("i", "n", "n", "down", "right")
+        await wait_until(
+            pilot,
+            lambda: (
+                pilot.app.snapshot.selected == (1, 0, 0)
+                and pilot.app.snapshot.inspection is not None
+            ),
+        )
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(seed=3), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_data_view_100x30(snap_compare):
+    async def run_before(pilot) -> None:
+        for _ in range(5):
+            await pilot.press("e")
+        await wait_until(pilot, lambda: pilot.app.snapshot.epoch == 5)
+        await pilot.press("d", "v")
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(seed=3, lr=0.3), terminal_size=(100, 30), run_before=run_before)

@@ -1,200 +1,292 @@
 """The data view: what the model computes over its input, with the data on top.
 
-2 inputs: the model's output over the input plane in half blocks (two samples per cell),
-orange through neutral to blue (class 0 to class 1; one colour per class for many classes),
-training points as ● and, on request, validation points as ○.
-1 input: the training points and the fitted curve; for y = m x + b, m and b beside the truth.
+2 inputs: the model's output over the input plane in half blocks "▀" (two samples per cell),
+orange through a neutral to blue for P(class 1) or y, one muted colour per class for many
+classes; the training points on top as ●, the validation points as ○ on request.
+1 input: the training points and the fitted curve (plotext); for a 1-1 linear network the
+title gives the fitted y = m x + b beside the truth. Other numbers of inputs: a message.
 """
 
 from __future__ import annotations
 
-import math
+import textwrap
+from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
-from rich.color import Color
+from rich.color import Color as RichColor
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Container
+from textual.app import ComposeResult, RenderResult
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from ..snapshot import DataView, Snapshot
+from .loss_plot import nice_ticks, unique_labels
+from .network_view import NEGATIVE, POSITIVE
 
-ORANGE, BLUE, NEUTRAL = (249, 115, 22), (59, 130, 246), (128, 128, 128)
-CLASS_COLOURS = [ORANGE, BLUE, (34, 197, 94), (168, 85, 247), (234, 179, 8), (236, 72, 153)]
-MUTE = 0.4  # how far the background moves from neutral towards a class colour
-STRONG = [
-    (194, 65, 12),
-    (29, 78, 216),
-    (21, 128, 61),
-    (126, 34, 206),
-    (161, 98, 7),
-    (190, 24, 93),
-]  # the points: darker than the map behind them
+CLASSES = (NEGATIVE, POSITIVE, "#22c55e", "#a855f7", "#eab308", "#ec4899", "#14b8a6")
+LEVELS = 33  # shades from orange (0) to blue (LEVELS - 1); the middle one is the neutral
+MUTE = 0.45  # how far the map goes from the neutral towards a colour (the points go all the way)
+GLYPHS = "▀●○"  # a map cell, a training point, a validation point
+MAX_SCATTER = 400  # points in the 1-D scatter (plotext's cost is linear in points)
 
 
-def mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+def _rgb(colour: str) -> np.ndarray:
+    """ "#rrggbb" as an array of three floats."""
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], float)
 
 
-def colour_of(value: float, task: str, lo: float, hi: float) -> tuple[int, int, int]:
-    """Background colour for one model output."""
-    if not math.isfinite(value):
-        return NEUTRAL
+def palettes(task: str, classes: int, background: tuple[int, int, int]) -> np.ndarray:
+    """(2, k + 1, 3) RGB: the map's muted colours and the points' strong ones, by level or class.
+
+    Muted around a neutral half way between mid grey and the background (dark and light themes);
+    strong: lightened on a dark background, darkened on a light one. The last is the neutral.
+    """
+    bg = np.array(background, float)
+    neutral = (128.0 + bg) / 2
     if task == "multiclass":
-        return mix(NEUTRAL, CLASS_COLOURS[int(value) % len(CLASS_COLOURS)], MUTE)
-    if task == "regression":
-        value = (value - lo) / (hi - lo) if hi > lo else 0.5
-    value = min(max(value, 0.0), 1.0)
-    if value < 0.5:
-        return mix(NEUTRAL, ORANGE, (0.5 - value) * 2 * MUTE)
-    return mix(NEUTRAL, BLUE, (value - 0.5) * 2 * MUTE)
+        hues = np.array([_rgb(CLASSES[c % len(CLASSES)]) for c in range(classes)])
+        weight = np.ones((classes, 1))
+    else:
+        t = np.linspace(-1.0, 1.0, LEVELS)[:, None]
+        hues, weight = np.where(t < 0, _rgb(NEGATIVE), _rgb(POSITIVE)), np.abs(t)
+    contrast = np.full(3, 255.0 if bg.mean() < 128 else 0.0)
+    strong = hues + (contrast - hues) * 0.3
+    colours = [neutral + (hues - neutral) * weight * MUTE, contrast + (strong - contrast) * weight]
+    return np.rint([np.vstack([c, neutral]) for c in colours]).astype(int)
 
 
-def point_colour(label: float, task: str, lo: float, hi: float) -> tuple[int, int, int]:
+def levels(values: np.ndarray, task: str, lo: float, hi: float, neutral: int) -> np.ndarray:
+    """Palette index of each value: its class, or its shade of lo..hi; NaN -> ``neutral``."""
+    ok = np.isfinite(values)
+    v = np.where(ok, values, 0.0)
+    with np.errstate(all="ignore"):  # huge values only clip
+        if task == "multiclass":
+            index = np.clip(v, 0, 2**31).astype(np.intp) % neutral
+        else:
+            t = (v - lo) / (hi - lo) if hi > lo else np.full_like(v, 0.5)
+            index = np.rint(np.clip(t, 0.0, 1.0) * (LEVELS - 1)).astype(np.intp)
+    return np.where(ok, index, neutral)
+
+
+def targets(task: str, Y: np.ndarray) -> np.ndarray:
+    """One value per row of Y: the class of one-hot rows (multiclass), else the first column."""
+    Y = np.asarray(Y, float)
+    Y = Y[:, None] if Y.ndim == 1 else Y
+    if Y.ndim != 2 or Y.shape[1] == 0:
+        return np.full(len(Y), np.nan)
+    return Y.argmax(axis=1).astype(float) if task == "multiclass" else Y[:, 0]
+
+
+def caption(task: str, classes: int, lo: float, hi: float, val: bool, width: int) -> list:
+    """The legend under the map as (text, colour index or None) pieces, shorter if narrow."""
+    what, a, b = ("P(class 1)", 0, 1) if task == "binary" else ("y", lo, hi)
+    top = LEVELS - 1
+    scale = [(f"{what}: ", None), (f"orange {a:.3g}", 0), (" … ", None), (f"blue {b:.3g}", top)]
     if task == "multiclass":
-        return STRONG[int(label) % len(STRONG)]
-    if task == "regression":
-        label = (label - lo) / (hi - lo) if hi > lo else 0.5
-    return STRONG[1] if label >= 0.5 else STRONG[0]
+        scale = [("class ", None), *((f"{c} ", c) for c in range(classes))]
+    full, short = (
+        ("● train  ○ val (v)   ", "●train ○val ") if val else ("● train  v: val   ", "●train ")
+    )
+    for points in (full, short, ""):
+        if len(points) + sum(len(text) for text, _ in scale) <= width:
+            break
+    return [(points, None), *scale]
 
 
-def labels_of(data: DataView, Y: np.ndarray) -> np.ndarray:
-    if len(Y) == 0:
-        return np.zeros(0)
-    return Y.argmax(axis=1) if data.task == "multiclass" else Y[:, 0]
+def _cells(X: np.ndarray, shape: tuple[int, int], extent: tuple) -> tuple[np.ndarray, ...]:
+    """Pixel row and column of the points X (n, 2) inside ``extent``, and which those are."""
+    x0, x1, y0, y1 = extent
+    X = np.asarray(X, float)
+    with np.errstate(all="ignore"):
+        fx = (X[:, 0] - x0) / (x1 - x0) if x1 > x0 else np.full(len(X), 0.5)
+        fy = (y1 - X[:, 1]) / (y1 - y0) if y1 > y0 else np.full(len(X), 0.5)  # top row: x2 max
+    keep = np.isfinite(fx) & np.isfinite(fy) & (fx >= 0) & (fx <= 1) & (fy >= 0) & (fy <= 1)
+    rows = np.minimum((fy[keep] * shape[0]).astype(np.intp), shape[0] - 1)
+    return rows, np.minimum((fx[keep] * shape[1]).astype(np.intp), shape[1] - 1), keep
 
 
-class DataMap(Widget):
-    """The 2-D view, drawn cell by cell."""
+@lru_cache(maxsize=4096)
+def _style(base: Style, fg: tuple[int, int, int], bg: tuple[int, int, int] | None = None) -> Style:
+    """``base`` with these colours (cached: a map has few distinct pairs)."""
+    bgcolor = RichColor.from_rgb(*bg) if bg else None
+    return base + Style(color=RichColor.from_rgb(*fg), bgcolor=bgcolor)
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.data: DataView | None = None
-        self.show_validation = False
 
-    def render(self) -> Text:
-        d, w, h = self.data, self.size.width, self.size.height - 1
-        if d is None or d.grid is None or w < 2 or h < 1:
-            return Text("")
-        grid = d.grid
-        rows = np.minimum((np.arange(2 * h) * grid.shape[0]) // (2 * h), grid.shape[0] - 1)
-        cols = np.minimum((np.arange(w) * grid.shape[1]) // w, grid.shape[1] - 1)
-        pixels = grid[np.ix_(rows, cols)]
-        finite = grid[np.isfinite(grid)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        points = self._points(d, w, h, lo, hi)
-        text = Text(no_wrap=True)
-        for r in range(h):
-            for c in range(w):
-                top = colour_of(pixels[2 * r, c], d.task, lo, hi)
-                bottom = colour_of(pixels[2 * r + 1, c], d.task, lo, hi)
-                if (r, c) in points:
-                    glyph, fg = points[(r, c)]
-                    bg = mix(top, bottom, 0.5)
-                    text.append(
-                        glyph,
-                        Style(color=Color.from_rgb(*fg), bgcolor=Color.from_rgb(*bg), bold=True),
-                    )
-                else:
-                    text.append(
-                        "▀", Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom))
-                    )
-            text.append("\n")
-        shown = len(d.train_x[:: max(1, math.ceil(len(d.train_x) / max(w * h // 4, 1)))])
-        caption = f"● train {shown}/{len(d.train_x)}" + (
-            "  ○ val" if self.show_validation else "  v: val"
+def draw_map(data: DataView, width: int, height: int, val: bool, base: Style) -> list[Strip]:
+    """The 2-D view: ``height`` strips of ``width`` cells, the last one the legend."""
+    body = height - 1 if height >= 3 else height
+    grid = np.asarray(data.grid, float)
+    if width < 1 or body < 1 or grid.ndim != 2 or grid.size == 0:
+        return []
+    lo, hi = 0.0, 1.0
+    if data.task == "regression":  # the scale spans the finite outputs and targets
+        both = np.concatenate([grid.ravel(), targets(data.task, data.train_y)])
+        both = both[np.isfinite(both)]
+        lo, hi = (float(both.min()), float(both.max())) if both.size else (lo, hi)
+    classes = min(max(np.shape(data.train_y)[-1], 2), 64) if np.ndim(data.train_y) == 2 else 2
+    bg = base.bgcolor.get_truecolor() if base.bgcolor else (0, 0, 0)
+    pal = palettes(data.task, classes, tuple(bg))
+    neutral = pal.shape[1] - 1
+    R, C = grid.shape  # nearest sample at the centre of each pixel
+    rows = np.rint((np.arange(2 * body) + 0.5) / (2 * body) * (R - 1)).astype(np.intp)
+    cols = np.rint((np.arange(width) + 0.5) / width * (C - 1)).astype(np.intp)
+    pixels = levels(grid[np.ix_(rows, cols)], data.task, lo, hi, neutral)
+    fg, back = pixels[0::2].copy(), pixels[1::2].copy()  # upper and lower half of each cell
+    glyph = np.zeros((body, width), np.intp)  # index into GLYPHS; points in strong colours
+    sets = [(data.val_x, data.val_y, 2)] if val else []
+    for X, Y, kind in [*sets, (data.train_x, data.train_y, 1)]:  # training points on top
+        if np.ndim(X) != 2 or np.shape(X)[1] != 2 or len(X) != len(Y):
+            continue
+        pr, pc, keep = _cells(X, (2 * body, width), data.extent)
+        colour = levels(targets(data.task, Y)[keep], data.task, lo, hi, neutral)
+        glyph[pr // 2, pc], fg[pr // 2, pc], back[pr // 2, pc] = kind, colour, pixels[pr, pc]
+    n, rgb = pal.shape[1], [[tuple(c) for c in p] for p in pal.tolist()]
+    keys = glyph * n * n + fg * n + back
+
+    def style(key: int) -> Style:
+        return _style(base, rgb[int(key >= n * n)][key // n % n], rgb[0][key % n])
+
+    chars = np.array([ord(g) for g in GLYPHS], "<u4")[glyph]
+    strips = []
+    for line, row in zip(chars, keys, strict=True):
+        text = line.tobytes().decode("utf-32-le")
+        cuts = [0, *(np.flatnonzero(row[1:] != row[:-1]) + 1).tolist(), width]
+        strips.append(Strip([Segment(text[a:b], style(row[a])) for a, b in pairwise(cuts)]))
+    if body < height:
+        pieces = caption(data.task, classes, lo, hi, val, width)
+        dim = base + Style(dim=True)
+        strip = Strip(
+            [Segment(t, dim if c is None else _style(base, rgb[1][c])) for t, c in pieces]
         )
-        what = {
-            "binary": "P(class 1): orange 0 … blue 1",
-            "multiclass": "class",
-            "regression": f"y: orange {lo:.3g} … blue {hi:.3g}",
-        }[d.task]
-        text.append(f"{caption}  colour: {what}", style="dim")
-        return text
+        strips.append(strip.crop(0, width).adjust_cell_length(width, base))
+    return strips
 
-    def _points(self, d: DataView, w: int, h: int, lo: float, hi: float) -> dict:
-        """(row, col) -> (glyph, colour) for the points to draw; training points win."""
-        x0, x1, y0, y1 = d.extent
-        sets = [(d.train_x, d.train_y, "●")]
-        if self.show_validation:
-            sets.insert(0, (d.val_x, d.val_y, "○"))
-        points = {}
-        for X, Y, glyph in sets:
-            if len(X) == 0:
-                continue
-            stride = max(1, math.ceil(len(X) / max(w * h // 4, 1)))  # leave the map visible
-            X, Y = X[::stride], Y[::stride]
-            labels = labels_of(d, Y)
-            cols = ((X[:, 0] - x0) / max(x1 - x0, 1e-12) * w).astype(int).clip(0, w - 1)
-            rows = ((y1 - X[:, 1]) / max(y1 - y0, 1e-12) * h).astype(int).clip(0, h - 1)
-            for r, c, label in zip(rows.tolist(), cols.tolist(), labels.tolist(), strict=True):
-                points[(r, c)] = (glyph, point_colour(label, d.task, lo, hi))
-        return points
+
+def draw_message(text: str, width: int, height: int, base: Style) -> list[Strip]:
+    """``text`` wrapped and centred in the panel."""
+    lines = textwrap.wrap(text, width)[: max(height, 0)] if width > 0 else []
+    strips = [Strip.blank(width, base)] * ((height - len(lines)) // 2)
+    for line in lines:
+        left = " " * ((width - len(line)) // 2)
+        strips.append(Strip([Segment(left + line, base)]).adjust_cell_length(width, base))
+    return strips
+
+
+def fit_title(data: DataView, name: str = "") -> str:
+    """ "y = 2.98 x + 2.01   (true: 3 x + 2)" for a fitted line, else what is drawn."""
+
+    def line(m: float, b: float, fmt: str) -> str:
+        return f"{m:{fmt}} x {'-' if b < 0 else '+'} {abs(b):{fmt}}"
+
+    fitted, truth = data.fitted, data.truth
+    if {"m", "b"} <= set(fitted):
+        title = "y = " + line(fitted["m"], fitted["b"], ".3g")
+        if {"m", "b"} <= set(truth):
+            title += f"   (true: {line(truth['m'], truth['b'], 'g')})"
+        return title
+    return f"{name or data.task}: the data and the model's fit"
+
+
+def _finite(x: np.ndarray, y: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (x, y) where both are finite (plotext's render dies on inf), at most ~most."""
+    x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+    x, y = x[: len(y)], y[: len(x)]
+    keep = np.isfinite(x) & np.isfinite(y)
+    step = max(1, -(-int(keep.sum()) // most))
+    return x[keep][::step], y[keep][::step]
 
 
 class FitPlot(PlotextPlot):
-    """The 1-D view: training points and the fitted curve."""
+    """The 1-D view: the training points and the model's curve, with round ticks."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.data: DataView | None = None
+    data: DataView | None = None
+    name_of_data = ""
 
-    def render(self):
-        plt, d = self.plt, self.data
+    def render(self) -> RenderResult:
+        """Rebuild the figure from the data on every render (see loss_plot)."""
+        plt, d, (width, height) = self.plt, self.data, self.size
         plt.clear_data()
-        if d is not None and d.curve_x is not None:
-            x, y = d.train_x[:, 0], d.train_y[:, 0]
-            keep = np.isfinite(x) & np.isfinite(y)
-            plt.scatter(x[keep].tolist(), y[keep].tolist(), marker="dot", label="train")
-            cx, cy = d.curve_x, d.curve_y
-            keep = np.isfinite(cy)
-            if keep.any():
-                plt.plot(cx[keep].tolist(), cy[keep].tolist(), marker="braille", label="model")
-            plt.title(self.title_text(d))
+        if d is None or d.curve_x is None or d.curve_y is None:
+            return Text("")
+        title = fit_title(d, self.name_of_data)
+        plt.title(title)
+        x, y = _finite(d.train_x, targets(d.task, d.train_y), MAX_SCATTER)
+        cx, cy = _finite(d.curve_x, d.curve_y, 4 * max(width, 1))
+        if width < 16 or height < 6 or not (x.size or cx.size):
+            return Text(title if x.size or cx.size else f"{title}\nnothing finite to draw")
+        orange, blue = (tuple(_rgb(c).astype(int).tolist()) for c in (NEGATIVE, POSITIVE))
+        if x.size:
+            plt.scatter(x.tolist(), y.tolist(), marker="dot", color=orange, label="train")
+        if cx.size:
+            plt.plot(cx.tolist(), cy.tolist(), marker="braille", color=blue, label="model")
+        xs, ys = np.concatenate([x, cx]), np.concatenate([y, cy])
+        xt = nice_ticks(float(xs.min()), float(xs.max()), max(2, min(6, width // 10)))
+        yt = nice_ticks(float(ys.min()), float(ys.max()), max(2, min(5, (height - 3) // 2)))
+        plt.xticks(xt, unique_labels(xt))
+        plt.yticks(yt, unique_labels(yt))
         return super().render()
 
-    @staticmethod
-    def title_text(d: DataView) -> str:
-        if d.fitted:
-            title = f"y = {d.fitted['m']:.3g} x + {d.fitted['b']:.3g}"
-            if d.truth:
-                title += f"   (true: {d.truth['m']:g} x + {d.truth['b']:g})"
-            return title
-        return "data and the model's curve"
 
+class DataPanel(Widget):
+    """The data view: the 2-D map drawn here, a FitPlot child for 1 input, or a message."""
 
-class DataPanel(Container):
-    """Shows whichever view fits the data: 2-D map, 1-D fit, or why neither."""
-
-    DEFAULT_CSS = "DataPanel > * { height: 1fr; }"
+    DEFAULT_CSS = "DataPanel { width: 1fr; height: 1fr; } DataPanel > FitPlot { display: none; }"
 
     show_validation: reactive[bool] = reactive(False)
-    """Draw the validation points too."""
+    """Draw the validation points (○) too (a change repaints)."""
+
+    data: DataView | None = None
+    _key: tuple | None = None  # (seq, steps, epoch) of the snapshot shown
+    _name = ""
+    _cache: tuple[tuple, list[Strip]] | None = None
 
     def compose(self) -> ComposeResult:
-        yield DataMap()
         yield FitPlot()
-        yield Static("", id="data-message")
 
     def show(self, snapshot: Snapshot) -> None:
-        d = snapshot.data
-        if d is None:
-            return
-        two, one = d.grid is not None, d.curve_x is not None
-        data_map, fit = self.query_one(DataMap), self.query_one(FitPlot)
-        message = self.query_one("#data-message", Static)
-        data_map.display, fit.display, message.display = two, one and not two, not (one or two)
-        data_map.data = fit.data = d
-        data_map.show_validation = self.show_validation
-        if not (one or two):
-            message.update(f"the data view draws 1 or 2 inputs; this data has {d.n_inputs}")
-        (data_map if two else fit).refresh()
+        """Keep ``snapshot.data``; repaint only for a new snapshot, step or epoch."""
+        key = (snapshot.seq, snapshot.steps, snapshot.epoch)
+        if key != self._key:
+            self._key, self.data, self._name = key, snapshot.data, snapshot.dataset_name
+            self.on_mount()
+            self.refresh()
+
+    def on_mount(self) -> None:
+        """Hand the data to the 1-D plot, shown only when there is a curve to draw."""
+        d = self.data
+        for plot in self.query(FitPlot):
+            plot.data, plot.name_of_data = d, self._name
+            plot.display = d is not None and d.grid is None and d.curve_x is not None
+            plot.refresh()
 
     def toggle_validation(self) -> None:
+        """Show or hide the validation points."""
         self.show_validation = not self.show_validation
-        self.query_one(DataMap).show_validation = self.show_validation
-        self.query_one(DataMap).refresh()
+
+    def render_line(self, y: int) -> Strip:
+        """Line y; the whole panel is drawn once per snapshot, toggle, size and style."""
+        width, height = self.size
+        base = self.rich_style
+        key = (self._key, self.show_validation, width, height, base)
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, self.draw(width, height, base))
+        strips = self._cache[1]
+        return strips[y] if 0 <= y < len(strips) else Strip.blank(width, base)
+
+    def draw(self, width: int, height: int, base: Style | None = None) -> list[Strip]:
+        """The whole panel as ``height`` strips of ``width`` cells."""
+        d, base = self.data, base or Style()
+        if d is None:
+            return draw_message("no data yet", width, height, base)
+        if d.grid is not None:
+            return draw_map(d, width, height, self.show_validation, base)
+        if d.curve_x is not None:
+            return []  # the FitPlot child covers the panel
+        n = d.n_inputs
+        text = f"the data view draws 1 or 2 inputs; this data has {n}" if n > 2 else "no data"
+        return draw_message(text, width, height, base)
