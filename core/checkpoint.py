@@ -62,7 +62,7 @@ def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
         "loss_sum": t._loss_sum,
         "correct": t._correct,
         "seen": t._seen,
-        "last_loss": getattr(t, "last_loss", float("nan")),
+        "last_loss": t.last_loss,
         "best_epoch": t._best_epoch,
         "best_loss": t._best_loss,
         "rng": t.shuffle_rng.bit_generator.state,

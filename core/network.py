@@ -229,6 +229,11 @@ class Network:
     def grad_a(self) -> list[Array]:
         return self._require_cache().grad_a
 
+    @property
+    def has_pass(self) -> bool:
+        """True once a forward pass has filled z, a (and backward delta, grad_a)."""
+        return self._cache is not None
+
     def _require_cache(self) -> _Buffers:
         if self._cache is None:
             raise RuntimeError("run a forward pass first")

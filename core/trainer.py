@@ -120,6 +120,8 @@ class Trainer:
         self.steps = 0  # steps completed
         self.diverged: str | None = None
         self.last_loss = float("nan")  # of the last mini-batch
+        self.batch_x: NDArray | None = None  # the last mini-batch forwarded (n, inputs)
+        self.batch_y: NDArray | None = None  # and its targets (n, outputs)
         self._sq = np.empty_like(self.net.flat)
         self.sums = np.zeros((3, len(self.net.segment_starts)))  # squared norms, last step
         self._epoch_sums = np.zeros_like(self.sums)
@@ -222,19 +224,13 @@ class Trainer:
         Xa, Y = (self.Xa, self.Y) if idx is None else (self.Xa[idx], self.Y[idx])
         return Xa, Y, self._labels_of(Y)
 
-    @property
-    def batch(self) -> tuple[NDArray, NDArray]:
-        """The current mini-batch (X_b, Y_b)."""
-        Xa, Y, _ = self._batch()
-        return Xa[:, :-1], Y
-
     def _forward(self) -> None:
-        xa, self._yb, self._lb = self._batch()
+        xa, self.batch_y, self._batch_labels = self._batch()
         self.net.run_forward(xa, augmented=True)
-        self._xb = self.net.x
+        self.batch_x = self.net.x
 
     def _loss(self) -> None:
-        loss = self.net.output_delta(self._yb, self.loss)
+        loss = self.net.output_delta(self.batch_y, self.loss)
         self.last_loss = loss
         if not math.isfinite(loss):
             self._diverge(f"the loss became {loss}")
@@ -251,11 +247,11 @@ class Trainer:
         self.optimizer.apply(net.params, net.grads, net.flat[STEP], net.weight_mask)
         self._squared_norms()
         self._epoch_sums += self.sums
-        n = self._xb.shape[0]
+        n = self.batch_x.shape[0]
         self._loss_sum += self.last_loss * n
         self._seen += n
-        if self._lb is not None:
-            self._correct += self.n_correct(net.a[-1], self._yb, self._lb)
+        if self._batch_labels is not None:
+            self._correct += self.n_correct(net.a[-1], self.batch_y, self._batch_labels)
         self.steps += 1
         self.batch_pos += 1
 

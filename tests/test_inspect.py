@@ -27,7 +27,7 @@ def test_every_weight_product_equals_the_backprop_gradient(config):
     for k in range(net.n_layers):
         for i in range(net.sizes[k]):
             for j in range(net.sizes[k + 1]):
-                c = chain_rule(net, k, i, j, t.loss, t._yb)
+                c = chain_rule(net, k, i, j, t.loss, t.batch_y)
                 assert c.product_mean == pytest.approx(c.backprop, rel=1e-12, abs=1e-12)
                 assert c.backprop == net.dweights[k][i, j]
 
@@ -36,10 +36,10 @@ def test_hidden_neuron_de_da_is_the_sum_over_the_next_layer():
     t = Trainer(Config(hidden=(3, 2), n_samples=100))
     for _ in range(5):
         t.next_phase()
-    c = chain_rule(t.net, 0, 1, 2, t.loss, t._yb)
+    c = chain_rule(t.net, 0, 1, 2, t.loss, t.batch_y)
     by_hand = sum(c.next_deltas[:, m] * c.next_weights[m] for m in range(2))
     assert np.allclose(c.de_da, by_hand, rtol=0, atol=1e-15)
-    assert np.array_equal(c.dz_dw, t._xb[:, 1])
+    assert np.array_equal(c.dz_dw, t.batch_x[:, 1])
     z = t.net.z[0][:, 2]
     assert np.allclose(c.da_dz, 1 - np.tanh(z) ** 2)
 
@@ -50,6 +50,6 @@ def test_finite_difference_of_one_weight_agrees():
         t.next_phase()
     net = t.net
     before = net.params.copy()
-    numeric = finite_difference(net, t._xb, t._yb, t.loss, 1, 2, 0)
+    numeric = finite_difference(net, t.batch_x, t.batch_y, t.loss, 1, 2, 0)
     assert numeric == pytest.approx(net.dweights[1][2, 0], rel=1e-6)
     assert np.array_equal(net.params, before)

@@ -145,24 +145,20 @@ class MainScreen(Screen):
         self.query_one(LossPlot).toggle_log_scale()
 
     def action_save(self) -> None:
-        def save(answer: tuple[object] | None) -> None:
-            if answer:
-                self.app.checkpoint_path = str(answer[0])
-                self.command(self.session.save(Path(self.app.checkpoint_path)))
-
-        self.app.push_screen(
-            PromptDialog("Save the run to", self.app.checkpoint_path, parse=path_to_write), save
-        )
+        self._with_path("Save the run to", path_to_write, self.session.save)
 
     def action_load(self) -> None:
-        def load(answer: tuple[object] | None) -> None:
+        self._with_path("Load a run from", path_to_read, self.session.load)
+
+    def _with_path(self, title: str, parse, then) -> None:
+        """Ask for a checkpoint's path (the last one offered), then run ``then(path)``."""
+
+        def done(answer: tuple[object] | None) -> None:
             if answer:
                 self.app.checkpoint_path = str(answer[0])
-                self.command(self.session.load(Path(self.app.checkpoint_path)))
+                self.command(then(Path(self.app.checkpoint_path)))
 
-        self.app.push_screen(
-            PromptDialog("Load a run from", self.app.checkpoint_path, parse=path_to_read), load
-        )
+        self.app.push_screen(PromptDialog(title, self.app.checkpoint_path, parse=parse), done)
 
     def action_lessons(self) -> None:
         """Choose a lesson: its preset starts a new run and its paragraph says what to watch."""

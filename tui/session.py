@@ -250,14 +250,14 @@ class TrainingSession:
     def _detail(self) -> PhaseDetail | None:
         t = self.trainer
         net = t.net
-        if self.running or net._cache is None or getattr(t, "_xb", None) is None:
+        if self.running or not net.has_pass or t.batch_x is None:
             return None
         r = slice(0, DETAIL_ROWS)
         z, a = net.z, net.a
-        y = t._yb
+        y = t.batch_y
         per_sample = per_sample_loss(t.loss_name, z[-1][r], a[-1][r], y[r])
         return PhaseDetail(
-            x=t._xb[r].copy(),
+            x=t.batch_x[r].copy(),
             y_true=y[r].copy(),
             z=tuple(v[r].copy() for v in z),
             a=tuple(v[r].copy() for v in a),
@@ -266,7 +266,7 @@ class TrainingSession:
             dweights=tuple(w.copy() for w in net.dweights),
             dbiases=tuple(b.copy() for b in net.dbiases),
             per_sample_loss=per_sample,
-            batch_size=int(t._xb.shape[0]),
+            batch_size=int(t.batch_x.shape[0]),
         )
 
     def _build_snapshot(self) -> Snapshot:
@@ -305,7 +305,7 @@ class TrainingSession:
             bias_grad_norm=report.bias_grad_norm,
             weight_norm=report.weight_norm,
             update_ratio=report.update_ratio,
-            last_loss=float(getattr(t, "last_loss", nan)),
+            last_loss=float(t.last_loss),
             train_loss=last.get("train_loss", nan),
             val_loss=last.get("val_loss", nan),
             train_acc=last.get("train_acc", nan),

@@ -30,7 +30,7 @@ def clamp_selection(
 def backward_reached(t: Trainer, layer: int) -> bool:
     """True when this batch's backward pass has computed layer's gradient."""
     if t.phase_index == 0:
-        return t.steps > 0 and getattr(t, "_xb", None) is not None
+        return t.steps > 0 and t.batch_x is not None
     done = t.phases[: t.phase_index]
     return f"backward {layer}" in done
 
@@ -53,7 +53,7 @@ def inspect_selected(
         if step_done and before is None:
             waiting = "step with n or p to see the chain rule of one step"
         else:
-            chain = chain_rule(t.net, k, i, j, t.loss, t._yb, weights)
+            chain = chain_rule(t.net, k, i, j, t.loss, t.batch_y, weights)
     else:
         waiting = f"backward has not reached layer {k + 1} yet: press p"
     return Inspection(
@@ -72,17 +72,17 @@ def finite_difference_of(
     t: Trainer, selection: tuple[int, int, int] | None, before: np.ndarray | None
 ) -> float | None:
     """dE/dw of the selected weight on the current batch, with the weights it saw."""
-    if selection is None or getattr(t, "_xb", None) is None:
+    if selection is None or t.batch_x is None:
         return None
     k, i, j = selection
     if t.phase_index == 0 and before is not None:  # the update has run: go back for a moment
         now = t.net.params.copy()
         t.net.params[...] = before
         try:
-            return finite_difference(t.net, t._xb, t._yb, t.loss, k, i, j)
+            return finite_difference(t.net, t.batch_x, t.batch_y, t.loss, k, i, j)
         finally:
             t.net.params[...] = now
-    return finite_difference(t.net, t._xb, t._yb, t.loss, k, i, j)
+    return finite_difference(t.net, t.batch_x, t.batch_y, t.loss, k, i, j)
 
 
 def _extent(X: np.ndarray) -> tuple[float, float, float, float]:
