@@ -111,12 +111,13 @@ def test_keys_in_a_real_terminal_then_quit_and_resume(terminal, tmp_path):
     again.keys("q")
 
 
-def test_sighup_saves_the_run_and_restores_the_terminal(terminal, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+def test_a_hangup_or_term_saves_the_run_and_restores_the_terminal(terminal, tmp_path, signum):
     t = terminal("")
     t.wait_for("running")
     time.sleep(1.0)
-    os.kill(int((tmp_path / "pid").read_text()), signal.SIGHUP)
-    assert t.exit_code() == 128 + signal.SIGHUP
+    os.kill(int((tmp_path / "pid").read_text()), signum)
+    assert t.exit_code() == 128 + signum
     saved = load_checkpoint(tmp_path / "backprop-tui" / "autosave.npz")
     assert saved.epoch > 0
     screen = t.screen()
