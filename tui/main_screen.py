@@ -6,6 +6,7 @@ as soon as the worker has applied them); snapshots come down through ``show``.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -30,6 +31,10 @@ from .widgets.status_line import StatusLine
 from .widgets.view_panel import ViewPanel
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18  # below this the panels make way for a request for room
+# While training, each panel is redrawn at most this often (the status line every frame):
+# the loss curve and the weights move slowly to the eye, and every frame costs the terminal
+# (over SSH) bytes and the trainer time.
+PANEL_SECONDS = {"network": 0.5, "view": 0.5, "gradients": 0.25}
 
 
 class MainScreen(Screen):
@@ -81,6 +86,7 @@ class MainScreen(Screen):
         return box
 
     def on_mount(self) -> None:
+        self._shown_at: dict[object, float] = {}
         self.show(self.app.snapshot)
         self.query_one(Controls).focus()
 
@@ -99,17 +105,22 @@ class MainScreen(Screen):
             )
 
     def show(self, snap: Snapshot) -> None:
-        """Hand a snapshot to every panel."""
+        """Hand a snapshot to the panels: all of them while paused; while training, each
+        panel at its own pace (``PANEL_SECONDS``), so the terminal gets only what moves."""
         try:
             network = self.query_one(NetworkView)
         except NoMatches:  # the screen is being taken down (quitting)
             return
-        network.show(snap)
-        self.query_one(ViewPanel).show(snap)
-        self.query_one(NetworkView).selected = (
-            snap.selected if self.current_view == "inspector" else None
-        )
-        self.query_one(GradientPanel).show(snap)
+        now = time.monotonic()
+        for panel, seconds in (
+            (network, PANEL_SECONDS["network"]),
+            (self.views, PANEL_SECONDS["view"]),
+            (self.query_one(GradientPanel), PANEL_SECONDS["gradients"]),
+        ):
+            if snap.status != "running" or now - self._shown_at.get(panel, 0.0) >= seconds:
+                self._shown_at[panel] = now
+                panel.show(snap)
+        network.selected = snap.selected if self.current_view == "inspector" else None
         self.query_one(Controls).show(snap)
         self.query_one(StatusLine).show(snap)
 
@@ -189,6 +200,7 @@ class MainScreen(Screen):
     def action_view(self, name: str) -> None:
         """d: data view, i: inspector; the same key again goes back to the loss plot."""
         self.views.toggle(name)
+        self.command(self.session.show_data_view(self.views.current == "data"))
         if self.views.current == "inspector":
             if self.snapshot.selected is None:
                 self.command(self.session.select((0, 0, 0)))

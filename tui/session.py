@@ -56,6 +56,8 @@ class TrainingSession:
         self._rate = (time.perf_counter(), trainer.epoch, 0.0)
         self._want_snapshot = True
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
+        self.data_view_wanted = False  # set by the UI while the data view is on screen
+        self._published_key: tuple | None = None
         self._before: np.ndarray | None = None  # params when the current step started
         self._finite_difference: float | None = None
         self.finished = threading.Event()  # set while ``run`` is not running
@@ -107,6 +109,10 @@ class TrainingSession:
             self._finite_difference = None
 
         return self.submit("select", select)
+
+    def show_data_view(self, on: bool) -> int:
+        """Compute the data view's grid for each snapshot (only while it is on screen)."""
+        return self.submit("data view", lambda t: setattr(self, "data_view_wanted", on))
 
     def check_selected(self) -> int:
         """Finite-difference check of the selected weight on the current batch."""
@@ -174,7 +180,7 @@ class TrainingSession:
                 self._apply_commands()
                 if self._want_snapshot:
                     self._want_snapshot = False
-                    self.latest = self._build_snapshot()
+                    self._publish()
         finally:
             self.finished.set()
 
@@ -269,6 +275,27 @@ class TrainingSession:
             batch_size=int(t.batch_x.shape[0]),
         )
 
+    def _publish(self) -> None:
+        """A new snapshot, unless paused with nothing changed since the last one (then the
+        screen has nothing to redraw and writes nothing to the terminal)."""
+        t = self.trainer
+        key = (
+            id(t),
+            t.steps,
+            t.phase_index,
+            t.epoch,
+            t.optimizer.lr,
+            self._applied,
+            self._notice[0],
+            self._message,
+            self.selected,
+            self._finite_difference,
+            self.data_view_wanted,
+        )
+        if self.running or key != self._published_key:
+            self._published_key = key
+            self.latest = self._build_snapshot()
+
     def _build_snapshot(self) -> Snapshot:
         t = self.trainer
         net = t.net
@@ -320,5 +347,5 @@ class TrainingSession:
             inspection=None
             if self.running
             else inspect_selected(t, self.selected, self._before, self._finite_difference),
-            data=data_view(t),
+            data=data_view(t) if self.data_view_wanted else None,
         )
