@@ -85,8 +85,13 @@ class MainScreen(Screen):
         box.border_title = title
         return box
 
-    def on_mount(self) -> None:
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # When each panel last got a snapshot. Set here, not in on_mount: the app's
+        # pull timer can fire before this screen has mounted.
         self._shown_at: dict[object, float] = {}
+
+    def on_mount(self) -> None:
         self.show(self.app.snapshot)
         self.query_one(Controls).focus()
 
