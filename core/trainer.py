@@ -98,6 +98,7 @@ class Trainer:
         self.X = np.ascontiguousarray(self.train_set.X, dtype)
         self.Y = np.ascontiguousarray(self.train_set.Y, dtype)
         self.Xa = np.hstack([self.X, np.ones((len(self.X), 1), dtype)])  # X with a ones column
+        self.labels = self._labels_of(self.Y)  # what predictions are compared with, or None
         self.X_val = np.ascontiguousarray(self.val_set.X, dtype)
         self.Y_val = np.ascontiguousarray(self.val_set.Y, dtype)
         sizes = [self.X.shape[1], *config.hidden, self.Y.shape[1]]
@@ -124,7 +125,8 @@ class Trainer:
         self.batch_y: NDArray | None = None  # and its targets (n, outputs)
         self._sq = np.empty_like(self.net.flat)
         self.sums = np.zeros((3, len(self.net.segment_starts)))  # squared norms, last step
-        self._epoch_sums = np.zeros_like(self.sums)
+        self._epoch_sums = np.zeros_like(self.sums)  # the same, summed over the epoch's steps
+        self._rms = self._row[5:].reshape(2, -1)  # the record's per-layer columns (a view)
         self._best = self.net.params.copy()  # the weights to go back to after a divergence
         self._best_epoch, self._best_loss = 0, np.inf
         self._start_epoch()
@@ -163,7 +165,8 @@ class Trainer:
         if self.batches[0] is None or self.X.nbytes > GATHER_BYTES:
             return
         order = np.concatenate(self.batches)
-        self._epoch_order = (self.Xa[order], self.Y[order], self._labels_of(self.Y[order]))
+        labels = None if self.labels is None else self.labels[order]
+        self._epoch_order = (self.Xa[order], self.Y[order], labels)
         self._offsets = np.concatenate([[0], np.cumsum([len(b) for b in self.batches])])
 
     def _labels_of(self, Y: NDArray) -> NDArray | None:
@@ -175,20 +178,20 @@ class Trainer:
     def _end_epoch(self) -> EpochReport:
         # A finite gradient times a finite lr leaves finite weights, short of overflow;
         # an overflow would show in the next loss anyway. Check once an epoch to be sure.
-        if not math.isfinite(self._epoch_sums[PARAMS].sum()):
+        if not math.isfinite(self.sums[PARAMS].sum()):
             self._diverge("the weights grew too large to represent (inf)")
         self.epoch += 1
         lr = self.optimizer.lr
         train_loss = self._loss_sum / max(self._seen, 1)
         train_acc = self._correct / self._seen if self.task != "regression" else np.nan
         val_loss, val_acc = self.evaluate(self.X_val, self.Y_val)
+        self._row[:5] = lr, train_loss, val_loss, train_acc, val_acc
         # per layer: RMS over the epoch's steps of ||dW_k|| and of ||step_k|| / ||W_k||
-        row = self._row
-        row[:5] = lr, train_loss, val_loss, train_acc, val_acc
-        rms = row[5:].reshape(2, -1)
-        np.sqrt(self._epoch_sums[GRADS:, 0::2] / len(self.batches), out=rms)
-        rms[1] /= np.sqrt(self.sums[PARAMS, 0::2])  # a zero norm gives inf or nan: fine
-        self.history.append(row)
+        rms = self._rms
+        np.divide(self._epoch_sums[GRADS:, 0::2], len(self.batches), out=rms)
+        rms[1] /= self.sums[PARAMS, 0::2]  # a zero norm gives inf or nan: fine
+        np.sqrt(rms, out=rms)
+        self.history.append(self._row)
         if train_loss <= self._best_loss:
             self._best_loss, self._best_epoch = train_loss, self.epoch
             np.copyto(self._best, self.net.params)
@@ -221,8 +224,9 @@ class Trainer:
             Xa, Y, labels = self._epoch_order
             return Xa[lo:hi], Y[lo:hi], None if labels is None else labels[lo:hi]
         idx = self.batches[pos]
-        Xa, Y = (self.Xa, self.Y) if idx is None else (self.Xa[idx], self.Y[idx])
-        return Xa, Y, self._labels_of(Y)
+        if idx is None:
+            return self.Xa, self.Y, self.labels
+        return self.Xa[idx], self.Y[idx], None if self.labels is None else self.labels[idx]
 
     def _forward(self) -> None:
         xa, self.batch_y, self._batch_labels = self._batch()
