@@ -133,7 +133,7 @@ async def test_data_view_2d_and_1d():
         await pilot.press("d")
         await pilot.pause(0.1)
         assert app.current_view == "data"
-        panel = app.query_one(DataPanel)
+        panel = app.query_one("#data", DataPanel)
         assert panel.region.height >= 10 and app.snapshot.data.grid is not None
     app = make_app(dataset="linear", hidden=(), lr=0.1, batch_size=None)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -144,6 +144,24 @@ async def test_data_view_2d_and_1d():
         data = app.snapshot.data
         assert data.curve_x is not None and set(data.fitted) == {"m", "b"}
         assert data.fitted["m"] == app.session.trainer.net.weights[0][0, 0]
+
+
+async def test_wide_terminal_gives_the_data_view_its_own_panel():
+    app = make_app(dataset="circle")
+    async with app.run_test(size=(160, 44)) as pilot:
+        await pilot.press("e")
+        side = app.query_one("#side-data", DataPanel)
+        assert await wait_until(pilot, lambda: app.snapshot.data is not None)
+        assert app.current_view == "loss"  # the loss plot stays where it was
+        assert side.region.width >= 40 and side.region.height >= 20
+        assert await wait_until(pilot, lambda: "●" in side.render_line(side.size.height - 1).text)
+        await pilot.press("v")  # validation points in every data view
+        assert side.show_validation and app.query_one("#data", DataPanel).show_validation
+
+        await pilot.resize_terminal(100, 30)  # narrower: back to four panels, no grid to compute
+        assert await wait_until(pilot, lambda: side.region.width == 0)
+        await pilot.press("n")
+        assert await wait_until(pilot, lambda: app.snapshot.steps > 0 and app.snapshot.data is None)
 
 
 @pytest.mark.parametrize("name", list(load_lessons()))

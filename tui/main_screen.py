@@ -31,6 +31,7 @@ from .widgets.status_line import StatusLine
 from .widgets.view_panel import ViewPanel
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18  # below this the panels make way for a request for room
+WIDE_WIDTH, WIDE_HEIGHT = 140, 36  # from this size on, the data view gets a panel of its own
 # While training, each panel is redrawn at most this often (the status line every frame):
 # the loss curve and the weights move slowly to the eye, and every frame costs the terminal
 # (over SSH) bytes and the trainer time.
@@ -73,6 +74,7 @@ class MainScreen(Screen):
         with Grid(id="panels"):
             yield self._panel(NetworkView(id="network"), "Network", "network-box")
             yield ViewPanel(id="view-box")
+            yield self._panel(DataPanel(id="side-data"), "Data", "side-box")  # wide screens
             yield self._panel(GradientPanel(id="gradients"), "Gradients ||dW||", "grad-box")
             yield self._panel(Controls(id="controls"), "Controls", "controls-box")
         yield Static("", id="too-small")
@@ -99,10 +101,17 @@ class MainScreen(Screen):
         self.check_size()
 
     def check_size(self) -> None:
-        """Make way for a request for more room when the terminal is too small."""
+        """Make way for a request for more room when the terminal is too small; give the
+        data view a panel of its own when it is large (the class "wide", see app.tcss)."""
         w, h = self.size
         small = w < MIN_WIDTH or h < MIN_HEIGHT
         self.set_class(small, "too-small")
+        wide = w >= WIDE_WIDTH and h >= WIDE_HEIGHT
+        if wide != self.has_class("wide"):
+            self.set_class(wide, "wide")
+            self.ask_for_data_view()
+            if wide:
+                self.query_one("#side-data", DataPanel).show(self.snapshot)
         if small:
             self.query_one("#too-small", Static).update(
                 f"backprop-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT} (80x24 is best); this "
@@ -117,11 +126,14 @@ class MainScreen(Screen):
         except NoMatches:  # the screen is being taken down (quitting)
             return
         now = time.monotonic()
-        for panel, seconds in (
+        panels = [
             (network, PANEL_SECONDS["network"]),
             (self.views, PANEL_SECONDS["view"]),
             (self.query_one(GradientPanel), PANEL_SECONDS["gradients"]),
-        ):
+        ]
+        if self.has_class("wide"):
+            panels.append((self.query_one("#side-data", DataPanel), PANEL_SECONDS["view"]))
+        for panel, seconds in panels:
             if snap.status != "running" or now - self._shown_at.get(panel, 0.0) >= seconds:
                 self._shown_at[panel] = now
                 panel.show(snap)
@@ -205,7 +217,7 @@ class MainScreen(Screen):
     def action_view(self, name: str) -> None:
         """d: data view, i: inspector; the same key again goes back to the loss plot."""
         self.views.toggle(name)
-        self.command(self.session.show_data_view(self.views.current == "data"))
+        self.ask_for_data_view()
         if self.views.current == "inspector":
             if self.snapshot.selected is None:
                 self.command(self.session.select((0, 0, 0)))
@@ -214,8 +226,14 @@ class MainScreen(Screen):
             self.query_one(NetworkView).selected = None
             self.query_one(Controls).focus()
 
+    def ask_for_data_view(self) -> None:
+        """The session computes the data view's grid only while a data view is on screen."""
+        wanted = self.views.current == "data" or self.has_class("wide")
+        self.command(self.session.show_data_view(wanted))
+
     def action_validation(self) -> None:
-        self.query_one(DataPanel).toggle_validation()
+        for panel in self.query(DataPanel):
+            panel.toggle_validation()
 
     def on_inspector_move(self, message: Inspector.Move) -> None:
         k, i, j = self.snapshot.selected or (0, 0, 0)
