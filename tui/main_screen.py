@@ -36,6 +36,7 @@ WIDE_WIDTH, WIDE_HEIGHT = 140, 36  # from this size on, the data view gets a pan
 # the loss curve and the weights move slowly to the eye, and every frame costs the terminal
 # (over SSH) bytes and the trainer time.
 PANEL_SECONDS = {"network": 0.5, "view": 0.5, "gradients": 0.25}
+FRAME_SLACK = 0.05
 
 
 class MainScreen(Screen):
@@ -134,7 +135,9 @@ class MainScreen(Screen):
         if self.has_class("wide"):
             panels.append((self.query_one("#side-data", DataPanel), PANEL_SECONDS["view"]))
         for panel, seconds in panels:
-            if snap.status != "running" or now - self._shown_at.get(panel, 0.0) >= seconds:
+            # half a frame's slack, so a 0.5 s panel drawn on 10 frames a second gets 2 a second
+            due = now - self._shown_at.get(panel, 0.0) >= seconds - FRAME_SLACK
+            if snap.status != "running" or due:
                 self._shown_at[panel] = now
                 panel.show(snap)
         network.selected = snap.selected if self.current_view == "inspector" else None
