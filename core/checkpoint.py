@@ -75,8 +75,8 @@ def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
         "meta": np.array(json.dumps(meta)),
         "params": t.net.params,
         "best": t._best,
-        "sums": t.sums,
-        "epoch_sums": t._epoch_sums,
+        "sums": t.norms.sums,
+        "epoch_sums": t.norms.epoch_sums,
         **_dataset_arrays("train", t.train_set),
         **_dataset_arrays("val", t.val_set),
         **{f"optimizer/{k}": v for k, v in t.optimizer.state().items()},
@@ -179,8 +179,8 @@ def _restore(meta: dict, arrays: dict) -> Trainer:
     t.net.params[...] = arrays["params"]
     t._best[...] = arrays["best"]
     t._best_epoch, t._best_loss = meta["best_epoch"], meta["best_loss"]
-    t.sums[...] = arrays["sums"]
-    t._epoch_sums[...] = arrays["epoch_sums"]
+    t.norms.sums[...] = arrays["sums"]
+    t.norms.epoch_sums[...] = arrays["epoch_sums"]
     t.optimizer.lr = meta["lr"]
     t.optimizer.load_state(_sub(arrays, "optimizer"))
     t.history = History.from_state(_sub(arrays, "history"))

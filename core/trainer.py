@@ -26,12 +26,12 @@ from .config import Config
 from .datasets import Dataset, Standardizer, batch_indices, load_csv, make_dataset, split
 from .history import History
 from .losses import get_loss
-from .network import GRADS, PARAMS, STEP, Network
+from .network import STEP, Network
+from .norms import LayerNorms
 from .optimizers import make_optimizer
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
 GATHER_BYTES = 4_000_000  # training sets up to this size are re-ordered once per epoch
-DOT_NORMS_ABOVE = 4096  # parameters; above it the norms come from one dot per segment
 
 
 @dataclass(frozen=True)
@@ -123,10 +123,7 @@ class Trainer:
         self.last_loss = float("nan")  # of the last mini-batch
         self.batch_x: NDArray | None = None  # the last mini-batch forwarded (n, inputs)
         self.batch_y: NDArray | None = None  # and its targets (n, outputs)
-        self._sq = np.empty_like(self.net.flat)
-        self.sums = np.zeros((3, len(self.net.segment_starts)))  # squared norms, last step
-        self._epoch_sums = np.zeros_like(self.sums)  # the same, summed over the epoch's steps
-        self._rms = self._row[5:].reshape(2, -1)  # the record's per-layer columns (a view)
+        self.norms = LayerNorms(self.net)
         self._best = self.net.params.copy()  # the weights to go back to after a divergence
         self._best_epoch, self._best_loss = 0, np.inf
         self._start_epoch()
@@ -155,7 +152,7 @@ class Trainer:
         self._loss_sum = 0.0
         self._correct = 0
         self._seen = 0
-        self._epoch_sums[...] = 0.0
+        self.norms.start_epoch()
         self._gather()
 
     def _gather(self) -> None:
@@ -178,20 +175,17 @@ class Trainer:
     def _end_epoch(self) -> EpochReport:
         # A finite gradient times a finite lr leaves finite weights, short of overflow;
         # an overflow would show in the next loss anyway. Check once an epoch to be sure.
-        if not math.isfinite(self.sums[PARAMS].sum()):
+        if not self.norms.weights_finite():
             self._diverge("the weights grew too large to represent (inf)")
         self.epoch += 1
         lr = self.optimizer.lr
         train_loss = self._loss_sum / max(self._seen, 1)
         train_acc = self._correct / self._seen if self.task != "regression" else np.nan
         val_loss, val_acc = self.evaluate(self.X_val, self.Y_val)
-        self._row[:5] = lr, train_loss, val_loss, train_acc, val_acc
-        # per layer: RMS over the epoch's steps of ||dW_k|| and of ||step_k|| / ||W_k||
-        rms = self._rms
-        np.divide(self._epoch_sums[GRADS:, 0::2], len(self.batches), out=rms)
-        rms[1] /= self.sums[PARAMS, 0::2]  # a zero norm gives inf or nan: fine
-        np.sqrt(rms, out=rms)
-        self.history.append(self._row)
+        row = self._row
+        row[:5] = lr, train_loss, val_loss, train_acc, val_acc
+        self.norms.epoch_rms(len(self.batches), out=row[5:].reshape(2, -1))
+        self.history.append(row)
         if train_loss <= self._best_loss:
             self._best_loss, self._best_epoch = train_loss, self.epoch
             np.copyto(self._best, self.net.params)
@@ -249,8 +243,7 @@ class Trainer:
     def _update(self) -> None:
         net = self.net
         self.optimizer.apply(net.params, net.grads, net.flat[STEP], net.weight_mask)
-        self._squared_norms()
-        self._epoch_sums += self.sums
+        self.norms.update()
         n = self.batch_x.shape[0]
         self._loss_sum += self.last_loss * n
         self._seen += n
@@ -258,24 +251,6 @@ class Trainer:
             self._correct += self.n_correct(net.a[-1], self.batch_y, self._batch_labels)
         self.steps += 1
         self.batch_pos += 1
-
-    def _squared_norms(self) -> None:
-        """sums[row, segment] = squared norm of each W_k and b_k in params, grads and step.
-
-        One square and one segmented sum for small networks; one dot product per segment
-        for large ones, where squaring the whole buffer would cost more than the sums.
-        """
-        net = self.net
-        if net.n_params < DOT_NORMS_ABOVE:
-            np.square(net.flat, out=self._sq)
-            np.add.reduceat(self._sq, net.segment_starts, axis=1, out=self.sums)
-            return
-        for row in (PARAMS, GRADS, STEP):
-            for col, view in enumerate(net.views(net.flat[row])[0]):
-                v = view.ravel()
-                self.sums[row, 2 * col] = np.dot(v, v)
-            for col, view in enumerate(net.views(net.flat[row])[1]):
-                self.sums[row, 2 * col + 1] = np.dot(view, view)
 
     def _diverge(self, what: str) -> None:
         """Stop the step, go back to the best weights so far, and say why.
@@ -366,16 +341,11 @@ class Trainer:
 
     def report(self) -> StepReport:
         """The statistics of the last completed step."""
-        s = np.sqrt(self.sums)
-        w = s[PARAMS, 0::2]
         return StepReport(
             epoch=self.epoch + (self.batch_pos > 0),
             step=self.steps,
             loss=self.last_loss,
-            grad_norm=s[GRADS, 0::2].copy(),
-            bias_grad_norm=s[GRADS, 1::2].copy(),
-            weight_norm=w.copy(),
-            update_ratio=s[STEP, 0::2] / np.where(w > 0, w, np.nan),
+            **self.norms.last_step(),
         )
 
     # --- steering ---------------------------------------------------------------------
@@ -402,7 +372,7 @@ class Trainer:
         self.epoch = self.steps = self.phase_index = 0
         self.last_phase = ""
         self.diverged = None
-        self.sums[...] = 0.0
+        self.norms.reset()
         self._start_epoch()
 
     def set_batch_size(self, batch_size: int | None) -> None:

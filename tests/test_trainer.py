@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from core.config import Config
+from core.norms import DOT_NORMS_ABOVE
 from core.trainer import Diverged, Trainer
 
 
@@ -26,17 +27,21 @@ def test_phase_by_phase_equals_all_at_once_bit_for_bit():
     assert a.steps == b.steps == 25
 
 
-def test_step_reports_norms_and_sgd_update_ratio():
-    t = Trainer(small(batch_size=10, lr=0.1))
+@pytest.mark.parametrize("hidden", [(8, 8), (80, 60)])  # 113 and 5,101 parameters
+def test_step_reports_norms_and_sgd_update_ratio(hidden):
+    t = Trainer(small(batch_size=10, lr=0.1, hidden=hidden))
+    assert (t.net.n_params > DOT_NORMS_ABOVE) == (hidden[0] > 8)  # both ways of summing
     before = [w.copy() for w in t.net.weights]
     for _ in range(5):  # forward, loss, backward 2, 1, 0
         t.next_phase()
     grads = [dw.copy() for dw in t.net.dweights]
+    bias_grads = [db.copy() for db in t.net.dbiases]
     t.next_phase()
     r = t.report()
     for k, (w0, g) in enumerate(zip(before, grads, strict=True)):
         assert np.array_equal(t.net.weights[k], w0 - 0.1 * g)  # W_new = W_old - lr * grad
         assert r.grad_norm[k] == pytest.approx(np.linalg.norm(g))
+        assert r.bias_grad_norm[k] == pytest.approx(np.linalg.norm(bias_grads[k]))
         assert r.weight_norm[k] == pytest.approx(np.linalg.norm(t.net.weights[k]))
         ratio = np.linalg.norm(0.1 * g) / np.linalg.norm(t.net.weights[k])
         assert r.update_ratio[k] == pytest.approx(ratio)

@@ -1,0 +1,77 @@
+"""Per-layer norms of a network's weights, gradients and last update, per step and per epoch.
+
+After every update the trainer calls ``update()``: ``sums[row, segment]`` becomes the
+squared norm of each W_k and b_k (segments W_0, b_0, W_1, b_1, ...) in the network's
+parameters (row PARAMS), gradients (GRADS) and last step (STEP), and ``epoch_sums``
+adds them up over the epoch. From those come ||dW_k||, ||W_k|| and the update ratio
+||W_k,new - W_k,old|| / ||W_k|| of the last step, and their RMS over an epoch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .network import GRADS, PARAMS, STEP, Network
+
+DOT_NORMS_ABOVE = 4096  # parameters; above it the norms come from one dot per segment
+
+
+class LayerNorms:
+    """Squared norms of every weight and bias segment of ``net``, last step and epoch sums."""
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.sums = np.zeros((3, len(net.segment_starts)))  # (3 rows, 2 L segments)
+        self.epoch_sums = np.zeros_like(self.sums)
+        self._sq = np.empty_like(net.flat) if net.n_params < DOT_NORMS_ABOVE else None
+
+    def update(self) -> None:
+        """Norms of the step just taken, added to the epoch's sums.
+
+        One square and one segmented sum for small networks; one dot product per segment
+        for large ones, where squaring the whole buffer would cost more than the sums.
+        """
+        net = self.net
+        if self._sq is not None:
+            np.square(net.flat, out=self._sq)
+            np.add.reduceat(self._sq, net.segment_starts, axis=1, out=self.sums)
+        else:
+            for row in (PARAMS, GRADS, STEP):
+                weights, biases = net.views(net.flat[row])
+                for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
+                    v = w.ravel()
+                    self.sums[row, 2 * k] = np.dot(v, v)
+                    self.sums[row, 2 * k + 1] = np.dot(b, b)
+        self.epoch_sums += self.sums
+
+    def start_epoch(self) -> None:
+        self.epoch_sums[...] = 0.0
+
+    def reset(self) -> None:
+        self.sums[...] = 0.0
+        self.epoch_sums[...] = 0.0
+
+    def weights_finite(self) -> bool:
+        """False once a weight (or its square) has overflowed to inf or become nan."""
+        return math.isfinite(self.sums[PARAMS].sum())
+
+    def epoch_rms(self, steps: int, out: NDArray[np.float64]) -> None:
+        """out (2, L) = RMS over the epoch's ``steps`` steps of ||dW_k|| (row 0) and of
+        ||step W_k|| / ||W_k|| with the weights at the end of the epoch (row 1)."""
+        np.divide(self.epoch_sums[GRADS:, 0::2], steps, out=out)
+        out[1] /= self.sums[PARAMS, 0::2]  # a zero norm gives inf or nan: fine
+        np.sqrt(out, out=out)
+
+    def last_step(self) -> dict[str, NDArray[np.float64]]:
+        """||dW_k||, ||db_k||, ||W_k|| and ||step W_k|| / ||W_k|| of the last step (L,) each."""
+        s = np.sqrt(self.sums)
+        w = s[PARAMS, 0::2]
+        return {
+            "grad_norm": s[GRADS, 0::2].copy(),
+            "bias_grad_norm": s[GRADS, 1::2].copy(),
+            "weight_norm": w.copy(),
+            "update_ratio": s[STEP, 0::2] / np.where(w > 0, w, np.nan),
+        }
