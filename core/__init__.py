@@ -9,26 +9,32 @@ Pure NumPy; no UI library is imported here, so it works from a script or a noteb
 
 from .activations import ACTIVATIONS, Activation, get_activation
 from .config import Config, ConfigError
+from .csv_data import load_csv, load_iris
+from .datasets import Dataset, make_dataset
 from .losses import LOSSES, Loss, get_loss
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from .trainer import Diverged, EpochReport, StepReport, Trainer
 
 __all__ = [
-    "ACTIVATIONS",
     "Activation",
+    "ACTIVATIONS",
     "Config",
     "ConfigError",
+    "Dataset",
     "Diverged",
     "EpochReport",
-    "LOSSES",
-    "Loss",
-    "Network",
-    "OPTIMIZERS",
-    "Optimizer",
-    "StepReport",
-    "Trainer",
     "get_activation",
     "get_loss",
+    "load_csv",
+    "load_iris",
+    "Loss",
+    "LOSSES",
+    "make_dataset",
     "make_optimizer",
+    "Network",
+    "Optimizer",
+    "OPTIMIZERS",
+    "StepReport",
+    "Trainer",
 ]

@@ -23,7 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .config import Config
-from .datasets import Dataset, Standardizer, batch_indices, load_csv, make_dataset, split
+from .csv_data import load_csv
+from .datasets import Dataset, Standardizer, batch_indices, make_dataset, split
 from .history import History
 from .losses import get_loss
 from .network import STEP, Network

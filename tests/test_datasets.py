@@ -7,16 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.csv_data import asset_path, load_csv, load_iris
 from core.datasets import (
     GENERATORS,
     TASKS,
     XOR_MARGIN,
     Dataset,
     Standardizer,
-    asset_path,
     batch_indices,
-    load_csv,
-    load_iris,
     make_dataset,
     split,
 )

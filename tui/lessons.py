@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 
 from core.config import Config
-from core.datasets import asset_path
+from core.csv_data import asset_path
 
 
 @dataclass(frozen=True)
