@@ -27,11 +27,14 @@ from .csv_data import load_csv
 from .datasets import Dataset, Standardizer, batch_indices, make_dataset, split
 from .history import History
 from .losses import get_loss
-from .network import STEP, Network
+from .network import GRADS, STEP, Network
 from .norms import LayerNorms
 from .optimizers import make_optimizer
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
+# A first step's ||dW_k|| above this means the initial weights, not the learning rate, are
+# what blows up (a sane initialisation gives norms near 1 or below).
+FIRST_STEP_EXPLODING = 100.0
 GATHER_BYTES = 4_000_000  # training sets up to this size are re-ordered once per epoch
 
 
@@ -122,6 +125,7 @@ class Trainer:
         self.steps = 0  # steps completed
         self.diverged: str | None = None
         self.last_loss = float("nan")  # of the last mini-batch
+        self.first_grad_norm = float("nan")  # the largest ||dW_k|| of the first step
         self.batch_x: NDArray | None = None  # the last mini-batch forwarded (n, inputs)
         self.batch_y: NDArray | None = None  # and its targets (n, outputs)
         self.norms = LayerNorms(self.net)
@@ -245,6 +249,8 @@ class Trainer:
         net = self.net
         self.optimizer.apply(net.params, net.grads, net.flat[STEP], net.weight_mask)
         self.norms.update()
+        if self.steps == 0:
+            self.first_grad_norm = math.sqrt(self.norms.sums[GRADS, 0::2].max())
         n = self.batch_x.shape[0]
         self._loss_sum += self.last_loss * n
         self._seen += n
@@ -271,16 +277,32 @@ class Trainer:
             l1=self.optimizer.l1,
             clip=self.optimizer.clip,
         )
+        self.diverged = f"{what} at epoch {self.epoch + 1}: {self._cause()}"
+        raise Diverged(self.diverged)
+
+    def _cause(self) -> str:
+        """The likely cause of a divergence and what to do, in words."""
+        lr, cfg = f"the learning rate {self.optimizer.lr:g}", self.config
+        init = f"init {cfg.init}" + (f" x {cfg.init_scale:g}" if cfg.init_scale != 1 else "")
+        cure = "Choose init he (for ReLU) or xavier, or a smaller init scale"
+        if self.steps == 0:  # the initial weights alone overflow
+            return (
+                f"no update has been made yet, so {lr} is not the cause: the initial weights "
+                f"({init}) are. {cure}."
+            )
         back = (
             f"the weights of epoch {self._best_epoch} (training loss {self._best_loss:.4g})"
             if self._best_epoch
             else "the initial weights"
         )
-        self.diverged = (
-            f"{what} at epoch {self.epoch + 1}: the learning rate {self.optimizer.lr:g} is "
-            f"likely too large. Lower it and resume: training goes on from {back}."
-        )
-        raise Diverged(self.diverged)
+        resume = f"Lower it and resume: training goes on from {back}."
+        if self.epoch == 0 and self.first_grad_norm > FIRST_STEP_EXPLODING:
+            return (
+                f"the gradients were already {self.first_grad_norm:.3g} at the first step, so "
+                f"the initial weights ({init}) make them grow layer by layer and {lr} only "
+                f"scales the damage. {cure}; or {resume[0].lower()}{resume[1:]}"
+            )
+        return f"{lr} is likely too large. {resume}"
 
     def _run_phase(self, index: int) -> None:
         self._phase_fns[index]()
@@ -371,6 +393,7 @@ class Trainer:
         self.history.clear()
         self.lr_changes.clear()
         self.epoch = self.steps = self.phase_index = 0
+        self.first_grad_norm = float("nan")
         self.last_phase = ""
         self.diverged = None
         self.norms.reset()

@@ -124,12 +124,17 @@ async def test_a_diverging_run_pauses_and_says_why():
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_until(pilot, lambda: app.snapshot.status == "diverged")
         assert "learning rate 50 is likely too large" in status_text(app)
+        status = app.query_one(StatusLine)  # the whole message, on as many lines as it needs
+        assert await wait_until(pilot, lambda: status.region.height >= 2)
+        shown = " ".join(status.render_line(y).text for y in range(status.region.height))
+        assert "Lower it and resume: training goes on from" in " ".join(shown.split())
         assert np.all(np.isfinite(app.session.trainer.net.params))
         for _ in range(4):
             await pilot.press("minus")
         await pilot.press("space")
         assert await wait_until(pilot, lambda: app.snapshot.epoch > 5)
         assert app.snapshot.status == "running"
+        assert await wait_until(pilot, lambda: status.region.height == 1)
 
 
 async def test_changing_the_structure_asks_then_resets():

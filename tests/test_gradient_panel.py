@@ -86,6 +86,9 @@ async def test_vanishing_and_exploding_are_flagged_in_colour():
     big = dataclasses.replace(snap, grad_norm=np.array([1e-1, 5e3]))
     first, second = layer_lines(await rendered(big))
     assert "exploding" in second and "exploding" not in first
+    both_huge = dataclasses.replace(snap, grad_norm=np.array([4e52, 2e55]))  # one word each
+    first, second = layer_lines(await rendered(both_huge))
+    assert "exploding" in first and "vanishing" not in first and "exploding" in second
     step_too_big = dataclasses.replace(snap, update_ratio=np.array([2.0, 1e-3]))
     first, second = layer_lines(await rendered(step_too_big))
     assert "exploding" in first and "exploding" not in second

@@ -89,7 +89,7 @@ def test_vanishing_gradients_and_their_cure():
 def test_exploding_gradients_with_large_initial_weights():
     t = trainer("exploding-gradients")
     assert t.step().grad_norm.min() > 100
-    with pytest.raises(Diverged, match="at epoch 1:"):
+    with pytest.raises(Diverged, match="at epoch 1: the gradients were already .* at the first"):
         t.train(5)
     cured = trainer("exploding-gradients", init="he")
     assert cured.step().grad_norm.max() < 1

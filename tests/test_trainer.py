@@ -141,6 +141,25 @@ def test_divergence_is_caught_with_a_reason_and_finite_weights():
     assert t.diverged is None and np.all(np.isfinite(t.net.params))
 
 
+def test_divergence_from_the_initial_weights_blames_them_not_the_learning_rate():
+    huge = Config(dataset="linear", n_samples=200, hidden=(64,) * 16, activation="linear",
+                  init="normal", init_scale=1e6)  # fmt: skip
+    t = Trainer(huge)
+    not_lr = "no update has been made yet, so the learning rate 0.03 is not the cause"
+    with pytest.raises(Diverged, match=not_lr + r": the initial weights \(init normal x 1e\+06\)"):
+        t.step()
+    assert t.steps == 0 and np.all(np.isfinite(t.net.params))
+
+    exploding = small(hidden=(32,) * 6, activation="relu", init="normal", lr=0.01)
+    t = Trainer(exploding)
+    with pytest.raises(Diverged, match=r"gradients were already [\d.e+]+ at the first step.*he"):
+        t.train(5)
+    assert t.first_grad_norm > 100
+    t = Trainer(exploding.replace(init="he"))
+    t.train(5)
+    assert t.first_grad_norm < 1
+
+
 def test_learning_rate_changes_between_steps_and_is_recorded():
     t = Trainer(small(lr=0.03))
     t.step()

@@ -72,17 +72,20 @@ def phase_state(snap: Snapshot) -> tuple[list[float], list[bool], int | None]:
 
 
 def flags(values: list[float], pending: list[bool], ratios: list[float]) -> list[str]:
-    """ "vanishing" (tiny next to the largest layer, or < 1e-8), "exploding" (> 1e3 or Δ/W > 1)."""
+    """ "exploding" (> 1e3 or Δ/W > 1), else "vanishing" (< 1e-8, or tiny next to the largest
+    layer: 1e52 beside 1e55 is small in comparison, yet it is exploding, not vanishing)."""
     shown = [v for v, p in zip(values, pending, strict=True) if not p and math.isfinite(v)]
     top = max(shown, default=0.0)
     out = []
     for v, p, r in zip(values, pending, ratios, strict=True):
-        words = []
-        if not p and ((top > 0 and v < 1e-3 * top) or v < 1e-8):
-            words.append("vanishing")
-        if not p and (v > 1e3 or r > 1):
-            words.append("exploding")
-        out.append(",".join(words))
+        if p:
+            out.append("")
+        elif v > 1e3 or r > 1:
+            out.append("exploding")
+        elif (top > 0 and v < 1e-3 * top) or v < 1e-8:
+            out.append("vanishing")
+        else:
+            out.append("")
     return out
 
 

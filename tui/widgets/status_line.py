@@ -19,9 +19,10 @@ def pct(x: float) -> str:
 
 
 class StatusLine(Widget):
-    """One line, compact enough for 80 columns."""
+    """One line, compact enough for 80 columns; after a divergence, as many lines (up to 4)
+    as its message takes: what went wrong and what to do must be readable in full."""
 
-    DEFAULT_CSS = "StatusLine { height: 1; }"
+    DEFAULT_CSS = "StatusLine { height: 1; }"  # grown by the class -diverged (app.tcss)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -29,18 +30,21 @@ class StatusLine(Widget):
         self.hide_rate = False  # for snapshots: the speed varies from run to run
 
     def show(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.refresh()
+        old, self.snapshot = self.snapshot, snapshot
+        self.set_class(snapshot.status == "diverged", "-diverged")
+        # another status or message may take another number of lines
+        moved = old is None or (old.status, old.message) != (snapshot.status, snapshot.message)
+        self.refresh(layout=moved)
 
     def render(self) -> Text:
         s = self.snapshot
         if s is None:
             return Text("starting…")
-        text = Text(no_wrap=True, overflow="ellipsis")
         if s.status == "diverged":
-            text.append(" DIVERGED ", style="bold reverse red")
+            text = Text(" DIVERGED ", style="bold reverse red")
             text.append(f" {s.message}", style="red")
             return text
+        text = Text(no_wrap=True, overflow="ellipsis")
         if s.status == "running":
             text.append(" ▶ running ", style="bold reverse green")
         else:
