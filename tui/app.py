@@ -55,6 +55,7 @@ class BackpropApp(App[int]):
         self.exit_signal: int | None = None
         self._notice_seen = session.latest.notice_id
         self._waiting_for = 0
+        self._quitting = False  # from then on no snapshot goes down: widgets are being removed
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")
@@ -66,7 +67,7 @@ class BackpropApp(App[int]):
 
     def on_mount(self) -> None:
         self.show(self.session.latest)
-        self.set_interval(1 / self.fps, self.pull)
+        self._pull_timer = self.set_interval(1 / self.fps, self.pull)
         if self.start_worker:
             self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
         try:
@@ -85,8 +86,14 @@ class BackpropApp(App[int]):
     def on_signal(self, signum: int) -> None:
         """SIGHUP (the SSH link dropped) or SIGTERM: stop cleanly; the caller autosaves."""
         self.exit_signal = signum
+        self._quit(128 + signum)
+
+    def _quit(self, return_code: int) -> None:
+        """Stop the worker and the snapshots, then exit."""
+        self._quitting = True
+        self._pull_timer.stop()
         self.session.stop()
-        self.exit(return_code=128 + signum)
+        self.exit(return_code=return_code)
 
     # --- snapshots down -------------------------------------------------------------------
 
@@ -99,6 +106,8 @@ class BackpropApp(App[int]):
 
     def show(self, snap: Snapshot) -> None:
         """Hand a snapshot down to the main screen; raise its notice once."""
+        if self._quitting:
+            return
         self.snapshot = snap
         if isinstance(self.default_screen, MainScreen):
             self.default_screen.show(snap)
@@ -141,8 +150,7 @@ class BackpropApp(App[int]):
             self.push_screen(HelpScreen(lesson))
 
     async def action_quit(self) -> None:
-        self.session.stop()
-        self.exit(return_code=0)
+        self._quit(0)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The main screen's keys in the command palette too."""

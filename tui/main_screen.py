@@ -16,7 +16,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from .fields import FIELD_BY_NAME, ladder_step, path_to_read, path_to_write
+from .fields import FIELD_BY_NAME, path_to_read, path_to_write
 from .lessons import load_lessons
 from .snapshot import Snapshot
 from .widgets.confirm_dialog import ConfirmDialog
@@ -123,9 +123,12 @@ class MainScreen(Screen):
         """Hand a snapshot to the panels: all of them while paused; while training, each
         panel at its own pace (``PANEL_SECONDS``), so the terminal gets only what moves."""
         try:
-            network = self.query_one(NetworkView)
-        except NoMatches:  # the screen is being taken down (quitting)
-            return
+            self._show(snap)
+        except NoMatches:  # the panels are not there yet (starting) or any more (quitting)
+            pass
+
+    def _show(self, snap: Snapshot) -> None:
+        network = self.query_one(NetworkView)
         now = time.monotonic()
         panels = [
             (network, PANEL_SECONDS["network"]),
@@ -161,10 +164,10 @@ class MainScreen(Screen):
         self.command(self.session.run_epoch())
 
     def action_lr_up(self) -> None:
-        self.command(self.session.set_lr(ladder_step(self.snapshot.lr, up=True)))
+        self.command(self.session.step_lr(up=True))
 
     def action_lr_down(self) -> None:
-        self.command(self.session.set_lr(ladder_step(self.snapshot.lr, up=False)))
+        self.command(self.session.step_lr(up=False))
 
     def action_type_lr(self) -> None:
         self.query_one(Controls).edit(FIELD_BY_NAME["lr"])

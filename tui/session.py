@@ -23,6 +23,7 @@ from core.config import Config
 from core.losses import per_sample_loss
 from core.trainer import Diverged, Trainer
 
+from .fields import ladder_step
 from .snapshot import Curve, PhaseDetail, Snapshot
 from .views import clamp_selection, data_view, finite_difference_of, inspect_selected
 
@@ -124,6 +125,11 @@ class TrainingSession:
 
     def set_lr(self, lr: float) -> int:
         return self.submit("lr", lambda t: t.set_lr(lr))
+
+    def step_lr(self, up: bool) -> int:
+        """One rung up or down the 1-3-10 ladder from the rate the trainer has when the
+        command applies: keys pressed faster than the screen follows each take a rung."""
+        return self.submit("lr", lambda t: t.set_lr(ladder_step(t.optimizer.lr, up)))
 
     def set_batch_size(self, batch_size: int | None) -> int:
         return self.submit("batch", lambda t: t.set_batch_size(batch_size))
