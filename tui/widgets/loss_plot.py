@@ -20,6 +20,7 @@ from ..snapshot import Curve, Floats, Snapshot
 
 MAX_LR_MARKS = 5  # vertical lines for the most recent learning-rate changes
 Y_MARGIN = 8  # columns taken by the y tick labels and the frame
+LARGEST = 1e300  # losses above are drawn at this height: plotext overflows near 1e308
 
 
 def compact(value: float, digits: int = 2) -> str:
@@ -75,10 +76,11 @@ def y_ticks(lo: float, hi: float, count: int, log: bool) -> list[float]:
 
 
 def clean(x: Floats, y: Floats, log: bool, cap: float) -> tuple[Floats, Floats]:
-    """Drop NaN and -inf, cap +inf; on log scale drop y <= 0 and return log10(y)."""
+    """Drop NaN and -inf, cap +inf (and anything above LARGEST); on log scale drop y <= 0
+    and return log10(y)."""
     y = np.where(np.isposinf(y), cap, y)
     keep = np.isfinite(y) & ((y > 0) if log else True)
-    x, y = x[keep], y[keep]
+    x, y = x[keep], np.minimum(y[keep], LARGEST)
     return x, (np.log10(y) if log else y)
 
 
@@ -135,7 +137,8 @@ class LossPlot(PlotextPlot):
         plt.title(self.plot_title())
         train, val = (snap.train_curve, snap.val_curve) if snap else (Curve.empty(),) * 2
         finite = np.concatenate([c.hi[np.isfinite(c.hi)] for c in (train, val)])
-        cap = 10.0 * float(np.max(np.abs(finite), initial=0.1)) if finite.size else math.nan
+        top = float(np.max(np.abs(finite), initial=0.1)) if finite.size else math.nan
+        cap = min(10.0 * top, LARGEST)
         points = 2 * max(self.size.width - Y_MARGIN, 8)  # about two per column (braille)
         tx, ty = reduce(*clean(train.x, train.hi, log, cap), points, True)
         vx, vy = reduce(*clean(val.x, val.hi, log, cap), points, True)
