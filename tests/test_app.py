@@ -23,8 +23,9 @@ async def test_space_pauses_and_resumes():
         await pilot.pause(0.3)
         assert app.session.trainer.epoch == epoch
         await pilot.press("space")
-        assert await wait_until(pilot, lambda: app.session.trainer.epoch > epoch + 1)
-        assert app.snapshot.status == "running"
+        assert await wait_until(
+            pilot, lambda: app.snapshot.status == "running" and app.snapshot.epoch > epoch + 1
+        )
 
 
 async def test_n_advances_exactly_one_step():
@@ -73,6 +74,17 @@ async def test_plus_minus_follow_the_ladder_exactly():
             assert await wait_until(pilot, lambda x=expected: app.snapshot.lr == x)
             assert app.session.trainer.optimizer.lr == expected
         assert "lr 0.003" in status_text(app)
+
+
+async def test_keys_faster_than_the_screen_each_take_a_rung():
+    """Key repeat, or keys read in one go over SSH: the screen has not shown the first
+    change when the next key comes, yet each key moves the rate one rung."""
+    app = make_app(lr=0.03)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(4):
+            app.screen.action_lr_down()  # back to back, no frame in between
+        assert await wait_until(pilot, lambda: app.snapshot.lr == 0.0003)
+        assert app.session.trainer.optimizer.lr == 0.0003
 
 
 async def test_l_types_an_exact_learning_rate():
@@ -132,8 +144,9 @@ async def test_a_diverging_run_pauses_and_says_why():
         for _ in range(4):
             await pilot.press("minus")
         await pilot.press("space")
-        assert await wait_until(pilot, lambda: app.snapshot.epoch > 5)
-        assert app.snapshot.status == "running"
+        assert await wait_until(
+            pilot, lambda: app.snapshot.status == "running" and app.snapshot.epoch > 100
+        )  # it had diverged at epoch 77
         assert await wait_until(pilot, lambda: status.region.height == 1)
 
 
@@ -228,7 +241,7 @@ async def test_quitting_while_training_ends_promptly():
         assert await wait_until(pilot, lambda: app.snapshot.epoch > 1)
         start = time.monotonic()
         await pilot.press("q")
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 2.0  # not hung on the worker (a hang is the failure)
     assert app.return_code == 0
     assert app.session.finished.wait(1.0)
 

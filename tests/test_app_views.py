@@ -131,7 +131,7 @@ async def test_data_view_2d_and_1d():
     app = make_app(dataset="circle")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("d")
-        await pilot.pause(0.1)
+        assert await wait_until(pilot, lambda: app.snapshot.data is not None)
         assert app.current_view == "data"
         panel = app.query_one("#data", DataPanel)
         assert panel.region.height >= 10 and app.snapshot.data.grid is not None
@@ -140,7 +140,9 @@ async def test_data_view_2d_and_1d():
         for _ in range(3):
             await pilot.press("e")
         await pilot.press("d")
-        assert await wait_until(pilot, lambda: app.snapshot.epoch == 3)
+        assert await wait_until(
+            pilot, lambda: app.snapshot.epoch == 3 and app.snapshot.data is not None
+        )
         data = app.snapshot.data
         assert data.curve_x is not None and set(data.fitted) == {"m", "b"}
         assert data.fitted["m"] == app.session.trainer.net.weights[0][0, 0]

@@ -156,21 +156,6 @@ def test_helpers():
     assert sparkline(flat, 5) == "▅▅▅"
 
 
-async def test_render_is_cheap():
-    import time
-
-    snap = snapshot(hidden=(8, 8, 8))
-    app = PanelApp()
-    async with app.run_test(size=(80, 12)) as pilot:
-        panel = app.query_one(GradientPanel)
-        panel.show(snap)
-        await pilot.pause()
-        start = time.perf_counter()
-        for _ in range(20):
-            panel.render()
-        assert (time.perf_counter() - start) / 20 < 0.005
-
-
 async def test_panel_at_40x10(capsys):
     text = (await rendered(snapshot(), size=(40, 10))).plain
     with capsys.disabled():

@@ -56,6 +56,7 @@ def test_data_view_100x30(snap_compare):
             await pilot.press("e")
         await wait_until(pilot, lambda: pilot.app.snapshot.epoch == 5)
         await pilot.press("d", "v")
+        await wait_until(pilot, lambda: pilot.app.snapshot.data is not None)
         await pilot.pause(0.1)
 
     assert snap_compare(make_app(seed=3, lr=0.3), terminal_size=(100, 30), run_before=run_before)
