@@ -39,6 +39,15 @@ async def test_moving_the_selection():
         assert "W3[0,0]" in app.query_one(Inspector).render().plain
 
 
+async def test_moves_faster_than_the_screen_each_take_a_step():
+    app = make_app(hidden=(4, 2))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_inspector(pilot, app)
+        for delta in [(0, 0, 1), (0, 0, 1), (0, 1, 0), (1, 0, 0), (0, 0, 1)]:
+            app.screen.on_inspector_move(Inspector.Move(*delta))  # no frame in between
+        assert await wait_until(pilot, lambda: app.snapshot.selected == (1, 0, 1))
+
+
 @pytest.mark.parametrize("selection", [(0, 1, 2), (1, 3, 0), (2, 1, 0)])
 async def test_inspector_numbers_are_the_trainers(selection):
     app = make_app(hidden=(4, 2), lr=0.1)

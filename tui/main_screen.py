@@ -242,11 +242,7 @@ class MainScreen(Screen):
             panel.toggle_validation()
 
     def on_inspector_move(self, message: Inspector.Move) -> None:
-        k, i, j = self.snapshot.selected or (0, 0, 0)
-        dk, di, dj = message.delta
-        if dk:
-            i, j = 0, 0
-        self.command(self.session.select((k + dk, i + di, j + dj)))
+        self.command(self.session.move_selection(message.delta))
 
     def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
         """A click on a neuron selects a weight into it (or out of an input) to inspect."""

@@ -111,6 +111,20 @@ class TrainingSession:
 
         return self.submit("select", select)
 
+    def move_selection(self, delta: tuple[int, int, int]) -> int:
+        """Move the selection by (layers, inputs, neurons) from where it is when the command
+        applies (keys faster than the screen each take a step); a new layer starts at [0, 0]."""
+
+        def move(t: Trainer) -> None:
+            k, i, j = self.selected or (0, 0, 0)
+            dk, di, dj = delta
+            if dk:
+                i, j = 0, 0
+            self.selected = clamp_selection((k + dk, i + di, j + dj), t.net.sizes)
+            self._finite_difference = None
+
+        return self.submit("select", move)
+
     def show_data_view(self, on: bool) -> int:
         """Compute the data view's grid for each snapshot (only while it is on screen)."""
         return self.submit("data view", lambda t: setattr(self, "data_view_wanted", on))
