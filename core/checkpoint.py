@@ -48,14 +48,14 @@ def _dataset_meta(ds: Dataset) -> dict:
 def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
     """Everything of a trainer as named arrays, the metadata as one JSON string."""
     t = trainer
-    full_batch = t.batches[0] is None
+    full_batch = t.batches.indices[0] is None
     meta = {
         "format": FORMAT,
         "version": VERSION,
         "config": t.config.to_dict(),
         "epoch": t.epoch,
         "steps": t.steps,
-        "batch_pos": t.batch_pos,
+        "batch_pos": t.batches.pos,
         "init_round": t.init_round,
         "lr": t.optimizer.lr,
         "optimizer_t": t.optimizer.t,
@@ -65,7 +65,7 @@ def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
         "last_loss": t.last_loss,
         "best_epoch": t._best_epoch,
         "best_loss": t._best_loss,
-        "rng": t.shuffle_rng.bit_generator.state,
+        "rng": t.batches.rng.bit_generator.state,
         "full_batch": full_batch,
         "lr_changes": t.lr_changes,
         "train": _dataset_meta(t.train_set),
@@ -83,8 +83,8 @@ def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
         **{f"history/{k}": v for k, v in t.history.state().items()},
     }
     if not full_batch:
-        arrays["batches"] = np.concatenate(t.batches)
-        arrays["batch_sizes"] = np.array([len(b) for b in t.batches])
+        arrays["batches"] = np.concatenate(t.batches.indices)
+        arrays["batch_sizes"] = np.array([len(b) for b in t.batches.indices])
     if t.scaler is not None:
         arrays["scaler/mean"], arrays["scaler/std"] = t.scaler.mean, t.scaler.std
     return arrays
@@ -185,13 +185,13 @@ def _restore(meta: dict, arrays: dict) -> Trainer:
     t.optimizer.load_state(_sub(arrays, "optimizer"))
     t.history = History.from_state(_sub(arrays, "history"))
     t.lr_changes = [tuple(c) for c in meta["lr_changes"]]
-    t.epoch, t.steps, t.batch_pos = meta["epoch"], meta["steps"], meta["batch_pos"]
+    t.epoch, t.steps, t.batches.pos = meta["epoch"], meta["steps"], meta["batch_pos"]
     t._loss_sum, t._correct, t._seen = meta["loss_sum"], meta["correct"], meta["seen"]
     t.last_loss = meta["last_loss"]
-    t.shuffle_rng.bit_generator.state = meta["rng"]
+    t.batches.rng.bit_generator.state = meta["rng"]
     if meta["full_batch"]:
-        t.batches = [None]
+        t.batches.indices = [None]
     else:
-        t.batches = np.split(arrays["batches"], np.cumsum(arrays["batch_sizes"])[:-1])
-    t._gather()
+        t.batches.indices = np.split(arrays["batches"], np.cumsum(arrays["batch_sizes"])[:-1])
+    t.batches.gather()
     return t

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .batches import EpochBatches
 from .config import Config
 from .csv_data import load_csv
-from .datasets import Dataset, Standardizer, batch_indices, make_dataset, split
+from .datasets import Dataset, Standardizer, make_dataset, split
 from .history import History
 from .losses import get_loss
 from .network import GRADS, STEP, Network
@@ -35,7 +36,6 @@ EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
 # A first step's ||dW_k|| above this means the initial weights, not the learning rate, are
 # what blows up (a sane initialisation gives norms near 1 or below).
 FIRST_STEP_EXPLODING = 100.0
-GATHER_BYTES = 4_000_000  # training sets up to this size are re-ordered once per epoch
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,8 @@ class Trainer:
         self.optimizer = make_optimizer(
             config.optimizer, config.lr, l2=config.l2, l1=config.l1, clip=config.clip
         )
-        self.shuffle_rng = np.random.default_rng([config.seed, 2])
+        shuffle_rng = np.random.default_rng([config.seed, 2])
+        self.batches = EpochBatches(self.Xa, self.Y, self.labels, shuffle_rng)
         n_layers = self.net.n_layers
         self.history = History(
             EPOCH_COLUMNS
@@ -148,28 +149,11 @@ class Trainer:
     # --- epoch bookkeeping --------------------------------------------------------------
 
     def _start_epoch(self) -> None:
-        n, bs = self.X.shape[0], self.config.batch_size
-        full = bs is None or bs >= n
-        self.batches: list[NDArray[np.intp] | None] = (
-            [None] if full else batch_indices(n, bs, self.shuffle_rng)
-        )
-        self.batch_pos = 0
+        self.batches.new_epoch(self.config.batch_size)
         self._loss_sum = 0.0
         self._correct = 0
         self._seen = 0
         self.norms.start_epoch()
-        self._gather()
-
-    def _gather(self) -> None:
-        """Copy a small training set into this epoch's order once, so that every mini-batch
-        is a contiguous slice (no copy per step). Large sets are indexed per batch instead."""
-        self._epoch_order = None
-        if self.batches[0] is None or self.X.nbytes > GATHER_BYTES:
-            return
-        order = np.concatenate(self.batches)
-        labels = None if self.labels is None else self.labels[order]
-        self._epoch_order = (self.Xa[order], self.Y[order], labels)
-        self._offsets = np.concatenate([[0], np.cumsum([len(b) for b in self.batches])])
 
     def _labels_of(self, Y: NDArray) -> NDArray | None:
         """What a prediction is compared with: Y > 0.5 for two classes, the class for many."""
@@ -215,20 +199,8 @@ class Trainer:
 
     # --- the phases of a step ---------------------------------------------------------
 
-    def _batch(self) -> tuple[NDArray, NDArray, NDArray | None]:
-        """The current mini-batch: (X_b with a ones column, Y_b, labels_b or None)."""
-        pos = self.batch_pos
-        if self._epoch_order is not None:
-            lo, hi = self._offsets[pos], self._offsets[pos + 1]
-            Xa, Y, labels = self._epoch_order
-            return Xa[lo:hi], Y[lo:hi], None if labels is None else labels[lo:hi]
-        idx = self.batches[pos]
-        if idx is None:
-            return self.Xa, self.Y, self.labels
-        return self.Xa[idx], self.Y[idx], None if self.labels is None else self.labels[idx]
-
     def _forward(self) -> None:
-        xa, self.batch_y, self._batch_labels = self._batch()
+        xa, self.batch_y, self._batch_labels = self.batches.current()
         self.net.run_forward(xa, augmented=True)
         self.batch_x = self.net.x
 
@@ -257,7 +229,7 @@ class Trainer:
         if self._batch_labels is not None:
             self._correct += self.n_correct(net.a[-1], self.batch_y, self._batch_labels)
         self.steps += 1
-        self.batch_pos += 1
+        self.batches.pos += 1
 
     def _diverge(self, what: str) -> None:
         """Stop the step, go back to the best weights so far, and say why.
@@ -308,7 +280,7 @@ class Trainer:
         self._phase_fns[index]()
         self.last_phase = self.phases[index]
         self.phase_index = (index + 1) % len(self.phases)
-        if self.phase_index == 0 and self.batch_pos == len(self.batches):
+        if self.phase_index == 0 and self.batches.done:
             self.last_epoch = self._end_epoch()
 
     def next_phase(self) -> str:
@@ -338,7 +310,7 @@ class Trainer:
         for fn in self._phase_fns:  # a whole step: the same phases, without the bookkeeping
             fn()
         self.last_phase = "update"
-        if self.batch_pos == len(self.batches):
+        if self.batches.done:
             self.last_epoch = self._end_epoch()
 
     def step(self) -> StepReport:
@@ -365,7 +337,7 @@ class Trainer:
     def report(self) -> StepReport:
         """The statistics of the last completed step."""
         return StepReport(
-            epoch=self.epoch + (self.batch_pos > 0),
+            epoch=self.epoch + (self.batches.pos > 0),
             step=self.steps,
             loss=self.last_loss,
             **self.norms.last_step(),
@@ -404,16 +376,7 @@ class Trainer:
         self.config = self.config.replace(batch_size=batch_size)
         if self.in_step:
             self.phase_index = 0  # the weights are untouched until the update: start it again
-        rest = self.batches[self.batch_pos :]
-        full = not rest or rest[0] is None
-        idx = np.arange(self.X.shape[0]) if full else np.concatenate(rest)
-        n = len(idx)
-        if batch_size is None or batch_size >= n:
-            self.batches = self.batches[: self.batch_pos] + [idx]
-        else:
-            chunks = [idx[i : i + batch_size] for i in range(0, n, batch_size)]
-            self.batches = self.batches[: self.batch_pos] + chunks
-        self._gather()
+        self.batches.recut(batch_size)
 
     def set_optimizer(self, name: str) -> None:
         """Another optimiser from the next step on, same learning rate, fresh state."""

@@ -335,7 +335,7 @@ class TrainingSession:
             epoch=t.epoch,
             steps=t.steps,
             steps_per_epoch=len(t.batches),
-            batch_pos=t.batch_pos,
+            batch_pos=t.batches.pos,
             phases=tuple(t.phases),
             phase_index=t.phase_index,
             last_phase="" if self.running else t.last_phase,
