@@ -20,15 +20,19 @@ import numpy as np
 
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
-from core.losses import per_sample_loss
 from core.trainer import Diverged, Trainer
 
 from .fields import ladder_step
-from .snapshot import Curve, PhaseDetail, Snapshot
-from .views import clamp_selection, data_view, finite_difference_of, inspect_selected
+from .snapshot import Curve, Snapshot
+from .views import (
+    clamp_selection,
+    data_view,
+    finite_difference_of,
+    inspect_selected,
+    phase_detail,
+)
 
 SLICE_SECONDS = 0.02  # the worker looks at its commands at least this often while training
-DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
 
 Command = Callable[[Trainer], object]
 
@@ -273,28 +277,6 @@ class TrainingSession:
             return Curve.empty()
         return Curve(*history.series(name, self.curve_points))
 
-    def _detail(self) -> PhaseDetail | None:
-        t = self.trainer
-        net = t.net
-        if self.running or not net.has_pass or t.batch_x is None:
-            return None
-        r = slice(0, DETAIL_ROWS)
-        z, a = net.z, net.a
-        y = t.batch_y
-        per_sample = per_sample_loss(t.loss_name, z[-1][r], a[-1][r], y[r])
-        return PhaseDetail(
-            x=t.batch_x[r].copy(),
-            y_true=y[r].copy(),
-            z=tuple(v[r].copy() for v in z),
-            a=tuple(v[r].copy() for v in a),
-            delta=tuple(v[r].copy() for v in net.delta),
-            grad_a=tuple(v[r].copy() for v in net.grad_a),
-            dweights=tuple(w.copy() for w in net.dweights),
-            dbiases=tuple(b.copy() for b in net.dbiases),
-            per_sample_loss=per_sample,
-            batch_size=int(t.batch_x.shape[0]),
-        )
-
     def _publish(self) -> None:
         """A new snapshot, unless paused with nothing changed since the last one (then the
         screen has nothing to redraw and writes nothing to the terminal)."""
@@ -362,7 +344,7 @@ class TrainingSession:
             val_curve=self._curve(t.history, "val_loss"),
             grad_curves=tuple(self._curve(t.history, f"grad_norm_{k}") for k in range(n_layers)),
             lr_changes=tuple(t.lr_changes),
-            detail=self._detail(),
+            detail=None if self.running else phase_detail(t),
             selected=self.selected,
             inspection=None
             if self.running

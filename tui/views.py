@@ -1,4 +1,5 @@
-"""What the inspector and the data view show, computed on the worker thread from a Trainer.
+"""What the inspector, the phase view and the data view show, computed on the worker
+thread from a Trainer.
 
 Pure NumPy and core: no Textual here. The results go into the Snapshot.
 """
@@ -8,12 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from core.inspect import chain_rule, finite_difference
+from core.losses import per_sample_loss
 from core.trainer import Trainer
 
-from .snapshot import DataView, Inspection
+from .snapshot import DataView, Inspection, PhaseDetail
 
 GRID_ROWS, GRID_COLS = 48, 96  # model output samples over a 2-D input plane
 CURVE_POINTS = 200
+DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
 
 
 def clamp_selection(
@@ -126,3 +129,25 @@ def data_view(t: Trainer) -> DataView:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
         return DataView(**base, curve_x=xs, curve_y=out[:, 0], fitted=fitted)
     return DataView(**base)
+
+
+def phase_detail(t: Trainer) -> PhaseDetail | None:
+    """What the last pass computed, for the phase view: the first DETAIL_ROWS rows of the
+    mini-batch through every layer, and the whole gradients; None before any pass."""
+    net = t.net
+    if not net.has_pass or t.batch_x is None:
+        return None
+    r = slice(0, DETAIL_ROWS)
+    z, a, y = net.z, net.a, t.batch_y
+    return PhaseDetail(
+        x=t.batch_x[r].copy(),
+        y_true=y[r].copy(),
+        z=tuple(v[r].copy() for v in z),
+        a=tuple(v[r].copy() for v in a),
+        delta=tuple(v[r].copy() for v in net.delta),
+        grad_a=tuple(v[r].copy() for v in net.grad_a),
+        dweights=tuple(w.copy() for w in net.dweights),
+        dbiases=tuple(b.copy() for b in net.dbiases),
+        per_sample_loss=per_sample_loss(t.loss_name, z[-1][r], a[-1][r], y[r]),
+        batch_size=int(t.batch_x.shape[0]),
+    )
