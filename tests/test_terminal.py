@@ -18,6 +18,8 @@ from core.checkpoint import load_checkpoint
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 EXE = str(Path(sys.executable).with_name("backprop-tui"))
+# A tmux server of our own: the tests neither see nor disturb anyone else's sessions
+TMUX = ["tmux", "-L", f"backprop-tui-tests-{os.getpid()}"]
 
 
 class Terminal:
@@ -34,7 +36,7 @@ class Terminal:
         )
         subprocess.run(
             [
-                "tmux",
+                *TMUX,
                 "new-session",
                 "-d",
                 "-s",
@@ -50,12 +52,12 @@ class Terminal:
 
     def screen(self) -> str:
         return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+            [*TMUX, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
         ).stdout
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            subprocess.run([*TMUX, "send-keys", "-t", self.name, key], check=True)
             time.sleep(0.15)
 
     def wait_for(self, text: str, timeout: float = 15.0) -> str:
@@ -76,7 +78,7 @@ class Terminal:
         raise AssertionError("the app did not exit")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*TMUX, "kill-session", "-t", self.name], capture_output=True)
 
 
 @pytest.fixture
@@ -91,6 +93,7 @@ def terminal(tmp_path):
     yield open_
     for t in opened:
         t.close()
+    subprocess.run([*TMUX, "kill-server"], capture_output=True)  # and its socket
 
 
 def test_keys_in_a_real_terminal_then_quit_and_resume(terminal, tmp_path):
