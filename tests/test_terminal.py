@@ -19,7 +19,8 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 EXE = str(Path(sys.executable).with_name("backprop-tui"))
 # A tmux server of our own: the tests neither see nor disturb anyone else's sessions
-TMUX = ["tmux", "-L", f"backprop-tui-tests-{os.getpid()}"]
+SOCKET = f"backprop-tui-tests-{os.getpid()}"
+TMUX = ["tmux", "-L", SOCKET]
 
 
 class Terminal:
@@ -93,7 +94,9 @@ def terminal(tmp_path):
     yield open_
     for t in opened:
         t.close()
-    subprocess.run([*TMUX, "kill-server"], capture_output=True)  # and its socket
+    subprocess.run([*TMUX, "kill-server"], capture_output=True)
+    tmux_dir = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+    (tmux_dir / SOCKET).unlink(missing_ok=True)
 
 
 def test_keys_in_a_real_terminal_then_quit_and_resume(terminal, tmp_path):
