@@ -48,6 +48,26 @@ async def test_moves_faster_than_the_screen_each_take_a_step():
         assert await wait_until(pilot, lambda: app.snapshot.selected == (1, 0, 1))
 
 
+async def test_comma_and_full_stop_walk_the_samples_of_the_batch():
+    app = make_app(hidden=(4, 2), batch_size=10)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_inspector(pilot, app)
+        await pilot.press("n")
+        assert await wait_until(
+            pilot, lambda: app.snapshot.inspection and app.snapshot.inspection.chain
+        )
+        inspector, chain = app.query_one(Inspector), app.snapshot.inspection.chain
+        net = app.session.trainer.net
+        for key, sample in [("full_stop", 1), ("full_stop", 2), ("comma", 1), ("comma", 0),
+                            ("comma", 9)]:  # fmt: skip
+            await pilot.press(key)
+            text = inspector.render().plain
+            assert f"(sample {sample + 1}/10)" in text
+            # dz/dw of W1[0, 0] is input 0 of that sample: x[sample, 0]
+            assert f"x[0] = {chain.dz_dw[sample]:.4g}" in text
+            assert chain.dz_dw[sample] == net.layer_input(0)[sample, 0]
+
+
 @pytest.mark.parametrize("selection", [(0, 1, 2), (1, 3, 0), (2, 1, 0)])
 async def test_inspector_numbers_are_the_trainers(selection):
     app = make_app(hidden=(4, 2), lr=0.1)

@@ -22,7 +22,8 @@ HELP = """\
   y        loss plot: log scale on / off
   d        data view: the model over its inputs, the data on top (v: val points)
   i        chain-rule inspector of one weight: ←→ layer, ↑↓ neuron, [ ] input,
-           f finite-difference check, w type a new value (paused)
+           , . the batch's samples, f finite-difference check, w type a new
+           value (paused)
   m        lessons: a preset run and what to watch
   s / o    save / load a checkpoint
   tab      move between panels; in the controls: arrows and ⏎ to edit

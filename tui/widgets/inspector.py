@@ -47,6 +47,8 @@ class Inspector(Widget, can_focus=True):
         Binding("down", "move(0, 0, 1)", "Neuron +", show=False),
         Binding("left_square_bracket", "move(0, -1, 0)", "Input -", show=False),
         Binding("right_square_bracket", "move(0, 1, 0)", "Input +", show=False),
+        Binding("comma", "sample(-1)", "Sample -", show=False),
+        Binding("full_stop", "sample(1)", "Sample +", show=False),
         Binding("f", "check", "Finite diff", tooltip="Check this gradient numerically"),
         Binding("w", "edit", "Edit weight", tooltip="Type a new value for this weight"),
     ]
@@ -71,6 +73,7 @@ class Inspector(Widget, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.snapshot: Snapshot | None = None
+        self.sample = 0  # which sample of the batch the three factors are shown for
 
     def show(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -78,6 +81,14 @@ class Inspector(Widget, can_focus=True):
 
     def action_move(self, dk: int, di: int, dj: int) -> None:
         self.post_message(self.Move(dk, di, dj))
+
+    def action_sample(self, delta: int) -> None:
+        """The factors of the previous or next sample of the batch (wrapping around)."""
+        inspection = self.snapshot.inspection if self.snapshot else None
+        chain = inspection.chain if inspection else None
+        if chain is not None:
+            self.sample = (self.sample + delta) % len(chain.dz_dw)
+            self.refresh()
 
     def action_check(self) -> None:
         self.post_message(self.Check())
@@ -123,19 +134,20 @@ class Inspector(Widget, can_focus=True):
             text.append(f"w = {num(ins.w_now)}\n{ins.waiting}\n", style="dim")
             return self._keys(text)
         n = len(c.dz_dw)
+        at = self.sample = min(self.sample, n - 1)
         last = k == len(s.sizes) - 2
         if c.de_da is None:
             text.append("dE/dz = a - t", style="bold")
-            text.append(f" (fused {s.loss_name}) = {num(c.de_dz[0])}\n")
+            text.append(f" (fused {s.loss_name}) = {num(c.de_dz[at])}\n")
         else:
             source = "loss'(a)" if last else f"Σm δ{k + 2}[m]·W{k + 2}[{j},m]"
             text.append("dE/da", style="bold")
-            text.append(f" = {source} = {num(c.de_da[0])}\n")
+            text.append(f" = {source} = {num(c.de_da[at])}\n")
             text.append("da/dz", style="bold")
-            text.append(f" = {act}' = {DERIVATIVE.get(act, '')} = {num(c.da_dz[0])}\n")
+            text.append(f" = {act}' = {DERIVATIVE.get(act, '')} = {num(c.da_dz[at])}\n")
         text.append("dz/dw", style="bold")
         source = "x" if k == 0 else f"a{k}"
-        text.append(f" = {source}[{i}] = {num(c.dz_dw[0])}  (sample 1/{n})\n")
+        text.append(f" = {source}[{i}] = {num(c.dz_dw[at])}  (sample {at + 1}/{n})\n")
         text.append(f"mean of product {c.product_mean:.6g}\n")
         agree = (
             "✓" if math.isclose(c.product_mean, c.backprop, rel_tol=1e-9, abs_tol=1e-15) else "✗"
@@ -161,5 +173,5 @@ class Inspector(Widget, can_focus=True):
 
     @staticmethod
     def _keys(text: Text) -> Text:
-        text.append("←→ layer ↑↓ neuron [] input f check w edit", style="dim")
+        text.append("←→ layer ↑↓ neuron [] input ,. sample f check w edit", style="dim")
         return text
