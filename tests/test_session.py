@@ -134,3 +134,18 @@ def test_rebuild_with_a_new_structure(running):
     s = running()
     n = s.rebuild(s.trainer.config.replace(hidden=(3, 3, 3)))
     assert applied(s, n) and s.latest.sizes == (2, 3, 3, 3, 1) and s.latest.epoch == 0
+
+
+def test_data_view_is_recomputed_at_the_panels_pace_while_training():
+    s = TrainingSession(Trainer(Config(n_samples=200)), paused=False)
+    assert s._build_snapshot().data is None  # not on screen: not computed
+    s.data_view_wanted = True
+    first = s._build_snapshot().data
+    s.trainer.train(3)
+    assert s._build_snapshot().data is first  # training: reused within DATA_VIEW_SECONDS
+    s.running = False
+    paused = s._build_snapshot().data
+    assert paused is not first and not np.array_equal(paused.grid, first.grid)  # paused: fresh
+    s.running = True
+    s._replace(Trainer(Config(n_samples=200, dataset="xor")))
+    assert s._build_snapshot().data is not paused  # a new run: its own map at once

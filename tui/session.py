@@ -23,7 +23,7 @@ from core.config import Config
 from core.trainer import Diverged, Trainer
 
 from .fields import ladder_step
-from .snapshot import Curve, Snapshot
+from .snapshot import Curve, DataView, Snapshot
 from .views import (
     clamp_selection,
     data_view,
@@ -33,6 +33,7 @@ from .views import (
 )
 
 SLICE_SECONDS = 0.02  # the worker looks at its commands at least this often while training
+DATA_VIEW_SECONDS = 0.5  # while training, the data view's grid is this old at most
 
 Command = Callable[[Trainer], object]
 
@@ -62,6 +63,7 @@ class TrainingSession:
         self._want_snapshot = True
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
         self.data_view_wanted = False  # set by the UI while the data view is on screen
+        self._data: tuple[float, DataView | None] = (0.0, None)  # (when, the last data view)
         self._published_key: tuple | None = None
         self._before: np.ndarray | None = None  # params when the current step started
         self._finite_difference: float | None = None
@@ -258,6 +260,7 @@ class TrainingSession:
         self._before = None
         self._message = ""
         self._rate = (time.perf_counter(), trainer.epoch, 0.0)
+        self._data = (0.0, None)  # the old network's map is no view of the new one
 
     def _notify(self, text: str, error: bool = False) -> None:
         self._notice = (self._notice[0] + 1, text, error)
@@ -276,6 +279,18 @@ class TrainingSession:
         if len(history) == 0:
             return Curve.empty()
         return Curve(*history.series(name, self.curve_points))
+
+    def _data_view(self) -> DataView | None:
+        """The model over its input plane, while a data view is on screen. While training it
+        is recomputed at the pace the panel is redrawn, not for every snapshot: for a wide
+        2-input network the grid's forward pass costs more than many training steps."""
+        if not self.data_view_wanted:
+            return None
+        at, data = self._data
+        now = time.monotonic()
+        if not self.running or data is None or now - at >= DATA_VIEW_SECONDS:
+            self._data = now, data_view(self.trainer)
+        return self._data[1]
 
     def _publish(self) -> None:
         """A new snapshot, unless paused with nothing changed since the last one (then the
@@ -349,5 +364,5 @@ class TrainingSession:
             inspection=None
             if self.running
             else inspect_selected(t, self.selected, self._before, self._finite_difference),
-            data=data_view(t) if self.data_view_wanted else None,
+            data=self._data_view(),
         )
