@@ -123,9 +123,9 @@ def _read(path: Path) -> dict[str, np.ndarray]:
             return {k: npz[k] for k in npz.files}
     except FileNotFoundError:
         raise CheckpointError(f"no such checkpoint: {path}") from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         raise CheckpointError(
-            f"{path} is not a backprop-tui checkpoint or is damaged ({e}); "
+            f"{path} is not a backprop-tui checkpoint or is damaged; "
             "choose another file or start a new run"
         ) from None
 
@@ -159,11 +159,27 @@ def load_checkpoint(path: str | Path) -> Trainer:
                 f"{path} is a checkpoint of format version {meta.get('version')}; "
                 f"this backprop-tui reads version {VERSION}"
             )
+        _check_types(meta, path)
         return _restore(meta, arrays)
     except CheckpointError:
         raise
     except (KeyError, ValueError, TypeError, ConfigError, json.JSONDecodeError) as e:
         raise CheckpointError(f"{path} is damaged: {type(e).__name__}: {e}") from None
+
+
+COUNTS = ("epoch", "steps", "batch_pos", "init_round", "best_epoch", "seen", "correct")
+NUMBERS = ("lr", "loss_sum", "last_loss", "best_loss")
+
+
+def _check_types(meta: dict, path: Path) -> None:
+    """Counts must be whole numbers >= 0 and the others numbers: a file edited by hand or
+    damaged inside its JSON is refused here, not when the app first draws it."""
+    for key in COUNTS:
+        if type(meta[key]) is not int or meta[key] < 0:
+            raise CheckpointError(f"{path} is damaged: {key} = {meta[key]!r} is not a count")
+    for key in NUMBERS:
+        if type(meta[key]) not in (int, float):
+            raise CheckpointError(f"{path} is damaged: {key} = {meta[key]!r} is not a number")
 
 
 def _restore(meta: dict, arrays: dict) -> Trainer:

@@ -1,5 +1,7 @@
 """Checkpoints: exact continuation, atomic writes, clear errors for bad files."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -91,6 +93,20 @@ def test_a_foreign_npz_gets_a_clear_error(tmp_path):
         load_checkpoint(path)
     np.savez(path, meta=np.array('{"format": "something else"}'))
     with pytest.raises(CheckpointError, match="not a backprop-tui checkpoint"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize(("key", "value"), [("epoch", None), ("steps", -1), ("lr", "fast")])
+def test_a_checkpoint_with_wrong_types_inside_is_refused(tmp_path, key, value):
+    path = tmp_path / "run.npz"
+    save_checkpoint(Trainer(config()), path)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta[key] = value
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    with pytest.raises(CheckpointError, match=f"damaged: {key} = "):
         load_checkpoint(path)
 
 

@@ -149,3 +149,20 @@ def test_data_view_is_recomputed_at_the_panels_pace_while_training():
     s.running = True
     s._replace(Trainer(Config(n_samples=200, dataset="xor")))
     assert s._build_snapshot().data is not paused  # a new run: its own map at once
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [(MemoryError(), "rebuild: not enough memory"), (RuntimeError("boom"), "RuntimeError: boom")],
+)
+def test_a_failing_command_is_reported_and_the_worker_lives_on(running, error, says):
+    s = running(paused=True)
+
+    def fail(t):
+        raise error
+
+    n = s.submit("rebuild", fail)
+    assert applied(s, n)
+    assert says in s.latest.notice and s.latest.notice_error
+    n = s.step()  # the worker still applies commands
+    assert applied(s, n) and s.latest.steps == 1

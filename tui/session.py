@@ -226,6 +226,11 @@ class TrainingSession:
                 self._message = str(e)
             except (ValueError, OSError) as e:
                 self._notify(str(e), error=True)
+            except MemoryError:
+                self._notify(f"{label}: not enough memory; the run is unchanged", error=True)
+            except Exception as e:  # a bug: say so, keep the worker and the run alive
+                failure = f"{label} failed ({type(e).__name__}: {e}); the run is unchanged"
+                self._notify(failure, error=True)
             self._applied = number
 
     def _train_slice(self) -> None:
