@@ -6,6 +6,7 @@ An invalid value raises ConfigError naming the field, the value and what is allo
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import tomllib
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from .optimizers import OPTIMIZERS
 DATASET_NAMES = ("linear", "sine", "xor", "circle", "gauss", "spiral", "moons", "blobs", "spiral3")
 DTYPES = ("float64", "float32")
 MAX_UNITS = 4096
+MAX_HIDDEN_WEIGHTS = 4_000_000  # about 100 MB of parameters, gradients and steps
 
 
 class ConfigError(ValueError):
@@ -84,6 +86,11 @@ class Config:
                 _fail("hidden", self.hidden, f"whole numbers of units from 1 to {MAX_UNITS}")
         if len(self.hidden) > 16:
             _fail("hidden", self.hidden, "at most 16 hidden layers")
+        between = sum(a * b for a, b in itertools.pairwise(self.hidden))
+        if between > MAX_HIDDEN_WEIGHTS:
+            too_big = f"these have {between:,}: too big to train at a watchable pace"
+            _fail("hidden", self.hidden, f"at most {MAX_HIDDEN_WEIGHTS:,} weights between hidden "
+                  f"layers ({too_big})")  # fmt: skip
         _choice("activation", self.activation, HIDDEN_ACTIVATIONS)
         _choice("output_activation", self.output_activation, ("auto", *ACTIVATIONS))
         _choice("loss", self.loss, ("auto", *LOSSES))

@@ -14,6 +14,8 @@ from core.config import Config, ConfigError
         ("batch_size", 0, "whole number >= 1, or full"),
         ("activation", "swish", "one of linear, sigmoid, tanh, relu, leaky_relu"),
         ("hidden", (4, 0), "whole numbers of units"),
+        ("hidden", (4,) * 17, "at most 16 hidden layers"),
+        ("hidden", (2048, 2048), "at most 4,000,000 weights between hidden layers"),
         ("dataset", "mnist", "one of linear"),
         ("optimizer", "rmsprop", "one of sgd, momentum, adam"),
         ("init", "orthogonal", "one of zeros"),
