@@ -18,6 +18,8 @@ per-sample factor dE_s/da here is n times the stored dE/da.
 For an output layer fused with its loss (sigmoid + bce, softmax + cross_entropy) the code
 never forms dE/da: it computes dE_s/dz = a - t directly. Then ``de_da`` is None and
 ``de_dz`` holds that product (for softmax, the full Jacobian's product, not f' alone).
+A softmax output with another loss has dE_s/da, but its dE_s/dz is the full Jacobian's
+product too: ``de_dz`` is not ``de_da * da_dz`` there (``da_dz`` is only the diagonal).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class ChainRule:
     de_da: Floats | None  # dE_s/da_j (None for a fused output layer)
     da_dz: Floats  # f'(z_j) per sample
     dz_dw: Floats  # a_k[s, i]
-    de_dz: Floats  # dE_s/dz_j = de_da * da_dz (or a - t when fused)
+    de_dz: Floats  # dE_s/dz_j = de_da * da_dz (a - t when fused; softmax: the full Jacobian)
     next_deltas: Floats | None  # (n, m) deltas of layer k+1 (times n), for the sum
     next_weights: Floats | None  # (m,) W_{k+1}[j, :]
     product_mean: float  # mean over the batch of de_dz * dz_dw
@@ -81,8 +83,13 @@ def chain_rule(
         de_da = None
         de_dz = net.delta[layer][:, j] * n
     else:
-        de_da = loss.gradient(net.a[layer], Y)[:, j] * n
-        de_dz = de_da * da_dz
+        grad_a = loss.gradient(net.a[layer], Y) * n  # (n, outputs): dE_s/da per sample
+        de_da = grad_a[:, j]
+        act = net.activations[layer]
+        if act.elementwise:
+            de_dz = de_da * da_dz
+        else:  # softmax: a_j depends on every z, dE_s/dz_j = a_j (dE_s/da_j - sum_k a_k dE_s/da_k)
+            de_dz = act.backward(net.z[layer], net.a[layer], grad_a)[:, j]
     return ChainRule(
         layer=layer,
         i=i,

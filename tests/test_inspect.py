@@ -14,6 +14,7 @@ from core.trainer import Trainer
         Config(dataset="circle", hidden=(4, 3), activation="tanh"),  # sigmoid + bce (fused)
         Config(dataset="circle", hidden=(5,), activation="relu", loss="mse"),  # sigmoid + mse
         Config(dataset="spiral3", hidden=(4,), activation="sigmoid"),  # softmax + CE (fused)
+        Config(dataset="blobs", hidden=(4,), loss="mse"),  # softmax + mse: the full Jacobian
         Config(dataset="sine", hidden=(6, 6), activation="leaky_relu", loss="mae"),
         Config(dataset="linear", hidden=()),
     ],

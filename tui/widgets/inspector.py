@@ -28,6 +28,16 @@ DERIVATIVE = {
 }
 
 
+def loss_derivative(s: Snapshot) -> str:
+    """dE_s/da at the output for a loss that is not fused with its activation, in words.
+    E averages over the K outputs too, hence the /K."""
+    k = s.sizes[-1]
+    per = "" if k == 1 else f"/{k}"
+    return {"mse": f"mse' = 2(a-t){per}", "mae": f"mae' = sign(a-t){per}"}.get(
+        s.loss_name, f"{s.loss_name}'(a)"
+    )
+
+
 def num(x: float | None) -> str:
     """Compact: 4 significant digits."""
     if x is None:
@@ -140,11 +150,15 @@ class Inspector(Widget, can_focus=True):
             text.append("dE/dz = a - t", style="bold")
             text.append(f" (fused {s.loss_name}) = {num(c.de_dz[at])}\n")
         else:
-            source = "loss'(a)" if last else f"Σm δ{k + 2}[m]·W{k + 2}[{j},m]"
+            source = loss_derivative(s) if last else f"Σm n·δ{k + 2}[m]·W{k + 2}[{j},m]"
             text.append("dE/da", style="bold")
             text.append(f" = {source} = {num(c.de_da[at])}\n")
-            text.append("da/dz", style="bold")
-            text.append(f" = {act}' = {DERIVATIVE.get(act, '')} = {num(c.da_dz[at])}\n")
+            if act == "softmax":  # every output depends on every z: no single da/dz
+                text.append("dE/dz", style="bold")
+                text.append(f" = a(dE/da - Σ a·dE/da) = {num(c.de_dz[at])}\n")
+            else:
+                text.append("da/dz", style="bold")
+                text.append(f" = {act}' = {DERIVATIVE.get(act, '')} = {num(c.da_dz[at])}\n")
         text.append("dz/dw", style="bold")
         source = "x" if k == 0 else f"a{k}"
         text.append(f" = {source}[{i}] = {num(c.dz_dw[at])}  (sample {at + 1}/{n})\n")
