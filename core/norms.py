@@ -27,9 +27,15 @@ class LayerNorms:
         self.sums = np.zeros((3, len(net.segment_starts)))  # (3 rows, 2 L segments)
         self.epoch_sums = np.zeros_like(self.sums)
         self._sq = np.empty_like(net.flat) if net.n_params < DOT_NORMS_ABOVE else None
+        self.measure()  # ||W|| of the initial weights; no gradient or step yet
 
     def update(self) -> None:
-        """Norms of the step just taken, added to the epoch's sums.
+        """Norms of the step just taken, added to the epoch's sums."""
+        self.measure()
+        self.epoch_sums += self.sums
+
+    def measure(self) -> None:
+        """sums = the squared norms of the network's buffers as they are now.
 
         One square and one segmented sum for small networks; one dot product per segment
         for large ones, where squaring the whole buffer would cost more than the sums.
@@ -45,13 +51,14 @@ class LayerNorms:
                     v = w.ravel()
                     self.sums[row, 2 * k] = np.dot(v, v)
                     self.sums[row, 2 * k + 1] = np.dot(b, b)
-        self.epoch_sums += self.sums
 
     def start_epoch(self) -> None:
         self.epoch_sums[...] = 0.0
 
     def reset(self) -> None:
-        self.sums[...] = 0.0
+        """New weights: their norms, and nothing summed yet (no gradient, no step)."""
+        self.measure()
+        self.sums[GRADS:] = 0.0
         self.epoch_sums[...] = 0.0
 
     def weights_finite(self) -> bool:

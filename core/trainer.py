@@ -365,9 +365,11 @@ class Trainer:
         self.history.clear()
         self.lr_changes.clear()
         self.epoch = self.steps = self.phase_index = 0
-        self.first_grad_norm = float("nan")
+        self.first_grad_norm = self.last_loss = float("nan")
         self.last_phase = ""
         self.diverged = None
+        np.copyto(self._best, self.net.params)  # a divergence goes back to these weights now
+        self._best_epoch, self._best_loss = 0, np.inf
         self.norms.reset()
         self._start_epoch()
 

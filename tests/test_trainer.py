@@ -181,6 +181,14 @@ def test_reinitialize_gives_new_weights_on_the_same_data():
     assert t.epoch == 0 and len(t.history) == 0
     assert not np.array_equal(t.net.params, first)
     assert np.array_equal(t.X, Trainer(small()).X)
+    new = t.net.params.copy()
+    r = t.report()  # before any step: the new weights' norms, no gradient, no loss yet
+    assert r.weight_norm[0] == pytest.approx(np.linalg.norm(t.net.weights[0]))
+    assert not r.grad_norm.any() and np.isnan(r.loss)
+    t.net.weights[0][0, 0] = np.inf  # a divergence after the reset: back to the new weights
+    with pytest.raises(Diverged, match="from the initial weights"):
+        t.train(1)
+    assert np.array_equal(t.net.params, new)
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])
