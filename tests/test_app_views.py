@@ -204,13 +204,38 @@ async def test_every_lesson_loads_from_the_menu(name):
         app.screen.try_value(name)
         assert await wait_until(pilot, lambda: app.snapshot.config == lesson.config)
         assert app.screen.__class__.__name__ == "LessonScreen"
-        await pilot.press("enter")
+        await pilot.press("escape")  # read, and stay paused
         await pilot.press("question_mark")
         await pilot.pause(0.05)
         assert lesson.title in str(app.screen.query("Static").first().render())
         sizes = lesson.config.hidden
         assert app.snapshot.sizes[1:-1] == tuple(sizes)
         assert np.all(np.isfinite(app.snapshot.weights[0]))
+
+
+async def test_a_lesson_holds_the_run_until_its_paragraph_is_read():
+    from core.trainer import Trainer
+    from tui.app import BackpropApp
+    from tui.session import TrainingSession
+
+    lesson = load_lessons()["linear-regression"]
+    session = TrainingSession(Trainer(lesson.config), paused=False)  # as --lesson starts
+    app = BackpropApp(session, lesson=lesson)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_until(pilot, lambda: app.screen.__class__.__name__ == "LessonScreen")
+        await pilot.pause(0.3)
+        assert session.trainer.epoch == 0 and app.snapshot.status == "paused"
+        await pilot.press("escape")  # closed unread: still paused
+        await pilot.pause(0.3)
+        assert session.trainer.epoch == 0 and app.snapshot.status == "paused"
+        await dialog(pilot, "m")  # from the menu: held too, and enter starts it
+        app.screen.try_value("xor")
+        assert await wait_until(pilot, lambda: app.screen.__class__.__name__ == "LessonScreen")
+        assert await wait_until(pilot, lambda: app.snapshot.config.dataset == "xor")
+        await pilot.pause(0.3)
+        assert session.trainer.epoch == 0 and app.snapshot.status == "paused"
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: app.snapshot.epoch > 0)
 
 
 async def test_a_click_on_a_neuron_selects_a_weight_into_it():

@@ -77,7 +77,7 @@ class BackpropApp(App[int]):
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not on the main thread (tests) or not supported: default handling
         if self.lesson is not None:
-            self.push_screen(LessonScreen(self.lesson))
+            self._show_lesson(self.lesson)
 
     def _train(self) -> None:
         worker = get_current_worker()
@@ -139,8 +139,19 @@ class BackpropApp(App[int]):
     def start_lesson(self, lesson: Lesson) -> None:
         """A new run from the lesson's preset, and its paragraph on what to watch."""
         self.lesson = lesson
+        self._show_lesson(lesson)
         self.command(self.session.rebuild(lesson.config))
-        self.push_screen(LessonScreen(lesson))
+
+    def _show_lesson(self, lesson: Lesson) -> None:
+        """The paragraph, with the run held until it is read (what it says to watch must
+        not have happened already): enter starts the run, escape leaves it paused."""
+        self.command(self.session.set_running(False))
+
+        def read(start: bool | None) -> None:
+            if start:
+                self.command(self.session.set_running(True))
+
+        self.push_screen(LessonScreen(lesson), read)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

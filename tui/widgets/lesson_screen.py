@@ -11,8 +11,13 @@ from textual.widgets import Label, Static
 from ..lessons import Lesson
 
 
-class LessonScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,enter,space,q", "dismiss", "Start")]
+class LessonScreen(ModalScreen[bool]):
+    """The paragraph; dismissed with True (start the run) or False (stay paused)."""
+
+    BINDINGS = [
+        Binding("enter,space", "dismiss(True)", "Start"),
+        Binding("escape,q", "dismiss(False)", "Stay paused"),
+    ]
 
     def __init__(self, lesson: Lesson) -> None:
         super().__init__()
@@ -22,4 +27,4 @@ class LessonScreen(ModalScreen[None]):
         with Vertical(id="dialog"):
             yield Label(f"Lesson: {self.lesson.title}", id="dialog-title")
             yield Static(self.lesson.text)
-            yield Label("⏎ start · the ? screen shows this again", id="dialog-help")
+            yield Label("⏎ start · esc stay paused · ? shows this again", id="dialog-help")
