@@ -48,6 +48,38 @@ async def test_moves_faster_than_the_screen_each_take_a_step():
         assert await wait_until(pilot, lambda: app.snapshot.selected == (1, 0, 1))
 
 
+@pytest.mark.parametrize(
+    ("settings", "shown"),
+    [
+        ({"l2": 0.5}, "W_new = W - lr·(dE/dW + 0.5·W)"),
+        ({"l2": 0.5, "l1": 0.01}, "W_new = W - lr·(dE/dW + 0.5·W + 0.01·sign(W))"),
+        ({"optimizer": "momentum"}, "momentum step: W "),
+        ({"clip": 0.001}, "W -= lr·dE/dW, clipped to 0.001: W "),
+    ],
+)
+async def test_the_update_line_includes_penalties_and_names_other_rules(settings, shown):
+    app = make_app(hidden=(4, 2), lr=0.1, **settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_inspector(pilot, app)
+        await pilot.press("n", "n")
+        assert await wait_until(
+            pilot, lambda: app.snapshot.steps == 2 and app.snapshot.inspection.chain is not None
+        )
+        ins = app.snapshot.inspection
+        assert shown in app.query_one(Inspector).render().plain
+        if "W_new" in shown:  # plain SGD with penalties: exactly the optimiser's sums
+            w, g = ins.w_before, ins.chain.backprop
+            penalty = settings.get("l2", 0) * w + settings.get("l1", 0) * np.sign(w)
+            assert w - 0.1 * (g + penalty) == ins.w_now
+            assert "✓ held" in app.query_one(Inspector).render().plain
+        await pilot.press("p", "p", "p", "p", "p", "p")  # through a step to its update
+        assert await wait_until(pilot, lambda: app.snapshot.last_phase == "update")
+        await pilot.pause(0.05)
+        caption = app.query_one(NetworkView).render_line(app.query_one(NetworkView).size.height - 1)
+        rule = shown.split(":")[0].replace("W_new = W - ", "W -= ")
+        assert rule[:20] in caption.text
+
+
 async def test_comma_and_full_stop_walk_the_samples_of_the_batch():
     app = make_app(hidden=(4, 2), batch_size=10)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -57,6 +57,9 @@ class Inspection:
     waiting: str  # why ``chain`` is None ("" otherwise)
     lr: float
     optimizer: str
+    l2: float  # the optimiser's penalties and clipping, which the update includes
+    l1: float
+    clip: float
     w_before: float | None  # the weight when this step started (None if unknown)
     w_now: float
     step_done: bool  # the update of this step has been applied

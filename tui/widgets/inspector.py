@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -26,6 +27,15 @@ DERIVATIVE = {
     "leaky_relu": "1 if z>0 else 0.01",
     "softmax": "a(1-a)",
 }
+
+
+def update_rule(optimizer: str, l2: float = 0.0, l1: float = 0.0, clip: float = 0.0) -> str:
+    """The update as the code applies it: plain SGD with its penalties; others by name."""
+    if optimizer != "sgd":
+        return f"{optimizer} step"
+    extra = (f" + {l2:g}·W" if l2 else "") + (f" + {l1:g}·sign(W)" if l1 else "")
+    rule = f"W -= lr·(dE/dW{extra})" if extra else "W -= lr·dE/dW"
+    return rule + (f", clipped to {clip:g}" if clip else "")
 
 
 def loss_derivative(s: Snapshot) -> str:
@@ -177,13 +187,19 @@ class Inspector(Widget, can_focus=True):
         if not ins.step_done or ins.w_before is None:
             text.append("update: after the update phase\n", style="dim")
             return
-        if ins.optimizer == "sgd":
-            expected = ins.w_before - ins.lr * grad
+        w = ins.w_before
+        if ins.optimizer == "sgd" and not ins.clip:  # the same sums the optimiser does
+            expected = w - ins.lr * (grad + ins.l2 * w + ins.l1 * float(np.sign(w)))
             ok = "✓" if expected == ins.w_now else "≈"
-            text.append(f"W_new = {num(ins.w_before)} - {ins.lr:g}·{num(grad)}\n")
+            if ins.l2 or ins.l1:  # "W_new = W - lr·(dE/dW + 0.5·W)"
+                rule = update_rule("sgd", ins.l2, ins.l1)
+                text.append(rule.replace("W -=", "W_new = W -") + "\n")
+            else:
+                text.append(f"W_new = {num(w)} - {ins.lr:g}·{num(grad)}\n")
             text.append(f"      = {expected:.8g} {ok} held\n")
-        else:
-            text.append(f"{ins.optimizer}: W {num(ins.w_before)} → {num(ins.w_now)}\n")
+        else:  # momentum, Adam or clipping: the step depends on more than this gradient
+            rule = update_rule(ins.optimizer, clip=ins.clip)
+            text.append(f"{rule}: W {num(w)} → {num(ins.w_now)}\n")
 
     @staticmethod
     def _keys(text: Text) -> Text:

@@ -21,6 +21,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ..snapshot import Snapshot
+from .inspector import update_rule
 
 POSITIVE, NEGATIVE, SELECTED = "#3b82f6", "#f97316", "#eab308"
 # 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
@@ -64,13 +65,13 @@ def current_phase(snap: Snapshot) -> str:
 
 def caption(snap: Snapshot) -> str:
     """One line under the drawing: the last phase (1-based layers), else the activations."""
-    phase, n = current_phase(snap), snap.n_layers
+    phase, n, c = current_phase(snap), snap.n_layers, snap.config
     if not phase:
         return "activations: " + " → ".join(snap.activation_names)
     what = {
         "forward": "a = f(a·W + b), layer by layer",
         "loss": f"{snap.loss_name} and dE/dz of the output layer {n}",
-        "update": f"W -= lr·dE/dW in all {n} layers",
+        "update": f"{update_rule(c.optimizer, c.l2, c.l1, c.clip)} in all {n} layers",
     }.get(phase, "")
     if phase.startswith("backward "):
         what = f"dE/dW of layer {int(phase.split()[1]) + 1}"
