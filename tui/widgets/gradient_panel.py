@@ -72,8 +72,11 @@ def phase_state(snap: Snapshot) -> tuple[list[float], list[bool], int | None]:
 
 
 def flags(values: list[float], pending: list[bool], ratios: list[float]) -> list[str]:
-    """ "exploding" (> 1e3 or Δ/W > 1), else "vanishing" (< 1e-8, or tiny next to the largest
-    layer: 1e52 beside 1e55 is small in comparison, yet it is exploding, not vanishing)."""
+    """ "exploding" (> 1e3 or Δ/W > 1), else "vanishing": under 1e-3 of the largest layer's.
+
+    Vanishing is relative: a layer starved next to the others. All of them tiny together is
+    a run at a minimum (the slope is 0 there), not a vanishing gradient; and a 1e52 layer
+    beside a 1e55 one is exploding, not vanishing."""
     shown = [v for v, p in zip(values, pending, strict=True) if not p and math.isfinite(v)]
     top = max(shown, default=0.0)
     out = []
@@ -82,7 +85,7 @@ def flags(values: list[float], pending: list[bool], ratios: list[float]) -> list
             out.append("")
         elif v > 1e3 or r > 1:
             out.append("exploding")
-        elif (top > 0 and v < 1e-3 * top) or v < 1e-8:
+        elif top > 0 and v < 1e-3 * top:
             out.append("vanishing")
         else:
             out.append("")
