@@ -62,7 +62,7 @@ BIN = str(Path(sys.executable).with_name("backprop-tui"))
 BIN = BIN if os.path.exists(BIN) else shutil.which("backprop-tui") or "backprop-tui"
 MOVE = re.compile(rb"\x1b\[(\d+;\d+)H")  # Textual moves the cursor before each line it writes
 ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
-STATUS = re.compile(r"(running|paused) +ep ([\d,]+) step")
+STATUS = re.compile(r"(running|paused) +ep ([\d,]+)")
 LR = re.compile(r"│ lr ([0-9.e+-]+)")
 
 

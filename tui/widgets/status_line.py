@@ -44,21 +44,23 @@ class StatusLine(Widget):
             text = Text(" DIVERGED ", style="bold reverse red")
             text.append(f" {s.message}", style="red")
             return text
+        # most wanted first, as 80 columns cut the end: where it is, the lr keys steer, loss
         text = Text(no_wrap=True, overflow="ellipsis")
-        if s.status == "running":
+        if s.status == "running":  # the step count runs too fast to read: the epoch will do
             text.append(" ▶ running ", style="bold reverse green")
+            text.append(f" ep {s.epoch:,}")
         else:
             text.append(" ⏸ paused ", style="bold reverse yellow")
-        text.append(f" ep {s.epoch:,} step {s.steps:,}")
+            text.append(f" ep {s.epoch:,} step {s.steps:,}")
         if s.phase_index:
             text.append(f" ▸ next: {s.phases[s.phase_index]}", style="bold")
+        text.append(f" │ lr {s.lr:g}", style="bold")
         if s.epoch == 0:  # no epoch yet: the last mini-batch's loss
             text.append(f" │ batch loss {fmt(s.last_loss)}")
         else:
             text.append(f" │ loss {fmt(s.train_loss)}/{fmt(s.val_loss)}")
         if s.task != "regression" and s.epoch > 0:
             text.append(f" acc {pct(s.train_acc)}/{pct(s.val_acc)}")
-        text.append(f" │ lr {s.lr:g}", style="bold")
         if s.status == "running" and not self.hide_rate:
             text.append(f" │ {s.epochs_per_second:,.0f} ep/s")
         return text
