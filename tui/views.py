@@ -58,7 +58,7 @@ def inspect_selected(
         else:
             chain = chain_rule(t.net, k, i, j, t.loss, t.batch_y, weights)
     else:
-        waiting = f"backward has not reached layer {k + 1} yet: press p"
+        waiting = f"press p: backward has not reached layer {k + 1} yet"
     return Inspection(
         chain=chain,
         waiting=waiting,
