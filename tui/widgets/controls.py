@@ -18,6 +18,7 @@ from ..snapshot import Snapshot
 from .prompt_dialog import PromptDialog
 
 CELL_MIN = 18  # narrowest cell of one "label value" pair
+SHORT_LOSS = {"cross_entropy": "CE"}  # so that "auto: CE" fits a narrow cell
 
 
 class Controls(Widget, can_focus=True):
@@ -54,7 +55,12 @@ class Controls(Widget, can_focus=True):
     def show(self, snapshot: Snapshot) -> None:
         """Take the values from a snapshot; redraw only when one changed."""
         self._config, self._lr = snapshot.config, snapshot.lr
-        values = tuple(f.value_text(snapshot.config, snapshot.lr) for f in FIELDS)
+        values = tuple(
+            f"auto: {SHORT_LOSS.get(snapshot.loss_name, snapshot.loss_name)}"  # what it resolved to
+            if f.name == "loss" and snapshot.config.loss == "auto"
+            else f.value_text(snapshot.config, snapshot.lr)
+            for f in FIELDS
+        )
         if values != self._values:
             self._values = values
             self.refresh()
