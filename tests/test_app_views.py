@@ -7,6 +7,7 @@ import pytest
 from apphelpers import dialog, make_app, wait_until
 
 from tui.lessons import load_lessons
+from tui.snapshot import phase_label
 from tui.widgets.data_view import DataPanel
 from tui.widgets.inspector import Inspector
 from tui.widgets.network_view import NetworkView
@@ -162,7 +163,7 @@ async def test_phase_view_follows_the_phases():
             await pilot.pause(0.05)
             assert app.current_view == "phase" and app.query_one(PhaseView).region.height >= 10
             text = app.query_one(PhaseView).render().plain
-            assert text.startswith(phase)
+            assert text.startswith(phase_label(phase))  # "backward 2" reads "backward 3"
             if phase in expected:
                 assert expected[phase] in text
         loss_text = app.query_one(PhaseView).render().plain

@@ -119,7 +119,7 @@ async def test_phase_by_phase_hides_layers_not_reached_yet():
     assert "…" in first and "e-" not in first.split("▏")[-1].split()[0]  # no number for L1
     for line, k in ((second, 1), (third, 2)):  # this step's gradients, not the last step's
         assert f"{np.linalg.norm(s.trainer.net.dweights[k]):.1e}" in line
-    assert "after backward 1" in text.plain
+    assert "after backward 2" in text.plain  # layers counted from 1 on screen
     highlighted = [text.plain[sp.start : sp.end] for sp in text.spans if "reverse" in str(sp.style)]
     assert highlighted == ["L2"]
     s.trainer.next_phase()  # backward 0

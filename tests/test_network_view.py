@@ -163,7 +163,7 @@ async def test_stepping_phase_by_phase_highlights_and_captions_the_layer() -> No
     assert snap.last_phase == "backward 1"
     view, strips = await on_screen(snap, (40, 10))
     lines = text(strips)
-    assert lines[-1].rstrip() == "▶ backward 1: dE/dW of layer 2"
+    assert lines[-1].rstrip() == "▶ backward 2: dE/dW of layer 2"  # the core's "backward 1"
     assert view.highlight_layer == 1
     xs = sorted({line.index(ch) for line in lines for ch in NEURONS if ch in line})
     bold = [c for (r, c), (ch, style) in cells(strips).items() if ch in NEURONS and style.bold]

@@ -138,3 +138,11 @@ class Snapshot:
     @property
     def n_layers(self) -> int:
         return len(self.sizes) - 1
+
+
+def phase_label(phase: str) -> str:
+    """A phase as the screen names it, layers counted from 1 like W1 and δ1: the core's
+    "backward 0" (``backward_layer(0)``) is "backward 1", the first layer's backward."""
+    if phase.startswith("backward "):
+        return f"backward {int(phase.split()[1]) + 1}"
+    return phase

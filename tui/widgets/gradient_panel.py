@@ -14,7 +14,7 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ..snapshot import Curve, Snapshot
+from ..snapshot import Curve, Snapshot, phase_label
 
 LOG_LO, LOG_HI = -8.0, 2.0  # the bar maps log10 ||dW|| from 1e-8 to 1e+2 onto its width
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -150,7 +150,9 @@ class GradientPanel(Widget):
         }
         out = Text(no_wrap=True, overflow="crop")
         if header:
-            where = f"after {snap.last_phase}" if snap.phase_index else f"step {snap.steps}"
+            where = f"step {snap.steps}"
+            if snap.phase_index:
+                where = f"after {phase_label(snap.last_phase)}"
             left = "‖dW‖ log 1e-8…1e2" if width >= 19 + len(where) else "‖dW‖"
             out.append(left + where.rjust(max(width - len(left), len(where) + 1)) + "\n", "dim")
         for i in range(n):

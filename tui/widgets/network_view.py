@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..snapshot import Snapshot
+from ..snapshot import Snapshot, phase_label
 from .inspector import update_rule
 
 POSITIVE, NEGATIVE, SELECTED = "#3b82f6", "#f97316", "#eab308"
@@ -75,7 +75,7 @@ def caption(snap: Snapshot) -> str:
     }.get(phase, "")
     if phase.startswith("backward "):
         what = f"dE/dW of layer {int(phase.split()[1]) + 1}"
-    return f"▶ {phase}: {what}"
+    return f"▶ {phase_label(phase)}: {what}"
 
 
 def _labels(snap: Snapshot, level: int) -> list[str]:

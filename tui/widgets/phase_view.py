@@ -11,7 +11,7 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ..snapshot import Snapshot
+from ..snapshot import Snapshot, phase_label
 
 
 def vector(v: np.ndarray, room: int) -> str:
@@ -49,7 +49,7 @@ class PhaseView(Widget):
         d, phase, room = s.detail, s.last_phase, max(self.size.width - 12, 10)
         text = Text(no_wrap=True, overflow="ellipsis")
         rows = len(d.x)
-        text.append(f"{phase}", style="bold reverse")
+        text.append(phase_label(phase), style="bold reverse")
         text.append(f"  batch of {d.batch_size}, sample 1 shown\n", style="dim")
         if phase == "forward":
             text.append(f"x      {vector(d.x[0], room)}\n")
