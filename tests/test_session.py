@@ -136,13 +136,18 @@ def test_rebuild_with_a_new_structure(running):
     assert applied(s, n) and s.latest.sizes == (2, 3, 3, 3, 1) and s.latest.epoch == 0
 
 
-def test_data_view_is_recomputed_at_the_panels_pace_while_training():
+def test_data_view_is_recomputed_at_the_panels_pace_while_training(monkeypatch):
+    import tui.session
+
+    monkeypatch.setattr(tui.session, "DATA_VIEW_SECONDS", 60.0)  # no clock in the test
     s = TrainingSession(Trainer(Config(n_samples=200)), paused=False)
     assert s._build_snapshot().data is None  # not on screen: not computed
     s.data_view_wanted = True
     first = s._build_snapshot().data
     s.trainer.train(3)
     assert s._build_snapshot().data is first  # training: reused within DATA_VIEW_SECONDS
+    monkeypatch.setattr(tui.session, "DATA_VIEW_SECONDS", 0.0)
+    assert s._build_snapshot().data is not first  # and recomputed once it is older
     s.running = False
     paused = s._build_snapshot().data
     assert paused is not first and not np.array_equal(paused.grid, first.grid)  # paused: fresh
