@@ -29,7 +29,7 @@ class EpochBatches:
         self.indices: list[NDArray[np.intp] | None] = [None]
         self.pos = 0
         self._order: tuple[NDArray, NDArray, NDArray | None] | None = None
-        self._offsets = np.zeros(2, np.intp)
+        self._offsets: NDArray[np.intp] | None = None  # where each batch starts in _order
 
     def __len__(self) -> int:
         return len(self.indices)

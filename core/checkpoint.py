@@ -25,6 +25,9 @@ from .trainer import Trainer
 
 FORMAT = "backprop-tui checkpoint"
 VERSION = 1
+# the metadata's counts (whole numbers >= 0) and numbers, checked on load
+COUNTS = ("epoch", "steps", "batch_pos", "init_round", "best_epoch", "seen", "correct")
+NUMBERS = ("lr", "loss_sum", "last_loss", "best_loss")
 
 
 class CheckpointError(ValueError):
@@ -165,10 +168,6 @@ def load_checkpoint(path: str | Path) -> Trainer:
         raise
     except (KeyError, ValueError, TypeError, ConfigError, json.JSONDecodeError) as e:
         raise CheckpointError(f"{path} is damaged: {type(e).__name__}: {e}") from None
-
-
-COUNTS = ("epoch", "steps", "batch_pos", "init_round", "best_epoch", "seen", "correct")
-NUMBERS = ("lr", "loss_sum", "last_loss", "best_loss")
 
 
 def _check_types(meta: dict, path: Path) -> None:

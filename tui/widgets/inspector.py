@@ -154,7 +154,7 @@ class Inspector(Widget, can_focus=True):
             text.append(f"w = {num(ins.w_now)}\n{ins.waiting}\n", style="dim")
             return self._keys(text)
         n = len(c.dz_dw)
-        at = self.sample = min(self.sample, n - 1)
+        at = self.sample % n  # a smaller batch than before wraps around like , and .
         last = k == len(s.sizes) - 2
         if c.de_da is None:
             text.append("dE/dz = a - t", style="bold")

@@ -138,7 +138,7 @@ class LossPlot(PlotextPlot):
         train, val = (snap.train_curve, snap.val_curve) if snap else (Curve.empty(),) * 2
         finite = np.concatenate([c.hi[np.isfinite(c.hi)] for c in (train, val)])
         top = float(np.max(np.abs(finite), initial=0.1)) if finite.size else math.nan
-        cap = min(10.0 * top, LARGEST)
+        cap = min(10.0 * top, LARGEST) if finite.size else math.nan
         points = 2 * max(self.size.width - Y_MARGIN, 8)  # about two per column (braille)
         tx, ty = reduce(*clean(train.x, train.hi, log, cap), points, True)
         vx, vy = reduce(*clean(val.x, val.hi, log, cap), points, True)
