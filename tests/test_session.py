@@ -171,3 +171,19 @@ def test_a_failing_command_is_reported_and_the_worker_lives_on(running, error, s
     assert says in s.latest.notice and s.latest.notice_error
     n = s.step()  # the worker still applies commands
     assert applied(s, n) and s.latest.steps == 1
+
+
+def test_a_failure_while_training_pauses_with_a_notice(running, monkeypatch):
+    s = running(paused=False)
+    assert wait_for(lambda: s.trainer.steps > 0)
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(s.trainer, "_finish_step", broken)
+    s.request_snapshot()
+    assert wait_for(lambda: (s.request_snapshot(), s.latest.status)[1] == "paused")
+    assert "training paused: RuntimeError: boom" in s.latest.notice and s.latest.notice_error
+    monkeypatch.undo()
+    n = s.step()  # the worker lives on
+    assert applied(s, n) and s.latest.status == "paused"

@@ -244,6 +244,10 @@ class TrainingSession:
             self.running = False
             self._message = str(e)
             self._want_snapshot = True
+        except Exception as e:  # a bug or no memory: pause and say so, like a failed command
+            self.running = False
+            self._notify(f"training paused: {type(e).__name__}: {e}", error=True)
+            self._want_snapshot = True
 
     def _set_running(self, running: bool) -> None:
         self.running = running
