@@ -150,7 +150,7 @@ class GradientPanel(Widget):
         }
         out = Text(no_wrap=True, overflow="crop")
         if header:
-            where = f"step {snap.steps}"
+            where = f"step {snap.steps:,}"
             if snap.phase_index:
                 where = f"after {phase_label(snap.last_phase)}"
             left = "‖dW‖ log 1e-8…1e2" if width >= 19 + len(where) else "‖dW‖"

@@ -42,6 +42,8 @@ HELP = """\
              to it
   Controls   lr, batch, optimiser and L2 apply at the next step;
              the others build a new network (you are asked first)
+  Status     paused / running, epoch, step, lr; loss and accuracy
+             as train/val, in the loss plot's two colours
 
 Press Esc or ? to close."""
 

@@ -71,7 +71,7 @@ def caption(snap: Snapshot) -> str:
     what = {
         "forward": "a = f(a·W + b), layer by layer",
         "loss": f"{snap.loss_name} and dE/dz of the output layer {n}",
-        "update": f"{update_rule(c.optimizer, c.l2, c.l1, c.clip)} in all {n} layers",
+        "update": f"{update_rule(c.optimizer, c.l2, c.l1, c.clip)}, all {n} layers",
     }.get(phase, "")
     if phase.startswith("backward "):
         what = f"dE/dW of layer {int(phase.split()[1]) + 1}"

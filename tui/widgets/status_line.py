@@ -36,6 +36,11 @@ class StatusLine(Widget):
         moved = old is None or (old.status, old.message) != (snapshot.status, snapshot.message)
         self.refresh(layout=moved)
 
+    def _curve_colours(self) -> tuple[str, str]:
+        """The colours the loss plot gives the training and the validation curve."""
+        theme = self.app.theme_variables
+        return f"bold {theme.get('primary', 'blue')}", f"bold {theme.get('accent', 'yellow')}"
+
     def render(self) -> Text:
         s = self.snapshot
         if s is None:
@@ -57,10 +62,17 @@ class StatusLine(Widget):
         text.append(f" │ lr {s.lr:g}", style="bold")
         if s.epoch == 0:  # no epoch yet: the last mini-batch's loss
             text.append(f" │ batch loss {fmt(s.last_loss)}")
-        else:
-            text.append(f" │ loss {fmt(s.train_loss)}/{fmt(s.val_loss)}")
-        if s.task != "regression" and s.epoch > 0:
-            text.append(f" acc {pct(s.train_acc)}/{pct(s.val_acc)}")
+        else:  # train/val, in the loss plot's colours for its two curves
+            train, val = self._curve_colours()
+            text.append(" │ loss ")
+            text.append(fmt(s.train_loss), style=train)
+            text.append("/")
+            text.append(fmt(s.val_loss), style=val)
+            if s.task != "regression":
+                text.append(" acc ")
+                text.append(pct(s.train_acc), style=train)
+                text.append("/")
+                text.append(pct(s.val_acc), style=val)
         if s.status == "running" and not self.hide_rate:
             text.append(f" │ {s.epochs_per_second:,.0f} ep/s")
         return text
