@@ -51,7 +51,7 @@ sys.path.insert(0, os.path.dirname(_HERE))
 
 from core.checkpoint import load_checkpoint  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
-from tui.cli import build_parser, config_from_args  # noqa: E402
+from tui.cli.args import build_parser, config_from_args  # noqa: E402
 
 W1 = (
     "--dataset spiral --samples 500 --val-fraction 0 --hidden 8,8 --activation tanh "

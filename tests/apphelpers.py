@@ -4,8 +4,8 @@ import time
 
 from core.config import Config
 from core.trainer import Trainer
-from tui.app import BackpropApp
-from tui.session import TrainingSession
+from tui.ui.app import BackpropApp
+from tui.worker.session import TrainingSession
 
 
 def make_app(paused: bool = True, **config) -> BackpropApp:
@@ -26,7 +26,7 @@ async def wait_until(pilot, predicate, timeout: float = 5.0) -> bool:
 
 async def dialog(pilot, *keys: str) -> None:
     """Press ``keys`` and wait until the dialog they open is on screen."""
-    from tui.widgets.prompt_dialog import PromptDialog
+    from tui.ui.widgets.prompt_dialog import PromptDialog
 
     await pilot.press(*keys)
     assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromptDialog))

@@ -5,7 +5,8 @@ import time
 import numpy as np
 from apphelpers import dialog, make_app, wait_until
 
-from tui.widgets.status_line import StatusLine
+from tui.ui.fields import FIELDS
+from tui.ui.widgets.status_line import StatusLine
 
 
 def status_text(app) -> str:
@@ -156,7 +157,7 @@ async def test_changing_the_structure_asks_then_resets():
         await pilot.press("e")
         controls = app.query_one("#controls")
         controls.focus()
-        controls.cursor = [f.name for f in __import__("tui.fields").fields.FIELDS].index("hidden")
+        controls.cursor = [f.name for f in FIELDS].index("hidden")
         await dialog(pilot, "enter")
         await pilot.press(*"3,3", "enter")
         await pilot.pause(0.05)

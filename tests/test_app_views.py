@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from apphelpers import dialog, make_app, wait_until
 
-from tui.lessons import load_lessons
+from core.lessons import load_lessons
 from tui.snapshot import phase_label
-from tui.widgets.data_view import DataPanel
-from tui.widgets.inspector import Inspector
-from tui.widgets.network_view import NetworkView
-from tui.widgets.phase_view import PhaseView
+from tui.ui.widgets.data_view import DataPanel
+from tui.ui.widgets.inspector import Inspector
+from tui.ui.widgets.network_view import NetworkView
+from tui.ui.widgets.phase_view import PhaseView
 
 
 async def open_inspector(pilot, app):
@@ -248,8 +248,8 @@ async def test_every_lesson_loads_from_the_menu(name):
 
 async def test_a_lesson_holds_the_run_until_its_paragraph_is_read():
     from core.trainer import Trainer
-    from tui.app import BackpropApp
-    from tui.session import TrainingSession
+    from tui.ui.app import BackpropApp
+    from tui.worker.session import TrainingSession
 
     lesson = load_lessons()["linear-regression"]
     session = TrainingSession(Trainer(lesson.config), paused=False)  # as --lesson starts

@@ -14,9 +14,9 @@ from textual.strip import Strip
 
 from core.config import Config
 from core.trainer import Trainer
-from tui.session import TrainingSession
 from tui.snapshot import DataView, Snapshot
-from tui.widgets.data_view import DataPanel, FitPlot, draw_map
+from tui.ui.widgets.data_view import DataPanel, FitPlot, draw_map
+from tui.worker.session import TrainingSession
 
 IRIS = Path(__file__).resolve().parents[1] / "assets" / "iris.csv"
 CIRCLE = dict(dataset="circle", n_samples=200, lr=0.3)  # learns the disc in 30 epochs

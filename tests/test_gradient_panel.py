@@ -12,9 +12,9 @@ from textual.app import App, ComposeResult
 
 from core.config import Config
 from core.trainer import Trainer
-from tui.session import TrainingSession
 from tui.snapshot import Curve, Snapshot
-from tui.widgets.gradient_panel import GradientPanel, log_bar, sci, sparkline
+from tui.ui.widgets.gradient_panel import GradientPanel, log_bar, sci, sparkline
+from tui.worker.session import TrainingSession
 
 
 def session(epochs: int = 20, hidden: tuple[int, ...] = (4, 2)) -> TrainingSession:

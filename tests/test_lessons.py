@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from core.lessons import get_lesson, load_lessons
 from core.trainer import Diverged, Trainer
 from tui.cli import main
-from tui.lessons import get_lesson, load_lessons
 
 REQUIRED = [
     "linear-regression",

@@ -11,9 +11,9 @@ from textual.app import App, ComposeResult
 
 from core.config import Config
 from core.trainer import Trainer
-from tui.session import TrainingSession
 from tui.snapshot import Curve, Snapshot
-from tui.widgets.loss_plot import LossPlot, lr_marks, nice_ticks, unique_labels
+from tui.ui.widgets.loss_plot import LossPlot, lr_marks, nice_ticks, unique_labels
+from tui.worker.session import TrainingSession
 
 
 def snapshot(epochs: int = 20, lr_at: int | None = None, **changes) -> Snapshot:

@@ -14,9 +14,9 @@ from textual.strip import Strip
 
 from core.config import Config
 from core.trainer import Trainer
-from tui.session import TrainingSession
 from tui.snapshot import Snapshot
-from tui.widgets.network_view import NEGATIVE, POSITIVE, SELECTED, NetworkView
+from tui.ui.widgets.network_view import NEGATIVE, POSITIVE, SELECTED, NetworkView
+from tui.worker.session import TrainingSession
 
 NEURONS = "●◉"
 BLUE, ORANGE, YELLOW = Color.parse(POSITIVE), Color.parse(NEGATIVE), Color.parse(SELECTED)

@@ -8,7 +8,7 @@ import pytest
 
 from core.config import Config
 from core.trainer import Trainer
-from tui.session import TrainingSession
+from tui.worker.session import TrainingSession
 
 
 def wait_for(predicate, timeout=5.0):
@@ -137,16 +137,16 @@ def test_rebuild_with_a_new_structure(running):
 
 
 def test_data_view_is_recomputed_at_the_panels_pace_while_training(monkeypatch):
-    import tui.session
+    import tui.worker.session
 
-    monkeypatch.setattr(tui.session, "DATA_VIEW_SECONDS", 60.0)  # no clock in the test
+    monkeypatch.setattr(tui.worker.session, "DATA_VIEW_SECONDS", 60.0)  # no clock in the test
     s = TrainingSession(Trainer(Config(n_samples=200)), paused=False)
     assert s._build_snapshot().data is None  # not on screen: not computed
     s.data_view_wanted = True
     first = s._build_snapshot().data
     s.trainer.train(3)
     assert s._build_snapshot().data is first  # training: reused within DATA_VIEW_SECONDS
-    monkeypatch.setattr(tui.session, "DATA_VIEW_SECONDS", 0.0)
+    monkeypatch.setattr(tui.worker.session, "DATA_VIEW_SECONDS", 0.0)
     assert s._build_snapshot().data is not first  # and recomputed once it is older
     s.running = False
     paused = s._build_snapshot().data

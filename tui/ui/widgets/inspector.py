@@ -15,8 +15,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
+from ...snapshot import Snapshot
 from ..fields import finite_number
-from ..snapshot import Snapshot
 from .prompt_dialog import PromptDialog
 
 DERIVATIVE = {

@@ -1,18 +1,12 @@
-"""The ``backprop-tui`` command: the app, or headless ``train`` and ``gradcheck``.
-
-A bad argument prints one line saying what is wrong and exits with code 2.
+"""The command line's flags: one parser for the app, ``train`` and ``gradcheck``, and the
+Config they describe. A bad argument prints one line saying what is wrong and exits with 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import math
-import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-from core.config import Config, ConfigError
+from core.config import Config
 
 # flag -> Config field, for the flags that map one to one
 FIELDS = {
@@ -142,62 +136,3 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_flags(g)
     g.error = p.error  # type: ignore[method-assign]
     return p
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        if args.command == "train":
-            from .headless import train
-
-            return train(args, config_from_args(args))
-        if args.command == "gradcheck":
-            from .headless import gradcheck
-
-            return gradcheck(config_from_args(args))
-        if args.list_lessons:
-            from .lessons import load_lessons
-
-            for lesson in load_lessons().values():
-                print(f"{lesson.name}  {lesson.title}")
-            return 0
-        from .launch import run_app
-
-        return run_app(args)
-    except (ConfigError, ValueError, OSError) as e:
-        print(f"backprop-tui: {e}", file=sys.stderr)
-        return 2
-
-
-def write_history_row(writer: csv.writer, report) -> None:
-    """One epoch as CSV: epoch, lr, train_loss, val_loss, train_acc, val_acc (empty if n/a)."""
-
-    def cell(x: float) -> str:
-        return "" if math.isnan(x) else repr(float(x))
-
-    writer.writerow(
-        [
-            report.epoch,
-            repr(report.lr),
-            cell(report.train_loss),
-            cell(report.val_loss),
-            cell(report.train_acc),
-            cell(report.val_acc),
-        ]
-    )
-
-
-def history_writer(path: str | None, resuming: bool):
-    """An open CSV file and writer (header written unless appending to a resumed run)."""
-    if not path:
-        return None, None
-    append = resuming and Path(path).exists() and Path(path).stat().st_size > 0
-    f = open(path, "a" if append else "w", newline="")
-    writer = csv.writer(f)
-    if not append:
-        writer.writerow(["epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc"])
-    return f, writer
-
-
-if __name__ == "__main__":
-    sys.exit(main())

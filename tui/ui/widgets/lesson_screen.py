@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from ..lessons import Lesson
+from core.lessons import Lesson
 
 
 class LessonScreen(ModalScreen[bool]):

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.widgets import ContentSwitcher
 
-from ..snapshot import Snapshot
+from ...snapshot import Snapshot
 from .data_view import DataPanel
 from .inspector import Inspector
 from .loss_plot import LossPlot

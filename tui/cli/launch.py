@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 from core.checkpoint import load_checkpoint, save_checkpoint
+from core.lessons import Lesson, get_lesson
 from core.trainer import Trainer
 
-from .cli import config_from_args
-from .lessons import Lesson, get_lesson
-from .session import TrainingSession
+from ..worker.session import TrainingSession
+from .args import config_from_args
 
 
 def autosave_path() -> Path:
@@ -33,7 +33,7 @@ def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
 
 def run_app(args: argparse.Namespace) -> int:
     """Run the app; afterwards autosave the run (also after SIGHUP/SIGTERM)."""
-    from .app import BackpropApp  # Textual is imported only for the app
+    from ..ui.app import BackpropApp  # Textual is imported only for the app
 
     trainer, lesson = build_trainer(args)
     session = TrainingSession(trainer, paused=args.paused)

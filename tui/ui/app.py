@@ -17,10 +17,11 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
 
-from .lessons import Lesson
+from core.lessons import Lesson
+
+from ..snapshot import Snapshot
+from ..worker.session import TrainingSession
 from .main_screen import MainScreen
-from .session import TrainingSession
-from .snapshot import Snapshot
 from .widgets.help_screen import HelpScreen
 from .widgets.lesson_screen import LessonScreen
 

@@ -22,8 +22,8 @@ from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
 from core.trainer import Diverged, Trainer
 
-from .fields import ladder_step
-from .snapshot import Curve, DataView, Snapshot
+from ..snapshot import Curve, DataView, Snapshot
+from .ladder import ladder_step
 from .views import (
     clamp_selection,
     data_view,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -12,8 +14,6 @@ from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
 from core.gradcheck import check_gradients
 from core.trainer import Diverged, EpochReport, Trainer
-
-from .cli import history_writer, write_history_row
 
 
 def progress_line(r: EpochReport, total: int) -> str:
@@ -77,3 +77,33 @@ def gradcheck(config: Config, rows: int = 16, tolerance: float = 1e-6) -> int:
         worst = max(worst, c.relative_error)
     print(f"loss {trainer.loss_name}, {len(X)} rows: worst {worst:.2e} (tolerance {tolerance:g})")
     return 0 if worst < tolerance else 1
+
+
+def write_history_row(writer: csv.writer, report) -> None:
+    """One epoch as CSV: epoch, lr, train_loss, val_loss, train_acc, val_acc (empty if n/a)."""
+
+    def cell(x: float) -> str:
+        return "" if math.isnan(x) else repr(float(x))
+
+    writer.writerow(
+        [
+            report.epoch,
+            repr(report.lr),
+            cell(report.train_loss),
+            cell(report.val_loss),
+            cell(report.train_acc),
+            cell(report.val_acc),
+        ]
+    )
+
+
+def history_writer(path: str | None, resuming: bool):
+    """An open CSV file and writer (header written unless appending to a resumed run)."""
+    if not path:
+        return None, None
+    append = resuming and Path(path).exists() and Path(path).stat().st_size > 0
+    f = open(path, "a" if append else "w", newline="")
+    writer = csv.writer(f)
+    if not append:
+        writer.writerow(["epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc"])
+    return f, writer

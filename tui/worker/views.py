@@ -12,7 +12,7 @@ from core.inspect import chain_rule, finite_difference
 from core.losses import per_sample_loss
 from core.trainer import Trainer
 
-from .snapshot import DataView, Inspection, PhaseDetail
+from ..snapshot import DataView, Inspection, PhaseDetail
 
 GRID_ROWS, GRID_COLS = 48, 96  # model output samples over a 2-D input plane
 CURVE_POINTS = 200

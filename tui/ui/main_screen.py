@@ -16,9 +16,10 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from core.lessons import load_lessons
+
+from ..snapshot import Snapshot
 from .fields import FIELD_BY_NAME, path_to_read, path_to_write
-from .lessons import load_lessons
-from .snapshot import Snapshot
 from .widgets.confirm_dialog import ConfirmDialog
 from .widgets.controls import Controls
 from .widgets.data_view import DataPanel

@@ -13,8 +13,8 @@ from textual.widget import Widget
 
 from core.config import Config
 
+from ...snapshot import Snapshot
 from ..fields import FIELDS, Field
-from ..snapshot import Snapshot
 from .prompt_dialog import PromptDialog
 
 CELL_MIN = 18  # narrowest cell of one "label value" pair

@@ -7,7 +7,7 @@ import math
 from rich.text import Text
 from textual.widget import Widget
 
-from ..snapshot import Snapshot, phase_label
+from ...snapshot import Snapshot, phase_label
 
 
 def fmt(x: float, spec: str = ".4g") -> str:

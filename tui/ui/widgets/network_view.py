@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..snapshot import Snapshot, phase_label
+from ...snapshot import Snapshot, phase_label
 from .inspector import update_rule
 
 POSITIVE, NEGATIVE, SELECTED = "#3b82f6", "#f97316", "#eab308"

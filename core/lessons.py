@@ -5,8 +5,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 
-from core.config import Config
-from core.csv_data import asset_path
+from .config import Config
+from .csv_data import asset_path
 
 
 @dataclass(frozen=True)

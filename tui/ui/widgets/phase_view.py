@@ -11,7 +11,7 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ..snapshot import Snapshot, phase_label
+from ...snapshot import Snapshot, phase_label
 
 
 def vector(v: np.ndarray, room: int) -> str:

@@ -16,7 +16,7 @@ from textual.color import Color
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from ..snapshot import Curve, Floats, Snapshot
+from ...snapshot import Curve, Floats, Snapshot
 
 MAX_LR_MARKS = 5  # vertical lines for the most recent learning-rate changes
 Y_MARGIN = 8  # columns taken by the y tick labels and the frame

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
-from ..snapshot import DataView, Snapshot
+from ...snapshot import DataView, Snapshot
 from .loss_plot import nice_ticks, unique_labels
 from .network_view import NEGATIVE, POSITIVE
 

@@ -1,0 +1,35 @@
+"""The ``backprop-tui`` command: the app, or headless ``train`` and ``gradcheck``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from core.config import ConfigError
+
+from .args import build_parser, config_from_args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            from .headless import train
+
+            return train(args, config_from_args(args))
+        if args.command == "gradcheck":
+            from .headless import gradcheck
+
+            return gradcheck(config_from_args(args))
+        if args.list_lessons:
+            from core.lessons import load_lessons
+
+            for lesson in load_lessons().values():
+                print(f"{lesson.name}  {lesson.title}")
+            return 0
+        from .launch import run_app
+
+        return run_app(args)
+    except (ConfigError, ValueError, OSError) as e:
+        print(f"backprop-tui: {e}", file=sys.stderr)
+        return 2
