@@ -14,6 +14,7 @@ from .datasets import Dataset, make_dataset
 from .losses import LOSSES, Loss, get_loss
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from .phases import Phase
 from .trainer import Diverged, EpochReport, StepReport, Trainer
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Network",
     "Optimizer",
     "OPTIMIZERS",
+    "Phase",
     "StepReport",
     "Trainer",
 ]

@@ -121,12 +121,19 @@ def softmax_backward(z: Array, a: Array, grad_a: Array, out: Array | None = None
 
 @dataclass(frozen=True)
 class Activation:
-    """One activation: its function, its derivative and how gradients pass through it."""
+    """One activation: its function, its derivative and how gradients pass through it.
+
+    ``formula`` is f'(z) as the inspector writes it. ``elementwise`` is False for softmax,
+    whose units are coupled (the output layer only, see ``softmax_backward``); ``identity``
+    is True for linear, whose a is z and whose f' is 1 (nothing to compute either way).
+    """
 
     name: str
     fn: Callable[..., Array]
     derivative: Callable[..., Array]
+    formula: str
     elementwise: bool = True
+    identity: bool = False
 
     def backward(self, z: Array, a: Array, grad_a: Array, out: Array | None = None) -> Array:
         """dE/dz = dE/da * da/dz (n, units) at pre-activation z and output a.
@@ -135,7 +142,7 @@ class Activation:
         """
         if not self.elementwise:
             return softmax_backward(z, a, grad_a, out=out)
-        if self.name == "linear":  # f' = 1: dE/dz is dE/da
+        if self.identity:  # f' = 1: dE/dz is dE/da
             return linear(grad_a, out=out)
         out = self.derivative(z, a, out=out)
         out *= grad_a
@@ -145,15 +152,16 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("linear", linear, linear_derivative),
-        Activation("sigmoid", sigmoid, sigmoid_derivative),
-        Activation("tanh", tanh, tanh_derivative),
-        Activation("relu", relu, relu_derivative),
-        Activation("leaky_relu", leaky_relu, leaky_relu_derivative),
-        Activation("softmax", softmax, softmax_derivative, elementwise=False),
+        Activation("linear", linear, linear_derivative, "1", identity=True),
+        Activation("sigmoid", sigmoid, sigmoid_derivative, "a(1-a)"),
+        Activation("tanh", tanh, tanh_derivative, "1-a²"),
+        Activation("relu", relu, relu_derivative, "1 if z>0 else 0"),
+        Activation("leaky_relu", leaky_relu, leaky_relu_derivative, "1 if z>0 else 0.01"),
+        Activation("softmax", softmax, softmax_derivative, "a(1-a) on the diagonal", False),
     )
 }
-HIDDEN_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu")
+# softmax couples its units: for the output layer only
+HIDDEN_ACTIVATIONS = tuple(a.name for a in ACTIVATIONS.values() if a.elementwise)
 
 
 def get_activation(name: str) -> Activation:

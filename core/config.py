@@ -15,13 +15,20 @@ from typing import Any
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .initializers import INITIALIZERS
-from .losses import LOSSES
+from .losses import LOSSES, fused_loss
 from .optimizers import OPTIMIZERS
 
 DATASET_NAMES = ("linear", "sine", "xor", "circle", "gauss", "spiral", "moons", "blobs", "spiral3")
 DTYPES = ("float64", "float32")
 MAX_UNITS = 4096
 MAX_HIDDEN_WEIGHTS = 4_000_000  # about 100 MB of parameters, gradients and steps
+# the output activation each kind of data set gets by default (its loss follows from it)
+DEFAULT_OUTPUT = {"regression": "linear", "binary": "sigmoid", "multiclass": "softmax"}
+TASK_WORDS = {
+    "regression": "a regression data set",
+    "binary": "a data set of two classes",
+    "multiclass": "a data set of many classes",
+}
 
 
 class ConfigError(ValueError):
@@ -115,31 +122,27 @@ class Config:
 
     def _check_output_pair(self) -> None:
         out, loss = self.output_activation, self.loss
-        needs = {"bce": "sigmoid", "cross_entropy": "softmax"}
-        if loss in needs and out not in ("auto", needs[loss]):
-            _fail("output_activation", out, f"loss {loss} needs a {needs[loss]} output (or auto)")
+        needs = LOSSES[loss].output_activation if loss != "auto" else None
+        if needs and out not in ("auto", needs):
+            _fail("output_activation", out, f"loss {loss} needs a {needs} output (or auto)")
 
     def resolved(self, task: str) -> tuple[str, str]:
-        """(output activation, loss) for a task: regression, binary or multiclass."""
-        defaults = {
-            "regression": ("linear", "mse"),
-            "binary": ("sigmoid", "bce"),
-            "multiclass": ("softmax", "cross_entropy"),
-        }[task]
+        """(output activation, loss) for a task: regression, binary or multiclass.
+
+        auto output: the one a fused loss needs, else the task's default; auto loss: the
+        one fused with the output activation when it fits the task, else mse.
+        """
         out, loss = self.output_activation, self.loss
         if out == "auto":
-            out = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss, defaults[0])
+            needs = LOSSES[loss].output_activation if loss != "auto" else None
+            out = needs or DEFAULT_OUTPUT[task]
         if loss == "auto":
-            loss = {"sigmoid": "bce", "softmax": "cross_entropy"}.get(out, "mse")
-            if task == "regression":
-                loss = "mse"
-        if task == "regression" and loss in ("bce", "cross_entropy"):
-            _fail("loss", loss, "mse or mae for a regression data set")
-        if task == "binary" and loss == "cross_entropy":
-            _fail("loss", loss, "bce, mse or mae for a data set of two classes")
-        if task == "multiclass" and loss == "bce":
-            _fail("loss", loss, "cross_entropy, mse or mae for a data set of many classes")
-        if loss == "bce" and out != "sigmoid" or loss == "cross_entropy" and out != "softmax":
+            fused = fused_loss(out)
+            loss = fused.name if fused and task in fused.tasks else "mse"
+        if task not in LOSSES[loss].tasks:
+            fits = " or ".join(v.name for v in LOSSES.values() if task in v.tasks)
+            _fail("loss", loss, f"{fits} for {TASK_WORDS[task]}")
+        if LOSSES[loss].output_activation not in (None, out):
             _fail("output_activation", out, f"loss {loss} needs its own output activation")
         return out, loss
 

@@ -51,6 +51,7 @@ class ChainRule:
     product_mean: float  # mean over the batch of de_dz * dz_dw
     backprop: float  # dW_k[i, j] as backpropagation computed it
     weight: float  # W_k[i, j] as the batch saw it
+    coupled: bool  # the layer is softmax: dE/dz goes through its full Jacobian, not f' alone
 
 
 def chain_rule(
@@ -103,6 +104,7 @@ def chain_rule(
         product_mean=float(np.mean(de_dz * dz_dw)),
         backprop=float(net.dweights[layer][i, j]),
         weight=float(weights[layer][i, j]),
+        coupled=not net.activations[layer].elementwise,
     )
 
 

@@ -34,6 +34,19 @@ def mse_gradient(y: Array, t: Array, out: Array | None = None) -> Array:
     return out
 
 
+def mse_value_and_gradient(y: Array, t: Array, out: Array) -> float:
+    """E, with dE/dy written into ``out``: the difference y - t serves both, computed once."""
+    d = np.subtract(y, t, out=out).ravel()
+    value = float(np.dot(d, d)) / d.size
+    out *= 2.0 / d.size
+    return value
+
+
+def mse_per_sample(z: Array, y: Array, t: Array) -> Array:
+    """Each row's mean of (y - t)^2 (n,): their mean is E."""
+    return ((y - t) ** 2).mean(axis=1)
+
+
 def mae(y: Array, t: Array) -> float:
     """E = mean over all elements of |y - t|."""
     return float(np.abs(y - t).mean())
@@ -45,6 +58,11 @@ def mae_gradient(y: Array, t: Array, out: Array | None = None) -> Array:
     np.sign(out, out=out)
     out /= y.size
     return out
+
+
+def mae_per_sample(z: Array, y: Array, t: Array) -> Array:
+    """Each row's mean of |y - t| (n,)."""
+    return np.abs(y - t).mean(axis=1)
 
 
 def bce_from_logits(z: Array, t: Array) -> float:
@@ -61,6 +79,11 @@ def bce_logits_gradient(a: Array, t: Array, out: Array | None = None) -> Array:
     out = np.subtract(a, t, out=out)
     out /= a.size
     return out
+
+
+def bce_per_sample(z: Array, y: Array, t: Array) -> Array:
+    """Each row's mean of softplus(z) - t z (n,)."""
+    return (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - t * z).mean(axis=1)
 
 
 def cross_entropy_from_logits(z: Array, t: Array) -> float:
@@ -86,32 +109,60 @@ def cross_entropy_logits_gradient(a: Array, t: Array, out: Array | None = None) 
     return out
 
 
+def cross_entropy_per_sample(z: Array, y: Array, t: Array) -> Array:
+    """Each row's -sum_k t_k log softmax(z)_k (n,)."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -(t * log_p).sum(axis=1)
+
+
+TASKS = ("regression", "binary", "multiclass")
+
+
 @dataclass(frozen=True)
 class Loss:
-    """A loss by name. ``from_logits`` losses take z and give dE/dz; the others y and dE/dy."""
+    """A loss, its gradient and what goes with it.
+
+    A fused loss (``output_activation`` set: bce with sigmoid, cross_entropy with softmax)
+    is computed from the output layer's logits z and its ``gradient`` is dE/dz; the others
+    take y and give dE/dy. ``formula`` is one sample's dE/da as the inspector writes it
+    (``/K`` for K outputs). ``tasks``: the data sets it fits.
+    """
 
     name: str
     value: Callable[[Array, Array], float]
     gradient: Callable[..., Array]  # (y, t, out=None)
-    from_logits: bool = False
-    output_activation: str | None = None  # the output activation a from_logits loss needs
+    per_sample: Callable[[Array, Array, Array], Array]  # (z, y, t) -> (n,), mean = E
+    formula: str
+    tasks: tuple[str, ...] = TASKS
+    output_activation: str | None = None
+    short: str = ""  # for narrow places
+    value_and_gradient: Callable[[Array, Array, Array], float] | None = None  # in one pass
+    value_from_parts: Callable[..., float] | None = None  # from softmax's max and sum
+
+    @property
+    def from_logits(self) -> bool:
+        return self.output_activation is not None
 
 
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("mse", mse, mse_gradient),
-        Loss("mae", mae, mae_gradient),
-        Loss("bce", bce_from_logits, bce_logits_gradient, True, "sigmoid"),
-        Loss(
-            "cross_entropy",
-            cross_entropy_from_logits,
-            cross_entropy_logits_gradient,
-            True,
-            "softmax",
-        ),
+        Loss("mse", mse, mse_gradient, mse_per_sample, "2(a-t)",
+             value_and_gradient=mse_value_and_gradient),
+        Loss("mae", mae, mae_gradient, mae_per_sample, "sign(a-t)"),
+        Loss("bce", bce_from_logits, bce_logits_gradient, bce_per_sample,
+             "(a-t)/(a(1-a))", ("binary",), "sigmoid"),
+        Loss("cross_entropy", cross_entropy_from_logits, cross_entropy_logits_gradient,
+             cross_entropy_per_sample, "-t/a", ("multiclass",), "softmax", "CE",
+             value_from_parts=cross_entropy_from_parts),
     )
-}
+}  # fmt: skip
+
+
+def fused_loss(output_activation: str) -> Loss | None:
+    """The loss computed from the logits of this output activation, if there is one."""
+    return next((v for v in LOSSES.values() if v.output_activation == output_activation), None)
 
 
 def get_loss(name: str) -> Loss:
@@ -121,16 +172,3 @@ def get_loss(name: str) -> Loss:
     except KeyError:
         allowed = ", ".join(LOSSES)
         raise ValueError(f"loss {name!r} is unknown: choose one of {allowed}") from None
-
-
-def per_sample_loss(name: str, z: Array, y: Array, t: Array) -> NDArray[np.float64]:
-    """Each sample's contribution (n,), whose mean is the loss: for the phase view."""
-    if name == "mse":
-        return ((y - t) ** 2).mean(axis=1)
-    if name == "mae":
-        return np.abs(y - t).mean(axis=1)
-    if name == "bce":
-        return (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - t * z).mean(axis=1)
-    shifted = z - z.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return -(t * log_p).sum(axis=1)

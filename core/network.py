@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from .activations import Activation, get_activation, softmax_parts
 from .initializers import get_initializer
-from .losses import Loss, cross_entropy_from_parts, get_loss
+from .losses import Loss, get_loss
 
 Array = NDArray[np.floating]
 
@@ -177,7 +177,7 @@ class Network:
         buf = self._buffers.get(n)
         if buf is None:
             buf = self._buffers[n] = _Buffers(
-                self.sizes, n, self.dtype, self.activations[-1].name == "linear"
+                self.sizes, n, self.dtype, self.activations[-1].identity
             )
         if augmented:
             self._x_aug = X
@@ -188,9 +188,9 @@ class Network:
         inp = self._x_aug
         for k, act in enumerate(self.activations):
             z = np.matmul(inp, self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
-            if act.name == "softmax":  # keep max and sum for the cross-entropy
+            if not act.elementwise:  # softmax: keep its max and sum for the cross-entropy
                 _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
-            elif act.name != "linear" or k + 1 < len(self.activations):
+            elif not act.identity or k + 1 < len(self.activations):
                 act.fn(z, out=buf.a[k])  # (a linear output layer's a is its z: no copy)
             if k + 1 < len(buf.inputs):
                 inp = buf.inputs[k + 1]
@@ -260,19 +260,17 @@ class Network:
                     f"loss {loss.name} needs a {loss.output_activation} output, not {act.name}"
                 )
             loss.gradient(y, Y, out=delta)
-            if loss.name == "cross_entropy":  # -mean(log softmax(z)[target]) from the parts
-                return cross_entropy_from_parts(z, Y, buf.softmax_m, buf.softmax_s)
+            if loss.value_from_parts is not None:  # from the max and sum softmax kept
+                return loss.value_from_parts(z, Y, buf.softmax_m, buf.softmax_s)
             return loss.value(z, Y)
-        if loss.name == "mse":  # the difference serves both E and dE/dy: compute it once
-            d = np.subtract(y, Y, out=delta).ravel()
-            value = float(np.dot(d, d)) / d.size
-            delta *= 2.0 / d.size
+        if loss.value_and_gradient is not None:
+            value = loss.value_and_gradient(y, Y, delta)
         else:
             loss.gradient(y, Y, out=delta)
             value = loss.value(y, Y)
         if not act.elementwise:  # softmax without its fused loss: the full Jacobian
             act.backward(z, y, delta.copy(), out=delta)
-        elif act.name != "linear":  # delta = dE/dy * f'(z)
+        elif not act.identity:  # delta = dE/dy * f'(z)
             delta *= act.derivative(z, y, out=buf.out_tmp)
         return value
 

@@ -31,6 +31,7 @@ from .losses import get_loss
 from .network import GRADS, STEP, Network
 from .norms import LayerNorms
 from .optimizers import make_optimizer
+from .phases import Phase, step_phases
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
 # A first step's ||dW_k|| above this means the initial weights, not the learning rate, are
@@ -134,12 +135,11 @@ class Trainer:
         self._best_epoch, self._best_loss = 0, np.inf
         self._start_epoch()
         self.phase_index = 0  # index into self.phases of the next phase to run
-        self.last_phase = ""  # the phase that ran last
-        backward = list(reversed(range(n_layers)))
-        self.phases = ["forward", "loss"] + [f"backward {k}" for k in backward] + ["update"]
+        self.last_phase: Phase | None = None  # the phase that ran last
+        self.phases = step_phases(n_layers)
         self._phase_fns = (
             [self._forward, self._loss]
-            + [functools.partial(self._backward, k) for k in backward]
+            + [functools.partial(self._backward, p.layer) for p in self.phases[2:-1]]
             + [self._update]
         )
 
@@ -283,17 +283,17 @@ class Trainer:
         if self.phase_index == 0 and self.batches.done:
             self.last_epoch = self._end_epoch()
 
-    def next_phase(self) -> str:
-        """Run the next phase of the current step and return its name.
+    def next_phase(self) -> Phase:
+        """Run the next phase of the current step and return it.
 
-        After "update" the step is complete (and possibly the epoch).
+        After the update phase the step is complete (and possibly the epoch).
         Raises Diverged when a value stops being finite.
         """
-        name = self.phases[self.phase_index]
+        phase = self.phases[self.phase_index]
         self.diverged = None
         with np.errstate(all="ignore"):  # overflow is caught as divergence, not warned
             self._run_phase(self.phase_index)
-        return name
+        return phase
 
     @property
     def in_step(self) -> bool:
@@ -309,7 +309,7 @@ class Trainer:
             return
         for fn in self._phase_fns:  # a whole step: the same phases, without the bookkeeping
             fn()
-        self.last_phase = "update"
+        self.last_phase = self.phases[-1]
         if self.batches.done:
             self.last_epoch = self._end_epoch()
 
@@ -366,7 +366,7 @@ class Trainer:
         self.lr_changes.clear()
         self.epoch = self.steps = self.phase_index = 0
         self.first_grad_norm = self.last_loss = float("nan")
-        self.last_phase = ""
+        self.last_phase = None
         self.diverged = None
         np.copyto(self._best, self.net.params)  # a divergence goes back to these weights now
         self._best_epoch, self._best_loss = 0, np.inf

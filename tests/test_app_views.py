@@ -7,7 +7,6 @@ import pytest
 from apphelpers import dialog, make_app, wait_until
 
 from core.lessons import load_lessons
-from tui.snapshot import phase_label
 from tui.ui.widgets.data_view import DataPanel
 from tui.ui.widgets.inspector import Inspector
 from tui.ui.widgets.network_view import NetworkView
@@ -74,7 +73,7 @@ async def test_the_update_line_includes_penalties_and_names_other_rules(settings
             assert w - 0.1 * (g + penalty) == ins.w_now
             assert "✓ held" in app.query_one(Inspector).render().plain
         await pilot.press("p", "p", "p", "p", "p", "p")  # through a step to its update
-        assert await wait_until(pilot, lambda: app.snapshot.last_phase == "update")
+        assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "update")
         await pilot.pause(0.05)
         caption = app.query_one(NetworkView).render_line(app.query_one(NetworkView).size.height - 1)
         rule = shown.split(":")[0].replace("W_new = W - ", "W -= ")
@@ -139,11 +138,11 @@ async def test_inspector_waits_for_backward_to_reach_the_layer():
     app = make_app(hidden=(4, 2))
     async with app.run_test(size=(100, 30)) as pilot:
         await open_inspector(pilot, app)
-        await pilot.press("p", "p", "p")  # forward, loss, backward 2 (the output layer)
-        assert await wait_until(pilot, lambda: app.snapshot.last_phase == "backward 2")
+        await pilot.press("p", "p", "p")  # forward, loss, backward 3 (the output layer)
+        assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "backward 3")
         assert "has not reached layer 1" in app.snapshot.inspection.waiting
         await pilot.press("p", "p")
-        assert await wait_until(pilot, lambda: app.snapshot.last_phase == "backward 0")
+        assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "backward 1")
         chain = app.snapshot.inspection.chain
         assert chain.backprop == app.session.trainer.net.dweights[0][0, 0]
 
@@ -154,16 +153,16 @@ async def test_phase_view_follows_the_phases():
         expected = {
             "forward": "a1 tanh",
             "loss": "mean over the batch",
-            "backward 2": "||dW|| =",
+            "backward 3": "||dW|| =",
             "update": "||ΔW|| =",
         }
-        for phase in ["forward", "loss", "backward 2", "backward 1", "backward 0", "update"]:
+        for phase in ["forward", "loss", "backward 3", "backward 2", "backward 1", "update"]:
             await pilot.press("p")
-            assert await wait_until(pilot, lambda p=phase: app.snapshot.last_phase == p)
+            assert await wait_until(pilot, lambda p=phase: str(app.snapshot.last_phase) == p)
             await pilot.pause(0.05)
             assert app.current_view == "phase" and app.query_one(PhaseView).region.height >= 10
             text = app.query_one(PhaseView).render().plain
-            assert text.startswith(phase_label(phase))  # "backward 2" reads "backward 3"
+            assert text.startswith(phase)  # layers counted from 1, like W1
             if phase in expected:
                 assert expected[phase] in text
         loss_text = app.query_one(PhaseView).render().plain

@@ -111,8 +111,8 @@ async def test_nan_and_inf_are_shown_not_raised():
 
 async def test_phase_by_phase_hides_layers_not_reached_yet():
     s = session()
-    done = [s.trainer.next_phase() for _ in range(4)]
-    assert done == ["forward", "loss", "backward 2", "backward 1"]
+    done = [s.trainer.next_phase().label for _ in range(4)]
+    assert done == ["forward", "loss", "backward 3", "backward 2"]
     snap = s._build_snapshot()
     text = await rendered(snap)
     first, second, third = layer_lines(text)

@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult
 from textual.strip import Strip
 
 from core.config import Config
+from core.phases import Phase
 from core.trainer import Trainer
 from tui.snapshot import Snapshot
 from tui.ui.widgets.network_view import NEGATIVE, POSITIVE, SELECTED, NetworkView
@@ -157,13 +158,13 @@ async def test_the_selected_weight_is_drawn_on_top_with_its_two_neurons() -> Non
 
 async def test_stepping_phase_by_phase_highlights_and_captions_the_layer() -> None:
     trainer = Trainer(Config(hidden=(4, 2)))
-    for _ in range(4):  # forward, loss, backward 2, backward 1
+    for _ in range(4):  # forward, loss, backward of W3, backward of W2
         trainer.next_phase()
     snap = snapshot(trainer)
-    assert snap.last_phase == "backward 1"
+    assert snap.last_phase == Phase("backward", 1)
     view, strips = await on_screen(snap, (40, 10))
     lines = text(strips)
-    assert lines[-1].rstrip() == "▶ backward 2: dE/dW of layer 2"  # the core's "backward 1"
+    assert lines[-1].rstrip() == "▶ backward 2: dE/dW of layer 2"  # weights[1] is W2
     assert view.highlight_layer == 1
     xs = sorted({line.index(ch) for line in lines for ch in NEURONS if ch in line})
     bold = [c for (r, c), (ch, style) in cells(strips).items() if ch in NEURONS and style.bold]
@@ -177,7 +178,12 @@ def test_highlight_layer_follows_the_phases() -> None:
     view = NetworkView()
     view.show(snap)
     assert view.highlight_layer is None
-    expected = {"forward": NetworkView.ALL, "loss": 2, "backward 0": 0, "update": NetworkView.ALL}
+    expected = {
+        Phase("forward"): NetworkView.ALL,
+        Phase("loss"): 2,
+        Phase("backward", 0): 0,
+        Phase("update"): NetworkView.ALL,
+    }
     for n, phase in enumerate(expected, 1):
         view.show(dataclasses.replace(snap, seq=snap.seq + n, phase_index=1, last_phase=phase))
         assert view.highlight_layer == expected[phase]

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from core.config import Config
+from core.phases import Phase
 from core.trainer import Trainer
 from tui.worker.session import TrainingSession
 
@@ -56,7 +57,7 @@ def test_phases_then_step_finishes_the_step(running):
     for _ in range(3):
         n = s.next_phase()
     assert applied(s, n)
-    assert s.latest.phase_index == 3 and s.latest.last_phase == "backward 2"
+    assert s.latest.phase_index == 3 and s.latest.last_phase == Phase("backward", 2)
     assert s.latest.detail is not None and len(s.latest.detail.delta) == 3
     n = s.step()
     assert applied(s, n)

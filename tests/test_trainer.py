@@ -20,9 +20,17 @@ def test_phase_by_phase_equals_all_at_once_bit_for_bit():
         names = []
         while True:
             names.append(b.next_phase())
-            if names[-1] == "update":
+            if names[-1].kind == "update":
                 break
-    assert names == ["forward", "loss", "backward 2", "backward 1", "backward 0", "update"]
+    assert [p.label for p in names] == [
+        "forward",
+        "loss",
+        "backward 3",
+        "backward 2",
+        "backward 1",
+        "update",
+    ]
+    assert [p.layer for p in names[2:-1]] == [2, 1, 0]  # Network.weights[k] counts from 0
     assert np.array_equal(a.net.params, b.net.params)
     assert a.steps == b.steps == 25
 

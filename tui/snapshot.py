@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from core.config import Config
+from core.inspect import ChainRule
+from core.phases import Phase
+
 Floats = NDArray[np.float64]
 
 
@@ -53,7 +57,7 @@ class PhaseDetail:
 class Inspection:
     """The chain rule for the selected weight, and its update once the step is complete."""
 
-    chain: object | None  # core.inspect.ChainRule, None until backward reached the layer
+    chain: ChainRule | None  # None until backward has reached the layer
     waiting: str  # why ``chain`` is None ("" otherwise)
     lr: float
     optimizer: str
@@ -104,16 +108,19 @@ class Snapshot:
     steps: int  # completed steps
     steps_per_epoch: int
     batch_pos: int  # steps done in the current epoch
-    phases: tuple[str, ...]  # e.g. ("forward", "loss", "backward 2", ..., "update")
+    phases: tuple[Phase, ...]  # forward, loss, backward L-1 ... 0, update
     phase_index: int  # the next phase to run (0: between steps)
-    last_phase: str  # the phase that ran last while paused ("" while running)
-    config: object  # core.config.Config
+    last_phase: Phase | None  # the phase that ran last while paused (None while running)
+    config: Config  # the settings the run uses (lr included)
     lr: float
     task: str  # regression, binary, multiclass
     loss_name: str
     dataset_name: str
     sizes: tuple[int, ...]
     activation_names: tuple[str, ...]
+    derivative_formulas: tuple[str, ...]  # f'(z) of each layer's activation, in words
+    loss_formula: str  # one sample's dE/da at the output, e.g. "2(a-t)"
+    loss_short: str  # the loss's name where room is short ("CE")
     weights: tuple[Floats, ...]
     biases: tuple[Floats, ...]
     grad_norm: Floats  # (L,) ||dW_k|| of the last step
@@ -138,11 +145,3 @@ class Snapshot:
     @property
     def n_layers(self) -> int:
         return len(self.sizes) - 1
-
-
-def phase_label(phase: str) -> str:
-    """A phase as the screen names it, layers counted from 1 like W1 and δ1: the core's
-    "backward 0" (``backward_layer(0)``) is "backward 1", the first layer's backward."""
-    if phase.startswith("backward "):
-        return f"backward {int(phase.split()[1]) + 1}"
-    return phase

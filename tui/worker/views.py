@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.inspect import chain_rule, finite_difference
-from core.losses import per_sample_loss
+from core.phases import BACKWARD, Phase
 from core.trainer import Trainer
 
 from ..snapshot import DataView, Inspection, PhaseDetail
@@ -34,8 +34,7 @@ def backward_reached(t: Trainer, layer: int) -> bool:
     """True when this batch's backward pass has computed layer's gradient."""
     if t.phase_index == 0:
         return t.steps > 0 and t.batch_x is not None
-    done = t.phases[: t.phase_index]
-    return f"backward {layer}" in done
+    return Phase(BACKWARD, layer) in t.phases[: t.phase_index]
 
 
 def inspect_selected(
@@ -128,7 +127,7 @@ def data_view(t: Trainer) -> DataView:
         with np.errstate(all="ignore"):
             _, out = t.net.predict(xs[:, None])
         fitted = {}
-        if t.net.n_layers == 1 and t.net.activations[0].name == "linear" and t.scaler is None:
+        if t.net.n_layers == 1 and t.net.activations[0].identity and t.scaler is None:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
         return DataView(**base, curve_x=xs, curve_y=out[:, 0], fitted=fitted)
     return DataView(**base)
@@ -151,6 +150,6 @@ def phase_detail(t: Trainer) -> PhaseDetail | None:
         grad_a=tuple(v[r].copy() for v in net.grad_a),
         dweights=tuple(w.copy() for w in net.dweights),
         dbiases=tuple(b.copy() for b in net.dbiases),
-        per_sample_loss=per_sample_loss(t.loss_name, z[-1][r], a[-1][r], y[r]),
+        per_sample_loss=t.loss.per_sample(z[-1][r], a[-1][r], y[r]),
         batch_size=int(t.batch_x.shape[0]),
     )

@@ -18,7 +18,6 @@ from ..fields import FIELDS, Field
 from .prompt_dialog import PromptDialog
 
 CELL_MIN = 18  # narrowest cell of one "label value" pair
-SHORT_LOSS = {"cross_entropy": "CE"}  # so that "auto: CE" fits a narrow cell
 
 
 class Controls(Widget, can_focus=True):
@@ -56,7 +55,7 @@ class Controls(Widget, can_focus=True):
         """Take the values from a snapshot; redraw only when one changed."""
         self._config, self._lr = snapshot.config, snapshot.lr
         values = tuple(
-            f"auto: {SHORT_LOSS.get(snapshot.loss_name, snapshot.loss_name)}"  # what it resolved to
+            f"auto: {snapshot.loss_short}"  # what it resolved to, short to fit a narrow cell
             if f.name == "loss" and snapshot.config.loss == "auto"
             else f.value_text(snapshot.config, snapshot.lr)
             for f in FIELDS

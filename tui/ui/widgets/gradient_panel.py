@@ -14,7 +14,9 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ...snapshot import Curve, Snapshot, phase_label
+from core.phases import BACKWARD
+
+from ...snapshot import Curve, Snapshot
 
 LOG_LO, LOG_HI = -8.0, 2.0  # the bar maps log10 ||dW|| from 1e-8 to 1e+2 onto its width
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -63,9 +65,9 @@ def phase_state(snap: Snapshot) -> tuple[list[float], list[bool], int | None]:
     values = [float(v) for v in snap.grad_norm]
     if snap.phase_index == 0:  # between steps: the last step's values
         return values, [False] * n, None
-    if not snap.last_phase.startswith("backward "):  # forward or loss: nothing yet
+    if snap.last_phase is None or snap.last_phase.kind != BACKWARD:  # forward, loss: none yet
         return values, [True] * n, None
-    k = int(snap.last_phase.split()[1])
+    k = snap.last_phase.layer
     if snap.detail is not None:  # this step's gradients (grad_norm is set at the update)
         values[k:] = [float(np.linalg.norm(w)) for w in snap.detail.dweights[k:]]
     return values, [i < k for i in range(n)], k
@@ -152,7 +154,7 @@ class GradientPanel(Widget):
         if header:
             where = f"step {snap.steps:,}"
             if snap.phase_index:
-                where = f"after {phase_label(snap.last_phase)}"
+                where = f"after {snap.last_phase.label}"
             left = "‖dW‖ log 1e-8…1e2" if width >= 19 + len(where) else "‖dW‖"
             out.append(left + where.rjust(max(width - len(left), len(where) + 1)) + "\n", "dim")
         for i in range(n):

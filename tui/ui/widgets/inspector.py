@@ -19,15 +19,6 @@ from ...snapshot import Snapshot
 from ..fields import finite_number
 from .prompt_dialog import PromptDialog
 
-DERIVATIVE = {
-    "linear": "1",
-    "sigmoid": "a(1-a)",
-    "tanh": "1-a²",
-    "relu": "1 if z>0 else 0",
-    "leaky_relu": "1 if z>0 else 0.01",
-    "softmax": "a(1-a)",
-}
-
 
 def update_rule(optimizer: str, l2: float = 0.0, l1: float = 0.0, clip: float = 0.0) -> str:
     """The update as the code applies it: plain SGD with its penalties; others by name."""
@@ -43,9 +34,7 @@ def loss_derivative(s: Snapshot) -> str:
     E averages over the K outputs too, hence the /K."""
     k = s.sizes[-1]
     per = "" if k == 1 else f"/{k}"
-    return {"mse": f"mse' = 2(a-t){per}", "mae": f"mae' = sign(a-t){per}"}.get(
-        s.loss_name, f"{s.loss_name}'(a)"
-    )
+    return f"{s.loss_name}' = {s.loss_formula}{per}"
 
 
 def num(x: float | None) -> str:
@@ -163,12 +152,13 @@ class Inspector(Widget, can_focus=True):
             source = loss_derivative(s) if last else f"Σm n·δ{k + 2}[m]·W{k + 2}[{j},m]"
             text.append("dE/da", style="bold")
             text.append(f" = {source} = {num(c.de_da[at])}\n")
-            if act == "softmax":  # every output depends on every z: no single da/dz
+            if c.coupled:  # softmax: every output depends on every z, no single da/dz
                 text.append("dE/dz", style="bold")
                 text.append(f" = a(dE/da - Σ a·dE/da) = {num(c.de_dz[at])}\n")
             else:
                 text.append("da/dz", style="bold")
-                text.append(f" = {act}' = {DERIVATIVE.get(act, '')} = {num(c.da_dz[at])}\n")
+                formula = s.derivative_formulas[k]
+                text.append(f" = {act}' = {formula} = {num(c.da_dz[at])}\n")
         text.append("dz/dw", style="bold")
         source = "x" if k == 0 else f"a{k}"
         text.append(f" = {source}[{i}] = {num(c.dz_dw[at])}  (sample {at + 1}/{n})\n")

@@ -20,7 +20,9 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...snapshot import Snapshot, phase_label
+from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
+
+from ...snapshot import Snapshot
 from .inspector import update_rule
 
 POSITIVE, NEGATIVE, SELECTED = "#3b82f6", "#f97316", "#eab308"
@@ -42,40 +44,39 @@ SEL_LINE, SEL_NEURON, BOLD, FAINT = 7, 8, 9, 10
 _BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
 
 
-def phase_emphasis(phase: str, n_layers: int) -> tuple[set[int], set[int]]:
-    """(weight layers, neuron columns) a phase works on: both empty for ""."""
-    if phase == "forward":
+def phase_emphasis(phase: Phase | None, n_layers: int) -> tuple[set[int], set[int]]:
+    """(weight layers, neuron columns) a phase works on: both empty for None."""
+    kind = phase.kind if phase else None
+    if kind == FORWARD:
         return set(range(n_layers)), set(range(n_layers + 1))
-    if phase == "update":
+    if kind == UPDATE:
         return set(range(n_layers)), set()
-    if phase == "loss":
+    if kind == LOSS:
         return set(), {n_layers}
-    if phase.startswith("backward "):
-        k = int(phase.split()[1])
-        return {k}, {k + 1}
+    if kind == BACKWARD:
+        return {phase.layer}, {phase.layer + 1}
     return set(), set()
 
 
-def current_phase(snap: Snapshot) -> str:
-    """The phase that ran last while stepping phase by phase, or "" between steps."""
-    if snap.last_phase:
+def current_phase(snap: Snapshot) -> Phase | None:
+    """The phase that ran last while stepping phase by phase, or None between steps."""
+    if snap.last_phase is not None:
         return snap.last_phase
-    return snap.phases[snap.phase_index - 1] if snap.phase_index else ""
+    return snap.phases[snap.phase_index - 1] if snap.phase_index else None
 
 
 def caption(snap: Snapshot) -> str:
     """One line under the drawing: the last phase (1-based layers), else the activations."""
     phase, n, c = current_phase(snap), snap.n_layers, snap.config
-    if not phase:
+    if phase is None:
         return "activations: " + " → ".join(snap.activation_names)
     what = {
-        "forward": "a = f(a·W + b), layer by layer",
-        "loss": f"{snap.loss_name} and dE/dz of the output layer {n}",
-        "update": f"{update_rule(c.optimizer, c.l2, c.l1, c.clip)}, all {n} layers",
-    }.get(phase, "")
-    if phase.startswith("backward "):
-        what = f"dE/dW of layer {int(phase.split()[1]) + 1}"
-    return f"▶ {phase_label(phase)}: {what}"
+        FORWARD: "a = f(a·W + b), layer by layer",
+        LOSS: f"{snap.loss_name} and dE/dz of the output layer {n}",
+        UPDATE: f"{update_rule(c.optimizer, c.l2, c.l1, c.clip)}, all {n} layers",
+        BACKWARD: f"dE/dW of layer {(phase.layer or 0) + 1}",
+    }[phase.kind]
+    return f"▶ {phase.label}: {what}"
 
 
 def _labels(snap: Snapshot, level: int) -> list[str]:
@@ -224,12 +225,13 @@ class NetworkView(Widget):
     def highlight_layer(self) -> int | None:
         """The layer the last phase worked on: k, ALL (forward, update) or None between steps."""
         snap = self.snapshot
-        phase = current_phase(snap) if snap else ""
-        if phase.startswith("backward "):
-            return int(phase.split()[1])
-        if phase == "loss":
+        phase = current_phase(snap) if snap else None
+        kind = phase.kind if phase else None
+        if kind == BACKWARD:
+            return phase.layer
+        if kind == LOSS:
             return snap.n_layers - 1
-        return self.ALL if phase in ("forward", "update") else None
+        return self.ALL if kind in (FORWARD, UPDATE) else None
 
     def render_line(self, y: int) -> Strip:
         """Line y of the panel; the whole panel is drawn once per snapshot, selection, size."""

@@ -11,7 +11,9 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ...snapshot import Snapshot, phase_label
+from core.phases import BACKWARD, FORWARD, LOSS, UPDATE
+
+from ...snapshot import Snapshot
 
 
 def vector(v: np.ndarray, room: int) -> str:
@@ -40,7 +42,7 @@ class PhaseView(Widget):
 
     def render(self) -> Text:
         s = self.snapshot
-        if s is None or s.detail is None or not s.last_phase:
+        if s is None or s.detail is None or s.last_phase is None:
             return Text(
                 "pause and press p: one phase at a time\n"
                 "forward → loss → backward (last layer first) → update",
@@ -49,19 +51,19 @@ class PhaseView(Widget):
         d, phase, room = s.detail, s.last_phase, max(self.size.width - 12, 10)
         text = Text(no_wrap=True, overflow="ellipsis")
         rows = len(d.x)
-        text.append(phase_label(phase), style="bold reverse")
+        text.append(phase.label, style="bold reverse")
         text.append(f"  batch of {d.batch_size}, sample 1 shown\n", style="dim")
-        if phase == "forward":
+        if phase.kind == FORWARD:
             text.append(f"x      {vector(d.x[0], room)}\n")
             for k, a in enumerate(d.a):
                 text.append(f"a{k + 1} {s.activation_names[k][:4]:<4}{vector(a[0], room)}\n")
-        elif phase == "loss":
+        elif phase.kind == LOSS:
             text.append(f"{s.loss_name} per sample (first {rows}):\n")
             text.append(f"  {vector(d.per_sample_loss, room + 8)}\n")
             text.append(f"mean over the batch = {s.last_loss:.6g}\n", style="bold")
             text.append(f"y {vector(d.a[-1][0], room)}  t {vector(d.y_true[0], 12)}\n")
-        elif phase.startswith("backward"):
-            k = int(phase.split()[1])
+        elif phase.kind == BACKWARD:
+            k = phase.layer
             text.append(f"δ{k + 1} = dE/dz {vector(d.delta[k][0], room - 4)}\n")
             norm_w = float(np.linalg.norm(d.dweights[k]))
             norm_b = float(np.linalg.norm(d.dbiases[k]))
@@ -69,7 +71,7 @@ class PhaseView(Widget):
             text.append(f"db{k + 1} = Σ δ{k + 1}     ||db|| = {norm_b:.4g}\n")
             if k > 0:
                 text.append(f"next: δ{k} = (δ{k + 1}·W{k + 1}ᵀ) * f'(z{k})\n", style="dim")
-        elif phase == "update":
+        elif phase.kind == UPDATE:
             text.append(f"W -= {s.config.optimizer} step (lr {s.lr:g})\n")
             for k in range(s.n_layers):
                 change = float(s.update_ratio[k] * s.weight_norm[k])

@@ -7,7 +7,7 @@ import math
 from rich.text import Text
 from textual.widget import Widget
 
-from ...snapshot import Snapshot, phase_label
+from ...snapshot import Snapshot
 
 
 def fmt(x: float, spec: str = ".4g") -> str:
@@ -58,7 +58,7 @@ class StatusLine(Widget):
             text.append(" ⏸ paused ", style="bold reverse yellow")
             text.append(f" ep {s.epoch:,} step {s.steps:,}")
         if s.phase_index:
-            text.append(f" ▸ next: {phase_label(s.phases[s.phase_index])}", style="bold")
+            text.append(f" ▸ next: {s.phases[s.phase_index].label}", style="bold")
         text.append(f" │ lr {s.lr:g}", style="bold")
         if s.epoch == 0:  # no epoch yet: the last mini-batch's loss
             text.append(f" │ batch loss {fmt(s.last_loss)}")
