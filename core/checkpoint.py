@@ -196,6 +196,7 @@ def _restore(meta: dict, arrays: dict) -> Trainer:
     t._best_epoch, t._best_loss = meta["best_epoch"], meta["best_loss"]
     t.norms.sums[...] = arrays["sums"]
     t.norms.epoch_sums[...] = arrays["epoch_sums"]
+    t.config = t.config.replace(lr=meta["lr"])
     t.optimizer.lr = meta["lr"]
     t.optimizer.load_state(_sub(arrays, "optimizer"))
     t.history = History.from_state(_sub(arrays, "history"))

@@ -73,7 +73,7 @@ def chain_rule(
     n = net.layer_input(0).shape[0]
     z, a = net.z[layer][:, j], net.a[layer][:, j]
     da_dz = net.activations[layer].derivative(z[:, None], a[:, None]).ravel()
-    dz_dw = np.asarray(net.layer_input(layer)[:, i], np.float64)
+    dz_dw = np.array(net.layer_input(layer)[:, i], np.float64)  # a copy: buffers are reused
     next_deltas = next_weights = None
     if layer < net.n_layers - 1:
         next_deltas = net.delta[layer + 1] * n

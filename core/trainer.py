@@ -346,11 +346,13 @@ class Trainer:
     # --- steering ---------------------------------------------------------------------
 
     def set_lr(self, lr: float) -> None:
-        """Change the learning rate from the next step on."""
+        """Change the learning rate from the next step on (the config says what the run uses:
+        a new run built from it keeps this rate)."""
         lr = float(lr)
         if not np.isfinite(lr) or lr <= 0:
             raise ValueError(f"learning rate {lr} is not allowed: a finite number > 0")
         if lr != self.optimizer.lr:
+            self.config = self.config.replace(lr=lr)  # validates
             self.optimizer.lr = lr
             self.lr_changes.append((self.epoch + 1, lr))
             del self.lr_changes[:-1000]

@@ -72,7 +72,7 @@ async def test_plus_minus_follow_the_ladder_exactly():
             ("minus", 0.003),
         ]:
             await pilot.press(key)
-            assert await wait_until(pilot, lambda x=expected: app.snapshot.lr == x)
+            assert await wait_until(pilot, lambda x=expected: app.snapshot.config.lr == x)
             assert app.session.trainer.optimizer.lr == expected
         assert "lr 0.003" in status_text(app)
 
@@ -84,7 +84,7 @@ async def test_keys_faster_than_the_screen_each_take_a_rung():
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(4):
             app.screen.action_lr_down()  # back to back, no frame in between
-        assert await wait_until(pilot, lambda: app.snapshot.lr == 0.0003)
+        assert await wait_until(pilot, lambda: app.snapshot.config.lr == 0.0003)
         assert app.session.trainer.optimizer.lr == 0.0003
 
 

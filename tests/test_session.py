@@ -79,7 +79,7 @@ def test_run_and_pause(running):
 def test_learning_rate_command_is_exact(running):
     s = running()
     n = s.set_lr(0.3)
-    assert applied(s, n) and s.trainer.optimizer.lr == 0.3 and s.latest.lr == 0.3
+    assert applied(s, n) and s.trainer.optimizer.lr == 0.3 and s.latest.config.lr == 0.3
 
 
 def test_a_bad_command_keeps_the_run_and_says_why(running):
@@ -188,3 +188,50 @@ def test_a_failure_while_training_pauses_with_a_notice(running, monkeypatch):
     monkeypatch.undo()
     n = s.step()  # the worker lives on
     assert applied(s, n) and s.latest.status == "paused"
+
+
+def test_a_new_run_built_from_the_snapshot_keeps_the_learning_rate_in_use(running):
+    """+ takes lr up the ladder; a structural change rebuilds from the snapshot's config,
+    which must hold the rate the run uses (it used to fall back to the starting 0.03)."""
+    s = running(paused=True, lr=0.03)
+    assert applied(s, s.step_lr(up=True))
+    assert s.trainer.optimizer.lr == s.latest.config.lr == 0.1
+    assert applied(s, s.rebuild(s.latest.config.replace(hidden=(3,))))
+    assert s.trainer.net.sizes[1] == 3 and s.trainer.optimizer.lr == 0.1
+
+
+def arrays_of(value, seen=None) -> list:
+    """Every NumPy array reachable from a snapshot (dataclasses, tuples, dicts)."""
+    import dataclasses
+
+    if isinstance(value, np.ndarray):
+        return [value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    elif isinstance(value, dict):
+        value = list(value.values())
+    elif not isinstance(value, list | tuple):
+        return []
+    return [a for v in value for a in arrays_of(v)]
+
+
+@pytest.mark.parametrize("phases", [0, 4, 6])  # between steps, mid-backward, after the update
+def test_a_published_snapshot_never_changes_when_the_worker_steps_on(running, phases):
+    s = running(paused=True, hidden=(4, 3), batch_size=10)
+    assert applied(s, s.step())
+    assert applied(s, s.select((1, 2, 1)))
+    assert applied(s, s.show_data_view(True))
+    for _ in range(phases):
+        n = s.next_phase()
+    assert applied(s, n if phases else s.step())
+    snap = s.latest
+    assert snap.detail is not None and snap.inspection.chain is not None and snap.data
+    frozen = [a.copy() for a in arrays_of(snap)]
+    assert len(frozen) > 30
+    for _ in range(25):  # more steps, a new epoch's shuffle, new batches through the buffers
+        n = s.step()
+    assert applied(s, n)
+    for before, now in zip(frozen, arrays_of(snap), strict=True):
+        assert np.array_equal(before, now, equal_nan=True)
+    chain = snap.inspection.chain
+    assert chain.product_mean == pytest.approx(float(np.mean(chain.de_dz * chain.dz_dw)))

@@ -59,7 +59,7 @@ class Inspection:
 
     chain: ChainRule | None  # None until backward has reached the layer
     waiting: str  # why ``chain`` is None ("" otherwise)
-    lr: float
+    lr: float  # the rate the optimiser applies
     optimizer: str
     l2: float  # the optimiser's penalties and clipping, which the update includes
     l1: float
@@ -112,7 +112,6 @@ class Snapshot:
     phase_index: int  # the next phase to run (0: between steps)
     last_phase: Phase | None  # the phase that ran last while paused (None while running)
     config: Config  # the settings the run uses (lr included)
-    lr: float
     task: str  # regression, binary, multiclass
     loss_name: str
     dataset_name: str

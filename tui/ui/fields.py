@@ -86,12 +86,19 @@ class Field:
     show: Callable[[object], str] = str
     help: str = ""
 
-    def value_text(self, config: Config, lr: float) -> str:
-        return f"{lr:g}" if self.name == "lr" else self.show(getattr(config, self.name))
+    def value_text(self, config: Config) -> str:
+        return self.show(getattr(config, self.name))
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("lr", "lr", True, parse=parse_float, help="learning rate: W_new = W_old - lr * grad"),
+    Field(
+        "lr",
+        "lr",
+        True,
+        parse=parse_float,
+        show=lambda v: f"{v:g}",
+        help="learning rate: W_new = W_old - lr * grad",
+    ),
     Field(
         "batch_size",
         "batch",

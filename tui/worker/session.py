@@ -346,7 +346,6 @@ class TrainingSession:
             phase_index=t.phase_index,
             last_phase=None if self.running else t.last_phase,
             config=t.config,
-            lr=t.optimizer.lr,
             task=t.task,
             loss_name=t.loss_name,
             dataset_name=t.train_set.name,

@@ -45,7 +45,6 @@ class Controls(Widget, can_focus=True):
         super().__init__(**kwargs)
         self._values: tuple[str, ...] = ()
         self._config: Config | None = None
-        self._lr = 0.0
 
     @property
     def columns(self) -> int:
@@ -53,11 +52,11 @@ class Controls(Widget, can_focus=True):
 
     def show(self, snapshot: Snapshot) -> None:
         """Take the values from a snapshot; redraw only when one changed."""
-        self._config, self._lr = snapshot.config, snapshot.lr
+        self._config = snapshot.config
         values = tuple(
             f"auto: {snapshot.loss_short}"  # what it resolved to, short to fit a narrow cell
             if f.name == "loss" and snapshot.config.loss == "auto"
-            else f.value_text(snapshot.config, snapshot.lr)
+            else f.value_text(snapshot.config)
             for f in FIELDS
         )
         if values != self._values:
@@ -98,12 +97,11 @@ class Controls(Widget, can_focus=True):
         config = self._config
         if config is None:
             return
-        current = field.value_text(config, self._lr)
+        current = field.value_text(config)
 
         def parse(text: str) -> object:
             value = field.parse(text) if field.parse else text
-            if field.name != "lr":
-                config.replace(**{field.name: value})  # raises ConfigError, a ValueError
+            config.replace(**{field.name: value})  # raises ConfigError, a ValueError
             return value
 
         def done(answer: tuple[object] | None) -> None:

@@ -111,9 +111,9 @@ class LossPlot(PlotextPlot):
     def show(self, snapshot: Snapshot) -> None:
         """Keep the snapshot; repaint only if the curves, the lr or its changes moved on."""
         old, self.snapshot = self.snapshot, snapshot
-        if old is None or (old.epoch, old.lr, old.lr_changes) != (
+        if old is None or (old.epoch, old.config.lr, old.lr_changes) != (
             snapshot.epoch,
-            snapshot.lr,
+            snapshot.config.lr,
             snapshot.lr_changes,
         ):
             self.refresh()
@@ -127,7 +127,7 @@ class LossPlot(PlotextPlot):
 
     def plot_title(self) -> str:
         """ "loss (lr 0.03)", with ", log" on log scale."""
-        lr = f"lr {compact(self.snapshot.lr, 3)}" if self.snapshot else ""
+        lr = f"lr {compact(self.snapshot.config.lr, 3)}" if self.snapshot else ""
         extras = ", ".join(e for e in (lr, "log" if self.log_scale else "") if e)
         return f"loss ({extras})" if extras else "loss"
 

@@ -72,7 +72,7 @@ class PhaseView(Widget):
             if k > 0:
                 text.append(f"next: δ{k} = (δ{k + 1}·W{k + 1}ᵀ) * f'(z{k})\n", style="dim")
         elif phase.kind == UPDATE:
-            text.append(f"W -= {s.config.optimizer} step (lr {s.lr:g})\n")
+            text.append(f"W -= {s.config.optimizer} step (lr {s.config.lr:g})\n")
             for k in range(s.n_layers):
                 change = float(s.update_ratio[k] * s.weight_norm[k])
                 text.append(f"L{k + 1} ||ΔW|| = {change:.3g}  ΔW/W = {s.update_ratio[k]:.2g}\n")

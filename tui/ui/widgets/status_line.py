@@ -59,7 +59,7 @@ class StatusLine(Widget):
             text.append(f" ep {s.epoch:,} step {s.steps:,}")
         if s.phase_index:
             text.append(f" ▸ next: {s.phases[s.phase_index].label}", style="bold")
-        text.append(f" │ lr {s.lr:g}", style="bold")
+        text.append(f" │ lr {s.config.lr:g}", style="bold")
         if s.epoch == 0:  # no epoch yet: the last mini-batch's loss
             text.append(f" │ batch loss {fmt(s.last_loss)}")
         else:  # train/val, in the loss plot's colours for its two curves
