@@ -14,7 +14,10 @@ from numpy.typing import NDArray
 
 from core.config import Config
 from core.inspect import ChainRule
-from core.phases import Phase
+from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
+
+# What the widgets may use of the core: they import it from here, the one contract.
+__all__ = ["BACKWARD", "FORWARD", "LOSS", "UPDATE", "ChainRule", "Config", "Phase"]
 
 Floats = NDArray[np.float64]
 

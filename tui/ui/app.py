@@ -152,7 +152,7 @@ class BackpropApp(App[int]):
             if start:
                 self.command(self.session.set_running(True))
 
-        self.push_screen(LessonScreen(lesson), read)
+        self.push_screen(LessonScreen(lesson.title, lesson.text), read)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

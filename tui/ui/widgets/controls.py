@@ -11,9 +11,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.config import Config
-
-from ...snapshot import Snapshot
+from ...snapshot import Config, Snapshot
 from ..fields import FIELDS, Field
 from .prompt_dialog import PromptDialog
 

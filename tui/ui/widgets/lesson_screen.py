@@ -8,8 +8,6 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from core.lessons import Lesson
-
 
 class LessonScreen(ModalScreen[bool]):
     """The paragraph; dismissed with True (start the run) or False (stay paused)."""
@@ -19,12 +17,12 @@ class LessonScreen(ModalScreen[bool]):
         Binding("escape,q", "dismiss(False)", "Stay paused"),
     ]
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, title: str, text: str) -> None:
         super().__init__()
-        self.lesson = lesson
+        self.lesson_title, self.lesson_text = title, text
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Lesson: {self.lesson.title}", id="dialog-title")
-            yield Static(self.lesson.text)
+            yield Label(f"Lesson: {self.lesson_title}", id="dialog-title")
+            yield Static(self.lesson_text)
             yield Label("⏎ start · esc stay paused · ? shows this again", id="dialog-help")
