@@ -1,9 +1,10 @@
 """The Textual app: a TrainingSession in a worker thread, and the main screen over it.
 
-The screen's keys turn into session commands (applied by the worker between two steps); a
-timer pulls the latest snapshot about ten times a second and hands it down. After a key,
-the app looks for the snapshot that includes it (after 2 ms, then every 10 ms), so the
-screen answers at once.
+The screen's keys turn into session commands (applied by the worker between two steps).
+The worker says when it has published a snapshot (a SnapshotReady message, posted from its
+thread; pending ones coalesce); the app then hands the snapshot down. While training, a
+timer asks for one about ten times a second; a command's snapshot comes as soon as the
+worker has applied it, so a key shows its effect at once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
 
@@ -25,7 +27,12 @@ from .main_screen import MainScreen
 from .widgets.help_screen import HelpScreen
 from .widgets.lesson_screen import LessonScreen
 
-POLL_TRIES = 40  # after a key, look for its snapshot for up to about 0.4 s
+
+class SnapshotReady(Message):
+    """The worker has published a new snapshot (posted from the worker's thread)."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SnapshotReady)  # only the latest snapshot matters
 
 
 class BackpropApp(App[int]):
@@ -55,7 +62,6 @@ class BackpropApp(App[int]):
         self.snapshot: Snapshot = session.latest
         self.exit_signal: int | None = None
         self._notice_seen = session.latest.notice_id
-        self._waiting_for = 0
         self._quitting = False  # from then on no snapshot goes down: widgets are being removed
 
     def get_default_screen(self) -> Screen:
@@ -68,7 +74,8 @@ class BackpropApp(App[int]):
 
     def on_mount(self) -> None:
         self.show(self.session.latest)
-        self._pull_timer = self.set_interval(1 / self.fps, self.pull)
+        self.session.on_publish = lambda: self.post_message(SnapshotReady())
+        self._frame_timer = self.set_interval(1 / self.fps, self.session.request_snapshot)
         if self.start_worker:
             self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
         try:
@@ -92,18 +99,16 @@ class BackpropApp(App[int]):
     def _quit(self, return_code: int) -> None:
         """Stop the worker and the snapshots, then exit."""
         self._quitting = True
-        self._pull_timer.stop()
+        self._frame_timer.stop()
         self.session.stop()
         self.exit(return_code=return_code)
 
     # --- snapshots down -------------------------------------------------------------------
 
-    def pull(self) -> None:
-        """Show the latest snapshot if it is new, and ask for the next one."""
+    def on_snapshot_ready(self) -> None:
         latest = self.session.latest
         if latest.seq != self.snapshot.seq:
             self.show(latest)
-        self.session.request_snapshot()
 
     def show(self, snap: Snapshot) -> None:
         """Hand a snapshot down to the main screen; raise its notice once."""
@@ -120,37 +125,22 @@ class BackpropApp(App[int]):
                 timeout=6 if snap.notice_error else 3,
             )
 
-    def command(self, number: int) -> None:
-        """Show the effect of command ``number`` as soon as the worker has applied it."""
-        self._waiting_for = number
-        self._poll(POLL_TRIES)
-
-    def _poll(self, tries: int) -> None:
-        latest = self.session.latest
-        if latest.applied >= self._waiting_for and latest.seq != self.snapshot.seq:
-            self.show(latest)
-        elif tries > 0:
-            self.session.request_snapshot()
-            # the worker usually answers within a few ms: look again soon, then every 10 ms
-            delay = 0.002 if tries == POLL_TRIES else 0.01
-            self.set_timer(delay, lambda: self._poll(tries - 1))
-
     # --- actions --------------------------------------------------------------------------
 
     def start_lesson(self, lesson: Lesson) -> None:
         """A new run from the lesson's preset, and its paragraph on what to watch."""
         self.lesson = lesson
         self._show_lesson(lesson)
-        self.command(self.session.rebuild(lesson.config))
+        self.session.rebuild(lesson.config)
 
     def _show_lesson(self, lesson: Lesson) -> None:
         """The paragraph, with the run held until it is read (what it says to watch must
         not have happened already): enter starts the run, escape leaves it paused."""
-        self.command(self.session.set_running(False))
+        self.session.set_running(False)
 
         def read(start: bool | None) -> None:
             if start:
-                self.command(self.session.set_running(True))
+                self.session.set_running(True)
 
         self.push_screen(LessonScreen(lesson.title, lesson.text), read)
 

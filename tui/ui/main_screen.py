@@ -1,7 +1,7 @@
 """The main screen: four panels, the status line and the keys that steer the run.
 
-Keys and widget messages become session commands (``self.app.command`` shows their effect
-as soon as the worker has applied them); snapshots come down through ``show``.
+Keys and widget messages become session commands (the worker applies them between two
+steps and publishes a snapshot, which the app hands down through ``show``).
 """
 
 from __future__ import annotations
@@ -68,9 +68,6 @@ class MainScreen(Screen):
     @property
     def snapshot(self) -> Snapshot:
         return self.app.snapshot
-
-    def command(self, number: int) -> None:
-        self.app.command(number)
 
     def compose(self) -> ComposeResult:
         with Grid(id="panels"):
@@ -150,31 +147,31 @@ class MainScreen(Screen):
 
     def action_toggle(self) -> None:
         self.views.leave_phases()
-        self.command(self.session.toggle())
+        self.session.toggle()
 
     def action_step(self) -> None:
         self.views.leave_phases()
-        self.command(self.session.step())
+        self.session.step()
 
     def action_phase(self) -> None:
         self.views.enter_phases()
-        self.command(self.session.next_phase())
+        self.session.next_phase()
 
     def action_epoch(self) -> None:
         self.views.leave_phases()
-        self.command(self.session.run_epoch())
+        self.session.run_epoch()
 
     def action_lr_up(self) -> None:
-        self.command(self.session.step_lr(up=True))
+        self.session.step_lr(up=True)
 
     def action_lr_down(self) -> None:
-        self.command(self.session.step_lr(up=False))
+        self.session.step_lr(up=False)
 
     def action_type_lr(self) -> None:
         self.query_one(Controls).edit(FIELD_BY_NAME["lr"])
 
     def action_reset(self) -> None:
-        self.command(self.session.reset_weights())
+        self.session.reset_weights()
 
     def action_log_scale(self) -> None:
         self.query_one(LossPlot).toggle_log_scale()
@@ -191,7 +188,7 @@ class MainScreen(Screen):
         def done(answer: tuple[object] | None) -> None:
             if answer:
                 self.app.checkpoint_path = str(answer[0])
-                self.command(then(Path(self.app.checkpoint_path)))
+                then(Path(self.app.checkpoint_path))
 
         self.app.push_screen(PromptDialog(title, self.app.checkpoint_path, parse=parse), done)
 
@@ -227,7 +224,7 @@ class MainScreen(Screen):
         self.ask_for_data_view()
         if self.views.current == "inspector":
             if self.snapshot.selected is None:
-                self.command(self.session.select((0, 0, 0)))
+                self.session.select((0, 0, 0))
             self.query_one(Inspector).focus()
         else:
             self.query_one(NetworkView).selected = None
@@ -236,14 +233,14 @@ class MainScreen(Screen):
     def ask_for_data_view(self) -> None:
         """The session computes the data view's grid only while a data view is on screen."""
         wanted = self.views.current == "data" or self.has_class("wide")
-        self.command(self.session.show_data_view(wanted))
+        self.session.show_data_view(wanted)
 
     def action_validation(self) -> None:
         for panel in self.query(DataPanel):
             panel.toggle_validation()
 
     def on_inspector_move(self, message: Inspector.Move) -> None:
-        self.command(self.session.move_selection(message.delta))
+        self.session.move_selection(message.delta)
 
     def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
         """A click on a neuron selects a weight into it (or out of an input) to inspect."""
@@ -254,13 +251,13 @@ class MainScreen(Screen):
             selection = (message.column - 1, i if k == message.column - 1 else 0, message.index)
         if self.views.current != "inspector":
             self.action_view("inspector")
-        self.command(self.session.select(selection))
+        self.session.select(selection)
 
     def on_inspector_check(self) -> None:
-        self.command(self.session.check_selected())
+        self.session.check_selected()
 
     def on_inspector_weight_edited(self, m: Inspector.WeightEdited) -> None:
-        self.command(self.session.set_weight(m.layer, m.i, m.j, m.value))
+        self.session.set_weight(m.layer, m.i, m.j, m.value)
 
     # --- controls up ----------------------------------------------------------------------
 
@@ -274,13 +271,13 @@ class MainScreen(Screen):
             "l2": lambda: session.set_l2(float(value)),
         }
         if name in live:
-            self.command(live[name]())
+            live[name]()
             return
         config = self.snapshot.config.replace(**{name: value})
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.command(session.rebuild(config))
+                session.rebuild(config)
 
         self.app.push_screen(
             ConfirmDialog(

@@ -67,6 +67,8 @@ class TrainingSession:
         self._published_key: tuple | None = None
         self._before: np.ndarray | None = None  # params when the current step started
         self._finite_difference: float | None = None
+        # called on the worker thread after each new snapshot (the app posts a message)
+        self.on_publish: Callable[[], None] | None = None
         self.finished = threading.Event()  # set while ``run`` is not running
         self.finished.set()
         self.latest: Snapshot = self._build_snapshot()
@@ -321,6 +323,8 @@ class TrainingSession:
         if self.running or key != self._published_key:
             self._published_key = key
             self.latest = self._build_snapshot()
+            if self.on_publish is not None:
+                self.on_publish()
 
     def _build_snapshot(self) -> Snapshot:
         t = self.trainer
