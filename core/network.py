@@ -49,7 +49,7 @@ class _Buffers:
         self.z = [np.empty((n, m), dtype) for m in sizes[1:]]
         output = self.z[-1] if linear_output else np.empty((n, sizes[-1]), dtype)
         self.a = [inp[:, :-1] for inp in self.inputs[1:]] + [output]
-        self.delta = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.delta = [np.zeros((n, m), dtype) for m in sizes[1:]]  # read for ||delta||
         self.grad_a = [np.empty((n, m), dtype) for m in sizes[1:-1]]
         self.out_tmp = np.empty((n, sizes[-1]), dtype)  # f'(z) of the output layer
 

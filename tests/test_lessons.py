@@ -50,7 +50,7 @@ def test_xor_fails_without_a_hidden_layer_and_succeeds_with_one():
 
 def test_too_large_a_learning_rate_overshoots_and_diverges():
     t = trainer("lr-too-large")
-    with pytest.raises(Diverged, match="learning rate 2.5 is likely too large"):
+    with pytest.raises(Diverged, match="learning rate 2.5 is likely too large.*(overshoot)"):
         t.train(1000)
     losses = t.history.recent("train_loss")[1]
     assert len(losses) > 50 and np.all(np.diff(losses) > 0)  # higher every epoch: overshoot
@@ -89,7 +89,7 @@ def test_vanishing_gradients_and_their_cure():
 def test_exploding_gradients_with_large_initial_weights():
     t = trainer("exploding-gradients")
     assert t.step().grad_norm.min() > 100
-    with pytest.raises(Diverged, match="at epoch 1: the gradients were already .* at the first"):
+    with pytest.raises(Diverged, match="at epoch 1: at the first step the error signal ‖δ‖ grew"):
         t.train(5)
     cured = trainer("exploding-gradients", init="he")
     assert cured.step().grad_norm.max() < 1
