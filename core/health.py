@@ -80,11 +80,20 @@ def symmetric_layers(weights: Sequence[NDArray], biases: Sequence[NDArray]) -> t
         if k + 1 == len(weights) or w.shape[1] < 2:
             out.append(False)
             continue
-        neurons = np.vstack([w, b[None, :], weights[k + 1].T])  # one column per neuron
+        first_two = np.vstack([w[:, :2], b[None, :2], weights[k + 1][:2].T])
+        if not _all_same(first_two):  # the usual case, decided without the whole layer
+            out.append(False)
+            continue
+        out.append(_all_same(np.vstack([w, b[None, :], weights[k + 1].T])))
+    return tuple(out)
+
+
+def _all_same(neurons: NDArray) -> bool:
+    """True when every column (one neuron each) equals the first, to SYMMETRY_TOLERANCE."""
+    with np.errstate(all="ignore"):  # inf - inf: nan, which is not the same
         scale = float(np.abs(neurons).max(initial=0.0))
         spread = np.abs(neurons - neurons[:, :1]).max(initial=0.0)
-        out.append(bool(spread <= SYMMETRY_TOLERANCE * max(scale, 1.0)))
-    return tuple(out)
+    return bool(spread <= SYMMETRY_TOLERANCE * max(scale, 1.0))
 
 
 class ReluActivity:

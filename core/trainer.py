@@ -225,10 +225,10 @@ class Trainer:
         first = self.history.recent("train_loss", SUSTAIN)[1][0]
         if train_loss > RUNAWAY * first:
             return
-        what = "its start" if start <= guess else "a constant guess's loss"
+        what = "its start" if start <= guess else "a constant guess's"
         self._diverge(
-            f"the training loss stayed above {GROWTH:g} times {what} for {SUSTAIN} epochs "
-            f"({ref:.4g} → {train_loss:.4g}) at epoch {self.epoch}"
+            f"the training loss stayed above {GROWTH:g} times {what} ({ref:.3g}) for "
+            f"{SUSTAIN} epochs, {train_loss:.3g} at epoch {self.epoch}"
         )
 
     def _keep_candidate(self, train_loss: float) -> None:
@@ -355,7 +355,11 @@ class Trainer:
         o, cfg = self.optimizer, self.config
         lr, back = f"the learning rate {o.lr:g}", self._back()
         init = f"init {cfg.init}" + (f" x {cfg.init_scale:g}" if cfg.init_scale != 1 else "")
-        cure = "Choose init he (for ReLU) or xavier, or a smaller init scale"
+        cure = (
+            "Choose a smaller init scale"
+            if cfg.init_scale > 1
+            else "Choose init he (ReLU) or xavier, or a smaller init scale"
+        )
         data = self._data_problem()
         if data:
             return data
@@ -371,17 +375,15 @@ class Trainer:
             )
         if o.l2 and o.lr * o.l2 >= 2:
             return (
-                f"the L2 penalty {o.l2:g} is too large for {lr}: lr·l2 = {o.lr * o.l2:.3g} is "
-                "above 2, so the penalty alone pushes every weight past zero and further out "
-                f"each step. Lower l2 below 2/lr = {2 / o.lr:.3g} and resume: training goes on "
-                f"from {back}."
+                f"the L2 penalty {o.l2:g} is too large for {lr}: at lr·l2 = {o.lr * o.l2:.3g} "
+                "(over 2) the penalty alone throws every weight past zero, further each step. "
+                f"Lower l2 below {2 / o.lr:.3g} and resume: training goes on from {back}."
             )
         if o.l1 and o.lr * o.l1 >= 1:
             return (
                 f"the L1 penalty {o.l1:g} is too large for {lr}: the penalty alone moves every "
-                f"weight by lr·l1 = {o.lr * o.l1:.3g} each step, more than the weights "
-                f"themselves. Lower l1 below 1/lr = {1 / o.lr:.3g} and resume: training goes "
-                f"on from {back}."
+                f"weight by lr·l1 = {o.lr * o.l1:.3g} each step. Lower l1 below "
+                f"{1 / o.lr:.3g} and resume: training goes on from {back}."
             )
         if self.steps == 0:  # the initial weights alone overflow
             return (
@@ -392,22 +394,19 @@ class Trainer:
         growth = depth_growth(d)[0]
         if self.epoch == 0 and len(d) > 1 and growth >= DEPTH_FACTOR:
             return (
-                f"at the first step the error signal ‖δ‖ grew {growth:.3g} times on its way "
-                f"back from the output layer ({d[-1]:.2g}) to layer 1 ({d[0]:.2g}): the "
-                f"initial weights ({init}) make the gradients explode layer by layer, and {lr} "
-                f"only scales the damage. {cure}; or lower it and resume: training goes on "
-                f"from {back}."
+                f"at the first step ‖δ‖ grew {growth:.3g} times from the output back to layer "
+                f"1: the initial weights ({init}) make gradients explode layer by layer. "
+                f"{cure}; resuming goes on from {back}."
             )
         start, guess = self.start_loss, self.baseline_loss
         if start > GROWTH * guess:
             return (
-                f"the initial weights ({init}) gave a training loss of {start:.4g} before any "
-                f"update, {start / guess:.3g} times a constant guess's {guess:.4g}: they are "
-                f"far too large, and {lr} is not the cause. {cure}, and start a new run."
+                f"the initial weights ({init}) were already {start / guess:.3g} times worse "
+                f"than a constant guess. {cure}; resuming goes on from {back}."
             )
         return (
             f"{lr} is likely too large: each step overshoots the minimum and lands higher up "
-            f"the other side (overshoot). Lower it and resume: training goes on from {back}."
+            f"the other side. Lower it and resume: training goes on from {back}."
         )
 
     def _data_problem(self) -> str:
@@ -424,9 +423,8 @@ class Trainer:
         which, big = ("inputs", big_x) if big_x >= big_y else ("targets", big_y)
         return (
             f"the training {which} reach {big:.3g}: the loss and its gradients grow with "
-            "them, beyond what initial weights and learning rates made for values near 1 "
-            "can take. Scale the data to values near 1 (standardize = true does it for the "
-            "inputs) and start a new run."
+            "them, beyond what weights and learning rates for values near 1 can take. Scale "
+            "the data to values near 1 (standardize = true does the inputs) in a new run."
         )
 
     def _run_phase(self, index: int) -> None:
