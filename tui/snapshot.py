@@ -13,13 +13,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.config import Config
+from core.health import depth_verdicts
 from core.inspect import ChainRule
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
 
 # What the widgets may use of the core: they import it from here, the one contract.
-__all__ = ["BACKWARD", "FORWARD", "LOSS", "UPDATE", "ChainRule", "Config", "Phase"]
+__all__ = [
+    "BACKWARD",
+    "FORWARD",
+    "LOSS",
+    "UPDATE",
+    "ChainRule",
+    "Config",
+    "Phase",
+    "depth_verdicts",
+]
 
 Floats = NDArray[np.float64]
+Mask = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,8 @@ class Snapshot:
     grad_norm: Floats  # (L,) ||dW_k|| of the last step
     bias_grad_norm: Floats
     weight_norm: Floats
-    update_ratio: Floats
+    update_ratio: Floats  # ||step W_k|| / ||W_k||: 0 when nothing moved
+    delta_norm: Floats  # (L,) ||delta_k|| = ||dE/dz_k||, the error signal reaching layer k
     last_loss: float  # loss of the last mini-batch
     train_loss: float  # of the last completed epoch (nan before)
     val_loss: float
@@ -139,6 +151,10 @@ class Snapshot:
     val_curve: Curve
     grad_curves: tuple[Curve, ...]  # per layer: RMS ||dW_k|| per epoch
     lr_changes: tuple[tuple[int, float], ...]
+    # per layer: the neurons whose ReLU was 0 for every sample of the last epoch, (units,);
+    # None for a layer that is not a hidden ReLU layer, or before an epoch has ended
+    dead_neurons: tuple[Mask | None, ...] = ()
+    symmetric: tuple[bool, ...] = ()  # per layer: a hidden layer whose neurons are all the same
     detail: PhaseDetail | None = None  # filled while paused
     selected: tuple[int, int, int] | None = None  # (layer, input, neuron) of the inspector
     inspection: Inspection | None = None

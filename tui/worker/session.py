@@ -20,6 +20,7 @@ import numpy as np
 
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
+from core.health import symmetric_layers
 from core.trainer import Diverged, Trainer
 
 from ..snapshot import Curve, DataView, Snapshot
@@ -364,6 +365,7 @@ class TrainingSession:
             bias_grad_norm=report.bias_grad_norm,
             weight_norm=report.weight_norm,
             update_ratio=report.update_ratio,
+            delta_norm=report.delta_norm,
             last_loss=float(t.last_loss),
             train_loss=last.get("train_loss", nan),
             val_loss=last.get("val_loss", nan),
@@ -374,6 +376,8 @@ class TrainingSession:
             val_curve=self._curve(t.history, "val_loss"),
             grad_curves=tuple(self._curve(t.history, f"grad_norm_{k}") for k in range(n_layers)),
             lr_changes=tuple(t.lr_changes),
+            dead_neurons=tuple(None if d is None else d.copy() for d in t.activity.dead),
+            symmetric=symmetric_layers(net.weights, net.biases),
             detail=None if self.running else phase_detail(t),
             selected=self.selected,
             inspection=None
