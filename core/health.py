@@ -99,10 +99,11 @@ def _all_same(neurons: NDArray) -> bool:
 class ReluActivity:
     """Which neurons of the hidden ReLU layers gave an output above 0 for some sample.
 
-    ``observe(a)`` after each forward pass adds each column's sum of a_k (a ReLU's outputs
-    are >= 0, so a sum of 0 means 0 for every sample; one BLAS product with a ones vector,
-    the cheapest reduction). A layer whose every neuron has been active already is done for
-    the epoch and costs nothing more: in a healthy network that is after the first batch.
+    ``observe(block)`` after each forward pass adds the column sums of the network's hidden
+    block [a_1, 1, a_2, 1, ...] (n, H): one product with a ones vector for every layer at
+    once. A ReLU's outputs are >= 0, so a sum of 0 means 0 for every sample; the other
+    columns start at inf and never count. Once every ReLU neuron has been active, the epoch
+    is settled and observing costs nothing more: in a healthy network after the first batch.
     ``end_epoch()`` turns the epoch's sums into ``dead``: per layer a bool mask (units,) of
     the neurons whose ReLU was 0 for every sample of the epoch, None for a layer that is not
     a hidden ReLU layer or before an epoch has ended. leaky_relu is never exactly 0, so its
@@ -114,32 +115,34 @@ class ReluActivity:
     ) -> None:
         n_layers = len(activation_names)
         self.layers = [k for k in range(n_layers - 1) if activation_names[k] == "relu"]
-        self._sum = [np.zeros(sizes[k + 1], dtype) for k in range(n_layers)]
-        self._col = [np.zeros(sizes[k + 1], dtype) for k in range(n_layers)]
+        widths = [m + 1 for m in sizes[1:-1]]
+        starts = np.cumsum([0, *widths])
+        self._cols = {k: slice(starts[k], starts[k] + sizes[k + 1]) for k in self.layers}
+        self._start = np.full(sum(widths), np.inf, dtype)  # what the sums start from
+        for cols in self._cols.values():
+            self._start[cols] = 0.0
+        self._sum = self._start.copy()
+        self._col = np.empty_like(self._sum)
         self._ones: NDArray = np.ones(0, dtype)
-        self._watch = list(self.layers)  # layers with a neuron not seen active this epoch
+        self.settled = not self.layers  # every ReLU neuron seen active this epoch
         self.dead: tuple[NDArray[np.bool_] | None, ...] = (None,) * n_layers
 
-    def observe(self, a: Sequence[NDArray]) -> None:
-        """Add one forward pass's outputs a_k (n, units) to the epoch's column sums."""
-        if not self._watch:
+    def observe(self, block: NDArray) -> None:
+        """Add one forward pass's hidden block (n, H) to the epoch's column sums."""
+        if self.settled:
             return
-        n = len(a[0])
-        if len(self._ones) != n:
-            self._ones = np.ones(n, self._ones.dtype)
-        for k in self._watch:
-            total = self._sum[k]
-            total += np.matmul(self._ones, a[k], out=self._col[k])
-            if total.all():  # every neuron active at least once: done for this epoch
-                self._watch = [j for j in self._watch if j != k]
+        if len(self._ones) != len(block):
+            self._ones = np.ones(len(block), self._ones.dtype)
+        self._sum += np.matmul(self._ones, block, out=self._col)
+        self.settled = bool(self._sum.all())  # nan counts as active: not 0
 
     def end_epoch(self) -> None:
         """The epoch's dead neurons become ``dead``; the next epoch starts from nothing."""
         if not self.layers:
             return
         dead = list(self.dead)
-        for k in self.layers:
-            dead[k] = self._sum[k] == 0.0  # nan or inf: not dead
+        for k, cols in self._cols.items():
+            dead[k] = self._sum[cols] == 0.0
         self.dead = tuple(dead)
         self._restart()
 
@@ -149,6 +152,5 @@ class ReluActivity:
         self._restart()
 
     def _restart(self) -> None:
-        for k in self.layers:
-            self._sum[k].fill(0.0)
-        self._watch = list(self.layers)
+        np.copyto(self._sum, self._start)
+        self.settled = not self.layers

@@ -286,8 +286,8 @@ class Trainer:
         xa, self.batch_y, self._batch_labels = self.batches.current()
         self.net.run_forward(xa, augmented=True)
         self.batch_x = self.net.x
-        if self.activity.layers:
-            self.activity.observe(self.net.a)
+        if not self.activity.settled:
+            self.activity.observe(self.net.hidden_block)
 
     def _loss(self) -> None:
         loss = self.net.output_delta(self.batch_y, self.loss)
