@@ -73,9 +73,11 @@ class LayerNorms:
         """out (2, L) = RMS over the epoch's ``steps`` steps of ||dW_k|| (row 0) and of
         ||step W_k|| / ||W_k|| with the weights at the end of the epoch (row 1)."""
         np.divide(self.epoch_sums[GRADS:, 0::2], steps, out=out)
-        # no step: 0 whatever ||W|| is; a step over zero weights: inf (the trainer runs with
-        # floating-point warnings off)
-        np.divide(out[1], self.sums[PARAMS, 0::2], out=out[1], where=out[1] != 0)
+        w = self.sums[PARAMS, 0::2]
+        if np.count_nonzero(w) == w.size:  # the usual case (count_nonzero: faster than all)
+            out[1] /= w
+        else:  # no step: 0 whatever ||W|| is; a step over zero weights: inf
+            np.divide(out[1], w, out=out[1], where=out[1] != 0)
         np.sqrt(out, out=out)
 
     def last_step(self) -> dict[str, NDArray[np.float64]]:

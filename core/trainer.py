@@ -237,9 +237,10 @@ class Trainer:
         if not train_loss < self._proxy_low:  # nan is never lower
             return
         self._proxy_low = train_loss
-        slot = 0 if self._recent_epochs[0] <= self._recent_epochs[1] else 1
-        np.copyto(self._recent[slot], self.net.params)
-        self._recent_epochs[slot] = self.epoch
+        epochs = self._recent_epochs
+        slot = 0 if epochs[0] <= epochs[1] else 1
+        self._recent[slot] = self.net.params  # a copy into the slot (cheaper than copyto)
+        epochs[slot] = self.epoch
 
     def _forget_candidates(self) -> None:
         self._recent_epochs = [-1, -1]  # epoch of the weights in each slot (-1: empty)
