@@ -14,7 +14,6 @@ import signal
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
@@ -23,6 +22,7 @@ from core.lessons import Lesson
 
 from ..snapshot import Snapshot
 from ..worker.session import TrainingSession
+from .keys import bindings
 from .main_screen import MainScreen
 from .widgets.help_screen import HelpScreen
 from .widgets.lesson_screen import LessonScreen
@@ -40,10 +40,7 @@ class BackpropApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    BINDINGS = bindings("app")
 
     def __init__(
         self,

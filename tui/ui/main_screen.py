@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Container, Grid
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -20,6 +19,7 @@ from core.lessons import load_lessons
 
 from ..snapshot import Snapshot
 from .fields import FIELD_BY_NAME, path_to_read, path_to_write
+from .keys import bindings
 from .widgets.confirm_dialog import ConfirmDialog
 from .widgets.controls import Controls
 from .widgets.data_view import DataPanel
@@ -43,23 +43,7 @@ FRAME_SLACK = 0.05
 class MainScreen(Screen):
     """The panels over a TrainingSession (``self.app.session``)."""
 
-    BINDINGS = [
-        Binding("space", "toggle", "Run/Pause", id="toggle"),
-        Binding("n", "step", "Step", id="step"),
-        Binding("p", "phase", "Phase", id="phase"),
-        Binding("e", "epoch", "Epoch", id="epoch"),
-        Binding("plus,equals_sign", "lr_up", "lr+", key_display="+", id="lr_up"),
-        Binding("minus", "lr_down", "lr-", key_display="-", id="lr_down"),
-        Binding("l", "type_lr", "Set lr", show=False, id="type_lr"),
-        Binding("r", "reset", "New weights", show=False, id="reset"),
-        Binding("y", "log_scale", "Log y", show=False, id="log_scale"),
-        Binding("d", "view('data')", "Data", show=False, id="data_view"),
-        Binding("i", "view('inspector')", "Inspect", show=False, id="inspector"),
-        Binding("v", "validation", "Val points", show=False, id="validation"),
-        Binding("m", "lessons", "Lessons", show=False, id="lessons"),
-        Binding("s", "save", "Save", show=False, id="save"),
-        Binding("o", "load", "Open", show=False, id="load"),
-    ]
+    BINDINGS = bindings("screen")
 
     @property
     def session(self):
