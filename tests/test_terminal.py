@@ -110,7 +110,8 @@ def test_keys_in_a_real_terminal_then_quit_and_resume(terminal, tmp_path):
     t.wait_for("lr 0.1")
     t.keys("q")
     assert t.exit_code() == 0
-    saved = load_checkpoint(tmp_path / "backprop-tui" / "autosave.npz")
+    (autosave,) = (tmp_path / "backprop-tui").glob("autosave-*.npz")  # this run's own file
+    saved = load_checkpoint(autosave)
     assert saved.steps == 1 and saved.optimizer.lr == 0.1
     again = terminal("--resume --paused")
     again.wait_for("step 1 ")
@@ -124,7 +125,8 @@ def test_a_hangup_or_term_saves_the_run_and_restores_the_terminal(terminal, tmp_
     time.sleep(1.0)
     os.kill(int((tmp_path / "pid").read_text()), signum)
     assert t.exit_code() == 128 + signum
-    saved = load_checkpoint(tmp_path / "backprop-tui" / "autosave.npz")
+    (autosave,) = (tmp_path / "backprop-tui").glob("autosave-*.npz")
+    saved = load_checkpoint(autosave)
     assert saved.epoch > 0
     screen = t.screen()
     assert "Traceback" not in screen and "Network" not in screen  # the alternate screen is gone
