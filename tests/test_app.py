@@ -186,25 +186,26 @@ async def test_batch_size_applies_without_a_reset():
         assert app.snapshot.steps == 16 + 1
 
 
-async def test_save_then_load_and_a_corrupt_file_is_refused(tmp_path):
+async def test_save_then_load_and_a_corrupt_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # short relative names: every typed key redraws the screen
     app = make_app()
     path = tmp_path / "run.npz"
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
         await dialog(pilot, "s")
-        await pilot.press(*str(path), "enter")
+        await pilot.press(*path.name, "enter")
         assert await wait_until(pilot, lambda: path.exists())
         await pilot.press("e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 2)
         await dialog(pilot, "o")
-        await pilot.press(*str(path), "enter")
+        await pilot.press(*path.name, "enter")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
         bad = tmp_path / "bad.npz"
         bad.write_text("garbage")
         params = app.session.trainer.net.params.copy()
         await dialog(pilot, "o")
-        await pilot.press(*str(bad), "enter")
+        await pilot.press(*bad.name, "enter")
         assert await wait_until(pilot, lambda: "damaged" in app.snapshot.notice)
         assert app.snapshot.notice_error and app.snapshot.epoch == 1
         assert np.array_equal(app.session.trainer.net.params, params)
