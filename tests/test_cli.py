@@ -156,24 +156,31 @@ def test_a_bad_save_path_is_refused_before_training(tmp_path, capsys, save, mess
     assert not hist.exists()  # nothing was trained
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
-def test_a_signal_stops_headless_training_and_saves_like_ctrl_c(tmp_path, signum):
-    ckpt = tmp_path / "run.npz"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "train", "--epochs", "10000000", "--save", str(ckpt)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1.0)  # training by then (start-up takes about 0.4 s)
-    proc.send_signal(signum)
-    assert proc.wait(10) == 128 + signum
-    stderr = proc.stderr.read()
-    proc.stderr.close()
-    saved = load_checkpoint(ckpt)
-    assert saved.epoch > 0
-    name = signal.Signals(signum).name
-    assert f"interrupted ({name}) at epoch {saved.epoch}" in stderr
-    assert f"saved {ckpt} at epoch {saved.epoch}" in stderr
-    assert saved.phase_index == 0  # stopped between two steps
-    saved.train(1)
+def test_a_signal_stops_headless_training_and_saves_like_ctrl_c(tmp_path):
+    signals = [signal.SIGTERM, signal.SIGHUP, signal.SIGINT]  # one process each, together
+    runs = {}
+    for signum in signals:
+        ckpt = tmp_path / f"{signum}.npz"
+        runs[signum] = (
+            ckpt,
+            subprocess.Popen(
+                [sys.executable, "-m", "tui.cli", "train", "--epochs", "10000000", "--save", ckpt],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
+    time.sleep(1.5)  # training by then (start-up takes about 0.4 s)
+    for signum, (_, proc) in runs.items():
+        proc.send_signal(signum)
+    for signum, (ckpt, proc) in runs.items():
+        assert proc.wait(10) == 128 + signum
+        stderr = proc.stderr.read()
+        proc.stderr.close()
+        saved = load_checkpoint(ckpt)
+        assert saved.epoch > 0
+        name = signal.Signals(signum).name
+        assert f"interrupted ({name}) at epoch {saved.epoch}" in stderr
+        assert f"saved {ckpt} at epoch {saved.epoch}" in stderr
+        assert saved.phase_index == 0  # stopped between two steps
+        saved.train(1)

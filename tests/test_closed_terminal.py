@@ -3,7 +3,8 @@
 Each try runs backprop-tui in a pseudo-terminal of its own (tests/ptyterm.py), closes the
 terminal's master side (writes then fail with EIO, reads see end of file, the kernel sends
 SIGHUP) and checks: the process is gone within 3 s, and its autosave loads and trains on.
-A few tries run by default; ``pytest -m slow`` runs 36 more at random moments and sizes.
+Five tries run by default (at the same time); ``pytest -m slow`` runs 36 more, one after
+the other, at random moments and sizes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import random
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -77,9 +79,18 @@ def check_try(moment: str, state: Path, rng: random.Random) -> str:
     return f"{moment}: exit {code} {app.gone_after:.2f} s after the close, autosave epoch {epoch}"
 
 
-@pytest.mark.parametrize("moment", ["start-up", "first frame", "training", "dialog", "saving"])
-def test_a_closed_terminal_ends_the_app_and_keeps_the_run(tmp_path, moment):
-    check_try(moment, tmp_path, random.Random(moment))
+MOMENTS = ["start-up", "first frame", "training", "dialog", "saving"]
+
+
+def test_a_closed_terminal_ends_the_app_and_keeps_the_run(tmp_path):
+    """One try at each moment, the five at the same time (each in its own terminal)."""
+    with ThreadPoolExecutor(len(MOMENTS)) as pool:
+        tries = {
+            moment: pool.submit(check_try, moment, tmp_path / str(i), random.Random(moment))
+            for i, moment in enumerate(MOMENTS)
+        }
+    failed = {moment: t.exception() for moment, t in tries.items() if t.exception()}
+    assert not failed, failed
 
 
 @pytest.mark.slow
