@@ -130,3 +130,28 @@ def test_a_hangup_or_term_saves_the_run_and_restores_the_terminal(terminal, tmp_
     assert saved.epoch > 0
     screen = t.screen()
     assert "Traceback" not in screen and "Network" not in screen  # the alternate screen is gone
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_tmux_closing_its_terminal_ends_the_app_and_keeps_the_run(terminal, tmp_path):
+    """tmux kill-server: the pane's terminal goes away under the app, as on an SSH drop."""
+    t = terminal("")
+    t.wait_for("running")
+    time.sleep(0.5)
+    pid = int((tmp_path / "pid").read_text())
+    subprocess.run([*TMUX, "kill-server"], check=True)
+    end = time.monotonic() + 3.0
+    while running(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not running(pid), "the app was still there 3 s after its terminal closed"
+    (autosave,) = (tmp_path / "backprop-tui").glob("autosave-*.npz")
+    saved = load_checkpoint(autosave)
+    assert saved.epoch > 0
+    saved.train(1)
