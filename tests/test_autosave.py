@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from ptyterm import PtyApp
 
-from core.checkpoint import CheckpointError, save_checkpoint
+from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from core.config import Config
 from core.trainer import Trainer
 from tui.cli import autosave
@@ -93,6 +97,27 @@ def test_resume_takes_the_most_recently_saved_and_lists_the_others(state, capsys
     assert str(older) in listing and str(legacy) in listing and "--resume FILE" in listing
 
 
+def test_resume_leaves_the_autosave_of_a_running_app_alone(state, capsys):
+    folder = state / "state" / "backprop-tui"
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "tui.cli"])
+    try:
+        ended = saved(folder / "autosave-20260101-100000-1.npz", epochs=2, age=60)
+        live = saved(folder / f"autosave-20260102-100000-{running.pid}.npz")  # saved last
+        assert autosave.in_use(live) and not autosave.in_use(ended)
+        assert latest_autosave() == (ended, 1)
+        assert f"{live}  (epoch 0, xor, hidden 3" in capsys.readouterr().err
+        assert "its app is running" in autosave.resume_listing(ended, [live])
+        for i in range(6):
+            saved(folder / f"autosave-2026020{i}-000000-1.npz", age=30 - i)
+        os.utime(live, (time.time() - 90, time.time() - 90))  # the oldest of all now
+        autosave.prune(folder)
+        assert live.exists()  # not pruned: its app will save to it
+    finally:
+        running.kill()
+        running.wait()
+    assert not autosave.in_use(live)  # its app has ended
+
+
 def test_resume_without_any_autosave_says_where_it_looked(state):
     with pytest.raises(CheckpointError, match="no autosave to continue in .*backprop-tui"):
         latest_autosave()
@@ -131,3 +156,69 @@ def test_build_trainer_resumes_a_named_file(state):
     path = saved(state / "run.npz", epochs=2)
     args = argparse.Namespace(resume=str(path), lesson=None)
     assert build_trainer(args)[0].epoch == 2
+
+
+# --- in a real terminal -----------------------------------------------------------------
+
+
+def quit_app(app: PtyApp) -> int | None:
+    app.key(b"q")
+    end = time.monotonic() + 10
+    while app.proc.poll() is None and time.monotonic() < end:
+        app.pump(0.05)  # read the terminal while it saves and says so
+    return app.proc.poll()
+
+
+def test_two_instances_and_a_new_run_never_overwrite_each_other(tmp_path):
+    folder = tmp_path / "backprop-tui"
+    first, second = PtyApp([], tmp_path), PtyApp(["--seed", "2"], tmp_path)
+    try:
+        for app in (first, second):
+            app.wait_for("running")
+        first.pump(0.5)
+        assert quit_app(first) == 0
+        time.sleep(0.05)  # the second one is saved last
+        assert quit_app(second) == 0
+    finally:
+        first.kill()
+        second.kill()
+    a, b = sorted(folder.glob("autosave-*.npz"), key=lambda p: p.stat().st_mtime)
+    epochs = load_checkpoint(a).epoch, load_checkpoint(b).epoch
+    assert min(epochs) > 0 and load_checkpoint(b).config.seed == 2
+    resumed = PtyApp(["--resume", "--paused"], tmp_path)
+    try:
+        resumed.wait_for("paused")
+        assert f"continuing {b}" in resumed.text.replace("\r\n", "")
+        assert "other autosaves" in resumed.text and a.name in resumed.text
+        assert quit_app(resumed) == 0
+    finally:
+        resumed.kill()
+    assert load_checkpoint(a).epoch == epochs[0] and load_checkpoint(b).epoch == epochs[1]
+    (c,) = set(folder.glob("autosave-*.npz")) - {a, b}  # the resumed run's own file
+    assert load_checkpoint(c).epoch == epochs[1]
+
+
+def test_an_unwritable_home_is_said_on_screen_and_the_run_saved_elsewhere(tmp_path):
+    env = {"XDG_STATE_HOME": "", "HOME": "/dev/null", "TMPDIR": str(tmp_path)}
+    app = PtyApp([], tmp_path, env=env)
+    try:
+        app.wait_for("autosaves go to")
+        app.pump(0.3)
+        assert quit_app(app) == 0
+    finally:
+        app.kill()
+    (saved_run,) = (tmp_path / f"backprop-tui-{os.getuid()}").glob("autosave-*.npz")
+    assert load_checkpoint(saved_run).epoch > 0
+
+
+def test_a_failed_final_save_exits_non_zero_and_says_why(tmp_path):
+    app = PtyApp([], tmp_path)
+    try:
+        app.wait_for("running")
+        folder = tmp_path / "backprop-tui"
+        shutil.rmtree(folder)
+        folder.write_text("a file where the autosave folder was")
+        assert quit_app(app) == 1
+        assert "the run was not saved" in app.text
+    finally:
+        app.kill()

@@ -3,8 +3,9 @@
 Each run (each start of the app) writes its own file, ``autosave-YYYYMMDD-HHMMSS-PID.npz``,
 in ``$XDG_STATE_HOME/backprop-tui`` (``~/.local/state/backprop-tui`` by default); no run
 overwrites another's. The file is written when the run starts and again when it ends (q, a
-signal, a closed terminal). ``--resume`` continues the most recently saved one. The last
-KEEP are kept; older ones go when a run starts, never the one being resumed. When that
+signal, a closed terminal). ``--resume`` continues the most recently saved one whose app
+has ended. The last KEEP are kept; older ones go when a run starts, never the one being
+resumed nor those of apps still running. When that
 folder cannot be written, the autosaves go to a folder of the user's own in the temporary
 directory, and the app says so at start.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 import time
@@ -25,6 +27,7 @@ from core.checkpoint import remove_litter
 
 KEEP = 5  # autosaves kept (the newest)
 PATTERN = "autosave*.npz"  # also the single autosave.npz of earlier versions
+_OWN_NAME = re.compile(r"autosave-\d{8}-\d{6}-(\d+)\.npz")  # see new_path
 
 
 def state_folder() -> Path:
@@ -100,6 +103,30 @@ def _mtime(path: Path) -> float:
         return float("-inf")
 
 
+def in_use(path: Path) -> bool:
+    """Whether the app that owns this autosave (its process id is in the name) still runs:
+    until it ends, its file holds the run as it started."""
+    match = _OWN_NAME.fullmatch(path.name)
+    if match is None:
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return True
+    if os.path.exists("/proc/self/cmdline"):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        return b"backprop-tui" in command or b"tui.cli" in command
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 def autosaves() -> list[Path]:
     """Every autosave, the most recently saved first (the usual folder and the fallback)."""
     found: set[Path] = set()
@@ -137,18 +164,21 @@ def describe(path: Path) -> str:
 def resume_listing(chosen: Path, others: list[Path]) -> str:
     """What ``--resume`` prints when there is more than one autosave."""
     lines = [f"continuing {chosen} ({describe(chosen)})", "other autosaves (--resume FILE):"]
-    lines += [f"  {p}  ({describe(p)})" for p in others]
+    for p in others:
+        running = "; its app is running, the file is its start" if in_use(p) else ""
+        lines.append(f"  {p}  ({describe(p)}{running})")
     return "\n".join(lines)
 
 
 def prune(folder: Path, spare: tuple[Path, ...] = (), keep: int = KEEP) -> list[Path]:
     """Delete all but the ``keep`` most recent autosaves in ``folder``, never those in
-    ``spare`` (this run's and the one it resumed), and the litter of killed saves."""
+    ``spare`` (this run's and the one it resumed) nor those of running apps; and the litter
+    of killed saves."""
     remove_litter(folder, "autosave*.npz")
     spared = {p.resolve() for p in spare}
     gone = []
     for path in sorted(folder.glob(PATTERN), key=_mtime, reverse=True)[keep:]:
-        if path.resolve() in spared:
+        if path.resolve() in spared or in_use(path):
             continue
         try:
             path.unlink()

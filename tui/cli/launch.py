@@ -34,14 +34,18 @@ def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
 
 
 def latest_autosave() -> tuple[Path, int]:
-    """The most recently saved autosave, and how many others there are (listed on stderr)."""
+    """The most recently saved autosave of an app that has ended (a running one's holds
+    its start), and how many others there are (listed on stderr)."""
     saves = autosave.autosaves()
-    if not saves:
+    ended = [p for p in saves if not autosave.in_use(p)]
+    if not ended:
         where = " or ".join(str(f) for f in autosave.folders())
-        raise CheckpointError(f"no autosave to continue in {where}")
-    if len(saves) > 1:
-        say(autosave.resume_listing(saves[0], saves[1:]))
-    return saves[0], len(saves) - 1
+        running = f" ({len(saves)} of running apps)" if saves else ""
+        raise CheckpointError(f"no autosave to continue in {where}{running}")
+    others = [p for p in saves if p != ended[0]]
+    if others:
+        say(autosave.resume_listing(ended[0], others))
+    return ended[0], len(others)
 
 
 class FinalSave:
