@@ -100,7 +100,7 @@ def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
     trainer, lesson = build_trainer(args)
     resumed = Path(args.resume) if args.resume else None
     if resumed is not None:
-        listed = f"; {others} other autosaves are listed in the terminal" if others else ""
+        listed = f" ({others} others: listed in the terminal once you quit)" if others else ""
         notices.append(f"continuing {resumed.name} at epoch {trainer.epoch:,}{listed}")
     session = TrainingSession(trainer, paused=args.paused)
     path = autosave.new_path(folder.path) if folder.path is not None else None
@@ -110,10 +110,11 @@ def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
         try:  # the run has its file from the start: a hang-up at any moment leaves one
             with hangup.saving():
                 save_checkpoint(trainer, path)
-            autosave.prune(path.parent, spare=(path, *([resumed] if resumed else [])))
         except OSError as e:
             final_save.path, final_save.why_not = None, str(e)
             notices.append(f"no autosave: {e}; save the run with s")
+        else:
+            autosave.prune(path.parent, spare=(path, *([resumed] if resumed else [])))
 
     from ..ui.app import BackpropApp  # Textual is imported only for the app
 
