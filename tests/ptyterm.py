@@ -41,7 +41,10 @@ class PtyApp:
         self.master, slave = pty.openpty()
         cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        environment = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(state))
+        state.mkdir(parents=True, exist_ok=True)  # its autosaves, and their fallback folder
+        environment = dict(
+            os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(state), TMPDIR=str(state)
+        )
         environment.pop("COLORTERM", None)
         environment.update(env or {})
         self.started = time.monotonic()
