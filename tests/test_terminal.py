@@ -33,7 +33,7 @@ class Terminal:
         script = tmp / "run.sh"  # the app's pid, then its exit code, in files
         script.write_text(
             f'sh -c \'echo $$ > "$0"; exec "$@"\' {self.pid_file} env XDG_STATE_HOME={tmp} '
-            f"TERM=xterm-256color {EXE} {args}\necho $? > {self.exit_file}\nsleep 30\n"
+            f"TMPDIR={tmp} TERM=xterm-256color {EXE} {args}\necho $? > {self.exit_file}\nsleep 30\n"
         )
         subprocess.run(
             [
