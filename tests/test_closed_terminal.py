@@ -32,7 +32,7 @@ def close_at(moment: str, state: Path, rng: random.Random) -> tuple[PtyApp, int 
     app = PtyApp(["--seed", "1"], state, size=rng.choice(SIZES))
     try:
         if moment == "start-up":
-            app.pump(rng.uniform(0.0, 1.0))  # the first frame comes after about 0.5-1 s
+            app.pump(rng.uniform(0.0, 0.6))  # the first frame comes after about 0.5-1 s
         else:
             app.wait_for(FIRST_FRAME)
         if moment == "training":
