@@ -10,7 +10,6 @@ file as it was; the next save removes the temporary files that killed saves left
 
 from __future__ import annotations
 
-import fcntl
 import glob
 import json
 import os
@@ -20,6 +19,11 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: no locks; litter is then told by its age alone
+    fcntl = None
 
 from .config import Config, ConfigError
 from .datasets import Dataset, Standardizer
@@ -32,6 +36,7 @@ VERSION = 1
 COUNTS = ("epoch", "steps", "batch_pos", "init_round", "best_epoch", "seen", "correct")
 NUMBERS = ("lr", "loss_sum", "last_loss", "best_loss")
 LITTER_SECONDS = 1.0  # a temporary file younger than this may be a save that is starting
+UNLOCKED_LITTER_SECONDS = 3600.0  # the same without locks (not on POSIX)
 
 
 class CheckpointError(ValueError):
@@ -114,11 +119,15 @@ def save_checkpoint(trainer: Trainer, path: str | Path) -> Path:
         raise OSError(e.errno, f"cannot write {path}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            if fcntl is not None:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
             np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
-            os.replace(tmp, path)  # renamed while still locked: never seen unlocked by name
+            if fcntl is not None:  # renamed while still locked: never seen unlocked by name
+                os.replace(tmp, path)
+        if fcntl is None:  # (where an open file cannot be renamed)
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -143,13 +152,17 @@ def remove_litter(folder: str | Path, names: str = "*") -> int:
     removed = 0
     for tmp in Path(folder).glob(f".{names}.{'?' * 8}.tmp"):
         try:
-            fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except OSError:
             continue  # gone already (renamed by its save), or not ours to open
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            age = LITTER_SECONDS
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:
+                age = UNLOCKED_LITTER_SECONDS
             # a save that made its file this very moment may not hold its lock yet
-            if time.time() - os.fstat(fd).st_mtime > LITTER_SECONDS:
+            if time.time() - os.fstat(fd).st_mtime > age:
                 tmp.unlink()
                 removed += 1
         except OSError:
