@@ -203,7 +203,8 @@ def app_run(seconds: float, rng: random.Random) -> dict:
         shown = [m for _, text in tty.writes(t0) if (m := STATUS.search(text))][-1]
         tty.key(b"q")
         tty.proc.wait(15)
-        saved = load_checkpoint(Path(state) / "backprop-tui" / "autosave.npz").epoch
+        (autosave,) = (Path(state) / "backprop-tui").glob("autosave-*.npz")  # the run's own
+        saved = load_checkpoint(autosave).epoch
         if shown.group(1) != "paused" or int(shown.group(2).replace(",", "")) != saved:
             print(f"  warning: the status line says {shown.group(0)!r}, the autosave {saved}")
         return out

@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         nargs="?",
         const="",
-        help="continue a saved run (default: the autosave)",
+        help="continue a saved run (default: the most recent autosave; others are listed)",
     )
     p.add_argument("--lesson", help="start a lesson (see --list-lessons)")
     p.add_argument("--list-lessons", action="store_true", help="print the lessons and exit")

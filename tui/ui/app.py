@@ -10,8 +10,8 @@ worker has applied it, so a key shows its effect at once.
 from __future__ import annotations
 
 import asyncio
-import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.message import Message
@@ -35,6 +35,12 @@ class SnapshotReady(Message):
         return isinstance(message, SnapshotReady)  # only the latest snapshot matters
 
 
+if TYPE_CHECKING:
+    from textual.driver import Driver
+
+    from ..cli.hangup import Hangup
+
+
 class BackpropApp(App[int]):
     """backprop-tui: watch and steer a training run."""
 
@@ -49,17 +55,30 @@ class BackpropApp(App[int]):
         run_worker: bool = True,
         checkpoint_path: str = "backprop-run.npz",
         lesson: Lesson | None = None,
+        notices: Sequence[str] = (),
+        hangup: Hangup | None = None,
     ) -> None:
-        super().__init__()
+        self.hangup = hangup  # a closed terminal or a signal (tui.cli.hangup); the driver
+        super().__init__()  # asks for the driver class, which depends on hangup
+        self.notices = tuple(notices)  # said once the screen is up (autosave warnings)
+        self._loop_running: asyncio.AbstractEventLoop | None = None
         self.lesson = lesson
         self.session = session
         self.fps = fps
         self.start_worker = run_worker
         self.checkpoint_path = checkpoint_path
         self.snapshot: Snapshot = session.latest
-        self.exit_signal: int | None = None
         self._notice_seen = session.latest.notice_id
         self._quitting = False  # from then on no snapshot goes down: widgets are being removed
+
+    def get_driver_class(self) -> type[Driver]:
+        """With a hang-up handler, the Linux driver that survives a closed terminal."""
+        driver = super().get_driver_class()
+        if self.hangup is not None and driver.__name__ == "LinuxDriver":
+            from .driver import GuardedLinuxDriver
+
+            return GuardedLinuxDriver
+        return driver
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")
@@ -75,12 +94,9 @@ class BackpropApp(App[int]):
         self._frame_timer = self.set_interval(1 / self.fps, self.session.request_snapshot)
         if self.start_worker:
             self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
-        try:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGHUP, signal.SIGTERM):
-                loop.add_signal_handler(sig, self.on_signal, sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not on the main thread (tests) or not supported: default handling
+        self._loop_running = asyncio.get_running_loop()
+        for notice in self.notices:
+            self.notify(notice, severity="warning", timeout=10)
         if self.lesson is not None:
             self._show_lesson(self.lesson)
 
@@ -88,10 +104,18 @@ class BackpropApp(App[int]):
         worker = get_current_worker()
         self.session.run(cancelled=lambda: worker.is_cancelled)
 
-    def on_signal(self, signum: int) -> None:
-        """SIGHUP (the SSH link dropped) or SIGTERM: stop cleanly; the caller autosaves."""
-        self.exit_signal = signum
-        self._quit(128 + signum)
+    def hang_up(self, return_code: int) -> bool:
+        """Exit soon with ``return_code``; callable from any thread and from a signal
+        handler (a hang-up, SIGTERM). The caller saves the run. False if the app is not
+        running (not mounted yet, or ended)."""
+        loop = self._loop_running
+        if loop is None or loop.is_closed():
+            return False
+        try:
+            loop.call_soon_threadsafe(self._quit, return_code)
+        except RuntimeError:  # the loop has just closed
+            return False
+        return True
 
     def _quit(self, return_code: int) -> None:
         """Stop the worker and the snapshots, then exit."""
