@@ -11,10 +11,17 @@ from .csv_data import asset_path
 
 @dataclass(frozen=True)
 class Lesson:
+    """A preset run and what to watch in it.
+
+    ``pace``: how fast the app trains it, as the app's --pace reads it ("30" epochs a
+    second, "1 step", "phases"): slow enough that what ``text`` says can be watched.
+    """
+
     name: str
     title: str
     text: str
     config: Config
+    pace: str = "full"
 
 
 def load_lessons() -> dict[str, Lesson]:
@@ -27,6 +34,7 @@ def load_lessons() -> dict[str, Lesson]:
             item["title"],
             " ".join(item["text"].split()),
             Config.from_dict(item["config"]),
+            item.get("pace", "full"),
         )
         for item in data["lesson"]
     }

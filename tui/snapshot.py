@@ -16,8 +16,10 @@ from core.config import Config
 from core.inspect import ChainRule
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
 
+from .worker.pace import Pace
+
 # What the widgets may use of the core: they import it from here, the one contract.
-__all__ = ["BACKWARD", "FORWARD", "LOSS", "UPDATE", "ChainRule", "Config", "Phase"]
+__all__ = ["BACKWARD", "FORWARD", "LOSS", "UPDATE", "ChainRule", "Config", "Pace", "Phase"]
 
 Floats = NDArray[np.float64]
 
@@ -113,7 +115,8 @@ class Snapshot:
     batch_pos: int  # steps done in the current epoch
     phases: tuple[Phase, ...]  # forward, loss, backward L-1 ... 0, update
     phase_index: int  # the next phase to run (0: between steps)
-    last_phase: Phase | None  # the phase that ran last while paused (None while running)
+    last_phase: Phase | None  # the phase that ran last, when paused or stepping at a slow pace
+    pace: Pace  # how fast training goes
     config: Config  # the settings the run uses (lr included)
     task: str  # regression, binary, multiclass
     loss_name: str

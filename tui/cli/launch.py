@@ -14,6 +14,7 @@ from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from core.lessons import Lesson, get_lesson
 from core.trainer import Trainer
 
+from ..worker.pace import FULL_SPEED, parse_pace
 from ..worker.session import TrainingSession
 from . import autosave
 from .args import config_from_args
@@ -102,7 +103,8 @@ def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
     if resumed is not None:
         listed = f" ({others} others: listed in the terminal once you quit)" if others else ""
         notices.append(f"continuing {resumed.name} at epoch {trainer.epoch:,}{listed}")
-    session = TrainingSession(trainer, paused=args.paused)
+    pace = args.pace or (parse_pace(lesson.pace) if lesson else FULL_SPEED)
+    session = TrainingSession(trainer, paused=args.paused, pace=pace)
     path = autosave.new_path(folder.path) if folder.path is not None else None
     final_save = FinalSave(session, path, folder.warning)
     hangup.arm(final_save)

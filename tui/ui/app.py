@@ -21,8 +21,9 @@ from textual.worker import get_current_worker
 from core.lessons import Lesson
 
 from ..snapshot import Snapshot
+from ..worker.pace import PACES
 from ..worker.session import TrainingSession
-from .keys import bindings
+from .keys import KEYS, bindings
 from .main_screen import MainScreen
 from .widgets.help_screen import HelpScreen
 from .widgets.lesson_screen import LessonScreen
@@ -179,10 +180,16 @@ class BackpropApp(App[int]):
         """The main screen's keys in the command palette too."""
         yield from super().get_system_commands(screen)
         main = self.default_screen
-        for binding in MainScreen.BINDINGS:
-            key = binding.key_display or binding.key
+        for key in KEYS:
+            if key.bind and key.scope == "screen":
+                yield SystemCommand(
+                    key.title,
+                    f"key {key.show}: {key.does}",
+                    lambda action=key.action: self.run_action(action, main),
+                )
+        for pace in PACES:
             yield SystemCommand(
-                binding.description,
-                f"key {key}",
-                lambda action=binding.action: self.run_action(action, main),
+                f"Pace: {pace.label}",
+                "how fast training goes",
+                lambda pace=pace: self.session.set_pace(pace),
             )

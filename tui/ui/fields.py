@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.activations import HIDDEN_ACTIVATIONS
-from core.config import DATASET_NAMES, Config
+from core.config import DATASET_NAMES
 from core.initializers import INITIALIZERS
 from core.losses import LOSSES
 from core.optimizers import OPTIMIZERS
+
+from ..snapshot import Snapshot
+from ..worker.pace import parse_pace
 
 
 def parse_float(text: str, low: float = 0.0, low_open: bool = True) -> float:
@@ -76,9 +79,10 @@ def show_batch(b: int | None) -> str:
 
 @dataclass(frozen=True)
 class Field:
-    """One setting: its Config attribute, label, how to read it and whether it is live."""
+    """One setting: its Config attribute (or the session's, like the pace), label, how to
+    read it and whether it is live."""
 
-    name: str  # the Config attribute
+    name: str  # the Config attribute, or "pace"
     label: str
     live: bool
     choices: tuple[str, ...] = ()  # a choice field when not empty
@@ -86,8 +90,15 @@ class Field:
     show: Callable[[object], str] = str
     help: str = ""
 
-    def value_text(self, config: Config) -> str:
-        return self.show(getattr(config, self.name))
+    @property
+    def in_config(self) -> bool:
+        return self.name != "pace"
+
+    def value(self, snapshot: Snapshot) -> object:
+        return getattr(snapshot.config, self.name) if self.in_config else snapshot.pace
+
+    def value_text(self, snapshot: Snapshot) -> str:
+        return self.show(self.value(snapshot))
 
 
 FIELDS: tuple[Field, ...] = (
@@ -136,6 +147,14 @@ FIELDS: tuple[Field, ...] = (
         show=lambda v: f"{v:g}",
     ),
     Field("seed", "seed", False, parse=parse_seed),
+    Field(
+        "pace",
+        "pace",
+        True,
+        parse=parse_pace,
+        show=lambda p: p.short,
+        help="full, N epochs a second (30), N step (1 step), or phases; < and > step it",
+    ),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 

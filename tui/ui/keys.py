@@ -12,43 +12,54 @@ from textual.binding import Binding
 
 @dataclass(frozen=True)
 class Key:
-    """One key (or a pair, like + and -) and what it does.
+    """One key and what it does.
 
     ``bind``: Textual key names and ``action`` when this table binds it; keys bound by a
     widget (the inspector's, the controls') or by Textual itself only document them here.
+    ``footer``: the footer shows it as ``label`` (a pair like + and - shares one item: the
+    first shows "+/-", the second is not shown); the palette names it by ``does``.
     """
 
     show: str  # as the help screen and the README write it: "space", "+", "ctrl+p"
     does: str  # what it does, in one sentence
     bind: str = ""
     action: str = ""
-    label: str = ""  # in the footer (when ``footer``) and the command palette
-    footer: bool = False
+    label: str = ""  # in the footer
+    footer: str = ""  # how the footer writes the key ("+/-"); "" keeps it out of the footer
     scope: str = "screen"  # "screen": the main screen's binding; "app": the app's
 
+    @property
+    def title(self) -> str:
+        """Its name in the command palette: what it does, up to a colon or a parenthesis."""
+        name = self.does.split(":")[0].split(" (")[0].split(";")[0]
+        return name[0].upper() + name[1:]
+
     def binding(self) -> Binding:
-        display = self.show if self.show != self.bind else None
         return Binding(
             self.bind,
             self.action,
             self.label,
-            show=self.footer,
-            key_display=display,
+            show=bool(self.footer),
+            key_display=self.footer or None,
             id=re.sub(r"\W+", "_", self.action).strip("_"),  # view('data') -> view_data
         )
 
 
 KEYS: tuple[Key, ...] = (
-    Key("space", "pause / resume", "space", "toggle", "Run/Pause", True),
+    Key("space", "pause / resume", "space", "toggle", "Pause", "space"),
     Key("n", "one step: one mini-batch through forward, loss, backward, update",
-        "n", "step", "Step", True),
+        "n", "step", "Step", "n"),
     Key("p", "one phase of the step: forward, loss, backward of each layer (the last first), "
-        "update", "p", "phase", "Phase", True),
+        "update", "p", "phase", "Phase", "p"),
     Key("e", "one epoch: one pass over the training data (many steps with mini-batches)",
-        "e", "epoch", "Epoch", True),
+        "e", "epoch", "Epoch", "e"),
     Key("+", "learning rate up the 1-3-10 ladder (0.01, 0.03, 0.1, 0.3 ...)",
-        "plus,equals_sign", "lr_up", "lr+", True),
-    Key("-", "learning rate down the ladder", "minus", "lr_down", "lr-", True),
+        "plus,equals_sign", "lr_up", "lr", "+/-"),
+    Key("-", "learning rate down the ladder", "minus", "lr_down"),
+    Key("<", "slower: down the pace ladder from full speed through 1000 ... 1 epochs a second "
+        "and 1 step a second to animated phases (each phase of a step for half a second)",
+        "less_than_sign", "pace(True)", "pace", "</>"),
+    Key(">", "faster: up the pace ladder, to full speed", "greater_than_sign", "pace(False)"),
     Key("l", "type an exact learning rate", "l", "type_lr", "Set lr"),
     Key("r", "new random weights on the same data", "r", "reset", "New weights"),
     Key("d", "data view: the model's output over its input plane, the data on top",
@@ -63,10 +74,10 @@ KEYS: tuple[Key, ...] = (
     Key("o", "open a checkpoint", "o", "load", "Open"),
     Key("tab", "move between panels; in the controls, arrows and ⏎ edit a setting"),
     Key("?", "help (this list, what the panels show, the lesson's text)",
-        "question_mark", "help", "Help", True, "app"),
+        "question_mark", "help", "Help", "?", "app"),
     Key("ctrl+p", "command palette: every action by name"),
     Key("q", "quit; the run is saved to an autosave that backprop-tui --resume continues",
-        "q", "quit", "Quit", True, "app"),
+        "q", "quit", "Quit", "q", "app"),
 )  # fmt: skip
 
 

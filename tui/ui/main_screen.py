@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 from core.lessons import load_lessons
 
 from ..snapshot import Snapshot
+from ..worker.pace import PHASES
 from .fields import FIELD_BY_NAME, path_to_read, path_to_write
 from .keys import bindings
 from .widgets.confirm_dialog import ConfirmDialog
@@ -75,6 +76,7 @@ class MainScreen(Screen):
         # When each panel last got a snapshot. Set here, not in on_mount: the app's
         # pull timer can fire before this screen has mounted.
         self._shown_at: dict[object, float] = {}
+        self._animated = False  # running at the pace of phases
 
     def on_mount(self) -> None:
         self.show(self.app.snapshot)
@@ -119,15 +121,28 @@ class MainScreen(Screen):
         ]
         if self.has_class("wide"):
             panels.append((self.query_one("#side-data", DataPanel), PANEL_SECONDS["view"]))
+        self._follow_the_phases(snap)
+        every = snap.status != "running" or snap.pace.watchable  # each snapshot is a moment
         for panel, seconds in panels:
             # half a frame's slack, so a 0.5 s panel drawn on 10 frames a second gets 2 a second
             due = now - self._shown_at.get(panel, 0.0) >= seconds - FRAME_SLACK
-            if snap.status != "running" or due:
+            if every or due:
                 self._shown_at[panel] = now
                 panel.show(snap)
         network.selected = snap.selected if self.current_view == "inspector" else None
         self.query_one(Controls).show(snap)
         self.query_one(StatusLine).show(snap)
+
+    def _follow_the_phases(self, snap: Snapshot) -> None:
+        """Running phase by phase (the slowest pace), the middle panel shows the phase view;
+        leaving that pace brings back what was there."""
+        animated = snap.status == "running" and snap.pace.kind == PHASES
+        if animated != self._animated:
+            self._animated = animated
+            if animated:
+                self.views.enter_phases()
+            else:
+                self.views.leave_phases()
 
     def action_toggle(self) -> None:
         self.views.leave_phases()
@@ -150,6 +165,9 @@ class MainScreen(Screen):
 
     def action_lr_down(self) -> None:
         self.session.step_lr(up=False)
+
+    def action_pace(self, slower: bool) -> None:
+        self.session.step_pace(slower)
 
     def action_type_lr(self) -> None:
         self.query_one(Controls).edit(FIELD_BY_NAME["lr"])
@@ -253,6 +271,7 @@ class MainScreen(Screen):
             "batch_size": lambda: session.set_batch_size(value),
             "optimizer": lambda: session.set_optimizer(str(value)),
             "l2": lambda: session.set_l2(float(value)),
+            "pace": lambda: session.set_pace(value),
         }
         if name in live:
             live[name]()

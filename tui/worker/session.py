@@ -2,9 +2,12 @@
 
 A worker thread owns the Trainer. The UI never touches it: it submits commands (pause,
 step, set the learning rate...) that the worker applies between two steps, never inside
-one, and it reads ``latest``, a frozen Snapshot the worker publishes when asked. So the
-trainer runs at full speed, every epoch is recorded, and the screen takes what it can.
-Nothing here imports Textual: the session can be driven from a test or a script.
+one, and it reads ``latest``, a frozen Snapshot the worker publishes when asked. At full
+speed the trainer runs flat out, every epoch is recorded, and the screen takes what it can;
+at a slower pace (see pace.py) the worker trains only what the clock allows and publishes
+each epoch, step or phase as it happens, so a learner sees every one.
+Nothing here imports Textual: the session can be driven from a test or a script, and
+``tick()`` with a controlled clock runs the very loop the worker thread runs.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from core.trainer import Diverged, Trainer
 
 from ..snapshot import Curve, DataView, Snapshot
 from .ladder import ladder_step
+from .pace import EPOCHS, FULL, FULL_SPEED, PHASES, STEPS, Pace, Pacer, pace_step
 from .views import (
     clamp_selection,
     data_view,
@@ -34,6 +38,7 @@ from .views import (
 
 SLICE_SECONDS = 0.02  # the worker looks at its commands at least this often while training
 DATA_VIEW_SECONDS = 0.5  # while training, the data view's grid is this old at most
+IDLE_SECONDS = 0.05  # paused, the worker wakes at least this often (a command wakes it at once)
 
 Command = Callable[[Trainer], object]
 
@@ -45,11 +50,23 @@ class TrainingSession:
         trainer: the run to drive.
         paused: start paused.
         curve_points: buckets per curve in a snapshot (about two per plot column).
+        pace: how fast to train (full speed by default).
+        clock: seconds, monotonic; a test passes its own to control the pace.
     """
 
-    def __init__(self, trainer: Trainer, paused: bool = False, curve_points: int = 240) -> None:
+    def __init__(
+        self,
+        trainer: Trainer,
+        paused: bool = False,
+        curve_points: int = 240,
+        pace: Pace = FULL_SPEED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.trainer = trainer
         self.running = not paused
+        self.clock = clock
+        self.pace = pace
+        self._pacer = Pacer(pace, clock())
         self.curve_points = curve_points
         self._commands: queue.SimpleQueue[tuple[int, str, Command]] = queue.SimpleQueue()
         self._wake = threading.Event()
@@ -59,7 +76,7 @@ class TrainingSession:
         self._stop = False
         self._message = ""
         self._notice = (0, "", False)
-        self._rate = (time.perf_counter(), trainer.epoch, 0.0)
+        self._rate = (clock(), trainer.epoch, 0.0)
         self._want_snapshot = True
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
         self.data_view_wanted = False  # set by the UI while the data view is on screen
@@ -145,6 +162,13 @@ class TrainingSession:
 
         return self.submit("check", check)
 
+    def set_pace(self, pace: Pace) -> int:
+        return self.submit("pace", lambda t: self._set_pace(pace))
+
+    def step_pace(self, slower: bool) -> int:
+        """One rung slower or faster from the pace the worker has when the command applies."""
+        return self.submit("pace", lambda t: self._set_pace(pace_step(self.pace, slower)))
+
     def set_lr(self, lr: float) -> int:
         return self.submit("lr", lambda t: t.set_lr(lr))
 
@@ -196,21 +220,27 @@ class TrainingSession:
     # --- the worker ---------------------------------------------------------------------
 
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> None:
-        """The worker loop: apply commands, train in slices, publish snapshots on request."""
+        """The worker loop: ``tick`` after ``tick``, waiting between them as the pace says
+        (a command or a request for a snapshot ends the wait at once)."""
         self.finished.clear()
         try:
             while not (self._stop or cancelled()):
-                if self.running:
-                    self._train_slice()
-                else:
-                    self._wake.wait(0.05)
+                wait = self.tick()
+                if wait > 0:
+                    self._wake.wait(wait)
                     self._wake.clear()
-                self._apply_commands()
-                if self._want_snapshot:
-                    self._want_snapshot = False
-                    self._publish()
         finally:
             self.finished.set()
+
+    def tick(self) -> float:
+        """One turn of the worker: train as far as the pace allows now, apply the commands,
+        publish a snapshot if one is wanted. Returns how long to wait before the next turn."""
+        wait = self._train() if self.running else IDLE_SECONDS
+        self._apply_commands()
+        if self._want_snapshot:
+            self._want_snapshot = False
+            self._publish()
+        return wait if self._commands.empty() else 0.0
 
     def _apply_commands(self) -> None:
         while True:
@@ -235,27 +265,70 @@ class TrainingSession:
                 self._notify(failure, error=True)
             self._applied = number
 
-    def _train_slice(self) -> None:
-        deadline = time.perf_counter() + SLICE_SECONDS
-        t = self.trainer
+    def _train(self) -> float:
+        """Train for one slice of at most SLICE_SECONDS: flat out at full speed, else the
+        epochs, steps or phases the pace says are due. Returns the seconds until the next
+        is due (0: go on at once)."""
         try:
             with np.errstate(all="ignore"):
-                while time.perf_counter() < deadline and self._commands.empty() and not self._stop:
-                    t._finish_step()
+                if self.pace.kind == FULL:
+                    self._run_until(time.perf_counter() + SLICE_SECONDS, lambda: False)
+                    return 0.0
+                return self._train_paced()
         except Diverged as e:
             self.running = False
             self._message = str(e)
-            self._want_snapshot = True
         except Exception as e:  # a bug or no memory: pause and say so, like a failed command
             self.running = False
             self._notify(f"training paused: {type(e).__name__}: {e}", error=True)
-            self._want_snapshot = True
+        self._want_snapshot = True
+        return 0.0
+
+    def _run_until(self, deadline: float, unit_done: Callable[[], bool]) -> bool:
+        """Steps until ``unit_done()``, the deadline, a command or stop; True if the unit
+        finished (a long epoch goes on in the next slice, after the commands)."""
+        t = self.trainer
+        while not unit_done():
+            if time.perf_counter() >= deadline or not self._commands.empty() or self._stop:
+                return False
+            t._finish_step()
+        return True
+
+    def _train_paced(self) -> float:
+        """The units (epochs, steps, phases) due by the clock, each published as it ends
+        when the pace is watchable, so the screen shows every one."""
+        t, kind, pacer = self.trainer, self.pace.kind, self._pacer
+        deadline = time.perf_counter() + SLICE_SECONDS
+        for _ in range(pacer.due(self.clock())):
+            if kind == EPOCHS:
+                epoch = t.epoch
+                if not self._run_until(deadline, lambda e=epoch: t.epoch != e):
+                    return 0.0
+            elif kind == STEPS:
+                self._before = t.net.params.copy() if t.phase_index == 0 else self._before
+                t._finish_step()
+            elif kind == PHASES:
+                if t.phase_index == 0:
+                    self._before = t.net.params.copy()
+                t.next_phase()
+            pacer.done()
+            if self.pace.watchable:
+                self._publish()
+            if time.perf_counter() >= deadline or not self._commands.empty():
+                return 0.0
+        return pacer.wait(self.clock())
 
     def _set_running(self, running: bool) -> None:
         self.running = running
         if running:
             self._message = ""
-            self._rate = (time.perf_counter(), self.trainer.epoch, 0.0)
+            self._rate = (self.clock(), self.trainer.epoch, 0.0)
+            self._pacer = Pacer(self.pace, self.clock())  # the schedule starts now
+
+    def _set_pace(self, pace: Pace) -> None:
+        self.pace = pace
+        self._pacer = Pacer(pace, self.clock())
+        self._rate = (self.clock(), self.trainer.epoch, 0.0)
 
     def _paused_then(self, action: Callable[[], object], whole_steps: bool = True) -> None:
         """Pause, then act; remember the weights a new step starts from (for the inspector)."""
@@ -270,7 +343,7 @@ class TrainingSession:
         self.selected = clamp_selection(self.selected, trainer.net.sizes)
         self._before = None
         self._message = ""
-        self._rate = (time.perf_counter(), trainer.epoch, 0.0)
+        self._rate = (self.clock(), trainer.epoch, 0.0)
         self._data = (0.0, None)  # the old network's map is no view of the new one
 
     def _notify(self, text: str, error: bool = False) -> None:
@@ -278,7 +351,7 @@ class TrainingSession:
 
     def _epochs_per_second(self) -> float:
         then, epoch, rate = self._rate
-        now = time.perf_counter()
+        now = self.clock()
         if not self.running:
             return 0.0
         if now - then >= 1.0:  # refresh the rate about once a second
@@ -298,7 +371,7 @@ class TrainingSession:
         if not self.data_view_wanted:
             return None
         at, data = self._data
-        now = time.monotonic()
+        now = self.clock()
         if not self.running or data is None or now - at >= DATA_VIEW_SECONDS:
             self._data = now, data_view(self.trainer)
         return self._data[1]
@@ -334,6 +407,8 @@ class TrainingSession:
         report = t.report()
         n_layers = net.n_layers
         status = "running" if self.running else ("diverged" if self._message else "paused")
+        # paused, or running a step or a phase at a time: what the last phase computed
+        stepping = not self.running or self.pace.kind in (STEPS, PHASES)
         return Snapshot(
             seq=next(self._snapshots),
             applied=self._applied,
@@ -348,7 +423,8 @@ class TrainingSession:
             batch_pos=t.batches.pos,
             phases=tuple(t.phases),
             phase_index=t.phase_index,
-            last_phase=None if self.running else t.last_phase,
+            last_phase=t.last_phase if stepping else None,
+            pace=self.pace,
             config=t.config,
             task=t.task,
             loss_name=t.loss_name,
@@ -374,10 +450,10 @@ class TrainingSession:
             val_curve=self._curve(t.history, "val_loss"),
             grad_curves=tuple(self._curve(t.history, f"grad_norm_{k}") for k in range(n_layers)),
             lr_changes=tuple(t.lr_changes),
-            detail=None if self.running else phase_detail(t),
+            detail=phase_detail(t) if stepping else None,
             selected=self.selected,
-            inspection=None
-            if self.running
-            else inspect_selected(t, self.selected, self._before, self._finite_difference),
+            inspection=inspect_selected(t, self.selected, self._before, self._finite_difference)
+            if stepping
+            else None,
             data=self._data_view(),
         )
