@@ -6,6 +6,7 @@ import numpy as np
 from apphelpers import dialog, make_app, wait_until
 
 from tui.ui.fields import FIELDS
+from tui.worker.pace import EPOCHS, Pace
 from tui.ui.widgets.status_line import StatusLine
 
 
@@ -14,7 +15,7 @@ def status_text(app) -> str:
 
 
 async def test_space_pauses_and_resumes():
-    app = make_app(paused=False)
+    app = make_app(paused=False, pace=Pace(EPOCHS, 30))
     async with app.run_test(size=(80, 24)) as pilot:
         assert await wait_until(pilot, lambda: app.snapshot.epoch >= 2)
         await pilot.press("space")
@@ -132,7 +133,13 @@ async def test_r_draws_new_weights_on_the_same_data():
 
 async def test_a_diverging_run_pauses_and_says_why():
     app = make_app(
-        paused=False, dataset="linear", hidden=(8,), activation="relu", lr=50.0, batch_size=None
+        paused=False,
+        pace=Pace(EPOCHS, 300),
+        dataset="linear",
+        hidden=(8,),
+        activation="relu",
+        lr=50.0,
+        batch_size=None,
     )
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_until(pilot, lambda: app.snapshot.status == "diverged")
@@ -224,7 +231,7 @@ async def test_help_screen_opens_and_closes():
 
 
 async def test_a_tiny_terminal_asks_for_room_and_recovers():
-    app = make_app(paused=False)
+    app = make_app(paused=False, pace=Pace(EPOCHS, 30))
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.pause(0.2)
         assert app.screen.has_class("too-small")
@@ -252,5 +259,17 @@ async def test_command_palette_offers_the_actions():
     app = make_app()
     async with app.run_test(size=(80, 24)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for title in ("Run/Pause", "Step", "Phase", "Epoch", "lr+", "lr-", "Save", "Open"):
+        for title in (
+            "Pause / resume",
+            "One step",
+            "One phase of the step",
+            "One epoch",
+            "Learning rate up the 1-3-10 ladder",
+            "Slower",
+            "Faster",
+            "Save the run to a checkpoint",
+            "Open a checkpoint",
+            "Pace: 3 ep/s",
+            "Pace: phases (0.5 s each)",
+        ):
             assert title in titles
