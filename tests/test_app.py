@@ -6,8 +6,8 @@ import numpy as np
 from apphelpers import dialog, make_app, wait_until
 
 from tui.ui.fields import FIELDS
-from tui.worker.pace import EPOCHS, Pace
 from tui.ui.widgets.status_line import StatusLine
+from tui.worker.pace import EPOCHS, Pace
 
 
 def status_text(app) -> str:

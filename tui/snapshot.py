@@ -13,13 +13,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.config import Config
+from core.ghosts import Ghost
 from core.inspect import ChainRule
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
 
 from .worker.pace import Pace
 
 # What the widgets may use of the core: they import it from here, the one contract.
-__all__ = ["BACKWARD", "FORWARD", "LOSS", "UPDATE", "ChainRule", "Config", "Pace", "Phase"]
+__all__ = [
+    "BACKWARD",
+    "FORWARD",
+    "LOSS",
+    "UPDATE",
+    "ChainRule",
+    "Config",
+    "Ghost",
+    "Pace",
+    "Phase",
+]
 
 Floats = NDArray[np.float64]
 
@@ -142,6 +153,7 @@ class Snapshot:
     val_curve: Curve
     grad_curves: tuple[Curve, ...]  # per layer: RMS ||dW_k|| per epoch
     lr_changes: tuple[tuple[int, float], ...]
+    ghosts: tuple[Ghost, ...]  # earlier runs kept to compare with (oldest first)
     detail: PhaseDetail | None = None  # filled while paused
     selected: tuple[int, int, int] | None = None  # (layer, input, neuron) of the inspector
     inspection: Inspection | None = None

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.activations import HIDDEN_ACTIVATIONS
-from core.config import DATASET_NAMES
+from core.config import DATASET_NAMES, Config
+from core.ghosts import Ghost, differences
 from core.initializers import INITIALIZERS
 from core.losses import LOSSES
 from core.optimizers import OPTIMIZERS
@@ -175,3 +176,13 @@ def path_to_read(text: str) -> str:
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     return str(path)
+
+
+def ghost_label(ghost: Ghost, live: Config) -> str:
+    """What a ghost's run did differently from the live one, as the controls name it:
+    "lr 0.3", "batch 1, init he"; "earlier weights" when only the random draw differs."""
+    parts = []
+    for name, value in differences(ghost.config, live).items():
+        field = FIELD_BY_NAME.get(name)
+        parts.append(f"{field.label} {field.show(value)}" if field else f"{name} {value}")
+    return ", ".join(parts) or "earlier weights"

@@ -69,6 +69,9 @@ KEYS: tuple[Key, ...] = (
         "batch's samples, f finite-difference check, w type a new weight (paused)",
         "i", "view('inspector')", "Inspect"),
     Key("y", "loss plot on a log scale on / off", "y", "log_scale", "Log y"),
+    Key("g", "keep this run's loss curve as a ghost: the next runs (r, a new setting) are "
+        "drawn against it, labelled by what differs; up to 3", "g", "keep_ghost", "Ghost"),
+    Key("G", "forget the ghosts", "G", "clear_ghosts", "Clear ghosts"),
     Key("m", "lessons: a preset run and what to watch", "m", "lessons", "Lessons"),
     Key("s", "save the run to a checkpoint", "s", "save", "Save"),
     Key("o", "open a checkpoint", "o", "load", "Open"),

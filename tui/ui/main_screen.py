@@ -175,6 +175,12 @@ class MainScreen(Screen):
     def action_reset(self) -> None:
         self.session.reset_weights()
 
+    def action_keep_ghost(self) -> None:
+        self.session.keep_ghost()
+
+    def action_clear_ghosts(self) -> None:
+        self.session.clear_ghosts()
+
     def action_log_scale(self) -> None:
         self.query_one(LossPlot).toggle_log_scale()
 

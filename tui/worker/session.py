@@ -23,6 +23,7 @@ import numpy as np
 
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
+from core.ghosts import MAX_GHOSTS, Ghost, keep
 from core.trainer import Diverged, Trainer
 
 from ..snapshot import Curve, DataView, Snapshot
@@ -190,8 +191,23 @@ class TrainingSession:
         return self.submit("reset", lambda t: t.reinitialize())
 
     def rebuild(self, config: Config) -> int:
-        """A new run from a config (structure or data changed); errors keep the old run."""
-        return self.submit("rebuild", lambda t: self._replace(Trainer(config)))
+        """A new run from a config (structure or data changed); errors keep the old run.
+        The ghosts stay, to compare the new run with."""
+        return self.submit("rebuild", lambda t: self._replace(Trainer(config), t.ghosts))
+
+    def keep_ghost(self) -> int:
+        """Keep the run's loss curves as a ghost, to compare the next runs with."""
+
+        def keep_it(t: Trainer) -> None:
+            if t.epoch == 0:
+                raise ValueError("no epoch finished yet: there is no curve to keep")
+            t.ghosts = keep(t.ghosts, Ghost.of(t))
+            self._notify(f"kept this run's curves as ghost {len(t.ghosts)} (up to {MAX_GHOSTS})")
+
+        return self.submit("ghost", keep_it)
+
+    def clear_ghosts(self) -> int:
+        return self.submit("ghosts", lambda t: setattr(t, "ghosts", []))
 
     def save(self, path: str | Path) -> int:
         return self.submit("save", lambda t: self._notify(f"saved {save_checkpoint(t, path)}"))
@@ -338,7 +354,9 @@ class TrainingSession:
             self._finite_difference = None
         action()
 
-    def _replace(self, trainer: Trainer) -> None:
+    def _replace(self, trainer: Trainer, ghosts: list[Ghost] | None = None) -> None:
+        if ghosts is not None:
+            trainer.ghosts = ghosts
         self.trainer = trainer
         self.selected = clamp_selection(self.selected, trainer.net.sizes)
         self._before = None
@@ -450,6 +468,7 @@ class TrainingSession:
             val_curve=self._curve(t.history, "val_loss"),
             grad_curves=tuple(self._curve(t.history, f"grad_norm_{k}") for k in range(n_layers)),
             lr_changes=tuple(t.lr_changes),
+            ghosts=tuple(t.ghosts),
             detail=phase_detail(t) if stepping else None,
             selected=self.selected,
             inspection=inspect_selected(t, self.selected, self._before, self._finite_difference)
