@@ -110,6 +110,25 @@ class DataView:
 
 
 @dataclass(frozen=True)
+class Surface:
+    """The training loss over the plane of a network's only two numbers, y = m x + b.
+
+    ``grid`` (rows, cols): E(m, b) over ``extent`` (m min, m max, b min, b max), the top row
+    at b max; ``path`` (k, 2): (m, b) as training went, oldest first; ``now``: (m, b) of the
+    current weights; ``lowest``: where the loss is lowest on the training data; ``truth``:
+    the m, b the data was made with (None for other data).
+    """
+
+    extent: tuple[float, float, float, float]
+    grid: Floats
+    path: Floats
+    now: tuple[float, float]
+    lowest: tuple[float, float]
+    truth: tuple[float, float] | None
+    loss_name: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The state of a run at one instant between two steps (or two phases)."""
 
@@ -158,6 +177,8 @@ class Snapshot:
     selected: tuple[int, int, int] | None = None  # (layer, input, neuron) of the inspector
     inspection: Inspection | None = None
     data: DataView | None = None
+    surface: Surface | None = None  # while the surface view is on screen, for y = m x + b
+    surface_note: str = ""  # why there is no surface for this network, if asked for one
 
     @property
     def n_layers(self) -> int:

@@ -65,6 +65,8 @@ KEYS: tuple[Key, ...] = (
     Key("d", "data view: the model's output over its input plane, the data on top",
         "d", "view('data')", "Data"),
     Key("v", "validation points in the data view on / off", "v", "validation", "Val points"),
+    Key("u", "loss surface: the loss over (m, b) for y = m x + b, with the path of descent",
+        "u", "view('surface')", "Surface"),
     Key("i", "chain-rule inspector of one weight: ←→ layer, ↑↓ neuron, [ ] input, , . the "
         "batch's samples, f finite-difference check, w type a new weight (paused)",
         "i", "view('inspector')", "Inspect"),

@@ -239,9 +239,11 @@ class MainScreen(Screen):
             self.query_one(Controls).focus()
 
     def ask_for_data_view(self) -> None:
-        """The session computes the data view's grid only while a data view is on screen."""
+        """The session computes the data view's grid (and the loss surface) only while it
+        is on screen."""
         wanted = self.views.current == "data" or self.has_class("wide")
         self.session.show_data_view(wanted)
+        self.session.show_surface(self.views.current == "surface")
 
     def action_validation(self) -> None:
         for panel in self.query(DataPanel):

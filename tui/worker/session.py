@@ -26,9 +26,10 @@ from core.config import Config
 from core.ghosts import MAX_GHOSTS, Ghost, keep
 from core.trainer import Diverged, Trainer
 
-from ..snapshot import Curve, DataView, Snapshot
+from ..snapshot import Curve, DataView, Snapshot, Surface
 from .ladder import ladder_step
 from .pace import EPOCHS, FULL, FULL_SPEED, PHASES, STEPS, Pace, Pacer, pace_step
+from .surface import DescentPath, loss_surface, surface_note
 from .views import (
     clamp_selection,
     data_view,
@@ -81,6 +82,9 @@ class TrainingSession:
         self._want_snapshot = True
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
         self.data_view_wanted = False  # set by the UI while the data view is on screen
+        self.surface_wanted = False  # set by the UI while the loss surface is on screen
+        self.path = DescentPath()  # (m, b) as training went, for the loss surface
+        self._surface: tuple[float, Surface | None] = (0.0, None)  # (when, the last surface)
         self._data: tuple[float, DataView | None] = (0.0, None)  # (when, the last data view)
         self._published_key: tuple | None = None
         self._before: np.ndarray | None = None  # params when the current step started
@@ -151,6 +155,10 @@ class TrainingSession:
 
         return self.submit("select", move)
 
+    def show_surface(self, on: bool) -> int:
+        """Compute the loss surface for each snapshot (only while it is on screen)."""
+        return self.submit("surface", lambda t: setattr(self, "surface_wanted", on))
+
     def show_data_view(self, on: bool) -> int:
         """Compute the data view's grid for each snapshot (only while it is on screen)."""
         return self.submit("data view", lambda t: setattr(self, "data_view_wanted", on))
@@ -188,7 +196,11 @@ class TrainingSession:
         return self.submit("l2", lambda t: t.set_l2(l2))
 
     def reset_weights(self) -> int:
-        return self.submit("reset", lambda t: t.reinitialize())
+        def reset(t: Trainer) -> None:
+            t.reinitialize()
+            self.path.clear()
+
+        return self.submit("reset", reset)
 
     def rebuild(self, config: Config) -> int:
         """A new run from a config (structure or data changed); errors keep the old run.
@@ -252,7 +264,9 @@ class TrainingSession:
         """One turn of the worker: train as far as the pace allows now, apply the commands,
         publish a snapshot if one is wanted. Returns how long to wait before the next turn."""
         wait = self._train() if self.running else IDLE_SECONDS
+        self.path.record(self.trainer)
         self._apply_commands()
+        self.path.record(self.trainer)
         if self._want_snapshot:
             self._want_snapshot = False
             self._publish()
@@ -328,6 +342,7 @@ class TrainingSession:
                     self._before = t.net.params.copy()
                 t.next_phase()
             pacer.done()
+            self.path.record(t)
             if self.pace.watchable:
                 self._publish()
             if time.perf_counter() >= deadline or not self._commands.empty():
@@ -363,6 +378,8 @@ class TrainingSession:
         self._message = ""
         self._rate = (self.clock(), trainer.epoch, 0.0)
         self._data = (0.0, None)  # the old network's map is no view of the new one
+        self._surface = (0.0, None)
+        self.path.clear()
 
     def _notify(self, text: str, error: bool = False) -> None:
         self._notice = (self._notice[0] + 1, text, error)
@@ -381,6 +398,18 @@ class TrainingSession:
         if len(history) == 0:
             return Curve.empty()
         return Curve(*history.series(name, self.curve_points))
+
+    def _loss_surface(self) -> Surface | None:
+        """The loss over (m, b) while the surface view is on screen; at full speed at most
+        every DATA_VIEW_SECONDS, at a watchable pace for every snapshot (each step moves)."""
+        if not self.surface_wanted:
+            return None
+        at, surface = self._surface
+        now = self.clock()
+        fresh = not self.running or self.pace.watchable or now - at >= DATA_VIEW_SECONDS
+        if surface is None or fresh:
+            self._surface = now, loss_surface(self.trainer, self.path)
+        return self._surface[1]
 
     def _data_view(self) -> DataView | None:
         """The model over its input plane, while a data view is on screen. While training it
@@ -410,6 +439,7 @@ class TrainingSession:
             self.selected,
             self._finite_difference,
             self.data_view_wanted,
+            self.surface_wanted,
         )
         if self.running or key != self._published_key:
             self._published_key = key
@@ -475,4 +505,6 @@ class TrainingSession:
             if stepping
             else None,
             data=self._data_view(),
+            surface=self._loss_surface(),
+            surface_note=surface_note(t) if self.surface_wanted else "",
         )
