@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 from core.lessons import Lesson
 
 from ..snapshot import Snapshot
-from ..worker.pace import PACES
+from ..worker.pace import PACES, parse_pace
 from ..worker.session import TrainingSession
 from .keys import KEYS, bindings
 from .main_screen import MainScreen
@@ -152,13 +152,21 @@ class BackpropApp(App[int]):
     def start_lesson(self, lesson: Lesson) -> None:
         """A new run from the lesson's preset, and its paragraph on what to watch."""
         self.lesson = lesson
-        self._show_lesson(lesson)
         self.session.rebuild(lesson.config)
+        self._show_lesson(lesson)
 
     def _show_lesson(self, lesson: Lesson) -> None:
-        """The paragraph, with the run held until it is read (what it says to watch must
-        not have happened already): enter starts the run, escape leaves it paused."""
-        self.session.set_running(False)
+        """The lesson's pace, view and runs to compare, and its paragraph, with the run held
+        until it is read (what it says to watch must not have happened already): enter
+        starts the run, escape leaves it paused."""
+        session = self.session
+        session.set_running(False)
+        session.clear_ghosts()
+        session.set_pace(parse_pace(lesson.pace))
+        if lesson.compare:
+            session.compare(list(lesson.compare), lesson.compare_epochs)
+        if isinstance(self.default_screen, MainScreen):
+            self.default_screen.set_view(lesson.view)
 
         def read(start: bool | None) -> None:
             if start:

@@ -6,7 +6,6 @@ steps and publishes a snapshot, which the app hands down through ``show``).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -77,10 +76,13 @@ class MainScreen(Screen):
         # pull timer can fire before this screen has mounted.
         self._shown_at: dict[object, float] = {}
         self._animated = False  # running at the pace of phases
+        self._first_view = "loss"  # the middle panel's view when the screen comes up
 
     def on_mount(self) -> None:
         self.show(self.app.snapshot)
         self.query_one(Controls).focus()
+        if self._first_view != "loss":
+            self.set_view(self._first_view)
 
     def on_resize(self) -> None:
         self.check_size()
@@ -113,7 +115,7 @@ class MainScreen(Screen):
 
     def _show(self, snap: Snapshot) -> None:
         network = self.query_one(NetworkView)
-        now = time.monotonic()
+        now = self.session.clock()  # the session's clock: a test that controls it controls this
         panels = [
             (network, PANEL_SECONDS["network"]),
             (self.views, PANEL_SECONDS["view"]),
@@ -227,8 +229,17 @@ class MainScreen(Screen):
         return self.views.current
 
     def action_view(self, name: str) -> None:
-        """d: data view, i: inspector; the same key again goes back to the loss plot."""
-        self.views.toggle(name)
+        """d: data view, u: loss surface, i: inspector; the same key again goes back to the
+        loss plot."""
+        self.set_view("loss" if self.views.current == name else name)
+
+    def set_view(self, name: str) -> None:
+        """Show ``name`` in the middle panel (loss, data, surface, phase or inspector); asked
+        before the screen is up (a lesson from the command line), once it is."""
+        if not self.query(ViewPanel):  # not composed yet
+            self._first_view = name
+            return
+        self.views.set_view(name)
         self.ask_for_data_view()
         if self.views.current == "inspector":
             if self.snapshot.selected is None:

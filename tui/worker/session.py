@@ -17,6 +17,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,15 @@ DATA_VIEW_SECONDS = 0.5  # while training, the data view's grid is this old at m
 IDLE_SECONDS = 0.05  # paused, the worker wakes at least this often (a command wakes it at once)
 
 Command = Callable[[Trainer], object]
+
+
+@dataclass
+class Plan:
+    """Runs still to compare: their configs, the epochs each runs, how many in all."""
+
+    configs: list[Config]
+    epochs: int
+    runs: int
 
 
 class TrainingSession:
@@ -84,6 +94,7 @@ class TrainingSession:
         self.data_view_wanted = False  # set by the UI while the data view is on screen
         self.surface_wanted = False  # set by the UI while the loss surface is on screen
         self.path = DescentPath()  # (m, b) as training went, for the loss surface
+        self._plan: Plan | None = None  # runs still to compare (see ``compare``)
         self._surface: tuple[float, Surface | None] = (0.0, None)  # (when, the last surface)
         self._data: tuple[float, DataView | None] = (0.0, None)  # (when, the last data view)
         self._published_key: tuple | None = None
@@ -204,8 +215,25 @@ class TrainingSession:
 
     def rebuild(self, config: Config) -> int:
         """A new run from a config (structure or data changed); errors keep the old run.
-        The ghosts stay, to compare the new run with."""
-        return self.submit("rebuild", lambda t: self._replace(Trainer(config), t.ghosts))
+        The ghosts stay, to compare the new run with; a comparison under way ends."""
+
+        def rebuild(t: Trainer) -> None:
+            self._replace(Trainer(config), t.ghosts)
+            self._plan = None
+
+        return self.submit("rebuild", rebuild)
+
+    def compare(self, runs: list[dict], epochs: int) -> int:
+        """Compare runs: after ``epochs`` epochs of this run, keep it as a ghost and start the
+        next with the settings of this one changed as ``runs[0]`` says (same seed, so the
+        same initial weights), and so on; pause after the last. ``runs`` as in a config file
+        ({"batch_size": "full"})."""
+
+        def plan(t: Trainer) -> None:
+            configs = [Config.from_dict({**t.config.to_dict(), **change}) for change in runs]
+            self._plan = Plan(configs, epochs, len(configs) + 1)
+
+        return self.submit("compare", plan)
 
     def keep_ghost(self) -> int:
         """Keep the run's loss curves as a ghost, to compare the next runs with."""
@@ -227,6 +255,7 @@ class TrainingSession:
     def load(self, path: str | Path) -> int:
         def load(t: Trainer) -> None:
             self._replace(load_checkpoint(path))
+            self._plan = None
             self._notify(f"loaded {path} at epoch {self.trainer.epoch}")
 
         return self.submit("load", load)
@@ -264,6 +293,8 @@ class TrainingSession:
         """One turn of the worker: train as far as the pace allows now, apply the commands,
         publish a snapshot if one is wanted. Returns how long to wait before the next turn."""
         wait = self._train() if self.running else IDLE_SECONDS
+        if self._plan is not None and self.trainer.epoch >= self._plan.epochs:
+            self._next_run()
         self.path.record(self.trainer)
         self._apply_commands()
         self.path.record(self.trainer)
@@ -348,6 +379,21 @@ class TrainingSession:
             if time.perf_counter() >= deadline or not self._commands.empty():
                 return 0.0
         return pacer.wait(self.clock())
+
+    def _next_run(self) -> None:
+        """A compared run is done: keep it as a ghost and start the next, or after the last
+        pause (the last run stays the live one)."""
+        t, plan = self.trainer, self._plan
+        if not plan.configs:
+            self._plan, self.running = None, False
+            self._notify(f"the {plan.runs} runs are on one plot: the earlier ones as ghosts")
+        else:
+            config = plan.configs.pop(0)
+            self._replace(Trainer(config), keep(t.ghosts, Ghost.of(t)))
+            self._pacer = Pacer(self.pace, self.clock())
+            number = plan.runs - len(plan.configs)
+            self._notify(f"run {number} of {plan.runs}: the one before is now a ghost")
+        self._want_snapshot = True
 
     def _set_running(self, running: bool) -> None:
         self.running = running
