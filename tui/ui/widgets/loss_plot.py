@@ -106,12 +106,12 @@ class LossPlot(PlotextPlot):
         colors = self.app.theme_variables
         surface = Color.parse(colors.get("surface", "#000000"))
         primary = Color.parse(colors.get("primary", "#0178d4"))
+        labels = []  # placed once the axes are known
         for (gx, gy), ghost, colour in zip(drawn, ghosts, GHOSTS, strict=False):
             if gy.size:  # behind the live curves, faint, labelled at its end
                 faint = Color.parse(colour).blend(surface, 0.35).rgb
                 plt.plot(gx, gy, marker="braille", color=faint)
-                label = ghost_label(ghost, snap.config)
-                plt.text(label, gx[-1], gy[-1], color=faint, alignment="right")
+                labels.append((ghost_label(ghost, snap.config), gx[-1], gy[-1], faint))
         if ly.size:  # bucket minima as a faint, coarser line under the maxima
             plt.plot(lx, ly, marker="braille", color=primary.blend(surface, 0.55).rgb)
         if ty.size:
@@ -121,6 +121,9 @@ class LossPlot(PlotextPlot):
         xs = np.concatenate([tx, vx, lx, *(gx for gx, _ in drawn)])
         ys = np.concatenate([ty, vy, ly, *(gy for _, gy in drawn)])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
+        for label, x, y, colour in labels:  # ending inside the frame, at the curve's end
+            x = min(x, x1 - 0.03 * (x1 - x0))
+            plt.text(label, x, y, color=colour, alignment="right")
         mark = Color.parse(colors.get("foreground", "#808080")).blend(surface, 0.4).rgb
         for epoch in lr_marks(snap.lr_changes, x0, x1):  # never outside: it stretches the axis
             plt.vline(epoch, color=mark)
