@@ -396,9 +396,10 @@ class Trainer:
         self.optimizer.l2 = float(l2)
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
-        """Write one weight W_layer[i, j] (paused editing); the current step starts again."""
+        """Write one weight W_layer[i, j], or the bias b_layer[j] when i is sizes[layer]
+        (paused editing); the current step starts again."""
         value = float(value)
         if not np.isfinite(value):
             raise ValueError(f"weight value {value} is not allowed: a finite number")
-        self.net.weights[layer][i, j] = value
+        self.net.stacked[layer][i, j] = value  # [W; b]: the bias is the last row
         self.phase_index = 0

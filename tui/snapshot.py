@@ -53,8 +53,11 @@ class Curve:
 class PhaseDetail:
     """The cached values of the current mini-batch, for the phase view and the inspector.
 
-    Per layer k: z[k] and a[k] (rows, sizes[k+1]); delta[k] = dE/dz[k]; grad_a[k] = dE/da[k]
-    for hidden layers. Only the first ``rows`` rows of the batch are kept.
+    Per layer k: z[k] and a[k] (rows, sizes[k+1]); delta[k] = dE_s/dz[k] and grad_a[k] =
+    dE_s/da[k] (hidden layers) per sample s, the scale the lesson's chain rule uses (the
+    gradients are their batch means). Only the first ``rows`` rows of the batch are kept.
+    dweights, dbiases: the batch's gradients; weight_step, bias_step: what the last update
+    added to each W_k and b_k.
     """
 
     x: Floats
@@ -65,6 +68,8 @@ class PhaseDetail:
     grad_a: tuple[Floats, ...]
     dweights: tuple[Floats, ...]
     dbiases: tuple[Floats, ...]
+    weight_step: tuple[Floats, ...]
+    bias_step: tuple[Floats, ...]
     per_sample_loss: Floats
     batch_size: int
 
@@ -175,6 +180,7 @@ class Snapshot:
     ghosts: tuple[Ghost, ...]  # earlier runs kept to compare with (oldest first)
     detail: PhaseDetail | None = None  # filled while paused
     selected: tuple[int, int, int] | None = None  # (layer, input, neuron) of the inspector
+    selected_name: str = ""  # "W2[0,1]", or "b2[1]" for a bias (input sizes[layer])
     inspection: Inspection | None = None
     data: DataView | None = None
     surface: Surface | None = None  # while the surface view is on screen, for y = m x + b

@@ -25,6 +25,7 @@ import numpy as np
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
 from core.ghosts import MAX_GHOSTS, Ghost, keep
+from core.inspect import parameter_name
 from core.trainer import Diverged, Trainer
 
 from ..snapshot import Curve, DataView, Snapshot, Surface
@@ -269,7 +270,8 @@ class TrainingSession:
             after = t.evaluate(t.X, t.Y)[0]
             self._before = None
             self._notify(
-                f"W{layer + 1}[{i},{j}] = {value:g}: training loss {before:.4g} → {after:.4g}"
+                f"{parameter_name(layer, i, j, t.net.sizes)} = {value:g}: "
+                f"training loss {before:.4g} → {after:.4g}"
             )
 
         return self.submit("weight", edit)
@@ -547,6 +549,9 @@ class TrainingSession:
             ghosts=tuple(t.ghosts),
             detail=phase_detail(t) if stepping else None,
             selected=self.selected,
+            selected_name=""
+            if self.selected is None
+            else parameter_name(*self.selected, net.sizes),
             inspection=inspect_selected(t, self.selected, self._before, self._finite_difference)
             if stepping
             else None,
