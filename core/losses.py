@@ -116,6 +116,29 @@ def cross_entropy_per_sample(z: Array, y: Array, t: Array) -> Array:
     return -(t * log_p).sum(axis=1)
 
 
+def mse_sample_da(y: Array, t: Array) -> Array:
+    """dE_s/da for each sample s (n, k): 2 (a - t) / k, E_s the mean over its k outputs."""
+    return 2.0 * (y - t) / y.shape[1]
+
+
+def mae_sample_da(y: Array, t: Array) -> Array:
+    """dE_s/da = sign(a - t) / k."""
+    return np.sign(y - t) / y.shape[1]
+
+
+def bce_sample_da(y: Array, t: Array) -> Array:
+    """dE_s/da = (a - t) / (a (1 - a)) / k: infinite where a sigmoid saturates at 0 or 1,
+    which is why the code never forms it and uses the fused dE/dz = a - t instead."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (y - t) / (y * (1.0 - y)) / y.shape[1]
+
+
+def cross_entropy_sample_da(y: Array, t: Array) -> Array:
+    """dE_s/da = -t / a (0 where t = 0), E_s = -sum_k t_k log a_k."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(t != 0, -t / y, 0.0)
+
+
 TASKS = ("regression", "binary", "multiclass")
 
 
@@ -125,7 +148,8 @@ class Loss:
 
     A fused loss (``output_activation`` set: bce with sigmoid, cross_entropy with softmax)
     is computed from the output layer's logits z and its ``gradient`` is dE/dz; the others
-    take y and give dE/dy. ``formula`` is one sample's dE/da as the inspector writes it
+    take y and give dE/dy. ``sample_da`` is each sample's dE_s/da (n, k) (for a fused loss,
+    the factor its shortcut folds in), ``formula`` the same as the inspector writes it
     (``/K`` for K outputs). ``tasks``: the data sets it fits.
     """
 
@@ -133,6 +157,7 @@ class Loss:
     value: Callable[[Array, Array], float]
     gradient: Callable[..., Array]  # (y, t, out=None)
     per_sample: Callable[[Array, Array, Array], Array]  # (z, y, t) -> (n,), mean = E
+    sample_da: Callable[[Array, Array], Array]  # (y, t) -> dE_s/da (n, k)
     formula: str
     tasks: tuple[str, ...] = TASKS
     output_activation: str | None = None
@@ -148,14 +173,14 @@ class Loss:
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("mse", mse, mse_gradient, mse_per_sample, "2(a-t)",
+        Loss("mse", mse, mse_gradient, mse_per_sample, mse_sample_da, "2(a-t)",
              value_and_gradient=mse_value_and_gradient),
-        Loss("mae", mae, mae_gradient, mae_per_sample, "sign(a-t)"),
-        Loss("bce", bce_from_logits, bce_logits_gradient, bce_per_sample,
+        Loss("mae", mae, mae_gradient, mae_per_sample, mae_sample_da, "sign(a-t)"),
+        Loss("bce", bce_from_logits, bce_logits_gradient, bce_per_sample, bce_sample_da,
              "(a-t)/(a(1-a))", ("binary",), "sigmoid"),
         Loss("cross_entropy", cross_entropy_from_logits, cross_entropy_logits_gradient,
-             cross_entropy_per_sample, "-t/a", ("multiclass",), "softmax", "CE",
-             value_from_parts=cross_entropy_from_parts),
+             cross_entropy_per_sample, cross_entropy_sample_da, "-t/a", ("multiclass",),
+             "softmax", "CE", value_from_parts=cross_entropy_from_parts),
     )
 }  # fmt: skip
 

@@ -33,6 +33,7 @@ from .batches import EpochBatches
 from .config import Config
 from .csv_data import load_csv
 from .datasets import Dataset, Standardizer, make_dataset, split
+from .ghosts import Ghost
 from .health import DEPTH_FACTOR, ReluActivity, constant_guess_loss, depth_growth
 from .history import History
 from .losses import get_loss
@@ -136,6 +137,7 @@ class Trainer:
         )
         self._row = np.empty(len(self.history.columns))  # one epoch's record, reused
         self.lr_changes: list[tuple[int, float]] = []  # (epoch at which it applies, new lr)
+        self.ghosts: list[Ghost] = []  # earlier runs to compare with (core.ghosts)
         self.epoch = 0  # epochs completed
         self.steps = 0  # steps completed
         self.diverged: str | None = None
@@ -553,9 +555,10 @@ class Trainer:
         self.optimizer.l2 = float(l2)
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
-        """Write one weight W_layer[i, j] (paused editing); the current step starts again."""
+        """Write one weight W_layer[i, j], or the bias b_layer[j] when i is sizes[layer]
+        (paused editing); the current step starts again."""
         value = float(value)
         if not np.isfinite(value):
             raise ValueError(f"weight value {value} is not allowed: a finite number")
-        self.net.weights[layer][i, j] = value
+        self.net.stacked[layer][i, j] = value  # [W; b]: the bias is the last row
         self.phase_index = 0

@@ -54,7 +54,7 @@ async def test_moves_faster_than_the_screen_each_take_a_step():
         ({"l2": 0.5}, "W_new = W - lr·(dE/dW + 0.5·W)"),
         ({"l2": 0.5, "l1": 0.01}, "W_new = W - lr·(dE/dW + 0.5·W + 0.01·sign(W))"),
         ({"optimizer": "momentum"}, "momentum step: W "),
-        ({"clip": 0.001}, "W -= lr·dE/dW, clipped to 0.001: W "),
+        ({"clip": 0.001}, "W_new = W - lr·dE/dW, clipped to 0.001: W "),
     ],
 )
 async def test_the_update_line_includes_penalties_and_names_other_rules(settings, shown):
@@ -67,7 +67,7 @@ async def test_the_update_line_includes_penalties_and_names_other_rules(settings
         )
         ins = app.snapshot.inspection
         assert shown in app.query_one(Inspector).render().plain
-        if "W_new" in shown:  # plain SGD with penalties: exactly the optimiser's sums
+        if "clip" not in settings and "optimizer" not in settings:  # plain SGD with penalties
             w, g = ins.w_before, ins.chain.backprop
             penalty = settings.get("l2", 0) * w + settings.get("l1", 0) * np.sign(w)
             assert w - 0.1 * (g + penalty) == ins.w_now
@@ -76,7 +76,7 @@ async def test_the_update_line_includes_penalties_and_names_other_rules(settings
         assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "update")
         await pilot.pause(0.05)
         caption = app.query_one(NetworkView).render_line(app.query_one(NetworkView).size.height - 1)
-        rule = shown.split(":")[0].replace("W_new = W - ", "W -= ")
+        rule = shown.split(":")[0]  # one notation in every panel: the lesson's
         assert rule[:20] in caption.text
 
 
@@ -94,10 +94,11 @@ async def test_comma_and_full_stop_walk_the_samples_of_the_batch():
                             ("comma", 9)]:  # fmt: skip
             await pilot.press(key)
             text = inspector.render().plain
-            assert f"(sample {sample + 1}/10)" in text
-            # dz/dw of W1[0, 0] is input 0 of that sample: x[sample, 0]
-            assert f"x[0] = {chain.dz_dw[sample]:.4g}" in text
+            # dz/dw of W1[0, 0] is input 0 of that sample: a0 = x, x[sample, 0]
+            assert f"a0[0] = {chain.dz_dw[sample]:.4g}" in text
             assert chain.dz_dw[sample] == net.layer_input(0)[sample, 0]
+            product = chain.de_da[sample] * chain.da_dz[sample] * chain.dz_dw[sample]
+            assert f"sample {sample + 1}/10: dE/dw = {product:.4g}" in text  # its own product
 
 
 @pytest.mark.parametrize("selection", [(0, 1, 2), (1, 3, 0), (2, 1, 0)])
@@ -124,7 +125,9 @@ async def test_inspector_numbers_are_the_trainers(selection):
         # the update line: W_new = W_old - lr * grad is exactly what the network now holds
         assert ins.w_before - 0.1 * ins.chain.backprop == ins.w_now == net.weights[k][i, j]
         text = app.query_one(Inspector).render().plain
-        assert f"{ins.chain.backprop:.6g} ✓" in text and "✓ held" in text
+        assert f"batch mean {ins.chain.product_mean:.6g} = backprop ✓" in text
+        assert ins.chain.product_mean == pytest.approx(ins.chain.backprop, rel=1e-12)
+        assert "✓ held" in text
         await pilot.press("f")
         assert await wait_until(
             pilot, lambda: app.snapshot.inspection.finite_difference is not None
@@ -153,8 +156,8 @@ async def test_phase_view_follows_the_phases():
         expected = {
             "forward": "a1 tanh",
             "loss": "mean over the batch",
-            "backward 3": "||dW|| =",
-            "update": "||ΔW|| =",
+            "backward 3": "‖dW‖ =",
+            "update": "‖ΔW‖ =",
         }
         for phase in ["forward", "loss", "backward 3", "backward 2", "backward 1", "update"]:
             await pilot.press("p")
@@ -166,7 +169,7 @@ async def test_phase_view_follows_the_phases():
             if phase in expected:
                 assert expected[phase] in text
         loss_text = app.query_one(PhaseView).render().plain
-        assert "L1 ||ΔW||" in loss_text
+        assert "L1 ‖ΔW‖" in loss_text
         await pilot.press("n")
         assert await wait_until(pilot, lambda: app.current_view == "loss")
 
@@ -227,22 +230,23 @@ async def test_wide_terminal_gives_the_data_view_its_own_panel():
         assert await wait_until(pilot, lambda: app.snapshot.steps > 0 and app.snapshot.data is None)
 
 
-@pytest.mark.parametrize("name", list(load_lessons()))
-async def test_every_lesson_loads_from_the_menu(name):
+async def test_every_lesson_loads_from_the_menu():
+    """One app goes through every lesson of the menu (one app each would cost a start each)."""
     app = make_app()
-    lesson = load_lessons()[name]
     async with app.run_test(size=(100, 30)) as pilot:
-        await dialog(pilot, "m")
-        app.screen.try_value(name)
-        assert await wait_until(pilot, lambda: app.snapshot.config == lesson.config)
-        assert app.screen.__class__.__name__ == "LessonScreen"
-        await pilot.press("escape")  # read, and stay paused
-        await pilot.press("question_mark")
-        await pilot.pause(0.05)
-        assert lesson.title in str(app.screen.query("Static").first().render())
-        sizes = lesson.config.hidden
-        assert app.snapshot.sizes[1:-1] == tuple(sizes)
-        assert np.all(np.isfinite(app.snapshot.weights[0]))
+        for name, lesson in load_lessons().items():
+            await dialog(pilot, "m")
+            app.screen.try_value(name)
+            assert await wait_until(pilot, lambda c=lesson.config: app.snapshot.config == c), name
+            assert app.screen.__class__.__name__ == "LessonScreen"
+            await pilot.press("escape")  # read, and stay paused
+            await pilot.press("question_mark")
+            await pilot.pause(0.05)
+            assert lesson.title in str(app.screen.query("Static").first().render())
+            await pilot.press("escape")
+            assert app.snapshot.sizes[1:-1] == tuple(lesson.config.hidden)
+            assert np.all(np.isfinite(app.snapshot.weights[0]))
+            assert app.snapshot.status == "paused"
 
 
 async def test_a_lesson_holds_the_run_until_its_paragraph_is_read():
@@ -280,3 +284,40 @@ async def test_a_click_on_a_neuron_selects_a_weight_into_it():
         assert app.current_view == "inspector"
         await pilot.click(NetworkView, offset=(xs[0], ys[0][1]))  # input 1
         assert await wait_until(pilot, lambda: app.snapshot.selected == (0, 1, 0))
+
+
+async def test_a_bias_is_selected_like_a_weight_and_updated_without_the_penalty():
+    app = make_app(hidden=(4, 2), lr=0.1, l2=0.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inspector(pilot, app)
+        await pilot.press("n", "n", "right_square_bracket", "right_square_bracket")
+        assert await wait_until(pilot, lambda: app.snapshot.selected == (0, 2, 0))  # past x[1]
+        assert await wait_until(pilot, lambda: app.snapshot.inspection.chain is not None)
+        ins = app.snapshot.inspection
+        text = app.query_one(Inspector).render().plain
+        assert text.startswith("b1[0]: bias → tanh neuron 0") and "dz/db = 1" in text
+        assert ins.chain.backprop == app.session.trainer.net.dbiases[0][0]
+        assert ins.w_before - 0.1 * ins.chain.backprop == ins.w_now  # no 0.5·b: L2 skips biases
+        assert "b_new = " in text and "✓ held" in text
+        for line in text.splitlines():
+            assert len(line) <= 38, line  # the panel's width at 80x24
+
+
+async def test_the_phase_view_of_y_equals_m_x_plus_b_names_both_numbers():
+    app = make_app(dataset="linear", hidden=(), lr=0.1, batch_size=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p", "p", "p")  # forward, loss, backward
+        assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "backward 1")
+        await pilot.pause(0.05)
+        text = app.query_one(PhaseView).render().plain
+        d = app.snapshot.detail
+        assert f"dE/dm = mean x·δ1 = {d.dweights[0][0, 0]:+.4g}" in text
+        assert f"dE/db = mean δ1   = {d.dbiases[0][0]:+.4g}" in text
+        m, b = app.snapshot.weights[0][0, 0], app.snapshot.biases[0][0]
+        await pilot.press("p")  # the update
+        assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "update")
+        await pilot.pause(0.05)
+        text = app.query_one(PhaseView).render().plain
+        step = -0.1 * d.dweights[0][0, 0]  # W_new = W - lr·dE/dW
+        assert f"m {m:.4g} → {m + step:.4g} ({step:+.3g})" in text
+        assert f"b {b:.4g} → " in text

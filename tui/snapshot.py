@@ -13,9 +13,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.config import Config
+from core.ghosts import Ghost
 from core.health import depth_verdicts
 from core.inspect import ChainRule
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
+
+from .worker.pace import Pace
 
 # What the widgets may use of the core: they import it from here, the one contract.
 __all__ = [
@@ -25,6 +28,8 @@ __all__ = [
     "UPDATE",
     "ChainRule",
     "Config",
+    "Ghost",
+    "Pace",
     "Phase",
     "depth_verdicts",
 ]
@@ -51,8 +56,11 @@ class Curve:
 class PhaseDetail:
     """The cached values of the current mini-batch, for the phase view and the inspector.
 
-    Per layer k: z[k] and a[k] (rows, sizes[k+1]); delta[k] = dE/dz[k]; grad_a[k] = dE/da[k]
-    for hidden layers. Only the first ``rows`` rows of the batch are kept.
+    Per layer k: z[k] and a[k] (rows, sizes[k+1]); delta[k] = dE_s/dz[k] and grad_a[k] =
+    dE_s/da[k] (hidden layers) per sample s, the scale the lesson's chain rule uses (the
+    gradients are their batch means). Only the first ``rows`` rows of the batch are kept.
+    dweights, dbiases: the batch's gradients; weight_step, bias_step: what the last update
+    added to each W_k and b_k.
     """
 
     x: Floats
@@ -63,6 +71,8 @@ class PhaseDetail:
     grad_a: tuple[Floats, ...]
     dweights: tuple[Floats, ...]
     dbiases: tuple[Floats, ...]
+    weight_step: tuple[Floats, ...]
+    bias_step: tuple[Floats, ...]
     per_sample_loss: Floats
     batch_size: int
 
@@ -108,6 +118,25 @@ class DataView:
 
 
 @dataclass(frozen=True)
+class Surface:
+    """The training loss over the plane of a network's only two numbers, y = m x + b.
+
+    ``grid`` (rows, cols): E(m, b) over ``extent`` (m min, m max, b min, b max), the top row
+    at b max; ``path`` (k, 2): (m, b) as training went, oldest first; ``now``: (m, b) of the
+    current weights; ``lowest``: where the loss is lowest on the training data; ``truth``:
+    the m, b the data was made with (None for other data).
+    """
+
+    extent: tuple[float, float, float, float]
+    grid: Floats
+    path: Floats
+    now: tuple[float, float]
+    lowest: tuple[float, float]
+    truth: tuple[float, float] | None
+    loss_name: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The state of a run at one instant between two steps (or two phases)."""
 
@@ -124,7 +153,8 @@ class Snapshot:
     batch_pos: int  # steps done in the current epoch
     phases: tuple[Phase, ...]  # forward, loss, backward L-1 ... 0, update
     phase_index: int  # the next phase to run (0: between steps)
-    last_phase: Phase | None  # the phase that ran last while paused (None while running)
+    last_phase: Phase | None  # the phase that ran last, when paused or stepping at a slow pace
+    pace: Pace  # how fast training goes
     config: Config  # the settings the run uses (lr included)
     task: str  # regression, binary, multiclass
     loss_name: str
@@ -151,14 +181,18 @@ class Snapshot:
     val_curve: Curve
     grad_curves: tuple[Curve, ...]  # per layer: RMS ||dW_k|| per epoch
     lr_changes: tuple[tuple[int, float], ...]
+    ghosts: tuple[Ghost, ...]  # earlier runs kept to compare with (oldest first)
     # per layer: the neurons whose ReLU was 0 for every sample of the last epoch, (units,);
     # None for a layer that is not a hidden ReLU layer, or before an epoch has ended
     dead_neurons: tuple[Mask | None, ...] = ()
     symmetric: tuple[bool, ...] = ()  # per layer: a hidden layer whose neurons are all the same
     detail: PhaseDetail | None = None  # filled while paused
     selected: tuple[int, int, int] | None = None  # (layer, input, neuron) of the inspector
+    selected_name: str = ""  # "W2[0,1]", or "b2[1]" for a bias (input sizes[layer])
     inspection: Inspection | None = None
     data: DataView | None = None
+    surface: Surface | None = None  # while the surface view is on screen, for y = m x + b
+    surface_note: str = ""  # why there is no surface for this network, if asked for one
 
     @property
     def n_layers(self) -> int:

@@ -8,6 +8,8 @@ import argparse
 
 from core.config import Config
 
+from ..worker.pace import Pace, parse_pace
+
 # flag -> Config field, for the flags that map one to one
 FIELDS = {
     "dataset": "dataset",
@@ -64,6 +66,13 @@ def parse_batch_size(text: str) -> int | str:
         ) from None
 
 
+def _pace(text: str) -> Pace:
+    try:
+        return parse_pace(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def add_training_flags(p: argparse.ArgumentParser) -> None:
     """The flags shared by the app, ``train`` and ``gradcheck`` (all default to the config)."""
     g = p.add_argument_group("run settings (override --config)")
@@ -116,11 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_flags(p)
     p.add_argument("--paused", action="store_true", help="start paused")
     p.add_argument(
+        "--pace",
+        type=_pace,
+        help="how fast to train: full (default), N epochs a second (30), N step (1 step: one "
+        "mini-batch a second), or phases (each phase of a step for half a second); < and > "
+        "change it in the app",
+    )
+    p.add_argument(
         "--resume",
         metavar="FILE",
         nargs="?",
         const="",
-        help="continue a saved run (default: the autosave)",
+        help="continue a saved run (default: the most recent autosave; others are listed)",
     )
     p.add_argument("--lesson", help="start a lesson (see --list-lessons)")
     p.add_argument("--list-lessons", action="store_true", help="print the lessons and exit")

@@ -10,11 +10,10 @@ worker has applied it, so a key shows its effect at once.
 from __future__ import annotations
 
 import asyncio
-import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
@@ -22,7 +21,9 @@ from textual.worker import get_current_worker
 from core.lessons import Lesson
 
 from ..snapshot import Snapshot
+from ..worker.pace import PACES, parse_pace
 from ..worker.session import TrainingSession
+from .keys import KEYS, bindings
 from .main_screen import MainScreen
 from .widgets.help_screen import HelpScreen
 from .widgets.lesson_screen import LessonScreen
@@ -35,15 +36,18 @@ class SnapshotReady(Message):
         return isinstance(message, SnapshotReady)  # only the latest snapshot matters
 
 
+if TYPE_CHECKING:
+    from textual.driver import Driver
+
+    from ..cli.hangup import Hangup
+
+
 class BackpropApp(App[int]):
     """backprop-tui: watch and steer a training run."""
 
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    BINDINGS = bindings("app")
 
     def __init__(
         self,
@@ -52,17 +56,30 @@ class BackpropApp(App[int]):
         run_worker: bool = True,
         checkpoint_path: str = "backprop-run.npz",
         lesson: Lesson | None = None,
+        notices: Sequence[str] = (),
+        hangup: Hangup | None = None,
     ) -> None:
-        super().__init__()
+        self.hangup = hangup  # a closed terminal or a signal (tui.cli.hangup); the driver
+        super().__init__()  # asks for the driver class, which depends on hangup
+        self.notices = tuple(notices)  # said once the screen is up (autosave warnings)
+        self._loop_running: asyncio.AbstractEventLoop | None = None
         self.lesson = lesson
         self.session = session
         self.fps = fps
         self.start_worker = run_worker
         self.checkpoint_path = checkpoint_path
         self.snapshot: Snapshot = session.latest
-        self.exit_signal: int | None = None
         self._notice_seen = session.latest.notice_id
         self._quitting = False  # from then on no snapshot goes down: widgets are being removed
+
+    def get_driver_class(self) -> type[Driver]:
+        """With a hang-up handler, the Linux driver that survives a closed terminal."""
+        driver = super().get_driver_class()
+        if self.hangup is not None and driver.__name__ == "LinuxDriver":
+            from .driver import GuardedLinuxDriver
+
+            return GuardedLinuxDriver
+        return driver
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")
@@ -78,12 +95,9 @@ class BackpropApp(App[int]):
         self._frame_timer = self.set_interval(1 / self.fps, self.session.request_snapshot)
         if self.start_worker:
             self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
-        try:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGHUP, signal.SIGTERM):
-                loop.add_signal_handler(sig, self.on_signal, sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not on the main thread (tests) or not supported: default handling
+        self._loop_running = asyncio.get_running_loop()
+        for notice in self.notices:
+            self.notify(notice, severity="warning", timeout=10)
         if self.lesson is not None:
             self._show_lesson(self.lesson)
 
@@ -91,10 +105,18 @@ class BackpropApp(App[int]):
         worker = get_current_worker()
         self.session.run(cancelled=lambda: worker.is_cancelled)
 
-    def on_signal(self, signum: int) -> None:
-        """SIGHUP (the SSH link dropped) or SIGTERM: stop cleanly; the caller autosaves."""
-        self.exit_signal = signum
-        self._quit(128 + signum)
+    def hang_up(self, return_code: int) -> bool:
+        """Exit soon with ``return_code``; callable from any thread and from a signal
+        handler (a hang-up, SIGTERM). The caller saves the run. False if the app is not
+        running (not mounted yet, or ended)."""
+        loop = self._loop_running
+        if loop is None or loop.is_closed():
+            return False
+        try:
+            loop.call_soon_threadsafe(self._quit, return_code)
+        except RuntimeError:  # the loop has just closed
+            return False
+        return True
 
     def _quit(self, return_code: int) -> None:
         """Stop the worker and the snapshots, then exit."""
@@ -130,13 +152,21 @@ class BackpropApp(App[int]):
     def start_lesson(self, lesson: Lesson) -> None:
         """A new run from the lesson's preset, and its paragraph on what to watch."""
         self.lesson = lesson
-        self._show_lesson(lesson)
         self.session.rebuild(lesson.config)
+        self._show_lesson(lesson)
 
     def _show_lesson(self, lesson: Lesson) -> None:
-        """The paragraph, with the run held until it is read (what it says to watch must
-        not have happened already): enter starts the run, escape leaves it paused."""
-        self.session.set_running(False)
+        """The lesson's pace, view and runs to compare, and its paragraph, with the run held
+        until it is read (what it says to watch must not have happened already): enter
+        starts the run, escape leaves it paused."""
+        session = self.session
+        session.set_running(False)
+        session.clear_ghosts()
+        session.set_pace(parse_pace(lesson.pace))
+        if lesson.compare:
+            session.compare(list(lesson.compare), lesson.compare_epochs)
+        if isinstance(self.default_screen, MainScreen):
+            self.default_screen.set_view(lesson.view)
 
         def read(start: bool | None) -> None:
             if start:
@@ -158,10 +188,16 @@ class BackpropApp(App[int]):
         """The main screen's keys in the command palette too."""
         yield from super().get_system_commands(screen)
         main = self.default_screen
-        for binding in MainScreen.BINDINGS:
-            key = binding.key_display or binding.key
+        for key in KEYS:
+            if key.bind and key.scope == "screen":
+                yield SystemCommand(
+                    key.title,
+                    f"key {key.show}: {key.does}",
+                    lambda action=key.action: self.run_action(action, main),
+                )
+        for pace in PACES:
             yield SystemCommand(
-                binding.description,
-                f"key {key}",
-                lambda action=binding.action: self.run_action(action, main),
+                f"Pace: {pace.label}",
+                "how fast training goes",
+                lambda pace=pace: self.session.set_pace(pace),
             )

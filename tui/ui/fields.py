@@ -13,9 +13,13 @@ from pathlib import Path
 
 from core.activations import HIDDEN_ACTIVATIONS
 from core.config import DATASET_NAMES, Config
+from core.ghosts import Ghost, differences
 from core.initializers import INITIALIZERS
 from core.losses import LOSSES
 from core.optimizers import OPTIMIZERS
+
+from ..snapshot import Snapshot
+from ..worker.pace import parse_pace
 
 
 def parse_float(text: str, low: float = 0.0, low_open: bool = True) -> float:
@@ -76,9 +80,10 @@ def show_batch(b: int | None) -> str:
 
 @dataclass(frozen=True)
 class Field:
-    """One setting: its Config attribute, label, how to read it and whether it is live."""
+    """One setting: its Config attribute (or the session's, like the pace), label, how to
+    read it and whether it is live."""
 
-    name: str  # the Config attribute
+    name: str  # the Config attribute, or "pace"
     label: str
     live: bool
     choices: tuple[str, ...] = ()  # a choice field when not empty
@@ -86,8 +91,15 @@ class Field:
     show: Callable[[object], str] = str
     help: str = ""
 
-    def value_text(self, config: Config) -> str:
-        return self.show(getattr(config, self.name))
+    @property
+    def in_config(self) -> bool:
+        return self.name != "pace"
+
+    def value(self, snapshot: Snapshot) -> object:
+        return getattr(snapshot.config, self.name) if self.in_config else snapshot.pace
+
+    def value_text(self, snapshot: Snapshot) -> str:
+        return self.show(self.value(snapshot))
 
 
 FIELDS: tuple[Field, ...] = (
@@ -136,6 +148,14 @@ FIELDS: tuple[Field, ...] = (
         show=lambda v: f"{v:g}",
     ),
     Field("seed", "seed", False, parse=parse_seed),
+    Field(
+        "pace",
+        "pace",
+        True,
+        parse=parse_pace,
+        show=lambda p: p.short,
+        help="full, N epochs a second (30), N step (1 step), or phases; < and > step it",
+    ),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
@@ -156,3 +176,13 @@ def path_to_read(text: str) -> str:
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     return str(path)
+
+
+def ghost_label(ghost: Ghost, live: Config) -> str:
+    """What a ghost's run did differently from the live one, as the controls name it:
+    "lr 0.3", "batch 1, init he"; "earlier weights" when only the random draw differs."""
+    parts = []
+    for name, value in differences(ghost.config, live).items():
+        field = FIELD_BY_NAME.get(name)
+        parts.append(f"{field.label} {field.show(value)}" if field else f"{name} {value}")
+    return ", ".join(parts) or "earlier weights"

@@ -22,12 +22,19 @@ DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
 def clamp_selection(
     selection: tuple[int, int, int] | None, sizes: list[int]
 ) -> tuple[int, int, int] | None:
-    """Keep (layer, input, neuron) inside the network (wrapping around at the ends)."""
+    """Keep (layer, input, neuron) inside the network (wrapping around at the ends); the
+    input one past the last, sizes[layer], is the bias."""
     if selection is None:
         return None
     k, i, j = selection
     k %= len(sizes) - 1
-    return k, i % sizes[k], j % sizes[k + 1]
+    return k, i % (sizes[k] + 1), j % sizes[k + 1]
+
+
+def parameter(t: Trainer, flat: np.ndarray, k: int, i: int, j: int) -> float:
+    """W_k[i, j], or b_k[j] for i == sizes[k], in a flat vector laid out like the params."""
+    weights, biases = t.net.views(flat)
+    return float(biases[k][j] if i == t.net.sizes[k] else weights[k][i, j])
 
 
 def backward_reached(t: Trainer, layer: int) -> bool:
@@ -48,14 +55,16 @@ def inspect_selected(
         return None
     k, i, j = selection
     step_done = t.phase_index == 0 and t.steps > 0
-    w_before = None if before is None else float(t.net.views(before)[0][k][i, j])
+    w_before = None if before is None else parameter(t, before, k, i, j)
     chain, waiting = None, ""
     if backward_reached(t, k):
-        weights = t.net.views(before)[0] if (step_done and before is not None) else None
+        weights = biases = None
+        if step_done and before is not None:  # the update has run: the weights it saw
+            weights, biases = t.net.views(before)
         if step_done and before is None:
             waiting = "step with n or p to see the chain rule of one step"
         else:
-            chain = chain_rule(t.net, k, i, j, t.loss, t.batch_y, weights)
+            chain = chain_rule(t.net, k, i, j, t.loss, t.batch_y, weights, biases)
     else:
         waiting = f"press p: backward has not reached layer {k + 1} yet"
     return Inspection(
@@ -67,7 +76,7 @@ def inspect_selected(
         l1=t.optimizer.l1,
         clip=t.optimizer.clip,
         w_before=w_before,
-        w_now=float(t.net.weights[k][i, j]),
+        w_now=parameter(t, t.net.params, k, i, j),
         step_done=step_done,
         finite_difference=finite_diff,
     )
@@ -141,15 +150,18 @@ def phase_detail(t: Trainer) -> PhaseDetail | None:
         return None
     r = slice(0, DETAIL_ROWS)
     z, a, y = net.z, net.a, t.batch_y
+    n = t.batch_x.shape[0]  # the stored deltas carry the batch mean's 1/n: per sample, x n
     return PhaseDetail(
         x=t.batch_x[r].copy(),
         y_true=y[r].copy(),
         z=tuple(v[r].copy() for v in z),
         a=tuple(v[r].copy() for v in a),
-        delta=tuple(v[r].copy() for v in net.delta),
-        grad_a=tuple(v[r].copy() for v in net.grad_a),
+        delta=tuple(v[r] * n for v in net.delta),
+        grad_a=tuple(v[r] * n for v in net.grad_a),
         dweights=tuple(w.copy() for w in net.dweights),
         dbiases=tuple(b.copy() for b in net.dbiases),
+        weight_step=tuple(-w for w in net.step_weights),  # params -= step
+        bias_step=tuple(-b for b in net.step_biases),
         per_sample_loss=t.loss.per_sample(z[-1][r], a[-1][r], y[r]),
         batch_size=int(t.batch_x.shape[0]),
     )

@@ -17,6 +17,8 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from ...snapshot import Curve, Floats, Snapshot
+from ..colours import GHOSTS
+from ..fields import ghost_label
 from ..ticks import compact, nice_ticks, unique_labels, y_ticks
 
 MAX_LR_MARKS = 5  # vertical lines for the most recent learning-rate changes
@@ -60,10 +62,11 @@ class LossPlot(PlotextPlot):
     def show(self, snapshot: Snapshot) -> None:
         """Keep the snapshot; repaint only if the curves, the lr or its changes moved on."""
         old, self.snapshot = self.snapshot, snapshot
-        if old is None or (old.epoch, old.config.lr, old.lr_changes) != (
+        if old is None or (old.epoch, old.config, old.lr_changes, old.ghosts) != (
             snapshot.epoch,
-            snapshot.config.lr,
+            snapshot.config,
             snapshot.lr_changes,
+            snapshot.ghosts,
         ):
             self.refresh()
             return
@@ -85,13 +88,17 @@ class LossPlot(PlotextPlot):
         plt.clear_data()  # not clear_figure: that would drop the theme and the title too
         plt.title(self.plot_title())
         train, val = (snap.train_curve, snap.val_curve) if snap else (Curve.empty(),) * 2
-        finite = np.concatenate([c.hi[np.isfinite(c.hi)] for c in (train, val)])
+        ghosts = snap.ghosts if snap else ()
+        finite = np.concatenate(
+            [c[np.isfinite(c)] for c in (train.hi, val.hi, *(g.train for g in ghosts))]
+        )
         top = float(np.max(np.abs(finite), initial=0.1)) if finite.size else math.nan
         cap = min(10.0 * top, LARGEST) if finite.size else math.nan
         points = 2 * max(self.size.width - Y_MARGIN, 8)  # about two per column (braille)
         tx, ty = reduce(*clean(train.x, train.hi, log, cap), points, True)
         vx, vy = reduce(*clean(val.x, val.hi, log, cap), points, True)
-        if not (ty.size or vy.size):
+        drawn = [reduce(*clean(g.x, g.train, log, cap), points, True) for g in ghosts]
+        if not (ty.size or vy.size or any(gy.size for _, gy in drawn)):
             return self._message("no epoch finished yet")
         lx = ly = np.zeros(0)
         if not np.array_equal(train.lo, train.hi, equal_nan=True):  # bucketed: show the minima
@@ -99,14 +106,24 @@ class LossPlot(PlotextPlot):
         colors = self.app.theme_variables
         surface = Color.parse(colors.get("surface", "#000000"))
         primary = Color.parse(colors.get("primary", "#0178d4"))
+        labels = []  # placed once the axes are known
+        for (gx, gy), ghost, colour in zip(drawn, ghosts, GHOSTS, strict=False):
+            if gy.size:  # behind the live curves, faint, labelled at its end
+                faint = Color.parse(colour).blend(surface, 0.35).rgb
+                plt.plot(gx, gy, marker="braille", color=faint)
+                labels.append((ghost_label(ghost, snap.config), gx[-1], gy[-1], faint))
         if ly.size:  # bucket minima as a faint, coarser line under the maxima
             plt.plot(lx, ly, marker="braille", color=primary.blend(surface, 0.55).rgb)
         if ty.size:
             plt.plot(tx, ty, marker="braille", color=primary.rgb, label="train")
         if vy.size:
             plt.plot(vx, vy, marker="braille", color=_rgb(colors, "accent"), label="val")
-        xs, ys = np.concatenate([tx, vx, lx]), np.concatenate([ty, vy, ly])
+        xs = np.concatenate([tx, vx, lx, *(gx for gx, _ in drawn)])
+        ys = np.concatenate([ty, vy, ly, *(gy for _, gy in drawn)])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
+        for label, x, y, colour in labels:  # ending inside the frame, at the curve's end
+            x = min(x, x1 - 0.03 * (x1 - x0))
+            plt.text(label, x, y, color=colour, alignment="right")
         mark = Color.parse(colors.get("foreground", "#808080")).blend(surface, 0.4).rgb
         for epoch in lr_marks(snap.lr_changes, x0, x1):  # never outside: it stretches the axis
             plt.vline(epoch, color=mark)

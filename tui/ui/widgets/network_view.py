@@ -82,7 +82,7 @@ def caption(snap: Snapshot) -> str:
     what = {
         FORWARD: "a = f(a·W + b), layer by layer",
         LOSS: f"{snap.loss_name} and dE/dz of the output layer {n}",
-        UPDATE: f"{update_rule(c.optimizer, c.l2, c.l1, c.clip)}, all {n} layers",
+        UPDATE: update_rule(c.optimizer, c.l2, c.l1, c.clip),
         BACKWARD: f"dE/dW of layer {(phase.layer or 0) + 1}",
     }[phase.kind]
     return f"▶ {phase.label}: {what}"

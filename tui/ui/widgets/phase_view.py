@@ -1,8 +1,9 @@
 """The phase view: what the last phase of a step computed, with its numbers.
 
-forward: each layer's activations; loss: the per-sample errors and their mean;
-backward k: the layer's delta vector dE/dz and its gradient norm; update: how much each
-weight matrix changed.
+forward: each layer's activations a_k (a0 is the input x); loss: the per-sample errors and
+their mean E; backward k: the layer's δ_k = dE_s/dz_k for one sample, and the batch's
+gradients dW_k = mean a_(k-1)ᵀ·δ_k, db_k = mean δ_k (signed); update: what each weight
+matrix and bias changed by. For y = m x + b: dE/dm, dE/db and the updates of m and b.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
+from ..formulas import update_rule
 
 
-def vector(v: np.ndarray, room: int) -> str:
-    """'[0.12 -0.5 0.9 …]' within ``room`` characters."""
+def vector(v: np.ndarray, room: int, signed: bool = False) -> str:
+    """'[0.12 -0.5 0.9 …]' within ``room`` characters ('[+0.12 -0.5 …]' when ``signed``)."""
     parts, used = [], 2
     for x in np.asarray(v).ravel():
-        part = f"{x:.3g}"
+        part = f"{x:+.3g}" if signed else f"{x:.3g}"
         if used + len(part) + 2 > room:
             parts.append("…")
             break
@@ -48,30 +50,50 @@ class PhaseView(Widget):
             )
         d, phase, room = s.detail, s.last_phase, max(self.size.width - 12, 10)
         text = Text(no_wrap=True, overflow="ellipsis")
-        rows = len(d.x)
         text.append(phase.label, style="bold reverse")
-        text.append(f"  batch of {d.batch_size}, sample 1 shown\n", style="dim")
+        text.append(f"  batch of {d.batch_size}, sample 1\n", style="dim")
+        line = s.sizes == (1, 1)  # y = m x + b: name the two numbers
         if phase.kind == FORWARD:
-            text.append(f"x      {vector(d.x[0], room)}\n")
+            text.append(f"a0 x    {vector(d.x[0], room)}\n")
             for k, a in enumerate(d.a):
-                text.append(f"a{k + 1} {s.activation_names[k][:4]:<4}{vector(a[0], room)}\n")
+                text.append(f"a{k + 1} {s.activation_names[k][:4]:<4} {vector(a[0], room)}\n")
         elif phase.kind == LOSS:
-            text.append(f"{s.loss_name} per sample (first {rows}):\n")
+            text.append(f"{s.loss_name} per sample (first {len(d.x)}):\n")
             text.append(f"  {vector(d.per_sample_loss, room + 8)}\n")
-            text.append(f"mean over the batch = {s.last_loss:.6g}\n", style="bold")
+            text.append(f"E = mean over the batch = {s.last_loss:.6g}\n", style="bold")
             text.append(f"y {vector(d.a[-1][0], room)}  t {vector(d.y_true[0], 12)}\n")
         elif phase.kind == BACKWARD:
-            k = phase.layer
-            text.append(f"δ{k + 1} = dE/dz {vector(d.delta[k][0], room - 4)}\n")
-            norm_w = float(np.linalg.norm(d.dweights[k]))
-            norm_b = float(np.linalg.norm(d.dbiases[k]))
-            text.append(f"dW{k + 1} = a{k}ᵀ·δ{k + 1}   ||dW|| = {norm_w:.4g}\n", style="bold")
-            text.append(f"db{k + 1} = Σ δ{k + 1}     ||db|| = {norm_b:.4g}\n")
-            if k > 0:
-                text.append(f"next: δ{k} = (δ{k + 1}·W{k + 1}ᵀ) * f'(z{k})\n", style="dim")
+            self._backward(text, s, phase.layer, line, room)
         elif phase.kind == UPDATE:
-            text.append(f"W -= {s.config.optimizer} step (lr {s.config.lr:g})\n")
-            for k in range(s.n_layers):
-                change = float(s.update_ratio[k] * s.weight_norm[k])
-                text.append(f"L{k + 1} ||ΔW|| = {change:.3g}  ΔW/W = {s.update_ratio[k]:.2g}\n")
+            self._update(text, s, line)
         return text
+
+    @staticmethod
+    def _backward(text: Text, s: Snapshot, k: int, line: bool, room: int) -> None:
+        d, n = s.detail, k + 1
+        text.append(f"δ{n} = dE/dz {vector(d.delta[k][0], room - 4)}\n")
+        if line:  # y = m x + b: the two gradients, with their signs
+            text.append(f"dE/dm = mean x·δ1 = {d.dweights[k][0, 0]:+.4g}\n", style="bold")
+            text.append(f"dE/db = mean δ1   = {d.dbiases[k][0]:+.4g}\n", style="bold")
+            return
+        norm_w = float(np.linalg.norm(d.dweights[k]))
+        text.append(f"dW{n} = mean a{k}ᵀ·δ{n}  ‖dW‖ = {norm_w:.4g}\n", style="bold")
+        text.append(f"db{n} = mean δ{n} {vector(d.dbiases[k], room - 4, signed=True)}\n")
+        if k > 0:
+            text.append(f"next: δ{k} = (δ{n}·W{n}ᵀ) * f'(z{k})\n", style="dim")
+
+    @staticmethod
+    def _update(text: Text, s: Snapshot, line: bool) -> None:
+        d, c = s.detail, s.config
+        text.append(f"{update_rule(c.optimizer, c.l2, c.l1, c.clip)}, lr {c.lr:g}\n")
+        if line:  # the two numbers, before and after
+            for name, now, step in (
+                ("m", s.weights[0][0, 0], d.weight_step[0][0, 0]),
+                ("b", s.biases[0][0], d.bias_step[0][0]),
+            ):
+                text.append(f"{name} {now - step:.4g} → {now:.4g} ({step:+.3g})\n", style="bold")
+            return
+        for k in range(s.n_layers):
+            change = float(np.linalg.norm(d.weight_step[k]))
+            text.append(f"L{k + 1} ‖ΔW‖ = {change:.3g}  ΔW/W = {s.update_ratio[k]:.2g}\n")
+            text.append(f"   Δb{k + 1} {vector(d.bias_step[k], 24, signed=True)}\n", style="dim")
