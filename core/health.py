@@ -1,7 +1,7 @@
 """What a run's numbers say about its health, in the words the app uses.
 
 - Exploding and vanishing gradients are about depth: backpropagation multiplies the error
-  signal delta_k = dE/dz_k by one factor per layer on its way back from the output, so
+  signal delta_k = dE_s/dz_k by one factor per layer on its way back from the output, so
   c_k = ||delta_k|| / ||delta_out|| is how much it grew (or shrank) before reaching layer k.
   A one-layer network has no chain, so it can have neither; when it diverges, its steps
   overshoot (the learning rate is too large).

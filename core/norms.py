@@ -7,8 +7,9 @@ adds them up over the epoch. From those come ||dW_k||, ||W_k|| and the update ra
 ||W_k,new - W_k,old|| / ||W_k|| of the last step, and their RMS over an epoch. An update of
 0 has the ratio 0 whatever ||W_k|| is (0 / 0 is "no update", not nan).
 
-``delta_norms`` gives ||delta_k|| = ||dE/dz_k||, the error signal of each layer in the last
-backward pass: measured when asked, from the network's own buffers, at no cost per step.
+``delta_norms`` gives ||delta_k||, delta_k = dE_s/dz_k, the error signal of each layer in
+the last backward pass (one sample's, RMS over the batch): measured when asked, from the
+network's own buffers, at no cost per step.
 """
 
 from __future__ import annotations
@@ -95,9 +96,12 @@ class LayerNorms:
 
 
 def delta_norms(net: Network) -> NDArray[np.float64]:
-    """||delta_k|| (L,): the Frobenius norm of dE/dz_k over the last batch (the batch mean
-    is inside delta); zeros before any forward pass."""
+    """||delta_k|| (L,) of the last batch, one sample's size: delta_k = dE_s/dz_k per sample
+    s (the app's notation), and the RMS over the batch's n samples of its norm,
+    sqrt(mean_s ||delta_k,s||^2). The network's buffers hold dE/dz_k = delta_k / n (the
+    batch mean inside), so this is sqrt(n) times their Frobenius norm: a number that does
+    not depend on the batch size. Zeros before any forward pass."""
     if not net.has_pass:
         return np.zeros(net.n_layers)
     squares = [np.vdot(d, d) for d in (d.astype(np.float64, copy=False) for d in net.delta)]
-    return np.sqrt(np.array(squares, dtype=np.float64))
+    return np.sqrt(np.array(squares, dtype=np.float64) * len(net.delta[0]))

@@ -62,7 +62,8 @@ class StepReport:
     bias_grad_norm: NDArray[np.float64]  # ||db_k||
     weight_norm: NDArray[np.float64]  # ||W_k|| after the update
     update_ratio: NDArray[np.float64]  # ||step W_k|| / ||W_k|| (0 when nothing moved)
-    delta_norm: NDArray[np.float64]  # ||delta_k|| = ||dE/dz_k||, the error signal of layer k
+    delta_norm: NDArray[np.float64]  # ||delta_k||, delta_k = dE_s/dz_k: the error signal
+    # of layer k, one sample's (RMS over the batch; core.norms.delta_norms)
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,13 @@ def test_delta_norms_are_reported_per_layer_and_phase_by_phase():
     t = Trainer(small(batch_size=16))
     assert not t.report().delta_norm.any()  # no step yet
     t.next_phase(), t.next_phase()  # forward, loss: delta of the output layer
-    assert t.report().delta_norm[-1] == pytest.approx(np.linalg.norm(t.net.delta[-1]))
+    per_sample = 16 * t.net.delta[-1]  # the buffers hold dE/dz = δ / n, δ = dE_s/dz
+    rms = np.sqrt(np.mean(np.sum(per_sample**2, axis=1)))  # one sample's ‖δ‖, RMS
+    assert t.report().delta_norm[-1] == pytest.approx(rms)
     for _ in range(4):  # backward 3, 2, 1, update
         t.next_phase()
     r = t.report()
-    expected = [np.linalg.norm(d) for d in t.net.delta]
+    expected = [np.linalg.norm(d) * 4 for d in t.net.delta]  # sqrt(16) times the buffer's
     assert r.delta_norm == pytest.approx(expected) and np.all(r.delta_norm > 0)
     assert t.first_delta_norm == pytest.approx(expected)  # the first step's, kept
     t.step()

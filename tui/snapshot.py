@@ -170,7 +170,7 @@ class Snapshot:
     bias_grad_norm: Floats
     weight_norm: Floats
     update_ratio: Floats  # ||step W_k|| / ||W_k||: 0 when nothing moved
-    delta_norm: Floats  # (L,) ||delta_k|| = ||dE/dz_k||, the error signal reaching layer k
+    delta_norm: Floats  # (L,) ||δ_k||, δ_k = dE_s/dz_k reaching layer k (RMS over the batch)
     last_loss: float  # loss of the last mini-batch
     train_loss: float  # of the last completed epoch (nan before)
     val_loss: float

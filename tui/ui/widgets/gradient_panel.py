@@ -3,9 +3,10 @@ reached the layer, the history of ||dW||, and flags in words.
 
 One line per layer, e.g. ``L1 2→4  ▕████▍   ▏ 3.2e-02 δ4.1e-02 ▁▂▄▆▇ vanishing``, then
 when the height allows a second line ``tanh |W| 1.23    Δ/W 1.0e-03`` (inline at wide
-widths). Backpropagation multiplies δ by one factor per layer on its way back from the
+widths). δ_k = dE_s/dz_k is one sample's error signal at layer k (its norm, RMS over the
+batch). Backpropagation multiplies δ by one factor per layer on its way back from the
 output, so the δ column shows the chain: it grows layer by layer when gradients explode
-although ||dW|| = ||a_kᵀ δ_k|| may stay flat. Flags:
+although ||dW|| = ||mean a_(k-1)ᵀ δ_k|| may stay flat. Flags:
 
 - exploding / vanishing: ||δ|| grew / shrank 100 times from the output layer back to this
   one (a chain through depth: never for one layer);
