@@ -34,12 +34,17 @@ HELP = (
 
 [b]Panels[/b]
   Network    blue: positive weight, orange: negative;
-             bold: large, dim: small
+             bold: large, dim: small; ○ a dead ReLU (0 for every
+             sample of the last epoch)
   Loss       training and validation loss per epoch;
              | marks a change of lr
   Gradients  ||dW|| of each layer on a log scale, and its history;
+             δ one sample's error signal dE_s/dz at the layer (RMS);
              |W| the weights' size, Δ/W the update's size relative
-             to it
+             to it. Flags: exploding / vanishing (δ grew / shrank
+             100 times from the output back to the layer), overshoot
+             (a step larger than the weights while the loss rises),
+             n/m dead, symmetric (all neurons of the layer the same)
   Controls   lr, batch, optimiser and L2 apply at the next step;
              the others build a new network (you are asked first)
   Status     paused / running, epoch, step, lr; loss and accuracy
