@@ -104,4 +104,5 @@ def delta_norms(net: Network) -> NDArray[np.float64]:
     if not net.has_pass:
         return np.zeros(net.n_layers)
     squares = [np.vdot(d, d) for d in (d.astype(np.float64, copy=False) for d in net.delta)]
-    return np.sqrt(np.array(squares, dtype=np.float64) * len(net.delta[0]))
+    with np.errstate(over="ignore"):  # a diverged run's: inf, as it is
+        return np.sqrt(np.array(squares, dtype=np.float64) * len(net.delta[0]))
