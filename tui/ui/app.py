@@ -118,6 +118,7 @@ class BackpropApp(App[int]):
                 snap.notice,
                 severity="error" if snap.notice_error else "information",
                 timeout=6 if snap.notice_error else 3,
+                markup=False,  # notices quote paths and file contents: plain text
             )
 
     def command(self, number: int) -> None:
