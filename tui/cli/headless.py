@@ -6,14 +6,19 @@ import argparse
 import csv
 import math
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
-from core.checkpoint import load_checkpoint, save_checkpoint
+from core.checkpoint import save_checkpoint
 from core.config import Config
 from core.gradcheck import check_gradients
 from core.trainer import Diverged, EpochReport, Trainer
+
+from .args import resume
+
+PROGRESS_SECONDS = 10.0  # a progress line at least this often, however long the run
 
 
 def progress_line(r: EpochReport, total: int) -> str:
@@ -25,14 +30,15 @@ def progress_line(r: EpochReport, total: int) -> str:
     return line + f"  lr {r.lr:g}"
 
 
-def train(args: argparse.Namespace, config: Config) -> int:
-    """Train for --epochs epochs; progress about 20 lines; history CSV streamed each epoch."""
-    trainer = load_checkpoint(args.resume) if args.resume else Trainer(config)
-    if args.resume and args.lr is not None:
-        trainer.set_lr(args.lr)
-    epochs = config.epochs
+def train(args: argparse.Namespace, config: Config | None) -> int:
+    """Train for --epochs epochs (a resumed run: its checkpoint's, unless given); progress
+    about 20 lines, and one at least every PROGRESS_SECONDS; history CSV streamed each epoch.
+    ``config`` is the run to start, None with --resume."""
+    trainer = resume(args.resume, args) if args.resume else Trainer(config)
+    epochs = trainer.config.epochs
     total = trainer.epoch + epochs
     every = max(1, epochs // 20)
+    shown = time.monotonic()
     f, writer = history_writer(args.history, resuming=bool(args.resume))
     status = 0
     try:
@@ -40,8 +46,10 @@ def train(args: argparse.Namespace, config: Config) -> int:
             report = trainer.run_epoch()
             if writer is not None:
                 write_history_row(writer, report)
-            if not args.quiet and ((i + 1) % every == 0 or i + 1 == epochs):
+            due = (i + 1) % every == 0 or i + 1 == epochs
+            if not args.quiet and (due or time.monotonic() - shown >= PROGRESS_SECONDS):
                 print(progress_line(report, total), flush=True)
+                shown = time.monotonic()
     except Diverged as e:
         print(f"stopped: {e}", file=sys.stderr)
         status = 1

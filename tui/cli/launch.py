@@ -7,12 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-from core.checkpoint import load_checkpoint, save_checkpoint
+from core.checkpoint import save_checkpoint
 from core.lessons import Lesson, get_lesson
 from core.trainer import Trainer
 
 from ..worker.session import TrainingSession
-from .args import config_from_args
+from .args import AUTOSAVE, config_from_args, resume
 
 
 def autosave_path() -> Path:
@@ -24,7 +24,7 @@ def autosave_path() -> Path:
 def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
     """The run the arguments ask for: resumed, a lesson, or from the flags."""
     if args.resume is not None:
-        return load_checkpoint(args.resume or autosave_path()), None
+        return resume(autosave_path() if args.resume is AUTOSAVE else args.resume, args), None
     if args.lesson:
         lesson = get_lesson(args.lesson)
         return Trainer(lesson.config), lesson

@@ -100,7 +100,7 @@ class Controls(Widget, can_focus=True):
         current = field.value_text(config)
 
         def parse(text: str) -> object:
-            value = field.parse(text) if field.parse else text
+            value = field.parse(text)  # the setting's own rules, as for its flag
             config.replace(**{field.name: value})  # raises ConfigError, a ValueError
             return value
 
