@@ -5,18 +5,25 @@ shuffling RNG's state, the position in the current epoch and the data itself (so
 run sees exactly the same numbers). Loading and continuing gives bit for bit what not
 stopping would have given. Writes are atomic: a temporary file in the same folder,
 flushed to disk, then renamed over the old one, so an interrupted save leaves the old
-file as it was.
+file as it was; the next save removes the temporary files that killed saves left.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: no locks; litter is then told by its age alone
+    fcntl = None
 
 from .config import Config, ConfigError
 from .datasets import Dataset, Standardizer
@@ -28,6 +35,8 @@ VERSION = 1
 # the metadata's counts (whole numbers >= 0) and numbers, checked on load
 COUNTS = ("epoch", "steps", "batch_pos", "init_round", "best_epoch", "seen", "correct")
 NUMBERS = ("lr", "loss_sum", "last_loss", "best_loss")
+LITTER_SECONDS = 1.0  # a temporary file younger than this may be a save that is starting
+UNLOCKED_LITTER_SECONDS = 3600.0  # the same without locks (not on POSIX)
 
 
 class CheckpointError(ValueError):
@@ -94,30 +103,73 @@ def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
 
 
 def save_checkpoint(trainer: Trainer, path: str | Path) -> Path:
-    """Write the trainer to ``path`` atomically (temporary file, fsync, rename)."""
+    """Write the trainer to ``path`` atomically (temporary file, fsync, rename).
+
+    The temporary file is locked while it is written, so a later save can tell the litter
+    of a killed save (unlocked) from a save in progress and remove it.
+    """
     path = Path(path)
+    folder = path.parent
     # Mid-step is fine: the weights change only in the update phase, so the file holds the
     # state at the start of the current step, and a resumed run starts that step again.
     arrays = checkpoint_arrays(trainer)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:  # name the file asked for, not the temporary one
+        raise OSError(e.errno, f"cannot write {path}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
+            if fcntl is not None:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
             np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+            if fcntl is not None:  # renamed while still locked: never seen unlocked by name
+                os.replace(tmp, path)
+        if fcntl is None:  # (where an open file cannot be renamed)
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
+        dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
     except OSError:
         pass
+    remove_litter(folder, glob.escape(path.name))
     return path
+
+
+def remove_litter(folder: str | Path, names: str = "*") -> int:
+    """Delete the temporary files that killed saves of ``names`` (a glob) left in ``folder``.
+
+    Only our own pattern (``.NAME.xxxxxxxx.tmp``, as ``save_checkpoint`` makes them), and only
+    unlocked ones: a save in progress holds its lock. Returns how many were deleted.
+    """
+    removed = 0
+    for tmp in Path(folder).glob(f".{names}.{'?' * 8}.tmp"):
+        try:
+            fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue  # gone already (renamed by its save), or not ours to open
+        try:
+            age = LITTER_SECONDS
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:
+                age = UNLOCKED_LITTER_SECONDS
+            # a save that made its file this very moment may not hold its lock yet
+            if time.time() - os.fstat(fd).st_mtime > age:
+                tmp.unlink()
+                removed += 1
+        except OSError:
+            pass  # locked: a save in progress
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:

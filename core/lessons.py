@@ -11,10 +11,24 @@ from .csv_data import asset_path
 
 @dataclass(frozen=True)
 class Lesson:
+    """A preset run and what to watch in it.
+
+    ``pace``: how fast the app trains it, as the app's --pace reads it ("30" epochs a
+    second, "1 step", "phases"): slow enough that what ``text`` says can be watched.
+    ``view``: what the middle panel shows (loss, data, surface, phase).
+    ``compare``: further runs, each the preset with some settings changed, run one after
+    the other for ``compare_epochs`` epochs each; the earlier ones stay as ghosts, so that
+    all of them end on one plot.
+    """
+
     name: str
     title: str
     text: str
     config: Config
+    pace: str = "full"
+    view: str = "loss"
+    compare: tuple[dict, ...] = ()
+    compare_epochs: int = 0
 
 
 def load_lessons() -> dict[str, Lesson]:
@@ -27,6 +41,10 @@ def load_lessons() -> dict[str, Lesson]:
             item["title"],
             " ".join(item["text"].split()),
             Config.from_dict(item["config"]),
+            item.get("watch", {}).get("pace", "full"),
+            item.get("watch", {}).get("view", "loss"),
+            tuple(item.get("compare", {}).get("runs", ())),
+            item.get("compare", {}).get("epochs", 0),
         )
         for item in data["lesson"]
     }

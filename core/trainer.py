@@ -26,6 +26,7 @@ from .batches import EpochBatches
 from .config import Config
 from .csv_data import load_csv
 from .datasets import Dataset, Standardizer, make_dataset, split
+from .ghosts import Ghost
 from .history import History
 from .losses import get_loss
 from .network import GRADS, STEP, Network
@@ -123,6 +124,7 @@ class Trainer:
         )
         self._row = np.empty(len(self.history.columns))  # one epoch's record, reused
         self.lr_changes: list[tuple[int, float]] = []  # (epoch at which it applies, new lr)
+        self.ghosts: list[Ghost] = []  # earlier runs to compare with (core.ghosts)
         self.epoch = 0  # epochs completed
         self.steps = 0  # steps completed
         self.diverged: str | None = None

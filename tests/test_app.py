@@ -7,6 +7,7 @@ from apphelpers import dialog, make_app, wait_until
 
 from tui.ui.fields import FIELDS
 from tui.ui.widgets.status_line import StatusLine
+from tui.worker.pace import EPOCHS, Pace
 
 
 def status_text(app) -> str:
@@ -14,7 +15,7 @@ def status_text(app) -> str:
 
 
 async def test_space_pauses_and_resumes():
-    app = make_app(paused=False)
+    app = make_app(paused=False, pace=Pace(EPOCHS, 30))
     async with app.run_test(size=(80, 24)) as pilot:
         assert await wait_until(pilot, lambda: app.snapshot.epoch >= 2)
         await pilot.press("space")
@@ -132,7 +133,13 @@ async def test_r_draws_new_weights_on_the_same_data():
 
 async def test_a_diverging_run_pauses_and_says_why():
     app = make_app(
-        paused=False, dataset="linear", hidden=(8,), activation="relu", lr=50.0, batch_size=None
+        paused=False,
+        pace=Pace(EPOCHS, 300),
+        dataset="linear",
+        hidden=(8,),
+        activation="relu",
+        lr=50.0,
+        batch_size=None,
     )
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_until(pilot, lambda: app.snapshot.status == "diverged")
@@ -186,25 +193,26 @@ async def test_batch_size_applies_without_a_reset():
         assert app.snapshot.steps == 16 + 1
 
 
-async def test_save_then_load_and_a_corrupt_file_is_refused(tmp_path):
+async def test_save_then_load_and_a_corrupt_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # short paths: every key of a path is a keypress
     app = make_app()
     path = tmp_path / "run.npz"
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
         await dialog(pilot, "s")
-        await pilot.press(*str(path), "enter")
+        await pilot.press(*"run.npz", "enter")
         assert await wait_until(pilot, lambda: path.exists())
         await pilot.press("e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 2)
         await dialog(pilot, "o")
-        await pilot.press(*str(path), "enter")
+        await pilot.press(*"run.npz", "enter")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
         bad = tmp_path / "bad.npz"
         bad.write_text("garbage")
         params = app.session.trainer.net.params.copy()
         await dialog(pilot, "o")
-        await pilot.press(*str(bad), "enter")
+        await pilot.press(*"bad.npz", "enter")
         assert await wait_until(pilot, lambda: "damaged" in app.snapshot.notice)
         assert app.snapshot.notice_error and app.snapshot.epoch == 1
         assert np.array_equal(app.session.trainer.net.params, params)
@@ -223,7 +231,7 @@ async def test_help_screen_opens_and_closes():
 
 
 async def test_a_tiny_terminal_asks_for_room_and_recovers():
-    app = make_app(paused=False)
+    app = make_app(paused=False, pace=Pace(EPOCHS, 30))
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.pause(0.2)
         assert app.screen.has_class("too-small")
@@ -251,5 +259,17 @@ async def test_command_palette_offers_the_actions():
     app = make_app()
     async with app.run_test(size=(80, 24)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for title in ("Run/Pause", "Step", "Phase", "Epoch", "lr+", "lr-", "Save", "Open"):
+        for title in (
+            "Pause / resume",
+            "One step",
+            "One phase of the step",
+            "One epoch",
+            "Learning rate up the 1-3-10 ladder",
+            "Slower",
+            "Faster",
+            "Save the run to a checkpoint",
+            "Open a checkpoint",
+            "Pace: 3 ep/s",
+            "Pace: phases (0.5 s each)",
+        ):
             assert title in titles

@@ -227,22 +227,23 @@ async def test_wide_terminal_gives_the_data_view_its_own_panel():
         assert await wait_until(pilot, lambda: app.snapshot.steps > 0 and app.snapshot.data is None)
 
 
-@pytest.mark.parametrize("name", list(load_lessons()))
-async def test_every_lesson_loads_from_the_menu(name):
+async def test_every_lesson_loads_from_the_menu():
+    """One app goes through every lesson of the menu (one app each would cost a start each)."""
     app = make_app()
-    lesson = load_lessons()[name]
     async with app.run_test(size=(100, 30)) as pilot:
-        await dialog(pilot, "m")
-        app.screen.try_value(name)
-        assert await wait_until(pilot, lambda: app.snapshot.config == lesson.config)
-        assert app.screen.__class__.__name__ == "LessonScreen"
-        await pilot.press("escape")  # read, and stay paused
-        await pilot.press("question_mark")
-        await pilot.pause(0.05)
-        assert lesson.title in str(app.screen.query("Static").first().render())
-        sizes = lesson.config.hidden
-        assert app.snapshot.sizes[1:-1] == tuple(sizes)
-        assert np.all(np.isfinite(app.snapshot.weights[0]))
+        for name, lesson in load_lessons().items():
+            await dialog(pilot, "m")
+            app.screen.try_value(name)
+            assert await wait_until(pilot, lambda c=lesson.config: app.snapshot.config == c), name
+            assert app.screen.__class__.__name__ == "LessonScreen"
+            await pilot.press("escape")  # read, and stay paused
+            await pilot.press("question_mark")
+            await pilot.pause(0.05)
+            assert lesson.title in str(app.screen.query("Static").first().render())
+            await pilot.press("escape")
+            assert app.snapshot.sizes[1:-1] == tuple(lesson.config.hidden)
+            assert np.all(np.isfinite(app.snapshot.weights[0]))
+            assert app.snapshot.status == "paused"
 
 
 async def test_a_lesson_holds_the_run_until_its_paragraph_is_read():

@@ -1,11 +1,18 @@
 """Checkpoints: exact continuation, atomic writes, clear errors for bad files."""
 
+import fcntl
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.checkpoint import CheckpointError, load_checkpoint, remove_litter, save_checkpoint
 from core.config import Config
 from core.trainer import Trainer
 
@@ -66,6 +73,63 @@ def test_an_interrupted_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]  # no temporary file left
     monkeypatch.undo()
     assert load_checkpoint(path).epoch == 0
+
+
+def test_saves_killed_with_kill_9_leave_no_litter_after_the_next_save(tmp_path):
+    """A process saving over and over is killed (SIGKILL) three times: the file is always
+    whole, and the next save removes the temporary files the killed ones left."""
+    path = tmp_path / "run.npz"
+    saver = (
+        "import sys; from core.trainer import Trainer; from core.config import Config\n"
+        "from core.checkpoint import save_checkpoint\n"
+        "t = Trainer(Config(dataset='moons', hidden=(600, 600)))\n"
+        "print('ready', flush=True)\n"
+        "while True: save_checkpoint(t, sys.argv[1])\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    for delay in (0.05, 0.13, 0.21):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", saver, str(path)], cwd=root, stdout=subprocess.PIPE
+        )
+        assert proc.stdout.readline() == b"ready\n"
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        if path.exists():
+            load_checkpoint(path)  # whole, whenever the kill came
+    litter = list(tmp_path.glob(".run.npz.*.tmp"))
+    assert litter  # a kill came during a save (most of the loop's time)
+    for tmp in litter:  # as if killed a while ago
+        os.utime(tmp, (time.time() - 60, time.time() - 60))
+    save_checkpoint(Trainer(config()), path)
+    assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]
+
+
+def test_only_stale_temporary_files_of_our_own_pattern_are_removed(tmp_path):
+    old = time.time() - 60
+
+    def make(name: str, age: float = old) -> Path:
+        p = tmp_path / name
+        p.write_bytes(b"x")
+        os.utime(p, (age, age))
+        return p
+
+    stale = make(".run.npz.abcd_123.tmp")
+    in_progress = make(".run.npz.zzzz9999.tmp")  # a save holds its lock while it writes
+    starting = make(".run.npz.new12345.tmp", age=time.time())  # made this very moment
+    others = [make(".other.npz.abcd1234.tmp"), make("run.npz.abcd1234.tmp"), make("a.tmp")]
+    with open(in_progress, "rb") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        assert remove_litter(tmp_path, "run.npz") == 1
+    assert not stale.exists()
+    assert in_progress.exists() and starting.exists() and all(p.exists() for p in others)
+    assert remove_litter(tmp_path) == 2  # every name: the other save's litter, then this one
+
+
+def test_a_save_into_a_missing_folder_names_the_file_asked_for(tmp_path):
+    with pytest.raises(OSError, match=r"cannot write .*nowhere/run\.npz"):
+        save_checkpoint(Trainer(config()), tmp_path / "nowhere" / "run.npz")
 
 
 def test_a_corrupt_file_gets_a_clear_error(tmp_path):

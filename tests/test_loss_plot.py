@@ -12,7 +12,8 @@ from textual.app import App, ComposeResult
 from core.config import Config
 from core.trainer import Trainer
 from tui.snapshot import Curve, Snapshot
-from tui.ui.widgets.loss_plot import LossPlot, lr_marks, nice_ticks, unique_labels
+from tui.ui.ticks import nice_ticks, unique_labels
+from tui.ui.widgets.loss_plot import LossPlot, lr_marks
 from tui.worker.session import TrainingSession
 
 

@@ -16,7 +16,8 @@ from core.config import Config
 from core.phases import Phase
 from core.trainer import Trainer
 from tui.snapshot import Snapshot
-from tui.ui.widgets.network_view import NEGATIVE, POSITIVE, SELECTED, NetworkView
+from tui.ui.colours import NEGATIVE, POSITIVE, SELECTED
+from tui.ui.widgets.network_view import NetworkView
 from tui.worker.session import TrainingSession
 
 NEURONS = "●◉"

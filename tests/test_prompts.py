@@ -91,3 +91,19 @@ async def test_a_prompt_title_and_help_are_plain_text():
         assert [str(options.get_option_at_index(i).prompt) for i in range(2)] == ["[/]", "[a=]"]
         await pilot.press("enter")
         assert app.return_code is None
+
+
+async def test_the_start_notices_show_a_resumed_file_name_literally():
+    from core.config import Config
+    from core.trainer import Trainer
+    from tui.ui.app import BackpropApp
+    from tui.worker.session import TrainingSession
+
+    notice = "continuing r[a=1 b=2][/].npz at epoch 0"
+    session = TrainingSession(Trainer(Config(n_samples=200)), paused=True)
+    app = BackpropApp(session, notices=[notice])
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        assert await wait_until(pilot, lambda: len(app.screen.query("Toast")) > 0)
+        await pilot.pause(0.1)
+        assert app.return_code is None
+        assert any(notice in shown(t) for t in app.screen.query("Toast"))

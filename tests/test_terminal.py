@@ -33,7 +33,7 @@ class Terminal:
         script = tmp / "run.sh"  # the app's pid, then its exit code, in files
         script.write_text(
             f'sh -c \'echo $$ > "$0"; exec "$@"\' {self.pid_file} env XDG_STATE_HOME={tmp} '
-            f"TERM=xterm-256color {EXE} {args}\necho $? > {self.exit_file}\nsleep 30\n"
+            f"TMPDIR={tmp} TERM=xterm-256color {EXE} {args}\necho $? > {self.exit_file}\nsleep 30\n"
         )
         subprocess.run(
             [
@@ -110,7 +110,8 @@ def test_keys_in_a_real_terminal_then_quit_and_resume(terminal, tmp_path):
     t.wait_for("lr 0.1")
     t.keys("q")
     assert t.exit_code() == 0
-    saved = load_checkpoint(tmp_path / "backprop-tui" / "autosave.npz")
+    (autosave,) = (tmp_path / "backprop-tui").glob("autosave-*.npz")  # this run's own file
+    saved = load_checkpoint(autosave)
     assert saved.steps == 1 and saved.optimizer.lr == 0.1
     again = terminal("--resume --paused")
     again.wait_for("step 1 ")
@@ -124,7 +125,33 @@ def test_a_hangup_or_term_saves_the_run_and_restores_the_terminal(terminal, tmp_
     time.sleep(1.0)
     os.kill(int((tmp_path / "pid").read_text()), signum)
     assert t.exit_code() == 128 + signum
-    saved = load_checkpoint(tmp_path / "backprop-tui" / "autosave.npz")
+    (autosave,) = (tmp_path / "backprop-tui").glob("autosave-*.npz")
+    saved = load_checkpoint(autosave)
     assert saved.epoch > 0
     screen = t.screen()
     assert "Traceback" not in screen and "Network" not in screen  # the alternate screen is gone
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_tmux_closing_its_terminal_ends_the_app_and_keeps_the_run(terminal, tmp_path):
+    """tmux kill-server: the pane's terminal goes away under the app, as on an SSH drop."""
+    t = terminal("")
+    t.wait_for("running")
+    time.sleep(0.5)
+    pid = int((tmp_path / "pid").read_text())
+    subprocess.run([*TMUX, "kill-server"], check=True)
+    end = time.monotonic() + 3.0
+    while running(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not running(pid), "the app was still there 3 s after its terminal closed"
+    (autosave,) = (tmp_path / "backprop-tui").glob("autosave-*.npz")
+    saved = load_checkpoint(autosave)
+    assert saved.epoch > 0
+    saved.train(1)

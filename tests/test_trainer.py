@@ -211,7 +211,23 @@ def test_l2_shrinks_weights():
     plain, decayed = Trainer(small(hidden=(8,))), Trainer(small(hidden=(8,), l2=0.1))
     plain.train(20), decayed.train(20)
     assert np.linalg.norm(decayed.net.weights[0]) < np.linalg.norm(plain.net.weights[0])
-    assert np.array_equal(decayed.net.biases[0] != 0, decayed.net.biases[0] != 0)
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_a_weight_penalty_leaves_the_biases_alone(penalty):
+    """One step from the same weights: the penalty adds lr·l2·W (or lr·l1·sign W) to each
+    weight's step and nothing to a bias's."""
+    plain = Trainer(small(hidden=(8,)))
+    decayed = Trainer(small(hidden=(8,), **{penalty: 0.1}))
+    for t in (plain, decayed):  # biases start at 0, where a penalty would add nothing
+        for b in t.net.biases:
+            b[...] = 0.5
+    plain.step(), decayed.step()
+    for k in range(plain.net.n_layers):
+        assert np.array_equal(decayed.net.biases[k], plain.net.biases[k])
+        before = plain.net.weights[k] + plain.net.step_weights[k]  # the weights before the step
+        extra = 0.1 * (before if penalty == "l2" else np.sign(before)) * plain.config.lr
+        assert np.allclose(plain.net.weights[k] - decayed.net.weights[k], extra, atol=1e-15)
 
 
 def test_float32_option_trains():

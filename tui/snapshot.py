@@ -13,8 +13,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.config import Config
+from core.ghosts import Ghost
 from core.inspect import ChainRule
-from core.phases import Phase
+from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
+
+from .worker.pace import Pace
+
+# What the widgets may use of the core: they import it from here, the one contract.
+__all__ = [
+    "BACKWARD",
+    "FORWARD",
+    "LOSS",
+    "UPDATE",
+    "ChainRule",
+    "Config",
+    "Ghost",
+    "Pace",
+    "Phase",
+]
 
 Floats = NDArray[np.float64]
 
@@ -94,6 +110,25 @@ class DataView:
 
 
 @dataclass(frozen=True)
+class Surface:
+    """The training loss over the plane of a network's only two numbers, y = m x + b.
+
+    ``grid`` (rows, cols): E(m, b) over ``extent`` (m min, m max, b min, b max), the top row
+    at b max; ``path`` (k, 2): (m, b) as training went, oldest first; ``now``: (m, b) of the
+    current weights; ``lowest``: where the loss is lowest on the training data; ``truth``:
+    the m, b the data was made with (None for other data).
+    """
+
+    extent: tuple[float, float, float, float]
+    grid: Floats
+    path: Floats
+    now: tuple[float, float]
+    lowest: tuple[float, float]
+    truth: tuple[float, float] | None
+    loss_name: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The state of a run at one instant between two steps (or two phases)."""
 
@@ -110,7 +145,8 @@ class Snapshot:
     batch_pos: int  # steps done in the current epoch
     phases: tuple[Phase, ...]  # forward, loss, backward L-1 ... 0, update
     phase_index: int  # the next phase to run (0: between steps)
-    last_phase: Phase | None  # the phase that ran last while paused (None while running)
+    last_phase: Phase | None  # the phase that ran last, when paused or stepping at a slow pace
+    pace: Pace  # how fast training goes
     config: Config  # the settings the run uses (lr included)
     task: str  # regression, binary, multiclass
     loss_name: str
@@ -136,10 +172,13 @@ class Snapshot:
     val_curve: Curve
     grad_curves: tuple[Curve, ...]  # per layer: RMS ||dW_k|| per epoch
     lr_changes: tuple[tuple[int, float], ...]
+    ghosts: tuple[Ghost, ...]  # earlier runs kept to compare with (oldest first)
     detail: PhaseDetail | None = None  # filled while paused
     selected: tuple[int, int, int] | None = None  # (layer, input, neuron) of the inspector
     inspection: Inspection | None = None
     data: DataView | None = None
+    surface: Surface | None = None  # while the surface view is on screen, for y = m x + b
+    surface_note: str = ""  # why there is no surface for this network, if asked for one
 
     @property
     def n_layers(self) -> int:

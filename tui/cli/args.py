@@ -13,9 +13,11 @@ from core.config import Config
 from core.settings import SETTINGS, ConfigError, Setting
 from core.trainer import Trainer
 
+from ..worker.pace import Pace, parse_pace
+
 # what a resumed run can change (the rest is fixed by its checkpoint's data and network)
 RESUMABLE = ("lr", "batch_size", "optimizer", "l2", "epochs")
-AUTOSAVE = object()  # ``backprop-tui --resume`` without a file: the autosave
+AUTOSAVE = object()  # ``backprop-tui --resume`` without a file: the most recent autosave
 
 
 class Parser(argparse.ArgumentParser):
@@ -42,6 +44,13 @@ def a_path(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("give a file's path, not an empty text")
     return text
+
+
+def _pace(text: str) -> Pace:
+    try:
+        return parse_pace(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_training_flags(p: argparse.ArgumentParser) -> None:
@@ -109,13 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_flags(p)
     p.add_argument("--paused", action="store_true", help="start paused")
     p.add_argument(
+        "--pace",
+        type=_pace,
+        help="how fast to train: full (default), N epochs a second (30), N step (1 step: one "
+        "mini-batch a second), or phases (each phase of a step for half a second); < and > "
+        "change it in the app",
+    )
+    p.add_argument(
         "--resume",
         metavar="FILE",
         nargs="?",
         const=AUTOSAVE,
         type=a_path,
-        help="continue a saved run (default: the autosave); may change "
-        + ", ".join(SETTINGS[name].option for name in RESUMABLE),
+        help="continue a saved run (default: the most recent autosave; others are listed); "
+        "may change " + ", ".join(SETTINGS[name].option for name in RESUMABLE),
     )
     p.add_argument("--lesson", help="start a lesson (see --list-lessons)")
     p.add_argument("--list-lessons", action="store_true", help="print the lessons and exit")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import sys
+import os
+import signal
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from core.gradcheck import check_gradients
 from core.trainer import Diverged, EpochReport, Trainer
 
 from .args import resume
+from .hangup import say
 
 PROGRESS_SECONDS = 10.0  # a progress line at least this often, however long the run
 
@@ -30,38 +34,105 @@ def progress_line(r: EpochReport, total: int) -> str:
     return line + f"  lr {r.lr:g}"
 
 
+class Interrupted:
+    """SIGINT (Ctrl-C), SIGTERM and SIGHUP while training, unless ignored (nohup): the first
+    stops training at the end of the current step, so the run is saved whole; a second
+    one leaves at once (saves are atomic: the file is the old one or the new one)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> Interrupted:
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    self._previous[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if self.signum is not None:
+            os._exit(128 + signum)
+        self.signum = signum
+
+
+def check_save_path(path: str) -> None:
+    """Before training: --save must name a file in a folder that can be written."""
+    if not path.strip():
+        raise ValueError("--save needs a file name, e.g. --save run.npz")
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"--save {path}: that is a folder; give a file name, e.g. run.npz")
+    folder = target.parent
+    if not folder.is_dir():
+        raise ValueError(f"--save {path}: there is no folder {folder}")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise ValueError(f"--save {path}: {folder} cannot be written ({e.strerror})") from None
+
+
+def run_epoch(trainer: Trainer, stop: Interrupted) -> EpochReport | None:
+    """One epoch, step by step; None if a signal stopped it (at the end of a step)."""
+    epoch = trainer.epoch
+    with np.errstate(all="ignore"):
+        while trainer.epoch == epoch:
+            if stop.signum is not None:
+                return None
+            trainer._finish_step()
+    return trainer.last_epoch
+
+
 def train(args: argparse.Namespace, config: Config | None) -> int:
     """Train for --epochs epochs (a resumed run: its checkpoint's, unless given); progress
     about 20 lines, and one at least every PROGRESS_SECONDS; history CSV streamed each epoch.
+    Ctrl-C, SIGTERM and SIGHUP stop at the end of a step, and --save still saves.
     ``config`` is the run to start, None with --resume."""
+    if args.save is not None:
+        check_save_path(args.save)
     trainer = resume(args.resume, args) if args.resume else Trainer(config)
     epochs = trainer.config.epochs
     total = trainer.epoch + epochs
     every = max(1, epochs // 20)
     shown = time.monotonic()
+    quiet = args.quiet
     f, writer = history_writer(args.history, resuming=bool(args.resume))
     status = 0
-    try:
-        for i in range(epochs):
-            report = trainer.run_epoch()
-            if writer is not None:
-                write_history_row(writer, report)
-            due = (i + 1) % every == 0 or i + 1 == epochs
-            if not args.quiet and (due or time.monotonic() - shown >= PROGRESS_SECONDS):
-                print(progress_line(report, total), flush=True)
-                shown = time.monotonic()
-    except Diverged as e:
-        print(f"stopped: {e}", file=sys.stderr)
-        status = 1
-    except KeyboardInterrupt:
-        print(f"interrupted at epoch {trainer.epoch}", file=sys.stderr)
-        status = 130
-    finally:
-        if f is not None:
-            f.close()
-    if args.save:
-        save_checkpoint(trainer, args.save)
-        print(f"saved {args.save} at epoch {trainer.epoch}", file=sys.stderr)
+    with Interrupted() as stop:
+        try:
+            for i in range(epochs):
+                report = run_epoch(trainer, stop)
+                if report is None:
+                    break
+                if writer is not None:
+                    write_history_row(writer, report)
+                due = (i + 1) % every == 0 or i + 1 == epochs
+                if not quiet and (due or time.monotonic() - shown >= PROGRESS_SECONDS):
+                    shown = time.monotonic()
+                    try:
+                        print(progress_line(report, total), flush=True)
+                    except OSError:  # the terminal is gone: train on quietly
+                        quiet = True
+        except Diverged as e:
+            say(f"stopped: {e}")
+            status = 1
+        finally:
+            if f is not None:
+                f.close()
+        if stop.signum is not None:
+            name = signal.Signals(stop.signum).name
+            say(f"interrupted ({name}) at epoch {trainer.epoch}")
+            status = 128 + stop.signum
+        if args.save is not None:
+            save_checkpoint(trainer, args.save)
+            say(f"saved {args.save} at epoch {trainer.epoch}")
     return status
 
 

@@ -1,56 +1,139 @@
-"""Start the app from command-line arguments, and save the run when it ends."""
+"""Start the app from command-line arguments; the run is autosaved to a file of its own.
+
+The autosave is written when the run starts (which also checks that it can be), and when
+it ends: after q, or at once on a hang-up (SIGHUP, a closed terminal) or SIGTERM, always
+from the worker's own state once the worker has stopped (tui.cli.hangup).
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 
-from core.checkpoint import save_checkpoint
+from core.checkpoint import CheckpointError, save_checkpoint
 from core.lessons import Lesson, get_lesson
 from core.trainer import Trainer
 
+from ..worker.pace import FULL_SPEED, parse_pace
 from ..worker.session import TrainingSession
-from .args import AUTOSAVE, config_from_args, resume
+from . import autosave
+from .args import AUTOSAVE, config_from_args, resume, resume_changes
+from .hangup import Hangup, say
 
-
-def autosave_path() -> Path:
-    """$XDG_STATE_HOME/backprop-tui/autosave.npz (~/.local/state/... by default)."""
-    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(base) / "backprop-tui" / "autosave.npz"
+QUIT_WORKER_WAIT = 5.0  # after q, how long the save waits for a running command to end
 
 
 def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
-    """The run the arguments ask for: resumed, a lesson, or from the flags."""
-    if args.resume is not None:
-        return resume(autosave_path() if args.resume is AUTOSAVE else args.resume, args), None
+    """The run the arguments ask for: resumed (``args.resume``, a path), a lesson, or the
+    flags."""
+    if args.resume:  # with the flags a resumed run may change (refusing the others)
+        return resume(args.resume, args), None
     if args.lesson:
         lesson = get_lesson(args.lesson)
         return Trainer(lesson.config), lesson
     return Trainer(config_from_args(args)), None
 
 
+def latest_autosave() -> tuple[Path, int]:
+    """The most recently saved autosave of an app that has ended (a running one's holds
+    its start), and how many others there are (listed on stderr)."""
+    saves = autosave.autosaves()
+    ended = [p for p in saves if not autosave.in_use(p)]
+    if not ended:
+        where = " or ".join(str(f) for f in autosave.folders())
+        running = f" ({len(saves)} of running apps)" if saves else ""
+        raise CheckpointError(f"no autosave to continue in {where}{running}")
+    others = [p for p in saves if p != ended[0]]
+    if others:
+        say(autosave.resume_listing(ended[0], others))
+    return ended[0], len(others)
+
+
+class FinalSave:
+    """The save at the end of the run: the worker stops first, then its trainer is written
+    (never while a command runs). Returns what to tell the user, and whether it worked."""
+
+    def __init__(self, session: TrainingSession, path: Path | None, why_not: str) -> None:
+        self.session = session
+        self.path = path
+        self.why_not = why_not  # why there is no path
+
+    def __call__(self, wait: float) -> tuple[bool, str]:
+        self.session.stop()
+        if self.path is None:
+            return False, f"backprop-tui: the run was not saved: {self.why_not}"
+        if not self.session.finished.wait(wait):
+            return False, (
+                f"backprop-tui: the run was not saved: a command was still running after "
+                f"{wait:g} s ({self.path} holds the run as it started)"
+            )
+        trainer = self.session.trainer
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # removed meanwhile?
+            save_checkpoint(trainer, self.path)
+        except OSError as e:
+            return False, f"backprop-tui: the run was not saved to {self.path}: {e}"
+        return True, (
+            f"run saved to {self.path} (epoch {trainer.epoch:,}): "
+            "backprop-tui --resume continues it"
+        )
+
+
 def run_app(args: argparse.Namespace) -> int:
-    """Run the app; afterwards autosave the run (also after SIGHUP/SIGTERM)."""
+    """Run the app; the run is saved at the end, also after a hang-up or SIGTERM."""
+    hangup = Hangup().install()
+    hangup.watch(0)
+    try:
+        return _run_app(args, hangup)
+    finally:
+        hangup.finished()
+
+
+def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
+    if args.resume is not None:
+        resume_changes(args)  # a flag a resumed run cannot take: refused before anything else
+    folder = autosave.open_folder()
+    notices = []
+    if folder.warning:
+        say(f"backprop-tui: {folder.warning}")
+        notices.append(folder.warning)
+    others = 0
+    if args.resume is AUTOSAVE:  # --resume alone: the most recent autosave
+        args.resume, others = latest_autosave()
+    trainer, lesson = build_trainer(args)
+    resumed = Path(args.resume) if args.resume else None
+    if resumed is not None:
+        listed = f" ({others} others: listed in the terminal once you quit)" if others else ""
+        notices.append(f"continuing {resumed.name} at epoch {trainer.epoch:,}{listed}")
+    pace = args.pace or (parse_pace(lesson.pace) if lesson else FULL_SPEED)
+    session = TrainingSession(trainer, paused=args.paused, pace=pace)
+    path = autosave.new_path(folder.path) if folder.path is not None else None
+    final_save = FinalSave(session, path, folder.warning)
+    hangup.arm(final_save)
+    if path is not None:
+        try:  # the run has its file from the start: a hang-up at any moment leaves one
+            with hangup.saving():
+                save_checkpoint(trainer, path)
+        except OSError as e:
+            final_save.path, final_save.why_not = None, str(e)
+            notices.append(f"no autosave: {e}; save the run with s")
+        else:
+            autosave.prune(path.parent, spare=(path, *([resumed] if resumed else [])))
+
     from ..ui.app import BackpropApp  # Textual is imported only for the app
 
-    trainer, lesson = build_trainer(args)
-    session = TrainingSession(trainer, paused=args.paused)
-    app = BackpropApp(session, lesson=lesson)
-    app.run()
-    session.stop()
-    session.finished.wait(timeout=2.0)  # the worker ends within one slice of training
-    code = app.return_code if app.return_code is not None else 1
-    path = autosave_path()
+    app = BackpropApp(session, lesson=lesson, notices=notices, hangup=hangup)
+    hangup.attach(app.hang_up)
+    failure: Exception | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_checkpoint(session.trainer, path)
-        print(
-            f"run saved to {path} (epoch {session.trainer.epoch}): "
-            "backprop-tui --resume continues it",
-            file=sys.stderr,
-        )
-    except OSError as e:
-        print(f"backprop-tui: could not autosave to {path}: {e}", file=sys.stderr)
-    return code
+        app.run()
+    except Exception as e:  # Textual failing on a terminal that went away, or a bug
+        failure = e
+    saved, message = hangup.save(QUIT_WORKER_WAIT)
+    say(message)
+    if hangup.triggered:
+        return hangup.code
+    if failure is not None:
+        raise failure
+    code = app.return_code if app.return_code is not None else 1
+    return code if saved or code != 0 else 1

@@ -1,31 +1,45 @@
 """The Textual app: a TrainingSession in a worker thread, and the main screen over it.
 
-The screen's keys turn into session commands (applied by the worker between two steps); a
-timer pulls the latest snapshot about ten times a second and hands it down. After a key,
-the app looks for the snapshot that includes it (after 2 ms, then every 10 ms), so the
-screen answers at once.
+The screen's keys turn into session commands (applied by the worker between two steps).
+The worker says when it has published a snapshot (a SnapshotReady message, posted from its
+thread; pending ones coalesce); the app then hands the snapshot down. While training, a
+timer asks for one about ten times a second; a command's snapshot comes as soon as the
+worker has applied it, so a key shows its effect at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
 
 from core.lessons import Lesson
 
 from ..snapshot import Snapshot
+from ..worker.pace import PACES, parse_pace
 from ..worker.session import TrainingSession
+from .keys import KEYS, bindings
 from .main_screen import MainScreen
 from .widgets.help_screen import HelpScreen
 from .widgets.lesson_screen import LessonScreen
 
-POLL_TRIES = 40  # after a key, look for its snapshot for up to about 0.4 s
+
+class SnapshotReady(Message):
+    """The worker has published a new snapshot (posted from the worker's thread)."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SnapshotReady)  # only the latest snapshot matters
+
+
+if TYPE_CHECKING:
+    from textual.driver import Driver
+
+    from ..cli.hangup import Hangup
 
 
 class BackpropApp(App[int]):
@@ -33,10 +47,7 @@ class BackpropApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    BINDINGS = bindings("app")
 
     def __init__(
         self,
@@ -45,18 +56,30 @@ class BackpropApp(App[int]):
         run_worker: bool = True,
         checkpoint_path: str = "backprop-run.npz",
         lesson: Lesson | None = None,
+        notices: Sequence[str] = (),
+        hangup: Hangup | None = None,
     ) -> None:
-        super().__init__()
+        self.hangup = hangup  # a closed terminal or a signal (tui.cli.hangup); the driver
+        super().__init__()  # asks for the driver class, which depends on hangup
+        self.notices = tuple(notices)  # said once the screen is up (autosave warnings)
+        self._loop_running: asyncio.AbstractEventLoop | None = None
         self.lesson = lesson
         self.session = session
         self.fps = fps
         self.start_worker = run_worker
         self.checkpoint_path = checkpoint_path
         self.snapshot: Snapshot = session.latest
-        self.exit_signal: int | None = None
         self._notice_seen = session.latest.notice_id
-        self._waiting_for = 0
         self._quitting = False  # from then on no snapshot goes down: widgets are being removed
+
+    def get_driver_class(self) -> type[Driver]:
+        """With a hang-up handler, the Linux driver that survives a closed terminal."""
+        driver = super().get_driver_class()
+        if self.hangup is not None and driver.__name__ == "LinuxDriver":
+            from .driver import GuardedLinuxDriver
+
+            return GuardedLinuxDriver
+        return driver
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")
@@ -68,15 +91,13 @@ class BackpropApp(App[int]):
 
     def on_mount(self) -> None:
         self.show(self.session.latest)
-        self._pull_timer = self.set_interval(1 / self.fps, self.pull)
+        self.session.on_publish = lambda: self.post_message(SnapshotReady())
+        self._frame_timer = self.set_interval(1 / self.fps, self.session.request_snapshot)
         if self.start_worker:
             self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
-        try:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGHUP, signal.SIGTERM):
-                loop.add_signal_handler(sig, self.on_signal, sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not on the main thread (tests) or not supported: default handling
+        self._loop_running = asyncio.get_running_loop()
+        for notice in self.notices:
+            self.notify(notice, severity="warning", timeout=10, markup=False)  # paths
         if self.lesson is not None:
             self._show_lesson(self.lesson)
 
@@ -84,26 +105,32 @@ class BackpropApp(App[int]):
         worker = get_current_worker()
         self.session.run(cancelled=lambda: worker.is_cancelled)
 
-    def on_signal(self, signum: int) -> None:
-        """SIGHUP (the SSH link dropped) or SIGTERM: stop cleanly; the caller autosaves."""
-        self.exit_signal = signum
-        self._quit(128 + signum)
+    def hang_up(self, return_code: int) -> bool:
+        """Exit soon with ``return_code``; callable from any thread and from a signal
+        handler (a hang-up, SIGTERM). The caller saves the run. False if the app is not
+        running (not mounted yet, or ended)."""
+        loop = self._loop_running
+        if loop is None or loop.is_closed():
+            return False
+        try:
+            loop.call_soon_threadsafe(self._quit, return_code)
+        except RuntimeError:  # the loop has just closed
+            return False
+        return True
 
     def _quit(self, return_code: int) -> None:
         """Stop the worker and the snapshots, then exit."""
         self._quitting = True
-        self._pull_timer.stop()
+        self._frame_timer.stop()
         self.session.stop()
         self.exit(return_code=return_code)
 
     # --- snapshots down -------------------------------------------------------------------
 
-    def pull(self) -> None:
-        """Show the latest snapshot if it is new, and ask for the next one."""
+    def on_snapshot_ready(self) -> None:
         latest = self.session.latest
         if latest.seq != self.snapshot.seq:
             self.show(latest)
-        self.session.request_snapshot()
 
     def show(self, snap: Snapshot) -> None:
         """Hand a snapshot down to the main screen; raise its notice once."""
@@ -121,39 +148,32 @@ class BackpropApp(App[int]):
                 markup=False,  # notices quote paths and file contents: plain text
             )
 
-    def command(self, number: int) -> None:
-        """Show the effect of command ``number`` as soon as the worker has applied it."""
-        self._waiting_for = number
-        self._poll(POLL_TRIES)
-
-    def _poll(self, tries: int) -> None:
-        latest = self.session.latest
-        if latest.applied >= self._waiting_for and latest.seq != self.snapshot.seq:
-            self.show(latest)
-        elif tries > 0:
-            self.session.request_snapshot()
-            # the worker usually answers within a few ms: look again soon, then every 10 ms
-            delay = 0.002 if tries == POLL_TRIES else 0.01
-            self.set_timer(delay, lambda: self._poll(tries - 1))
-
     # --- actions --------------------------------------------------------------------------
 
     def start_lesson(self, lesson: Lesson) -> None:
         """A new run from the lesson's preset, and its paragraph on what to watch."""
         self.lesson = lesson
+        self.session.rebuild(lesson.config)
         self._show_lesson(lesson)
-        self.command(self.session.rebuild(lesson.config))
 
     def _show_lesson(self, lesson: Lesson) -> None:
-        """The paragraph, with the run held until it is read (what it says to watch must
-        not have happened already): enter starts the run, escape leaves it paused."""
-        self.command(self.session.set_running(False))
+        """The lesson's pace, view and runs to compare, and its paragraph, with the run held
+        until it is read (what it says to watch must not have happened already): enter
+        starts the run, escape leaves it paused."""
+        session = self.session
+        session.set_running(False)
+        session.clear_ghosts()
+        session.set_pace(parse_pace(lesson.pace))
+        if lesson.compare:
+            session.compare(list(lesson.compare), lesson.compare_epochs)
+        if isinstance(self.default_screen, MainScreen):
+            self.default_screen.set_view(lesson.view)
 
         def read(start: bool | None) -> None:
             if start:
-                self.command(self.session.set_running(True))
+                self.session.set_running(True)
 
-        self.push_screen(LessonScreen(lesson), read)
+        self.push_screen(LessonScreen(lesson.title, lesson.text), read)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -169,10 +189,16 @@ class BackpropApp(App[int]):
         """The main screen's keys in the command palette too."""
         yield from super().get_system_commands(screen)
         main = self.default_screen
-        for binding in MainScreen.BINDINGS:
-            key = binding.key_display or binding.key
+        for key in KEYS:
+            if key.bind and key.scope == "screen":
+                yield SystemCommand(
+                    key.title,
+                    f"key {key.show}: {key.does}",
+                    lambda action=key.action: self.run_action(action, main),
+                )
+        for pace in PACES:
             yield SystemCommand(
-                binding.description,
-                f"key {key}",
-                lambda action=binding.action: self.run_action(action, main),
+                f"Pace: {pace.label}",
+                "how fast training goes",
+                lambda pace=pace: self.session.set_pace(pace),
             )

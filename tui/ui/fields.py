@@ -1,9 +1,9 @@
 """The settings a person can change in the controls panel: how to show, parse and apply each.
 
-Live fields (learning rate, batch size, optimiser, L2) apply at the next step; the others
-change the network or the data, so they ask first and then start a new run. How each reads
-from text and what it allows is the setting's record in core.settings (the same as its
-command-line flag and TOML key).
+Live fields (learning rate, batch size, optimiser, L2, pace) apply at the next step; the
+others change the network or the data, so they ask first and then start a new run. How a
+Config field reads from text, what it allows and how it is shown is its record in
+core.settings (the same as its command-line flag and TOML key).
 """
 
 from __future__ import annotations
@@ -14,35 +14,45 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Config
-from core.settings import SETTINGS, Setting, number
+from core.ghosts import Ghost, differences
+from core.settings import SETTINGS, number
+
+from ..snapshot import Snapshot
+from ..worker.pace import parse_pace
 
 finite_number = number("weight", "a weight's new value", -math.inf).parse
 
 
 @dataclass(frozen=True)
 class Field:
-    """One setting in the controls: its Config attribute, label, and whether it is live."""
+    """One setting: its Config attribute (or the session's, like the pace), label and
+    whether it is live. A Config field takes ``parse``, ``show`` and ``choices`` (a choice
+    field when not empty) from its record in core.settings; another gives them."""
 
-    name: str  # the Config attribute
+    name: str  # the Config attribute, or "pace"
     label: str
     live: bool
     help: str = ""
+    parse: Callable[[str], object] | None = None
+    show: Callable[[object], str] = str
+    choices: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        setting = SETTINGS.get(self.name)
+        if setting is not None:
+            object.__setattr__(self, "parse", setting.parse)
+            object.__setattr__(self, "show", setting.show)
+            object.__setattr__(self, "choices", setting.choices)
 
     @property
-    def setting(self) -> Setting:
-        return SETTINGS[self.name]
+    def in_config(self) -> bool:
+        return self.name != "pace"
 
-    @property
-    def choices(self) -> tuple[str, ...]:
-        """A choice field when not empty."""
-        return self.setting.choices
+    def value(self, snapshot: Snapshot) -> object:
+        return getattr(snapshot.config, self.name) if self.in_config else snapshot.pace
 
-    @property
-    def parse(self) -> Callable[[str], object]:
-        return self.setting.parse
-
-    def value_text(self, config: Config) -> str:
-        return self.setting.show(getattr(config, self.name))
+    def value_text(self, snapshot: Snapshot) -> str:
+        return self.show(self.value(snapshot))
 
 
 FIELDS: tuple[Field, ...] = (
@@ -62,6 +72,14 @@ FIELDS: tuple[Field, ...] = (
     Field("dataset", "data", False),
     Field("noise", "noise", False),
     Field("seed", "seed", False),
+    Field(
+        "pace",
+        "pace",
+        True,
+        "full, N epochs a second (30), N step (1 step), or phases; < and > step it",
+        parse=parse_pace,
+        show=lambda p: p.short,
+    ),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
@@ -82,3 +100,13 @@ def path_to_read(text: str) -> str:
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     return str(path)
+
+
+def ghost_label(ghost: Ghost, live: Config) -> str:
+    """What a ghost's run did differently from the live one, as the controls name it:
+    "lr 0.3", "batch 1, init he"; "earlier weights" when only the random draw differs."""
+    parts = []
+    for name, value in differences(ghost.config, live).items():
+        field = FIELD_BY_NAME.get(name)
+        parts.append(f"{field.label} {field.show(value)}" if field else f"{name} {value}")
+    return ", ".join(parts) or "earlier weights"

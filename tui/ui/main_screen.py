@@ -1,16 +1,14 @@
 """The main screen: four panels, the status line and the keys that steer the run.
 
-Keys and widget messages become session commands (``self.app.command`` shows their effect
-as soon as the worker has applied them); snapshots come down through ``show``.
+Keys and widget messages become session commands (the worker applies them between two
+steps and publishes a snapshot, which the app hands down through ``show``).
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Container, Grid
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -19,7 +17,9 @@ from textual.widgets import Footer, Static
 from core.lessons import load_lessons
 
 from ..snapshot import Snapshot
+from ..worker.pace import PHASES
 from .fields import FIELD_BY_NAME, path_to_read, path_to_write
+from .keys import bindings
 from .widgets.confirm_dialog import ConfirmDialog
 from .widgets.controls import Controls
 from .widgets.data_view import DataPanel
@@ -43,23 +43,7 @@ FRAME_SLACK = 0.05
 class MainScreen(Screen):
     """The panels over a TrainingSession (``self.app.session``)."""
 
-    BINDINGS = [
-        Binding("space", "toggle", "Run/Pause", id="toggle"),
-        Binding("n", "step", "Step", id="step"),
-        Binding("p", "phase", "Phase", id="phase"),
-        Binding("e", "epoch", "Epoch", id="epoch"),
-        Binding("plus,equals_sign", "lr_up", "lr+", key_display="+", id="lr_up"),
-        Binding("minus", "lr_down", "lr-", key_display="-", id="lr_down"),
-        Binding("l", "type_lr", "Set lr", show=False, id="type_lr"),
-        Binding("r", "reset", "New weights", show=False, id="reset"),
-        Binding("y", "log_scale", "Log y", show=False, id="log_scale"),
-        Binding("d", "view('data')", "Data", show=False, id="data_view"),
-        Binding("i", "view('inspector')", "Inspect", show=False, id="inspector"),
-        Binding("v", "validation", "Val points", show=False, id="validation"),
-        Binding("m", "lessons", "Lessons", show=False, id="lessons"),
-        Binding("s", "save", "Save", show=False, id="save"),
-        Binding("o", "load", "Open", show=False, id="load"),
-    ]
+    BINDINGS = bindings("screen")
 
     @property
     def session(self):
@@ -68,9 +52,6 @@ class MainScreen(Screen):
     @property
     def snapshot(self) -> Snapshot:
         return self.app.snapshot
-
-    def command(self, number: int) -> None:
-        self.app.command(number)
 
     def compose(self) -> ComposeResult:
         with Grid(id="panels"):
@@ -94,10 +75,14 @@ class MainScreen(Screen):
         # When each panel last got a snapshot. Set here, not in on_mount: the app's
         # pull timer can fire before this screen has mounted.
         self._shown_at: dict[object, float] = {}
+        self._animated = False  # running at the pace of phases
+        self._first_view = "loss"  # the middle panel's view when the screen comes up
 
     def on_mount(self) -> None:
         self.show(self.app.snapshot)
         self.query_one(Controls).focus()
+        if self._first_view != "loss":
+            self.set_view(self._first_view)
 
     def on_resize(self) -> None:
         self.check_size()
@@ -130,7 +115,7 @@ class MainScreen(Screen):
 
     def _show(self, snap: Snapshot) -> None:
         network = self.query_one(NetworkView)
-        now = time.monotonic()
+        now = self.session.clock()  # the session's clock: a test that controls it controls this
         panels = [
             (network, PANEL_SECONDS["network"]),
             (self.views, PANEL_SECONDS["view"]),
@@ -138,43 +123,65 @@ class MainScreen(Screen):
         ]
         if self.has_class("wide"):
             panels.append((self.query_one("#side-data", DataPanel), PANEL_SECONDS["view"]))
+        self._follow_the_phases(snap)
+        every = snap.status != "running" or snap.pace.watchable  # each snapshot is a moment
         for panel, seconds in panels:
             # half a frame's slack, so a 0.5 s panel drawn on 10 frames a second gets 2 a second
             due = now - self._shown_at.get(panel, 0.0) >= seconds - FRAME_SLACK
-            if snap.status != "running" or due:
+            if every or due:
                 self._shown_at[panel] = now
                 panel.show(snap)
         network.selected = snap.selected if self.current_view == "inspector" else None
         self.query_one(Controls).show(snap)
         self.query_one(StatusLine).show(snap)
 
+    def _follow_the_phases(self, snap: Snapshot) -> None:
+        """Running phase by phase (the slowest pace), the middle panel shows the phase view;
+        leaving that pace brings back what was there."""
+        animated = snap.status == "running" and snap.pace.kind == PHASES
+        if animated != self._animated:
+            self._animated = animated
+            if animated:
+                self.views.enter_phases()
+            else:
+                self.views.leave_phases()
+
     def action_toggle(self) -> None:
         self.views.leave_phases()
-        self.command(self.session.toggle())
+        self.session.toggle()
 
     def action_step(self) -> None:
         self.views.leave_phases()
-        self.command(self.session.step())
+        self.session.step()
 
     def action_phase(self) -> None:
         self.views.enter_phases()
-        self.command(self.session.next_phase())
+        self.session.next_phase()
 
     def action_epoch(self) -> None:
         self.views.leave_phases()
-        self.command(self.session.run_epoch())
+        self.session.run_epoch()
 
     def action_lr_up(self) -> None:
-        self.command(self.session.step_lr(up=True))
+        self.session.step_lr(up=True)
 
     def action_lr_down(self) -> None:
-        self.command(self.session.step_lr(up=False))
+        self.session.step_lr(up=False)
+
+    def action_pace(self, slower: bool) -> None:
+        self.session.step_pace(slower)
 
     def action_type_lr(self) -> None:
         self.query_one(Controls).edit(FIELD_BY_NAME["lr"])
 
     def action_reset(self) -> None:
-        self.command(self.session.reset_weights())
+        self.session.reset_weights()
+
+    def action_keep_ghost(self) -> None:
+        self.session.keep_ghost()
+
+    def action_clear_ghosts(self) -> None:
+        self.session.clear_ghosts()
 
     def action_log_scale(self) -> None:
         self.query_one(LossPlot).toggle_log_scale()
@@ -191,7 +198,7 @@ class MainScreen(Screen):
         def done(answer: tuple[object] | None) -> None:
             if answer:
                 self.app.checkpoint_path = str(answer[0])
-                self.command(then(Path(self.app.checkpoint_path)))
+                then(Path(self.app.checkpoint_path))
 
         self.app.push_screen(PromptDialog(title, self.app.checkpoint_path, parse=parse), done)
 
@@ -222,28 +229,39 @@ class MainScreen(Screen):
         return self.views.current
 
     def action_view(self, name: str) -> None:
-        """d: data view, i: inspector; the same key again goes back to the loss plot."""
-        self.views.toggle(name)
+        """d: data view, u: loss surface, i: inspector; the same key again goes back to the
+        loss plot."""
+        self.set_view("loss" if self.views.current == name else name)
+
+    def set_view(self, name: str) -> None:
+        """Show ``name`` in the middle panel (loss, data, surface, phase or inspector); asked
+        before the screen is up (a lesson from the command line), once it is."""
+        if not self.query(ViewPanel):  # not composed yet
+            self._first_view = name
+            return
+        self.views.set_view(name)
         self.ask_for_data_view()
         if self.views.current == "inspector":
             if self.snapshot.selected is None:
-                self.command(self.session.select((0, 0, 0)))
+                self.session.select((0, 0, 0))
             self.query_one(Inspector).focus()
         else:
             self.query_one(NetworkView).selected = None
             self.query_one(Controls).focus()
 
     def ask_for_data_view(self) -> None:
-        """The session computes the data view's grid only while a data view is on screen."""
+        """The session computes the data view's grid (and the loss surface) only while it
+        is on screen."""
         wanted = self.views.current == "data" or self.has_class("wide")
-        self.command(self.session.show_data_view(wanted))
+        self.session.show_data_view(wanted)
+        self.session.show_surface(self.views.current == "surface")
 
     def action_validation(self) -> None:
         for panel in self.query(DataPanel):
             panel.toggle_validation()
 
     def on_inspector_move(self, message: Inspector.Move) -> None:
-        self.command(self.session.move_selection(message.delta))
+        self.session.move_selection(message.delta)
 
     def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
         """A click on a neuron selects a weight into it (or out of an input) to inspect."""
@@ -254,13 +272,13 @@ class MainScreen(Screen):
             selection = (message.column - 1, i if k == message.column - 1 else 0, message.index)
         if self.views.current != "inspector":
             self.action_view("inspector")
-        self.command(self.session.select(selection))
+        self.session.select(selection)
 
     def on_inspector_check(self) -> None:
-        self.command(self.session.check_selected())
+        self.session.check_selected()
 
     def on_inspector_weight_edited(self, m: Inspector.WeightEdited) -> None:
-        self.command(self.session.set_weight(m.layer, m.i, m.j, m.value))
+        self.session.set_weight(m.layer, m.i, m.j, m.value)
 
     # --- controls up ----------------------------------------------------------------------
 
@@ -272,15 +290,16 @@ class MainScreen(Screen):
             "batch_size": lambda: session.set_batch_size(value),
             "optimizer": lambda: session.set_optimizer(str(value)),
             "l2": lambda: session.set_l2(float(value)),
+            "pace": lambda: session.set_pace(value),
         }
         if name in live:
-            self.command(live[name]())
+            live[name]()
             return
         config = self.snapshot.config.replace(**{name: value})
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.command(session.rebuild(config))
+                session.rebuild(config)
 
         self.app.push_screen(
             ConfirmDialog(

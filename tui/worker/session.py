@@ -2,9 +2,12 @@
 
 A worker thread owns the Trainer. The UI never touches it: it submits commands (pause,
 step, set the learning rate...) that the worker applies between two steps, never inside
-one, and it reads ``latest``, a frozen Snapshot the worker publishes when asked. So the
-trainer runs at full speed, every epoch is recorded, and the screen takes what it can.
-Nothing here imports Textual: the session can be driven from a test or a script.
+one, and it reads ``latest``, a frozen Snapshot the worker publishes when asked. At full
+speed the trainer runs flat out, every epoch is recorded, and the screen takes what it can;
+at a slower pace (see pace.py) the worker trains only what the clock allows and publishes
+each epoch, step or phase as it happens, so a learner sees every one.
+Nothing here imports Textual: the session can be driven from a test or a script, and
+``tick()`` with a controlled clock runs the very loop the worker thread runs.
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
+from core.ghosts import MAX_GHOSTS, Ghost, keep
 from core.trainer import Diverged, Trainer
 
-from ..snapshot import Curve, DataView, Snapshot
+from ..snapshot import Curve, DataView, Snapshot, Surface
 from .ladder import ladder_step
+from .pace import EPOCHS, FULL, FULL_SPEED, PHASES, STEPS, Pace, Pacer, pace_step
+from .surface import DescentPath, loss_surface, surface_note
 from .views import (
     clamp_selection,
     data_view,
@@ -34,8 +41,18 @@ from .views import (
 
 SLICE_SECONDS = 0.02  # the worker looks at its commands at least this often while training
 DATA_VIEW_SECONDS = 0.5  # while training, the data view's grid is this old at most
+IDLE_SECONDS = 0.05  # paused, the worker wakes at least this often (a command wakes it at once)
 
 Command = Callable[[Trainer], object]
+
+
+@dataclass
+class Plan:
+    """Runs still to compare: their configs, the epochs each runs, how many in all."""
+
+    configs: list[Config]
+    epochs: int
+    runs: int
 
 
 class TrainingSession:
@@ -45,11 +62,23 @@ class TrainingSession:
         trainer: the run to drive.
         paused: start paused.
         curve_points: buckets per curve in a snapshot (about two per plot column).
+        pace: how fast to train (full speed by default).
+        clock: seconds, monotonic; a test passes its own to control the pace.
     """
 
-    def __init__(self, trainer: Trainer, paused: bool = False, curve_points: int = 240) -> None:
+    def __init__(
+        self,
+        trainer: Trainer,
+        paused: bool = False,
+        curve_points: int = 240,
+        pace: Pace = FULL_SPEED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.trainer = trainer
         self.running = not paused
+        self.clock = clock
+        self.pace = pace
+        self._pacer = Pacer(pace, clock())
         self.curve_points = curve_points
         self._commands: queue.SimpleQueue[tuple[int, str, Command]] = queue.SimpleQueue()
         self._wake = threading.Event()
@@ -59,14 +88,20 @@ class TrainingSession:
         self._stop = False
         self._message = ""
         self._notice = (0, "", False)
-        self._rate = (time.perf_counter(), trainer.epoch, 0.0)
+        self._rate = (clock(), trainer.epoch, 0.0)
         self._want_snapshot = True
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
         self.data_view_wanted = False  # set by the UI while the data view is on screen
+        self.surface_wanted = False  # set by the UI while the loss surface is on screen
+        self.path = DescentPath()  # (m, b) as training went, for the loss surface
+        self._plan: Plan | None = None  # runs still to compare (see ``compare``)
+        self._surface: tuple[float, Surface | None] = (0.0, None)  # (when, the last surface)
         self._data: tuple[float, DataView | None] = (0.0, None)  # (when, the last data view)
         self._published_key: tuple | None = None
         self._before: np.ndarray | None = None  # params when the current step started
         self._finite_difference: float | None = None
+        # called on the worker thread after each new snapshot (the app posts a message)
+        self.on_publish: Callable[[], None] | None = None
         self.finished = threading.Event()  # set while ``run`` is not running
         self.finished.set()
         self.latest: Snapshot = self._build_snapshot()
@@ -131,6 +166,10 @@ class TrainingSession:
 
         return self.submit("select", move)
 
+    def show_surface(self, on: bool) -> int:
+        """Compute the loss surface for each snapshot (only while it is on screen)."""
+        return self.submit("surface", lambda t: setattr(self, "surface_wanted", on))
+
     def show_data_view(self, on: bool) -> int:
         """Compute the data view's grid for each snapshot (only while it is on screen)."""
         return self.submit("data view", lambda t: setattr(self, "data_view_wanted", on))
@@ -142,6 +181,13 @@ class TrainingSession:
             self._finite_difference = finite_difference_of(t, self.selected, self._before)
 
         return self.submit("check", check)
+
+    def set_pace(self, pace: Pace) -> int:
+        return self.submit("pace", lambda t: self._set_pace(pace))
+
+    def step_pace(self, slower: bool) -> int:
+        """One rung slower or faster from the pace the worker has when the command applies."""
+        return self.submit("pace", lambda t: self._set_pace(pace_step(self.pace, slower)))
 
     def set_lr(self, lr: float) -> int:
         return self.submit("lr", lambda t: t.set_lr(lr))
@@ -161,11 +207,47 @@ class TrainingSession:
         return self.submit("l2", lambda t: t.set_l2(l2))
 
     def reset_weights(self) -> int:
-        return self.submit("reset", lambda t: t.reinitialize())
+        def reset(t: Trainer) -> None:
+            t.reinitialize()
+            self.path.clear()
+
+        return self.submit("reset", reset)
 
     def rebuild(self, config: Config) -> int:
-        """A new run from a config (structure or data changed); errors keep the old run."""
-        return self.submit("rebuild", lambda t: self._replace(Trainer(config)))
+        """A new run from a config (structure or data changed); errors keep the old run.
+        The ghosts stay, to compare the new run with; a comparison under way ends."""
+
+        def rebuild(t: Trainer) -> None:
+            self._replace(Trainer(config), t.ghosts)
+            self._plan = None
+
+        return self.submit("rebuild", rebuild)
+
+    def compare(self, runs: list[dict], epochs: int) -> int:
+        """Compare runs: after ``epochs`` epochs of this run, keep it as a ghost and start the
+        next with the settings of this one changed as ``runs[0]`` says (same seed, so the
+        same initial weights), and so on; pause after the last. ``runs`` as in a config file
+        ({"batch_size": "full"})."""
+
+        def plan(t: Trainer) -> None:
+            configs = [Config.from_dict({**t.config.to_dict(), **change}) for change in runs]
+            self._plan = Plan(configs, epochs, len(configs) + 1)
+
+        return self.submit("compare", plan)
+
+    def keep_ghost(self) -> int:
+        """Keep the run's loss curves as a ghost, to compare the next runs with."""
+
+        def keep_it(t: Trainer) -> None:
+            if t.epoch == 0:
+                raise ValueError("no epoch finished yet: there is no curve to keep")
+            t.ghosts = keep(t.ghosts, Ghost.of(t))
+            self._notify(f"kept this run's curves as ghost {len(t.ghosts)} (up to {MAX_GHOSTS})")
+
+        return self.submit("ghost", keep_it)
+
+    def clear_ghosts(self) -> int:
+        return self.submit("ghosts", lambda t: setattr(t, "ghosts", []))
 
     def save(self, path: str | Path) -> int:
         return self.submit("save", lambda t: self._notify(f"saved {save_checkpoint(t, path)}"))
@@ -173,6 +255,7 @@ class TrainingSession:
     def load(self, path: str | Path) -> int:
         def load(t: Trainer) -> None:
             self._replace(load_checkpoint(path))
+            self._plan = None
             self._notify(f"loaded {path} at epoch {self.trainer.epoch}")
 
         return self.submit("load", load)
@@ -194,21 +277,31 @@ class TrainingSession:
     # --- the worker ---------------------------------------------------------------------
 
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> None:
-        """The worker loop: apply commands, train in slices, publish snapshots on request."""
+        """The worker loop: ``tick`` after ``tick``, waiting between them as the pace says
+        (a command or a request for a snapshot ends the wait at once)."""
         self.finished.clear()
         try:
             while not (self._stop or cancelled()):
-                if self.running:
-                    self._train_slice()
-                else:
-                    self._wake.wait(0.05)
+                wait = self.tick()
+                if wait > 0:
+                    self._wake.wait(wait)
                     self._wake.clear()
-                self._apply_commands()
-                if self._want_snapshot:
-                    self._want_snapshot = False
-                    self._publish()
         finally:
             self.finished.set()
+
+    def tick(self) -> float:
+        """One turn of the worker: train as far as the pace allows now, apply the commands,
+        publish a snapshot if one is wanted. Returns how long to wait before the next turn."""
+        wait = self._train() if self.running else IDLE_SECONDS
+        if self._plan is not None and self.trainer.epoch >= self._plan.epochs:
+            self._next_run()
+        self.path.record(self.trainer)
+        self._apply_commands()
+        self.path.record(self.trainer)
+        if self._want_snapshot:
+            self._want_snapshot = False
+            self._publish()
+        return wait if self._commands.empty() else 0.0
 
     def _apply_commands(self) -> None:
         while True:
@@ -233,27 +326,86 @@ class TrainingSession:
                 self._notify(failure, error=True)
             self._applied = number
 
-    def _train_slice(self) -> None:
-        deadline = time.perf_counter() + SLICE_SECONDS
-        t = self.trainer
+    def _train(self) -> float:
+        """Train for one slice of at most SLICE_SECONDS: flat out at full speed, else the
+        epochs, steps or phases the pace says are due. Returns the seconds until the next
+        is due (0: go on at once)."""
         try:
             with np.errstate(all="ignore"):
-                while time.perf_counter() < deadline and self._commands.empty() and not self._stop:
-                    t._finish_step()
+                if self.pace.kind == FULL:
+                    self._run_until(time.perf_counter() + SLICE_SECONDS, lambda: False)
+                    return 0.0
+                return self._train_paced()
         except Diverged as e:
             self.running = False
             self._message = str(e)
-            self._want_snapshot = True
         except Exception as e:  # a bug or no memory: pause and say so, like a failed command
             self.running = False
             self._notify(f"training paused: {type(e).__name__}: {e}", error=True)
-            self._want_snapshot = True
+        self._want_snapshot = True
+        return 0.0
+
+    def _run_until(self, deadline: float, unit_done: Callable[[], bool]) -> bool:
+        """Steps until ``unit_done()``, the deadline, a command or stop; True if the unit
+        finished (a long epoch goes on in the next slice, after the commands)."""
+        t = self.trainer
+        while not unit_done():
+            if time.perf_counter() >= deadline or not self._commands.empty() or self._stop:
+                return False
+            t._finish_step()
+        return True
+
+    def _train_paced(self) -> float:
+        """The units (epochs, steps, phases) due by the clock, each published as it ends
+        when the pace is watchable, so the screen shows every one."""
+        t, kind, pacer = self.trainer, self.pace.kind, self._pacer
+        deadline = time.perf_counter() + SLICE_SECONDS
+        for _ in range(pacer.due(self.clock())):
+            if kind == EPOCHS:
+                epoch = t.epoch
+                if not self._run_until(deadline, lambda e=epoch: t.epoch != e):
+                    return 0.0
+            elif kind == STEPS:
+                self._before = t.net.params.copy() if t.phase_index == 0 else self._before
+                t._finish_step()
+            elif kind == PHASES:
+                if t.phase_index == 0:
+                    self._before = t.net.params.copy()
+                t.next_phase()
+            pacer.done()
+            self.path.record(t)
+            if self.pace.watchable:
+                self._publish()
+            if time.perf_counter() >= deadline or not self._commands.empty():
+                return 0.0
+        return pacer.wait(self.clock())
+
+    def _next_run(self) -> None:
+        """A compared run is done: keep it as a ghost and start the next, or after the last
+        pause (the last run stays the live one)."""
+        t, plan = self.trainer, self._plan
+        if not plan.configs:
+            self._plan, self.running = None, False
+            self._notify(f"the {plan.runs} runs are on one plot: the earlier ones as ghosts")
+        else:
+            config = plan.configs.pop(0)
+            self._replace(Trainer(config), keep(t.ghosts, Ghost.of(t)))
+            self._pacer = Pacer(self.pace, self.clock())
+            number = plan.runs - len(plan.configs)
+            self._notify(f"run {number} of {plan.runs}: the one before is now a ghost")
+        self._want_snapshot = True
 
     def _set_running(self, running: bool) -> None:
         self.running = running
         if running:
             self._message = ""
-            self._rate = (time.perf_counter(), self.trainer.epoch, 0.0)
+            self._rate = (self.clock(), self.trainer.epoch, 0.0)
+            self._pacer = Pacer(self.pace, self.clock())  # the schedule starts now
+
+    def _set_pace(self, pace: Pace) -> None:
+        self.pace = pace
+        self._pacer = Pacer(pace, self.clock())
+        self._rate = (self.clock(), self.trainer.epoch, 0.0)
 
     def _paused_then(self, action: Callable[[], object], whole_steps: bool = True) -> None:
         """Pause, then act; remember the weights a new step starts from (for the inspector)."""
@@ -263,20 +415,24 @@ class TrainingSession:
             self._finite_difference = None
         action()
 
-    def _replace(self, trainer: Trainer) -> None:
+    def _replace(self, trainer: Trainer, ghosts: list[Ghost] | None = None) -> None:
+        if ghosts is not None:
+            trainer.ghosts = ghosts
         self.trainer = trainer
         self.selected = clamp_selection(self.selected, trainer.net.sizes)
         self._before = None
         self._message = ""
-        self._rate = (time.perf_counter(), trainer.epoch, 0.0)
+        self._rate = (self.clock(), trainer.epoch, 0.0)
         self._data = (0.0, None)  # the old network's map is no view of the new one
+        self._surface = (0.0, None)
+        self.path.clear()
 
     def _notify(self, text: str, error: bool = False) -> None:
         self._notice = (self._notice[0] + 1, text, error)
 
     def _epochs_per_second(self) -> float:
         then, epoch, rate = self._rate
-        now = time.perf_counter()
+        now = self.clock()
         if not self.running:
             return 0.0
         if now - then >= 1.0:  # refresh the rate about once a second
@@ -289,6 +445,18 @@ class TrainingSession:
             return Curve.empty()
         return Curve(*history.series(name, self.curve_points))
 
+    def _loss_surface(self) -> Surface | None:
+        """The loss over (m, b) while the surface view is on screen; at full speed at most
+        every DATA_VIEW_SECONDS, at a watchable pace for every snapshot (each step moves)."""
+        if not self.surface_wanted:
+            return None
+        at, surface = self._surface
+        now = self.clock()
+        fresh = not self.running or self.pace.watchable or now - at >= DATA_VIEW_SECONDS
+        if surface is None or fresh:
+            self._surface = now, loss_surface(self.trainer, self.path)
+        return self._surface[1]
+
     def _data_view(self) -> DataView | None:
         """The model over its input plane, while a data view is on screen. While training it
         is recomputed at the pace the panel is redrawn, not for every snapshot: for a wide
@@ -296,7 +464,7 @@ class TrainingSession:
         if not self.data_view_wanted:
             return None
         at, data = self._data
-        now = time.monotonic()
+        now = self.clock()
         if not self.running or data is None or now - at >= DATA_VIEW_SECONDS:
             self._data = now, data_view(self.trainer)
         return self._data[1]
@@ -317,10 +485,13 @@ class TrainingSession:
             self.selected,
             self._finite_difference,
             self.data_view_wanted,
+            self.surface_wanted,
         )
         if self.running or key != self._published_key:
             self._published_key = key
             self.latest = self._build_snapshot()
+            if self.on_publish is not None:
+                self.on_publish()
 
     def _build_snapshot(self) -> Snapshot:
         t = self.trainer
@@ -330,6 +501,8 @@ class TrainingSession:
         report = t.report()
         n_layers = net.n_layers
         status = "running" if self.running else ("diverged" if self._message else "paused")
+        # paused, or running a step or a phase at a time: what the last phase computed
+        stepping = not self.running or self.pace.kind in (STEPS, PHASES)
         return Snapshot(
             seq=next(self._snapshots),
             applied=self._applied,
@@ -344,7 +517,8 @@ class TrainingSession:
             batch_pos=t.batches.pos,
             phases=tuple(t.phases),
             phase_index=t.phase_index,
-            last_phase=None if self.running else t.last_phase,
+            last_phase=t.last_phase if stepping else None,
+            pace=self.pace,
             config=t.config,
             task=t.task,
             loss_name=t.loss_name,
@@ -370,10 +544,13 @@ class TrainingSession:
             val_curve=self._curve(t.history, "val_loss"),
             grad_curves=tuple(self._curve(t.history, f"grad_norm_{k}") for k in range(n_layers)),
             lr_changes=tuple(t.lr_changes),
-            detail=None if self.running else phase_detail(t),
+            ghosts=tuple(t.ghosts),
+            detail=phase_detail(t) if stepping else None,
             selected=self.selected,
-            inspection=None
-            if self.running
-            else inspect_selected(t, self.selected, self._before, self._finite_difference),
+            inspection=inspect_selected(t, self.selected, self._before, self._finite_difference)
+            if stepping
+            else None,
             data=self._data_view(),
+            surface=self._loss_surface(),
+            surface_note=surface_note(t) if self.surface_wanted else "",
         )

@@ -11,8 +11,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.config import Config
-
 from ...snapshot import Snapshot
 from ..fields import FIELDS, Field
 from .prompt_dialog import PromptDialog
@@ -28,7 +26,8 @@ class Controls(Widget, can_focus=True):
         Binding("down", "move(1, 0)", "Down", show=False),
         Binding("left", "move(0, -1)", "Left", show=False),
         Binding("right", "move(0, 1)", "Right", show=False),
-        Binding("enter", "edit", "Edit", show=True, tooltip="Change the selected setting"),
+        # not in the footer (80 columns are short): the panel's last line says "⏎ edit"
+        Binding("enter", "edit", "Edit", show=False, tooltip="Change the selected setting"),
     ]
 
     cursor: reactive[int] = reactive(0)
@@ -44,7 +43,7 @@ class Controls(Widget, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._values: tuple[str, ...] = ()
-        self._config: Config | None = None
+        self._snapshot: Snapshot | None = None
 
     @property
     def columns(self) -> int:
@@ -52,11 +51,11 @@ class Controls(Widget, can_focus=True):
 
     def show(self, snapshot: Snapshot) -> None:
         """Take the values from a snapshot; redraw only when one changed."""
-        self._config = snapshot.config
+        self._snapshot = snapshot
         values = tuple(
             f"auto: {snapshot.loss_short}"  # what it resolved to, short to fit a narrow cell
             if f.name == "loss" and snapshot.config.loss == "auto"
-            else f.value_text(snapshot.config)
+            else f.value_text(snapshot)
             for f in FIELDS
         )
         if values != self._values:
@@ -94,14 +93,15 @@ class Controls(Widget, can_focus=True):
 
     def edit(self, field: Field) -> None:
         """Ask for a new value; a bad one is refused beside the field and nothing changes."""
-        config = self._config
-        if config is None:
+        snapshot = self._snapshot
+        if snapshot is None:
             return
-        current = field.value_text(config)
+        current = field.value_text(snapshot)
 
         def parse(text: str) -> object:
-            value = field.parse(text)  # the setting's own rules, as for its flag
-            config.replace(**{field.name: value})  # raises ConfigError, a ValueError
+            value = field.parse(text)  # a Config field: its own rules, as for its flag
+            if field.in_config:
+                snapshot.config.replace(**{field.name: value})  # a ConfigError is a ValueError
             return value
 
         def done(answer: tuple[object] | None) -> None:

@@ -25,10 +25,9 @@ from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from ...snapshot import DataView, Snapshot
-from .loss_plot import nice_ticks, unique_labels
-from .network_view import NEGATIVE, POSITIVE
+from ..colours import CLASSES, NEGATIVE, POSITIVE
+from ..ticks import nice_ticks, unique_labels
 
-CLASSES = (NEGATIVE, POSITIVE, "#22c55e", "#a855f7", "#eab308", "#ec4899", "#14b8a6")
 LEVELS = 33  # shades from orange (0) to blue (LEVELS - 1); the middle one is the neutral
 MUTE = 0.45  # how far the map goes from the neutral towards a colour (the points go all the way)
 GLYPHS = "▀●○"  # a map cell, a training point, a validation point

@@ -14,9 +14,7 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from core.phases import BACKWARD
-
-from ...snapshot import Curve, Snapshot
+from ...snapshot import BACKWARD, Curve, Snapshot
 
 LOG_LO, LOG_HI = -8.0, 2.0  # the bar maps log10 ||dW|| from 1e-8 to 1e+2 onto its width
 EIGHTHS = " ▏▎▍▌▋▊▉"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,27 +12,25 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP = """\
-[b]Keys[/b]
-  space    pause / resume
-  n        one step: one mini-batch (forward, loss, backward, update)
-  p        one phase of the step: forward, loss, backward of each
-           layer from the last to the first, update
-  e        one epoch: one pass over the training data
-  + / -    learning rate up / down the 1-3-10 ladder (0.01, 0.03 ...)
-  l        type an exact learning rate
-  r        new random weights on the same data
-  y        loss plot: log scale on / off
-  d        data view: the model over its inputs, the data on top
-           (v: validation points too)
-  i        chain-rule inspector of one weight: ←→ layer, ↑↓ neuron,
-           [ ] input, , . the batch's samples, f finite-difference
-           check, w type a new value (paused)
-  m        lessons: a preset run and what to watch
-  s / o    save / load a checkpoint
-  tab      move between panels; in the controls: arrows and ⏎ edit
-  ctrl+p   command palette (every action)
-  q        quit (the run goes to the autosave; --resume continues)
+from ..keys import KEYS
+
+KEY_WIDTH, WIDTH = 9, 74  # the key column; the text wraps within the dialog at 80x24
+
+
+def key_lines() -> str:
+    """Each key and what it does, from the one table of keys, wrapped under its text."""
+    lines = []
+    for key in KEYS:
+        text = textwrap.wrap(key.does, WIDTH - KEY_WIDTH - 2)
+        lines.append(f"  {key.show:<{KEY_WIDTH}}" + text[0])
+        lines += [" " * (KEY_WIDTH + 2) + more for more in text[1:]]
+    return "\n".join(escape(line) for line in lines)
+
+
+HELP = (
+    "[b]Keys[/b]\n"
+    + key_lines()
+    + """
 
 [b]Panels[/b]
   Network    blue: positive weight, orange: negative;
@@ -46,6 +46,7 @@ HELP = """\
              as train/val, in the loss plot's two colours
 
 Press Esc or ? to close."""
+)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -9,8 +9,6 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from core.lessons import Lesson
-
 
 class LessonScreen(ModalScreen[bool]):
     """The paragraph; dismissed with True (start the run) or False (stay paused)."""
@@ -20,12 +18,12 @@ class LessonScreen(ModalScreen[bool]):
         Binding("escape,q", "dismiss(False)", "Stay paused"),
     ]
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, title: str, text: str) -> None:
         super().__init__()
-        self.lesson = lesson
+        self.lesson_title, self.lesson_text = title, text
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(Content(f"Lesson: {self.lesson.title}"), id="dialog-title")
-            yield Static(Content(self.lesson.text))  # plain text, not markup
+            yield Label(Content(f"Lesson: {self.lesson_title}"), id="dialog-title")
+            yield Static(Content(self.lesson_text))  # plain text, not markup
             yield Label("⏎ start · esc stay paused · ? shows this again", id="dialog-help")

@@ -17,62 +17,13 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from ...snapshot import Curve, Floats, Snapshot
+from ..colours import GHOSTS
+from ..fields import ghost_label
+from ..ticks import compact, nice_ticks, unique_labels, y_ticks
 
 MAX_LR_MARKS = 5  # vertical lines for the most recent learning-rate changes
 Y_MARGIN = 8  # columns taken by the y tick labels and the frame
 LARGEST = 1e300  # losses above are drawn at this height: plotext overflows near 1e308
-
-
-def compact(value: float, digits: int = 2) -> str:
-    """A short tick label: "0.12", "150", "1e-4", "2.5e5"."""
-    rounded = float(f"{value:.{digits}g}")
-    if rounded != 0 and not 1e-3 <= abs(rounded) < 1e5:
-        mant, exp = f"{rounded:.{digits - 1}e}".split("e")
-        mant = mant.rstrip("0").rstrip(".") if "." in mant else mant
-        return f"{mant}e{int(exp)}"
-    return f"{rounded:.12g}"
-
-
-def unique_labels(values: list[float]) -> list[str]:
-    """Labels with the fewest significant digits (2 to 6) that tell the values apart."""
-    labels = [compact(v) for v in values]
-    for digits in range(3, 7):
-        if len(set(labels)) == len(labels):
-            break
-        labels = [compact(v, digits) for v in values]
-    return labels
-
-
-def nice_ticks(lo: float, hi: float, count: int, integer: bool = False) -> list[float]:
-    """About ``count`` (at least two if any fit) round ticks, 1, 2, 2.5 or 5 x 10^n, in [lo, hi]."""
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return []
-    if hi - lo <= 0:
-        return [math.ceil(lo)] if integer and math.ceil(lo) <= hi else [] if integer else [lo]
-    ticks: list[float] = []
-    for n in range(max(count, 2), max(count, 2) + 6):  # a narrow range may hold only one
-        raw = (hi - lo) / (n - 1)
-        base = 10.0 ** math.floor(math.log10(raw))
-        step = next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= raw)
-        step = max(1.0, float(math.ceil(step))) if integer else step
-        first = math.ceil(lo / step - 1e-9) * step
-        ticks = [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
-        if len(ticks) >= 2:
-            break
-    return ticks
-
-
-def y_ticks(lo: float, hi: float, count: int, log: bool) -> list[float]:
-    """Round y ticks; on log scale (lo, hi are log10) at 1, 2, 5 x 10^n if two fit."""
-    if not log:
-        return nice_ticks(lo, hi, count)
-    for mantissas in ((1,), (1, 2, 5), (1, 1.5, 2, 3, 5, 7)):
-        decades = range(math.floor(lo), math.ceil(hi) + 1)
-        ticks = [d + math.log10(m) for d in decades for m in mantissas]
-        ticks = [t for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
-        if len(ticks) >= 2:
-            return ticks[:: -(-len(ticks) // (count + 1))]  # thin out to about count
-    return [math.log10(t) for t in nice_ticks(10.0**lo, 10.0**hi, count) if t > 0]
 
 
 def clean(x: Floats, y: Floats, log: bool, cap: float) -> tuple[Floats, Floats]:
@@ -111,10 +62,11 @@ class LossPlot(PlotextPlot):
     def show(self, snapshot: Snapshot) -> None:
         """Keep the snapshot; repaint only if the curves, the lr or its changes moved on."""
         old, self.snapshot = self.snapshot, snapshot
-        if old is None or (old.epoch, old.config.lr, old.lr_changes) != (
+        if old is None or (old.epoch, old.config, old.lr_changes, old.ghosts) != (
             snapshot.epoch,
-            snapshot.config.lr,
+            snapshot.config,
             snapshot.lr_changes,
+            snapshot.ghosts,
         ):
             self.refresh()
             return
@@ -136,13 +88,17 @@ class LossPlot(PlotextPlot):
         plt.clear_data()  # not clear_figure: that would drop the theme and the title too
         plt.title(self.plot_title())
         train, val = (snap.train_curve, snap.val_curve) if snap else (Curve.empty(),) * 2
-        finite = np.concatenate([c.hi[np.isfinite(c.hi)] for c in (train, val)])
+        ghosts = snap.ghosts if snap else ()
+        finite = np.concatenate(
+            [c[np.isfinite(c)] for c in (train.hi, val.hi, *(g.train for g in ghosts))]
+        )
         top = float(np.max(np.abs(finite), initial=0.1)) if finite.size else math.nan
         cap = min(10.0 * top, LARGEST) if finite.size else math.nan
         points = 2 * max(self.size.width - Y_MARGIN, 8)  # about two per column (braille)
         tx, ty = reduce(*clean(train.x, train.hi, log, cap), points, True)
         vx, vy = reduce(*clean(val.x, val.hi, log, cap), points, True)
-        if not (ty.size or vy.size):
+        drawn = [reduce(*clean(g.x, g.train, log, cap), points, True) for g in ghosts]
+        if not (ty.size or vy.size or any(gy.size for _, gy in drawn)):
             return self._message("no epoch finished yet")
         lx = ly = np.zeros(0)
         if not np.array_equal(train.lo, train.hi, equal_nan=True):  # bucketed: show the minima
@@ -150,14 +106,24 @@ class LossPlot(PlotextPlot):
         colors = self.app.theme_variables
         surface = Color.parse(colors.get("surface", "#000000"))
         primary = Color.parse(colors.get("primary", "#0178d4"))
+        labels = []  # placed once the axes are known
+        for (gx, gy), ghost, colour in zip(drawn, ghosts, GHOSTS, strict=False):
+            if gy.size:  # behind the live curves, faint, labelled at its end
+                faint = Color.parse(colour).blend(surface, 0.35).rgb
+                plt.plot(gx, gy, marker="braille", color=faint)
+                labels.append((ghost_label(ghost, snap.config), gx[-1], gy[-1], faint))
         if ly.size:  # bucket minima as a faint, coarser line under the maxima
             plt.plot(lx, ly, marker="braille", color=primary.blend(surface, 0.55).rgb)
         if ty.size:
             plt.plot(tx, ty, marker="braille", color=primary.rgb, label="train")
         if vy.size:
             plt.plot(vx, vy, marker="braille", color=_rgb(colors, "accent"), label="val")
-        xs, ys = np.concatenate([tx, vx, lx]), np.concatenate([ty, vy, ly])
+        xs = np.concatenate([tx, vx, lx, *(gx for gx, _ in drawn)])
+        ys = np.concatenate([ty, vy, ly, *(gy for _, gy in drawn)])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
+        for label, x, y, colour in labels:  # ending inside the frame, at the curve's end
+            x = min(x, x1 - 0.03 * (x1 - x0))
+            plt.text(label, x, y, color=colour, alignment="right")
         mark = Color.parse(colors.get("foreground", "#808080")).blend(surface, 0.4).rgb
         for epoch in lr_marks(snap.lr_changes, x0, x1):  # never outside: it stretches the axis
             plt.vline(epoch, color=mark)

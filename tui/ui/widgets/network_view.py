@@ -20,12 +20,10 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
+from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Phase, Snapshot
+from ..colours import NEGATIVE, POSITIVE, SELECTED
+from ..formulas import update_rule
 
-from ...snapshot import Snapshot
-from .inspector import update_rule
-
-POSITIVE, NEGATIVE, SELECTED = "#3b82f6", "#f97316", "#eab308"
 # 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
 # 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint
 _STYLES = [

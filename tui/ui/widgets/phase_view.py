@@ -11,9 +11,7 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from core.phases import BACKWARD, FORWARD, LOSS, UPDATE
-
-from ...snapshot import Snapshot
+from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
 
 def vector(v: np.ndarray, room: int) -> str:

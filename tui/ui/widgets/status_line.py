@@ -53,6 +53,8 @@ class StatusLine(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         if s.status == "running":  # the step count runs too fast to read: the epoch will do
             text.append(" ▶ running ", style="bold reverse green")
+            if s.pace.kind != "full":  # how fast, where a learner can see it
+                text.append(f" {s.pace.short} ·", style="bold green")
             text.append(f" ep {s.epoch:,}")
         else:
             text.append(" ⏸ paused ", style="bold reverse yellow")
@@ -73,6 +75,6 @@ class StatusLine(Widget):
                 text.append(pct(s.train_acc), style=train)
                 text.append("/")
                 text.append(pct(s.val_acc), style=val)
-        if s.status == "running" and not self.hide_rate:
+        if s.status == "running" and s.pace.kind == "full" and not self.hide_rate:
             text.append(f" │ {s.epochs_per_second:,.0f} ep/s")
         return text

@@ -10,9 +10,16 @@ from ...snapshot import Snapshot
 from .data_view import DataPanel
 from .inspector import Inspector
 from .loss_plot import LossPlot
+from .loss_surface import SurfacePanel
 from .phase_view import PhaseView
 
-TITLES = {"loss": "Loss", "data": "Data", "phase": "Phase", "inspector": "Chain rule"}
+TITLES = {
+    "loss": "Loss",
+    "data": "Data",
+    "surface": "Loss surface",
+    "phase": "Phase",
+    "inspector": "Chain rule",
+}
 
 
 class ViewPanel(Container):
@@ -27,6 +34,7 @@ class ViewPanel(Container):
         with ContentSwitcher(initial="loss"):
             yield LossPlot(id="loss")
             yield DataPanel(id="data")
+            yield SurfacePanel(id="surface")
             yield PhaseView(id="phase")
             yield Inspector(id="inspector")
 

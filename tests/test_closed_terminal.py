@@ -1,0 +1,101 @@
+"""The terminal closes under the app as a dropped SSH link closes it, at random moments.
+
+Each try runs backprop-tui in a pseudo-terminal of its own (tests/ptyterm.py), closes the
+terminal's master side (writes then fail with EIO, reads see end of file, the kernel sends
+SIGHUP) and checks: the process is gone within 3 s, and its autosave loads and trains on.
+Five tries run by default (at the same time); ``pytest -m slow`` runs 36 more, one after
+the other, at random moments and sizes.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from ptyterm import PtyApp
+
+from core.checkpoint import load_checkpoint
+
+SIZES = [(80, 24), (100, 30), (160, 44)]
+FIRST_FRAME = "Network"  # a panel title: the screen has been drawn
+DIALOGS = {b"l": "Esc cancel", b"s": "Save the run to", b"m": "Lessons"}
+
+
+def close_at(moment: str, state: Path, rng: random.Random) -> tuple[PtyApp, int | None]:
+    """Start the app, close its terminal at ``moment``; the app and its exit code (None: it
+    was still there 3 s after the close)."""
+    app = PtyApp(["--seed", "1"], state, size=rng.choice(SIZES))
+    try:
+        if moment == "start-up":
+            app.pump(rng.uniform(0.0, 0.6))  # the first frame comes after about 0.5-1 s
+        else:
+            app.wait_for(FIRST_FRAME)
+        if moment == "training":
+            app.pump(rng.uniform(0.3, 2.0))
+        elif moment == "dialog":
+            app.pump(rng.uniform(0.2, 0.6))
+            key = rng.choice(sorted(DIALOGS))
+            app.key(key)
+            app.wait_for(DIALOGS[key])
+            app.pump(rng.uniform(0.0, 0.5))
+        elif moment == "saving":  # q, and the link drops while the run is being saved
+            app.pump(rng.uniform(0.3, 1.0))
+            app.key(b"q")
+            app.pump(rng.uniform(0.0, 0.05))
+        app.hang_up()
+        code = app.wait_gone(3.0)
+        app.gone_after = time.monotonic() - app.closed_at
+        return app, code
+    finally:
+        app.kill()
+
+
+def check_try(moment: str, state: Path, rng: random.Random) -> str:
+    app, code = close_at(moment, state, rng)
+    assert code is not None, f"{moment}: the process was still there 3 s after the close"
+    folder = state / "backprop-tui"
+    saves = sorted(folder.glob("autosave-*.npz")) if folder.exists() else []
+    assert not list(folder.glob(".*.tmp")) if folder.exists() else True  # no litter
+    if moment == "start-up" and code == -signal.SIGHUP:
+        # closed before the app had started to handle hang-ups: nothing had been run yet
+        assert saves == []
+        return f"{moment}: killed by SIGHUP {app.gone_after:.2f} s after, before the run existed"
+    expected = (0, 128 + signal.SIGHUP) if moment == "saving" else (128 + signal.SIGHUP,)
+    assert code in expected, f"{moment}: exit code {code}"
+    if moment == "start-up" and not saves:
+        return f"{moment}: exit {code} {app.gone_after:.2f} s after, before the run existed"
+    assert len(saves) == 1, saves
+    trainer = load_checkpoint(saves[0])
+    epoch = trainer.epoch
+    if moment in ("training", "saving"):
+        assert epoch > 0  # the run as it ended, not only as it started
+    trainer.train(1)  # and it trains on
+    assert trainer.epoch == epoch + 1
+    return f"{moment}: exit {code} {app.gone_after:.2f} s after the close, autosave epoch {epoch}"
+
+
+MOMENTS = ["start-up", "first frame", "training", "dialog", "saving"]
+
+
+def test_a_closed_terminal_ends_the_app_and_keeps_the_run(tmp_path):
+    """One try at each moment, the five at the same time (each in its own terminal)."""
+    with ThreadPoolExecutor(len(MOMENTS)) as pool:
+        tries = {
+            moment: pool.submit(check_try, moment, tmp_path / str(i), random.Random(moment))
+            for i, moment in enumerate(MOMENTS)
+        }
+    failed = {moment: t.exception() for moment, t in tries.items() if t.exception()}
+    assert not failed, failed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", range(36))
+def test_closed_terminals_at_random_moments(tmp_path, n):
+    rng = random.Random(f"{os.getpid()}-{n}-{time.time()}")
+    moment = ["start-up", "first frame", "training", "dialog", "dialog", "saving"][n % 6]
+    print(check_try(moment, tmp_path, rng))
