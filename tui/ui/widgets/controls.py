@@ -99,7 +99,7 @@ class Controls(Widget, can_focus=True):
         current = field.value_text(snapshot)
 
         def parse(text: str) -> object:
-            value = field.parse(text) if field.parse else text
+            value = field.parse(text)  # a Config field: its own rules, as for its flag
             if field.in_config:
                 snapshot.config.replace(**{field.name: value})  # a ConfigError is a ValueError
             return value
