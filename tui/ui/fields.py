@@ -52,11 +52,17 @@ class Field:
         return getattr(snapshot.config, self.name) if self.in_config else snapshot.pace
 
     def value_text(self, snapshot: Snapshot) -> str:
+        """As the controls show it: loss auto with what it resolved to ("auto: CE"), no
+        hidden activation without a hidden layer ("–")."""
+        if self.name == "loss" and snapshot.config.loss == "auto":
+            return f"auto: {snapshot.loss_short}"
+        if self.name == "activation" and not snapshot.config.hidden:
+            return "–"
         return self.show(self.value(snapshot))
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("lr", "lr", True, "learning rate: W_new = W_old - lr * grad"),
+    Field("lr", "lr", True, "learning rate: W_new = W - lr·dE/dW"),
     Field(
         "batch_size",
         "batch",
@@ -64,8 +70,8 @@ FIELDS: tuple[Field, ...] = (
         "1 = stochastic, N = mini-batch, full = the whole training set per step",
     ),
     Field("optimizer", "optim", True),
-    Field("l2", "L2", True, "penalty 0.5 * l2 * ||W||^2 on the weights"),
-    Field("activation", "act", False),
+    Field("l2", "L2", True, "penalty 0.5·l2·‖W‖² on the weights (not the biases)"),
+    Field("activation", "act", False, "of the hidden layers (the output's follows the loss)"),
     Field("hidden", "hidden", False, "units per hidden layer: 4,2 (none: no hidden layer)"),
     Field("init", "init", False),
     Field("loss", "loss", False),

@@ -78,10 +78,10 @@ class LossPlot(PlotextPlot):
         self.log_scale = not self.log_scale
 
     def plot_title(self) -> str:
-        """ "loss (lr 0.03)", with ", log" on log scale."""
+        """ "loss per epoch (lr 0.03)", with ", log" on log scale: the x axis is epochs."""
         lr = f"lr {compact(self.snapshot.config.lr, 3)}" if self.snapshot else ""
         extras = ", ".join(e for e in (lr, "log" if self.log_scale else "") if e)
-        return f"loss ({extras})" if extras else "loss"
+        return f"loss per epoch ({extras})" if extras else "loss per epoch"
 
     def render(self) -> RenderResult:
         snap, log, plt = self.snapshot, self.log_scale, self.plt
