@@ -52,3 +52,21 @@ async def test_the_confirm_dialog_is_whole():
         assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.pause(0.1)
         assert "Go on?" in "\n".join(screen(app))
+
+
+async def test_the_lessons_menu_names_every_lesson_with_its_title():
+    from textual.widgets import OptionList
+
+    from core.lessons import load_lessons
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await dialog(pilot, "m")
+        options = app.screen.query_one(OptionList)
+        lessons = load_lessons()
+        assert options.option_count == len(lessons) == 10
+        for index, (name, lesson) in enumerate(lessons.items()):
+            assert str(options.get_option_at_index(index).prompt) == f"{name}: {lesson.title}"
+        await pilot.press(*["down"] * 9, "enter")  # the last one, scrolled to
+        assert await wait_until(pilot, lambda: app.lesson is not None)
+        assert app.lesson.name == "dead-relu"

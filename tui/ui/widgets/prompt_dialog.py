@@ -33,17 +33,19 @@ class PromptDialog(ModalScreen[tuple[object] | None]):
         parse: Callable[[str], object] | None = None,
         choices: Sequence[str] = (),
         help: str = "",
+        labels: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.title_text, self.current, self.help = title, current, help
         self.parse = parse or (lambda text: text)
         self.choices = tuple(choices)
+        self.labels = tuple(labels) or self.choices  # what each choice reads as in the list
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(Content(self.title_text), id="dialog-title")
             if self.choices:
-                options = OptionList(*self.choices, id="dialog-choices", markup=False)
+                options = OptionList(*self.labels, id="dialog-choices", markup=False)
                 if self.current in self.choices:
                     options.highlighted = self.choices.index(self.current)
                 yield options
