@@ -199,3 +199,8 @@ def test_numbers_never_read_minus_zero():
     assert num(-0.0) == "0" and num(float("nan")) == "–" and num(None) == "–"
     assert vector(np.array([-0.0, -0.5, 0.25]), 40) == "[0 -0.5 0.25]"
     assert vector(np.array([-0.0, 0.5]), 40, signed=True) == "[+0 +0.5]"
+
+
+async def test_train_and_val_differ_in_shape_not_only_in_colour():
+    text = await rendered(snapshot(20), size=(60, 16))
+    assert "⢕⢕ train" in text and "•• val" in text and "•" in text.split("val", 1)[1]
