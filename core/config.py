@@ -1,27 +1,36 @@
 """Every setting of a run in one frozen dataclass, validated on creation, loadable from TOML.
 
-An invalid value raises ConfigError naming the field, the value and what is allowed.
+Each field's rules (type, range, choices, text form) are in ``core.settings``; an invalid
+value raises ConfigError naming the field, the value and what is allowed.
+
+A TOML file holds the settings at its top level or all in one ``[train]`` table. A value is
+either its TOML type (``lr = 0.1``, ``hidden = [16, 16]``, ``standardize = false``) or, in
+quotes, the text its command-line flag takes (``hidden = "16,16"``, ``batch_size = "full"``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from .initializers import INITIALIZERS
 from .losses import LOSSES, fused_loss
-from .optimizers import OPTIMIZERS
+from .settings import (
+    DATASET_NAMES,
+    DTYPES,
+    MAX_HIDDEN_WEIGHTS,
+    MAX_UNITS,
+    SETTINGS,
+    ConfigError,
+    brief,
+    refuse,
+)
 
-DATASET_NAMES = ("linear", "sine", "xor", "circle", "gauss", "spiral", "moons", "blobs", "spiral3")
-DTYPES = ("float64", "float32")
-MAX_UNITS = 4096
-MAX_HIDDEN_WEIGHTS = 4_000_000  # about 100 MB of parameters, gradients and steps
+__all__ = ["Config", "ConfigError", "DATASET_NAMES", "DTYPES", "MAX_HIDDEN_WEIGHTS", "MAX_UNITS"]
+
+MAX_TOML_BYTES = 1_000_000  # a settings file is a few hundred bytes; /dev/zero is not one
 # the output activation each kind of data set gets by default (its loss follows from it)
 DEFAULT_OUTPUT = {"regression": "linear", "binary": "sigmoid", "multiclass": "softmax"}
 TASK_WORDS = {
@@ -29,28 +38,6 @@ TASK_WORDS = {
     "binary": "a data set of two classes",
     "multiclass": "a data set of many classes",
 }
-
-
-class ConfigError(ValueError):
-    """A setting with a value that is not allowed."""
-
-
-def _fail(name: str, value: Any, allowed: str) -> None:
-    raise ConfigError(f"{name} = {value!r} is not allowed: {allowed}")
-
-
-def _number(name: str, value: Any, low: float, high: float = math.inf, *, low_open=False) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low) and value <= high
-    if not ok:
-        bound = f"> {low}" if low_open else f">= {low}"
-        upper = "" if high == math.inf else f" and <= {high}"
-        _fail(name, value, f"a finite number {bound}{upper}")
-
-
-def _choice(name: str, value: Any, allowed: tuple[str, ...] | list[str]) -> None:
-    if value not in allowed:
-        _fail(name, value, "one of " + ", ".join(allowed))
 
 
 @dataclass(frozen=True)
@@ -81,50 +68,15 @@ class Config:
     epochs: int = 1000  # for headless training
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", tuple(self.hidden))
-        if self.data is None:
-            _choice("dataset", self.dataset, DATASET_NAMES)
-        if not isinstance(self.n_samples, int) or not 8 <= self.n_samples <= 1_000_000:
-            _fail("n_samples", self.n_samples, "a whole number from 8 to 1000000")
-        _number("noise", self.noise, 0.0, 10.0)
-        _number("val_fraction", self.val_fraction, 0.0, 0.9)
-        for units in self.hidden:
-            if not isinstance(units, int) or isinstance(units, bool) or not 1 <= units <= MAX_UNITS:
-                _fail("hidden", self.hidden, f"whole numbers of units from 1 to {MAX_UNITS}")
-        if len(self.hidden) > 16:
-            _fail("hidden", self.hidden, "at most 16 hidden layers")
-        between = sum(a * b for a, b in itertools.pairwise(self.hidden))
-        if between > MAX_HIDDEN_WEIGHTS:
-            too_big = f"these have {between:,}: too big to train at a watchable pace"
-            _fail("hidden", self.hidden, f"at most {MAX_HIDDEN_WEIGHTS:,} weights between hidden "
-                  f"layers ({too_big})")  # fmt: skip
-        _choice("activation", self.activation, HIDDEN_ACTIVATIONS)
-        _choice("output_activation", self.output_activation, ("auto", *ACTIVATIONS))
-        _choice("loss", self.loss, ("auto", *LOSSES))
-        _choice("init", self.init, tuple(INITIALIZERS))
-        _number("init_scale", self.init_scale, 0.0, 1e6, low_open=True)
-        _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
-        _number("lr", self.lr, 0.0, 1e6, low_open=True)
-        if self.batch_size is not None and (
-            not isinstance(self.batch_size, int)
-            or isinstance(self.batch_size, bool)
-            or self.batch_size < 1
-        ):
-            _fail("batch_size", self.batch_size, "a whole number >= 1, or full (whole data set)")
-        for name in ("l2", "l1", "clip"):
-            _number(name, getattr(self, name), 0.0)
-        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
-            _fail("seed", self.seed, "a whole number >= 0")
-        _choice("dtype", self.dtype, DTYPES)
-        if not isinstance(self.epochs, int) or self.epochs < 0:
-            _fail("epochs", self.epochs, "a whole number >= 0")
+        for name, setting in SETTINGS.items():  # each checked and normalised (list -> tuple)
+            object.__setattr__(self, name, setting.check(getattr(self, name)))
         self._check_output_pair()
 
     def _check_output_pair(self) -> None:
         out, loss = self.output_activation, self.loss
         needs = LOSSES[loss].output_activation if loss != "auto" else None
         if needs and out not in ("auto", needs):
-            _fail("output_activation", out, f"loss {loss} needs a {needs} output (or auto)")
+            refuse("output_activation", out, f"loss {loss} needs a {needs} output (or auto)")
 
     def resolved(self, task: str) -> tuple[str, str]:
         """(output activation, loss) for a task: regression, binary or multiclass.
@@ -141,9 +93,9 @@ class Config:
             loss = fused.name if fused and task in fused.tasks else "mse"
         if task not in LOSSES[loss].tasks:
             fits = " or ".join(v.name for v in LOSSES.values() if task in v.tasks)
-            _fail("loss", loss, f"{fits} for {TASK_WORDS[task]}")
+            refuse("loss", loss, f"{fits} for {TASK_WORDS[task]}")
         if LOSSES[loss].output_activation not in (None, out):
-            _fail("output_activation", out, f"loss {loss} needs its own output activation")
+            refuse("output_activation", out, f"loss {loss} needs its own output activation")
         return out, loss
 
     def replace(self, **changes: Any) -> Config:
@@ -158,28 +110,73 @@ class Config:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Config:
-        """Build from a dict (e.g. TOML); unknown keys are an error listing the known ones."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
+        """Build from a dict (a TOML table, a checkpoint's JSON): known keys only; a string
+        for a setting that is not text is read like its flag's text ("16,16", "full")."""
+        if not isinstance(values, dict):
             raise ConfigError(
-                f"unknown setting {unknown[0]!r}: known settings are {', '.join(sorted(known))}"
+                f"the settings must be a table of name = value, not {type(values).__name__}"
             )
-        values = dict(values)
-        if values.get("batch_size") == "full":
-            values["batch_size"] = None
-        if "hidden" in values and isinstance(values["hidden"], list):
-            values["hidden"] = tuple(values["hidden"])
-        return cls(**values)
+        unknown = sorted(set(values) - set(SETTINGS))
+        if unknown:
+            known = ", ".join(sorted(SETTINGS))
+            raise ConfigError(f"unknown setting {brief(unknown[0])}: known settings are {known}")
+        return cls(
+            **{
+                name: SETTINGS[name].parse(v) if isinstance(v, str) else v
+                for name, v in values.items()
+            }
+        )
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Config:
-        """Read a TOML file of settings (top level or a [train] table)."""
+        """Read a TOML file of settings (all at the top level, or all in a [train] table).
+        Every error is a ConfigError that names the file."""
         try:
-            with open(path, "rb") as f:
-                values = tomllib.load(f)
-        except FileNotFoundError:
-            raise ConfigError(f"no such config file: {path}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path} is not valid TOML: {e}") from None
-        return cls.from_dict(values.get("train", values))
+            return cls.from_dict(settings_table(read_toml(path)))
+        except ConfigError as e:
+            raise ConfigError(f"{path}: {e}") from None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The TOML file as a dict (a UTF-8 byte order mark is skipped); ConfigError if it cannot
+    be read or parsed."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_TOML_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError("no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError("a folder, not a config file") from None
+    except OSError as e:
+        raise ConfigError(f"cannot be read: {e.strerror or e}") from None
+    if len(raw) > MAX_TOML_BYTES:
+        raise ConfigError(f"larger than {MAX_TOML_BYTES:,} bytes: not a settings file")
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"not UTF-8 text (byte {e.start}): save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"not valid TOML: {e}") from None
+    except ValueError as e:  # Python's limit on an integer's digits
+        raise ConfigError(f"not valid TOML: {str(e).split(';')[0]}") from None
+    except RecursionError:
+        raise ConfigError("not valid TOML: lists or tables nested too deeply to read") from None
+
+
+def settings_table(document: dict[str, Any]) -> dict[str, Any]:
+    """The settings of a TOML document: its [train] table if it has one, else its top level.
+    A [train] table with other settings beside it is refused (they would be ignored)."""
+    if "train" not in document:
+        return document
+    table = document["train"]
+    if not isinstance(table, dict):
+        refuse("train", table, "one table of settings, [train] (not [[train]] nor a value)")
+    beside = sorted(set(document) - {"train"})
+    if beside:
+        raise ConfigError(
+            f"{brief(beside[0])} is outside the [train] table: put every setting in [train], "
+            "or all of them at the top level"
+        )
+    return table

@@ -34,3 +34,26 @@ def test_every_binding_comes_from_the_table_and_is_in_the_help():
     assert len(names) == len(set(names))  # no key does two things
     for key in KEYS:
         assert re.search(rf"^  {re.escape(key.show)} +{re.escape(key.does[:20])}", HELP, re.M)
+
+
+def test_the_help_reads_as_markup_and_names_every_symbol_on_screen():
+    from rich.text import Text
+
+    plain = Text.from_markup(HELP).plain  # a stray [x] in the text would be read as a tag
+    for symbol in ("x = a0", "δ_k", "dW, db", "‖dW‖", "|W|, Δ/W", "W_new", "fused", "b_k[j]"):
+        assert f"\n  {symbol} " in plain, symbol
+    assert '"held": the' in plain
+    assert max(len(line) for line in plain.splitlines()) <= 74  # the dialog at 80x24
+
+
+async def test_question_mark_opens_the_help_in_the_app():
+    from apphelpers import make_app, wait_until
+
+    from tui.ui.widgets.help_screen import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "Symbols" in text and "b_k[j]" in text

@@ -54,7 +54,7 @@ def x_labels(text: str) -> list[str]:
 
 async def test_renders_both_curves_after_20_epochs():
     text = await rendered(snapshot())
-    assert "loss (lr 0.03)" in text
+    assert "loss per epoch (lr 0.03)" in text
     assert "train" in text and "val" in text
     assert re.search("[\u2801-\u28ff]", text)  # braille dots: the curves are drawn
 
@@ -112,7 +112,7 @@ async def test_lr_change_in_title_and_marked_inside_the_range_only():
     snap = snapshot(20, lr_at=10)
     assert snap.lr_changes == ((11, 0.1),)
     text = await rendered(snap)
-    assert "loss (lr 0.1)" in text
+    assert "loss per epoch (lr 0.1)" in text
     assert lr_marks(snap.lr_changes, 1, 20) == [11.0]
     far = dataclasses.replace(snap, lr_changes=((11, 0.1), (500, 0.2)))
     assert lr_marks(far.lr_changes, 1, 20) == [11.0]
@@ -190,4 +190,17 @@ async def test_panel_at_40x10(capsys):
     with capsys.disabled():
         print("\n" + text)
     lines = text.splitlines()
-    assert len(lines) == 10 and "loss (lr 0.1)" in lines[0] and "train" in text
+    assert len(lines) == 10 and "loss per epoch (lr 0.1)" in lines[0] and "train" in text
+
+
+def test_numbers_never_read_minus_zero():
+    from tui.ui.numbers import num, vector
+
+    assert num(-0.0) == "0" and num(float("nan")) == "–" and num(None) == "–"
+    assert vector(np.array([-0.0, -0.5, 0.25]), 40) == "[0 -0.5 0.25]"
+    assert vector(np.array([-0.0, 0.5]), 40, signed=True) == "[+0 +0.5]"
+
+
+async def test_train_and_val_differ_in_shape_not_only_in_colour():
+    text = await rendered(snapshot(20), size=(60, 16))
+    assert "⢕⢕ train" in text and "•• val" in text and "•" in text.split("val", 1)[1]

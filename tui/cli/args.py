@@ -5,33 +5,19 @@ Config they describe. A bad argument prints one line saying what is wrong and ex
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from pathlib import Path
 
+from core.checkpoint import load_checkpoint
 from core.config import Config
+from core.settings import SETTINGS, ConfigError, Setting
+from core.trainer import Trainer
 
 from ..worker.pace import Pace, parse_pace
 
-# flag -> Config field, for the flags that map one to one
-FIELDS = {
-    "dataset": "dataset",
-    "data": "data",
-    "target": "target",
-    "samples": "n_samples",
-    "noise": "noise",
-    "val_fraction": "val_fraction",
-    "activation": "activation",
-    "output_activation": "output_activation",
-    "loss": "loss",
-    "init": "init",
-    "init_scale": "init_scale",
-    "optimizer": "optimizer",
-    "lr": "lr",
-    "l2": "l2",
-    "l1": "l1",
-    "clip": "clip",
-    "seed": "seed",
-    "dtype": "dtype",
-    "epochs": "epochs",
-}
+# what a resumed run can change (the rest is fixed by its checkpoint's data and network)
+RESUMABLE = ("lr", "batch_size", "optimizer", "l2", "epochs")
+AUTOSAVE = object()  # ``backprop-tui --resume`` without a file: the most recent autosave
 
 
 class Parser(argparse.ArgumentParser):
@@ -41,29 +27,23 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
-def parse_hidden(text: str) -> tuple[int, ...]:
-    """'16,16' -> (16, 16); '' or 'none' or '0' -> () (no hidden layer)."""
-    text = text.strip().lower()
-    if text in ("", "none", "0"):
-        return ()
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"hidden layers {text!r}: give units per layer separated by commas, e.g. 16,16"
-        ) from None
+def flag_type(setting: Setting) -> Callable[[str], object]:
+    """The setting's text parser as an argparse ``type`` (its message on a bad value)."""
+
+    def parse(text: str) -> object:
+        try:
+            return setting.parse(text)
+        except ConfigError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return parse
 
 
-def parse_batch_size(text: str) -> int | str:
-    """'full' (whole data set), '1' -> 1 (stochastic), '32' -> 32 (mini-batch)."""
-    if text.strip().lower() == "full":
-        return "full"
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"batch size {text!r}: give a whole number >= 1, or full"
-        ) from None
+def a_path(text: str) -> str:
+    """A file's path: not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a file's path, not an empty text")
+    return text
 
 
 def _pace(text: str) -> Pace:
@@ -74,50 +54,63 @@ def _pace(text: str) -> Pace:
 
 
 def add_training_flags(p: argparse.ArgumentParser) -> None:
-    """The flags shared by the app, ``train`` and ``gradcheck`` (all default to the config)."""
+    """The flags shared by the app, ``train`` and ``gradcheck``: one per setting (from
+    core.settings). A flag not given leaves no attribute (the config's value stands)."""
     g = p.add_argument_group("run settings (override --config)")
-    g.add_argument("--config", metavar="FILE.toml", help="settings from a TOML file")
-    g.add_argument(
-        "--dataset",
-        help="built-in data: linear, sine, xor, circle, gauss, spiral, moons, blobs, spiral3",
-    )
-    g.add_argument("--data", metavar="FILE.csv", help="train on a CSV file instead")
-    g.add_argument("--target", help="CSV target column: index or header name (default: last)")
-    g.add_argument("--samples", type=int, help="points to generate")
-    g.add_argument("--noise", type=float)
-    g.add_argument("--val-fraction", type=float, help="share held out for validation")
-    g.add_argument("--hidden", type=parse_hidden, help="units per hidden layer, e.g. 16,16")
-    g.add_argument("--activation", help="hidden layers: linear, sigmoid, tanh, relu, leaky_relu")
-    g.add_argument("--output-activation", help="auto, linear, sigmoid, tanh, softmax, ...")
-    g.add_argument("--loss", help="auto, mse, mae, bce, cross_entropy")
-    g.add_argument("--init", help="zeros, uniform, normal, xavier, he")
-    g.add_argument("--init-scale", type=float, help="multiply the initial weights")
-    g.add_argument("--optimizer", help="sgd, momentum, adam")
-    g.add_argument("--lr", type=float, help="learning rate")
-    g.add_argument("--batch-size", type=parse_batch_size, help="1 (SGD), N, or full")
-    g.add_argument("--l2", type=float)
-    g.add_argument("--l1", type=float)
-    g.add_argument("--clip", type=float, help="clip the gradient's norm (0: off)")
-    g.add_argument("--seed", type=int)
-    g.add_argument("--dtype", help="float64 or float32")
-    g.add_argument("--epochs", type=int, help="epochs to train (headless)")
+    g.add_argument("--config", metavar="FILE.toml", type=a_path, help="settings from a TOML file")
+    for s in SETTINGS.values():
+        g.add_argument(
+            s.option,
+            dest=s.name,
+            type=flag_type(s),
+            default=argparse.SUPPRESS,
+            metavar=s.metavar,
+            help=s.flag_help,
+        )
+
+
+def given_settings(args: argparse.Namespace) -> dict[str, object]:
+    """The settings given as flags, by Config field (already parsed and checked)."""
+    return {name: getattr(args, name) for name in SETTINGS if hasattr(args, name)}
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """The Config the flags describe: --config first, then each flag given."""
     base = Config.from_toml(args.config) if args.config else Config()
-    changes = {
-        f: getattr(args, flag)
-        for flag, f in FIELDS.items()
-        if getattr(args, flag, None) is not None
-    }
-    if args.hidden is not None:
-        changes["hidden"] = args.hidden
-    if args.batch_size is not None:
-        changes["batch_size"] = None if args.batch_size == "full" else args.batch_size
-    if "target" in changes and changes["target"].lstrip("-").isdigit():
-        changes["target"] = int(changes["target"])
-    return base.replace(**changes)
+    return base.replace(**given_settings(args))
+
+
+def resume_changes(args: argparse.Namespace) -> dict[str, object]:
+    """The settings flags given with --resume, all of them ones a resumed run can change
+    (RESUMABLE); ConfigError naming the others (the checkpoint fixes data and network)."""
+    given = given_settings(args)
+    fixed = [SETTINGS[name].option for name in given if name not in RESUMABLE]
+    fixed += ["--config"] if getattr(args, "config", None) else []
+    if fixed:
+        allowed = ", ".join(SETTINGS[name].option for name in RESUMABLE)
+        raise ConfigError(
+            f"{', '.join(fixed)} cannot change a resumed run (its checkpoint fixes the data and "
+            f"the network); with --resume give only {allowed}"
+        )
+    return given
+
+
+def resume(path: str | Path, args: argparse.Namespace) -> Trainer:
+    """The checkpoint's run, with the changes its flags ask for (see ``resume_changes``)."""
+    changes = resume_changes(args)  # refused before the file is read
+    trainer = load_checkpoint(path)
+    config = trainer.config
+    if changes.get("lr", config.lr) != config.lr:
+        trainer.set_lr(changes["lr"])
+    if changes.get("batch_size", config.batch_size) != config.batch_size:
+        trainer.set_batch_size(changes["batch_size"])
+    if changes.get("optimizer", config.optimizer) != config.optimizer:
+        trainer.set_optimizer(changes["optimizer"])
+    if changes.get("l2", config.l2) != config.l2:
+        trainer.set_l2(changes["l2"])
+    if "epochs" in changes:
+        trainer.config = trainer.config.replace(epochs=changes["epochs"])
+    return trainer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,8 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         metavar="FILE",
         nargs="?",
-        const="",
-        help="continue a saved run (default: the most recent autosave; others are listed)",
+        const=AUTOSAVE,
+        type=a_path,
+        help="continue a saved run (default: the most recent autosave; others are listed); "
+        "may change " + ", ".join(SETTINGS[name].option for name in RESUMABLE),
     )
     p.add_argument("--lesson", help="start a lesson (see --list-lessons)")
     p.add_argument("--list-lessons", action="store_true", help="print the lessons and exit")
@@ -145,7 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_flags(t)
     t.add_argument("--history", metavar="FILE.csv", help="write each epoch as a CSV row")
     t.add_argument("--save", metavar="FILE", help="save a checkpoint at the end")
-    t.add_argument("--resume", metavar="FILE", help="continue from a checkpoint")
+    t.add_argument(
+        "--resume",
+        metavar="FILE",
+        type=a_path,
+        help="continue from a checkpoint; may change "
+        + ", ".join(SETTINGS[name].option for name in RESUMABLE),
+    )
     t.add_argument("--quiet", action="store_true", help="no progress lines")
     t.error = p.error  # type: ignore[method-assign]
     g = sub.add_parser("gradcheck", help="backprop against finite differences, per layer")

@@ -9,16 +9,20 @@ import os
 import signal
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 
-from core.checkpoint import load_checkpoint, save_checkpoint
+from core.checkpoint import save_checkpoint
 from core.config import Config
 from core.gradcheck import check_gradients
 from core.trainer import Diverged, EpochReport, Trainer
 
+from .args import resume
 from .hangup import say
+
+PROGRESS_SECONDS = 10.0  # a progress line at least this often, however long the run
 
 
 def progress_line(r: EpochReport, total: int) -> str:
@@ -86,17 +90,18 @@ def run_epoch(trainer: Trainer, stop: Interrupted) -> EpochReport | None:
     return trainer.last_epoch
 
 
-def train(args: argparse.Namespace, config: Config) -> int:
-    """Train for --epochs epochs; progress about 20 lines; history CSV streamed each epoch.
-    Ctrl-C, SIGTERM and SIGHUP stop at the end of a step, and --save still saves."""
+def train(args: argparse.Namespace, config: Config | None) -> int:
+    """Train for --epochs epochs (a resumed run: its checkpoint's, unless given); progress
+    about 20 lines, and one at least every PROGRESS_SECONDS; history CSV streamed each epoch.
+    Ctrl-C, SIGTERM and SIGHUP stop at the end of a step, and --save still saves.
+    ``config`` is the run to start, None with --resume."""
     if args.save is not None:
         check_save_path(args.save)
-    trainer = load_checkpoint(args.resume) if args.resume else Trainer(config)
-    if args.resume and args.lr is not None:
-        trainer.set_lr(args.lr)
-    epochs = config.epochs
+    trainer = resume(args.resume, args) if args.resume else Trainer(config)
+    epochs = trainer.config.epochs
     total = trainer.epoch + epochs
     every = max(1, epochs // 20)
+    shown = time.monotonic()
     quiet = args.quiet
     f, writer = history_writer(args.history, resuming=bool(args.resume))
     status = 0
@@ -108,7 +113,9 @@ def train(args: argparse.Namespace, config: Config) -> int:
                     break
                 if writer is not None:
                     write_history_row(writer, report)
-                if not quiet and ((i + 1) % every == 0 or i + 1 == epochs):
+                due = (i + 1) % every == 0 or i + 1 == epochs
+                if not quiet and (due or time.monotonic() - shown >= PROGRESS_SECONDS):
+                    shown = time.monotonic()
                     try:
                         print(progress_line(report, total), flush=True)
                     except OSError:  # the terminal is gone: train on quietly

@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.checkpoint import CheckpointError, save_checkpoint
 from core.lessons import Lesson, get_lesson
 from core.trainer import Trainer
 
 from ..worker.pace import FULL_SPEED, parse_pace
 from ..worker.session import TrainingSession
 from . import autosave
-from .args import config_from_args
+from .args import AUTOSAVE, config_from_args, resume, resume_changes
 from .hangup import Hangup, say
 
 QUIT_WORKER_WAIT = 5.0  # after q, how long the save waits for a running command to end
@@ -26,8 +26,8 @@ QUIT_WORKER_WAIT = 5.0  # after q, how long the save waits for a running command
 def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
     """The run the arguments ask for: resumed (``args.resume``, a path), a lesson, or the
     flags."""
-    if args.resume:
-        return load_checkpoint(args.resume), None
+    if args.resume:  # with the flags a resumed run may change (refusing the others)
+        return resume(args.resume, args), None
     if args.lesson:
         lesson = get_lesson(args.lesson)
         return Trainer(lesson.config), lesson
@@ -90,13 +90,15 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
+    if args.resume is not None:
+        resume_changes(args)  # a flag a resumed run cannot take: refused before anything else
     folder = autosave.open_folder()
     notices = []
     if folder.warning:
         say(f"backprop-tui: {folder.warning}")
         notices.append(folder.warning)
     others = 0
-    if args.resume == "":  # --resume alone: the most recent autosave
+    if args.resume is AUTOSAVE:  # --resume alone: the most recent autosave
         args.resume, others = latest_autosave()
     trainer, lesson = build_trainer(args)
     resumed = Path(args.resume) if args.resume else None

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 from core.config import ConfigError
 
 from .args import build_parser, config_from_args
+
+# Textual draws with cursor movement and colours, which TERM=dumb says the terminal lacks
+DUMB_TERMINAL = (
+    "backprop-tui: this terminal (TERM=dumb) cannot draw the app: run it in a terminal that "
+    "can (or set TERM, e.g. TERM=xterm-256color), or train without it: backprop-tui train"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -16,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "train":
             from .headless import train
 
-            return train(args, config_from_args(args))
+            return train(args, None if args.resume else config_from_args(args))
         if args.command == "gradcheck":
             from .headless import gradcheck
 
@@ -27,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for lesson in load_lessons().values():
                 print(f"{lesson.name}  {lesson.title}")
             return 0
+        if os.environ.get("TERM") == "dumb":
+            print(DUMB_TERMINAL, file=sys.stderr)
+            return 2
         from .launch import run_app
 
         return run_app(args)

@@ -97,7 +97,7 @@ class BackpropApp(App[int]):
             self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
         self._loop_running = asyncio.get_running_loop()
         for notice in self.notices:
-            self.notify(notice, severity="warning", timeout=10)
+            self.notify(notice, severity="warning", timeout=10, markup=False)  # paths
         if self.lesson is not None:
             self._show_lesson(self.lesson)
 
@@ -145,6 +145,7 @@ class BackpropApp(App[int]):
                 snap.notice,
                 severity="error" if snap.notice_error else "information",
                 timeout=6 if snap.notice_error else 3,
+                markup=False,  # notices quote paths and file contents: plain text
             )
 
     # --- actions --------------------------------------------------------------------------

@@ -212,10 +212,12 @@ class MainScreen(Screen):
             if answer is not None:
                 self.app.start_lesson(lessons[str(answer[0])])
 
-        listing = "\n".join(f"{name}: {lesson.title}" for name, lesson in lessons.items())
         self.app.push_screen(
             PromptDialog(
-                "Lessons: a preset run and what to watch", "", choices=list(lessons), help=listing
+                "Lessons: a preset run and what to watch",
+                "",
+                choices=list(lessons),
+                labels=[f"{name}: {lesson.title}" for name, lesson in lessons.items()],
             ),
             start,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
@@ -23,7 +24,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.question, id="dialog-title")
+            yield Label(Content(self.question), id="dialog-title")
             yield Label("y / ⏎ yes · n / Esc no", id="dialog-help")
 
     def action_answer(self, yes: bool) -> None:

@@ -52,12 +52,7 @@ class Controls(Widget, can_focus=True):
     def show(self, snapshot: Snapshot) -> None:
         """Take the values from a snapshot; redraw only when one changed."""
         self._snapshot = snapshot
-        values = tuple(
-            f"auto: {snapshot.loss_short}"  # what it resolved to, short to fit a narrow cell
-            if f.name == "loss" and snapshot.config.loss == "auto"
-            else f.value_text(snapshot)
-            for f in FIELDS
-        )
+        values = tuple(f.value_text(snapshot) for f in FIELDS)
         if values != self._values:
             self._values = values
             self.refresh()
@@ -99,7 +94,7 @@ class Controls(Widget, can_focus=True):
         current = field.value_text(snapshot)
 
         def parse(text: str) -> object:
-            value = field.parse(text) if field.parse else text
+            value = field.parse(text)  # a Config field: its own rules, as for its flag
             if field.in_config:
                 snapshot.config.replace(**{field.name: value})  # a ConfigError is a ValueError
             return value

@@ -33,22 +33,39 @@ HELP = (
     + """
 
 [b]Panels[/b]
-  Network    blue: positive weight, orange: negative;
-             bold: large, dim: small; ○ a dead ReLU (0 for every
-             sample of the last epoch)
-  Loss       training and validation loss per epoch;
-             | marks a change of lr
-  Gradients  ||dW|| of each layer on a log scale, and its history;
-             δ one sample's error signal dE_s/dz at the layer (RMS);
-             |W| the weights' size, Δ/W the update's size relative
-             to it. Flags: exploding / vanishing (δ grew / shrank
-             100 times from the output back to the layer), overshoot
-             (a step larger than the weights while the loss rises),
-             n/m dead, symmetric (all neurons of the layer the same)
-  Controls   lr, batch, optimiser and L2 apply at the next step;
+  Network    lines: blue a positive weight, orange a negative one;
+             bold large, dim small. A neuron's colour: its bias's sign;
+             ○ a dead ReLU (0 for every sample of the last epoch)
+  Loss       training and validation loss per epoch; | marks a
+             change of lr; faint curves: ghosts (g), labelled by what
+             their run did differently
+  Gradients  ‖dW‖ of each layer on a log scale, and its history; ‖δ‖
+             (one sample's, RMS over the batch). Flags: exploding /
+             vanishing (δ grew / shrank 100 times from the output
+             back to the layer), overshoot (a step larger than the
+             weights while the loss rises), n/m dead, symmetric (all
+             neurons of the layer the same)
+  Controls   lr, batch, optimiser, L2 and pace apply at the next step;
              the others build a new network (you are asked first)
-  Status     paused / running, epoch, step, lr; loss and accuracy
-             as train/val, in the loss plot's two colours
+  Status     paused / running, epoch, step, lr; loss and accuracy as
+             train/val, in the loss plot's two colours
+
+[b]Symbols[/b] (the same in every panel)
+  x = a0     the input; a_k the output of layer k (a = f(z))
+  z          a neuron's sum before its activation: z = a·W + b
+  E          the batch's loss: the mean of each sample's loss E_s
+  δ_k        dE_s/dz of layer k for one sample s: how that sample's
+             loss changes with z; backward passes it down a layer
+  dW, db     the gradient: the batch mean of a·δ (of δ for a bias)
+  ‖dW‖       a gradient's size: the root of the sum of its squares
+  |W|, Δ/W   the size of a layer's weights; the last update's size
+             relative to them
+  W_new      W - lr·dE/dW, the update rule (plain SGD); "held": the
+             network holds exactly that value
+  fused      bce with a sigmoid output, cross-entropy with softmax:
+             the code computes dE/dz = a - t in one go (finite for
+             any z) instead of dE/da · da/dz
+  b_k\\[j]     a bias: the weight of a constant input 1, so dz/db = 1
 
 Press Esc or ? to close."""
 )

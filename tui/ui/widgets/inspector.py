@@ -18,6 +18,7 @@ from textual.widget import Widget
 from ...snapshot import Snapshot
 from ..fields import finite_number
 from ..formulas import update_rule
+from ..numbers import num
 from .prompt_dialog import PromptDialog
 
 
@@ -27,13 +28,6 @@ def loss_derivative(s: Snapshot) -> str:
     k = s.sizes[-1]
     per = "" if k == 1 else f"/{k}"
     return f"{s.loss_name}' = {s.loss_formula}{per}"
-
-
-def num(x: float | None) -> str:
-    """Compact: 4 significant digits."""
-    if x is None:
-        return "–"
-    return f"{x:.4g}" if math.isfinite(x) else str(x)
 
 
 class Inspector(Widget, can_focus=True):

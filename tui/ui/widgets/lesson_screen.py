@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
@@ -23,6 +24,6 @@ class LessonScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Lesson: {self.lesson_title}", id="dialog-title")
-            yield Static(self.lesson_text)
+            yield Label(Content(f"Lesson: {self.lesson_title}"), id="dialog-title")
+            yield Static(Content(self.lesson_text))  # plain text, not markup
             yield Label("⏎ start · esc stay paused · ? shows this again", id="dialog-help")

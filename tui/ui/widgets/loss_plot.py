@@ -78,10 +78,10 @@ class LossPlot(PlotextPlot):
         self.log_scale = not self.log_scale
 
     def plot_title(self) -> str:
-        """ "loss (lr 0.03)", with ", log" on log scale."""
+        """ "loss per epoch (lr 0.03)", with ", log" on log scale: the x axis is epochs."""
         lr = f"lr {compact(self.snapshot.config.lr, 3)}" if self.snapshot else ""
         extras = ", ".join(e for e in (lr, "log" if self.log_scale else "") if e)
-        return f"loss ({extras})" if extras else "loss"
+        return f"loss per epoch ({extras})" if extras else "loss per epoch"
 
     def render(self) -> RenderResult:
         snap, log, plt = self.snapshot, self.log_scale, self.plt
@@ -117,7 +117,7 @@ class LossPlot(PlotextPlot):
         if ty.size:
             plt.plot(tx, ty, marker="braille", color=primary.rgb, label="train")
         if vy.size:
-            plt.plot(vx, vy, marker="braille", color=_rgb(colors, "accent"), label="val")
+            plt.plot(vx, vy, marker="dot", color=_rgb(colors, "accent"), label="val")  # not by colour only
         xs = np.concatenate([tx, vx, lx, *(gx for gx, _ in drawn)])
         ys = np.concatenate([ty, vy, ly, *(gy for _, gy in drawn)])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()

@@ -14,19 +14,7 @@ from textual.widget import Widget
 
 from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 from ..formulas import update_rule
-
-
-def vector(v: np.ndarray, room: int, signed: bool = False) -> str:
-    """'[0.12 -0.5 0.9 …]' within ``room`` characters ('[+0.12 -0.5 …]' when ``signed``)."""
-    parts, used = [], 2
-    for x in np.asarray(v).ravel():
-        part = f"{x:+.3g}" if signed else f"{x:.3g}"
-        if used + len(part) + 2 > room:
-            parts.append("…")
-            break
-        parts.append(part)
-        used += len(part) + 1
-    return "[" + " ".join(parts) + "]"
+from ..numbers import vector
 
 
 class PhaseView(Widget):

@@ -8,10 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...snapshot import Snapshot
-
-
-def fmt(x: float, spec: str = ".4g") -> str:
-    return "–" if x is None or math.isnan(x) else format(x, spec)
+from ..numbers import num
 
 
 def pct(x: float) -> str:
@@ -63,18 +60,19 @@ class StatusLine(Widget):
             text.append(f" ▸ next: {s.phases[s.phase_index].label}", style="bold")
         text.append(f" │ lr {s.config.lr:g}", style="bold")
         if s.epoch == 0:  # no epoch yet: the last mini-batch's loss
-            text.append(f" │ batch loss {fmt(s.last_loss)}")
+            text.append(f" │ batch loss {num(s.last_loss)}")
         else:  # train/val, in the loss plot's colours for its two curves
             train, val = self._curve_colours()
             text.append(" │ loss ")
-            text.append(fmt(s.train_loss), style=train)
+            text.append(num(s.train_loss), style=train)
             text.append("/")
-            text.append(fmt(s.val_loss), style=val)
+            text.append(num(s.val_loss), style=val)
             if s.task != "regression":
                 text.append(" acc ")
                 text.append(pct(s.train_acc), style=train)
                 text.append("/")
                 text.append(pct(s.val_acc), style=val)
-        if s.status == "running" and s.pace.kind == "full" and not self.hide_rate:
+        measured = s.epochs_per_second > 0  # the first second has no rate yet
+        if s.status == "running" and s.pace.kind == "full" and measured and not self.hide_rate:
             text.append(f" │ {s.epochs_per_second:,.0f} ep/s")
         return text

@@ -1,0 +1,295 @@
+"""Every setting of a run, once: its type, what is allowed, how it reads from text, how it shows.
+
+Config, TOML files, the command line's flags and the app's controls all go through these
+records, so each rule is written in one place. A setting has two ways in:
+
+- ``check(value)``: a typed value (Python, a TOML number, list or boolean) -> the value,
+  normalised (an int lr -> float, a list of units -> tuple), or ConfigError. Strict: a bool
+  is not a number, a string is not a list, "no" is not a boolean.
+- ``parse(text)``: text as typed after a flag, in a prompt, or quoted in a TOML file
+  ("16,16", "none", "FULL", "0.1", "no") -> the value, checked the same way.
+
+``show(value)`` is the text ``parse`` reads back (the controls show it, a prompt starts
+from it). Errors read ``name = value is not allowed: what is`` (or ``is not a number``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+import reprlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from .datasets import GENERATORS
+from .initializers import INITIALIZERS
+from .losses import LOSSES
+from .optimizers import OPTIMIZERS
+
+DATASET_NAMES = tuple(GENERATORS)
+DTYPES = ("float64", "float32")
+MAX_UNITS = 4096
+MAX_LAYERS = 16
+MAX_HIDDEN_WEIGHTS = 4_000_000  # about 100 MB of parameters, gradients and steps
+MAX_EPOCHS = 10**9  # days of training at the fastest; a typo like 10**20 is refused
+NO_LAYERS = ("", "none", "0", "-")  # the words for "no hidden layer"
+FULL_BATCH = ("full", "f", "all")  # the words for "the whole training set per step"
+BOOLEANS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
+
+_short = reprlib.Repr()  # a bounded repr: a value 5,000 lists deep or 10^6 long stays short
+_short.maxlevel, _short.maxlist, _short.maxtuple, _short.maxstring = 3, 20, 20, 80
+_short.maxother = 80
+
+
+class ConfigError(ValueError):
+    """A setting with a value that is not allowed."""
+
+
+def brief(value: Any) -> str:
+    """repr(value), cut short: a message quotes at most a line of what it was given."""
+    return _short.repr(value)
+
+
+def refuse(name: str, value: Any, allowed: str) -> NoReturn:
+    """Raise ConfigError 'name = value is not allowed: allowed'."""
+    raise ConfigError(f"{name} = {brief(value)} is not allowed: {allowed}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its Config field ``name``, its flag and help, and its rules."""
+
+    name: str
+    help: str  # what it is, for --help (the choices are added to it)
+    check: Callable[[Any], Any]  # typed value -> normalised value, or ConfigError
+    read: Callable[[str], Any]  # text -> a value for ``check``, or ConfigError
+    show: Callable[[Any], str] = str
+    choices: tuple[str, ...] = ()
+    flag: str = ""  # default: --name with dashes
+    metavar: str = "TEXT"  # what --help shows after the flag
+
+    def parse(self, text: str) -> Any:
+        """Text -> a checked value (the same rules as ``check``)."""
+        return self.check(self.read(text))
+
+    @property
+    def option(self) -> str:
+        return self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def flag_help(self) -> str:
+        return f"{self.help}: {', '.join(self.choices)}" if self.choices else self.help
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_digits(text: str) -> bool:
+    """0-9 only ('²'.isdigit() is True, but int('²') fails)."""
+    return text.isascii() and text.isdigit()
+
+
+# --- kinds of setting -----------------------------------------------------------------------
+
+
+def number(name: str, help: str, low: float, high: float = math.inf, *, low_open=False) -> Setting:
+    """A finite float with low < x (``low_open``) or low <= x, and x <= high."""
+    bounds = [] if low == -math.inf else [f"{'>' if low_open else '>='} {low:g}"]
+    bounds += [] if high == math.inf else [f"<= {high:g}"]
+    allowed = "a number " + " and ".join(bounds) if bounds else "a number"
+
+    def check(value: Any) -> float:
+        try:
+            x = float(value) if _is_number(value) else None
+        except OverflowError:  # an int beyond float's range
+            x = None
+        if x is None:
+            refuse(name, value, f"give {allowed}")
+        if not math.isfinite(x):
+            refuse(name, value, f"give a finite {allowed.removeprefix('a ')}")
+        if x < low or (low_open and x == low) or x > high:
+            refuse(name, value, f"give {allowed}")
+        return x
+
+    def read(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(
+                f"{name} = {brief(text.strip())} is not a number: give {allowed}"
+            ) from None
+
+    return Setting(name, help, check, read, show=lambda v: f"{v:g}", metavar="X")
+
+
+def whole(name: str, help: str, low: int, high: int, flag: str = "", allowed: str = "") -> Setting:
+    """A whole number from low to high (``allowed`` says so in other words)."""
+    allowed = "give " + (allowed or f"a whole number from {low} to {high}")
+
+    def check(value: Any) -> int:
+        if not _is_whole(value) or not low <= value <= high:
+            refuse(name, value, allowed)
+        return int(value)
+
+    def read(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(
+                f"{name} = {brief(text.strip())} is not a whole number: {allowed}"
+            ) from None
+
+    return Setting(name, help, check, read, flag=flag, metavar="N")
+
+
+def choice(name: str, help: str, options: tuple[str, ...]) -> Setting:
+    """One of ``options`` (text in any case: 'Adam' reads as 'adam')."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value not in options:
+            refuse(name, value, "one of " + ", ".join(options))
+        return value
+
+    read = lambda text: text.strip().lower()  # noqa: E731
+    return Setting(name, help, check, read, choices=options, metavar="NAME")
+
+
+def _check_hidden(value: Any) -> tuple[int, ...]:
+    """Units per hidden layer: a list or tuple of whole numbers; () is no hidden layer."""
+    units = f"whole numbers of units from 1 to {MAX_UNITS}"
+    if not isinstance(value, list | tuple):
+        refuse("hidden", value, f'a list of {units}, e.g. [16, 16] (or the text "16,16")')
+    if not all(_is_whole(u) and 1 <= u <= MAX_UNITS for u in value):
+        refuse("hidden", value, units)
+    if len(value) > MAX_LAYERS:
+        refuse("hidden", value, f"at most {MAX_LAYERS} hidden layers")
+    between = sum(a * b for a, b in itertools.pairwise(value))
+    if between > MAX_HIDDEN_WEIGHTS:
+        refuse("hidden", value, f"at most {MAX_HIDDEN_WEIGHTS:,} weights between hidden layers "
+               f"(these have {between:,}: too big to train at a watchable pace)")  # fmt: skip
+    return tuple(int(u) for u in value)
+
+
+def _read_hidden(text: str) -> tuple[int, ...]:
+    """'16,8' or '16 8' -> (16, 8); '', 'none', '0' or '-' -> () (no hidden layer)."""
+    text = text.strip().lower()
+    if text in NO_LAYERS:
+        return ()
+    parts = text.replace(",", " ").split()
+    if not all(_is_digits(p) for p in parts):
+        refuse("hidden", text, "units per layer separated by commas, e.g. 16,16, or none")
+    return tuple(int(p) for p in parts)
+
+
+def _check_batch(value: Any) -> int | None:
+    if value is not None and not (_is_whole(value) and value >= 1):
+        refuse("batch_size", value, "a whole number >= 1, or full (the whole training set)")
+    return None if value is None else int(value)
+
+
+def _read_batch(text: str) -> int | str | None:
+    """'full' (any case; or 'f', 'all') -> None, '32' -> 32; other text stays text (refused)."""
+    text = text.strip().lower()
+    if text in FULL_BATCH:
+        return None
+    return int(text) if _is_digits(text) else text
+
+
+def _check_standardize(value: Any) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        refuse("standardize", value, 'true or false (TOML booleans, no quotes), or "auto"')
+    return value
+
+
+def _read_standardize(text: str) -> bool | str | None:
+    """'auto' -> None (yes for CSV data, no for the built-in sets), 'yes'/'no' -> True/False."""
+    text = text.strip().lower()
+    return None if text == "auto" else BOOLEANS.get(text, text)
+
+
+def _check_data(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        refuse("data", value, "the path of a CSV file, as text")
+    return value
+
+
+def _check_target(value: Any) -> str | int:
+    if not (_is_whole(value) or isinstance(value, str) and value.strip()):
+        refuse("target", value, "a column's index (0 the first, -1 the last) or header name")
+    return int(value) if _is_whole(value) else value
+
+
+def _read_target(text: str) -> str | int:
+    """'3' or '-1' -> a column index; any other text is a header name."""
+    text = text.strip()
+    return int(text) if _is_digits(text.removeprefix("-")) else text
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        choice("dataset", "built-in data", DATASET_NAMES),
+        Setting("data", "train on a CSV file instead", _check_data, str, metavar="FILE.csv"),
+        Setting(
+            "target",
+            "CSV target column: index or header name (default: the last)",
+            _check_target,
+            _read_target,
+            metavar="COLUMN",
+        ),
+        whole("n_samples", "points to generate", 8, 1_000_000, flag="--samples"),
+        number("noise", "noise of the built-in data", 0.0, 10.0),
+        number("val_fraction", "share held out for validation", 0.0, 0.9),
+        Setting(
+            "standardize",
+            "scale each input to mean 0, deviation 1: auto (CSV data yes, built-in no), yes, no",
+            _check_standardize,
+            _read_standardize,
+            metavar="auto|yes|no",
+            show=lambda v: {None: "auto", True: "yes", False: "no"}[v],
+        ),
+        Setting(
+            "hidden",
+            "units per hidden layer, e.g. 16,16 (none: no hidden layer)",
+            _check_hidden,
+            _read_hidden,
+            metavar="N,N",
+            show=lambda h: ",".join(map(str, h)) or "none",
+        ),
+        choice("activation", "hidden layers' activation", HIDDEN_ACTIVATIONS),
+        choice("output_activation", "output activation", ("auto", *ACTIVATIONS)),
+        choice("loss", "loss", ("auto", *LOSSES)),
+        choice("init", "initial weights", tuple(INITIALIZERS)),
+        number("init_scale", "multiply the initial weights", 0.0, 1e6, low_open=True),
+        choice("optimizer", "optimiser", tuple(OPTIMIZERS)),
+        number("lr", "learning rate", 0.0, 1e6, low_open=True),
+        Setting(
+            "batch_size",
+            "samples per step: 1 (SGD), N, or full",
+            _check_batch,
+            _read_batch,
+            metavar="N|full",
+            show=lambda b: "full" if b is None else str(b),
+        ),
+        number("l2", "L2 penalty 0.5 * l2 * ||W||^2", 0.0),
+        number("l1", "L1 penalty l1 * |W|", 0.0),
+        number("clip", "clip the gradient's norm (0: off)", 0.0),
+        whole(
+            "seed",
+            "random seed of the data and the weights",
+            0,
+            2**63 - 1,
+            allowed="a whole number >= 0 (below 2**63)",
+        ),
+        choice("dtype", "floating point type", DTYPES),
+        whole("epochs", "epochs to train (headless)", 0, MAX_EPOCHS),
+    )
+}
