@@ -26,14 +26,12 @@ from typing import IO
 import numpy as np
 
 from .config import ConfigError
-from .memory import MEMORY_BUDGET, gib
 from .trainer import Trainer
 from .trainer_state import ARRAYS, StateError
 
 FORMAT = "backprop-tui checkpoint"
 VERSION = 1
 MEMBERS = frozenset(("meta", *ARRAYS))  # the .npy members a checkpoint may hold
-MAX_BYTES = MEMORY_BUDGET  # what the members' headers may declare, together
 # what reading a damaged zip or .npy member raises
 UNREADABLE = (
     zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError,
@@ -91,29 +89,30 @@ def _header(f: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
     return shape, dtype
 
 
-def _members(zf: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
-    """The checkpoint's members by name, checked from their headers alone: only the names
-    the format defines, each once, no Python objects, and at most MAX_BYTES in all."""
+def _members(zf: zipfile.ZipFile, path: Path, size: int) -> dict[str, zipfile.ZipInfo]:
+    """The checkpoint's members by name, checked from the zip directory and their array
+    headers alone: only the names the format defines, each once, stored uncompressed (as
+    ``np.savez`` writes them) within the file's ``size`` bytes, no Python objects, and no
+    array larger than its member. So reading them takes no more memory than the file's size.
+    """
     members: dict[str, zipfile.ZipInfo] = {}
-    total = 0
     for info in zf.infolist():
         name = info.filename.removesuffix(".npy")
+        damaged = f"{path} is damaged: {info.filename!r}"
         if name not in MEMBERS or not info.filename.endswith(".npy"):
-            raise CheckpointError(f"{path} is damaged: it holds {info.filename!r}, no part of one")
+            raise CheckpointError(f"{damaged} is no part of a checkpoint")
         if name in members:
-            raise CheckpointError(f"{path} is damaged: it holds {info.filename!r} twice")
+            raise CheckpointError(f"{damaged} is there twice")
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            raise CheckpointError(f"{damaged} is compressed: a checkpoint's arrays are stored")
+        if info.header_offset + info.compress_size > size:
+            raise CheckpointError(f"{damaged} ends beyond the end of the file")
         with zf.open(info) as f:
             shape, dtype = _header(f)
         if dtype.hasobject:
-            raise CheckpointError(
-                f"{path} is damaged: {name} holds Python objects, which are never loaded"
-            )
-        total += math.prod(shape) * dtype.itemsize
-        if total > MAX_BYTES:
-            raise CheckpointError(
-                f"{path} is damaged: its arrays declare more than {gib(MAX_BYTES)} "
-                f"(at {name}, shape {shape})"
-            )
+            raise CheckpointError(f"{damaged} holds Python objects, which are never loaded")
+        if math.prod(shape) * dtype.itemsize > info.file_size:
+            raise CheckpointError(f"{damaged} declares an array of {shape}, more than it holds")
         members[name] = info
     return members
 
@@ -121,10 +120,11 @@ def _members(zf: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
 def _read(path: Path) -> dict[str, np.ndarray]:
     """Every member, after the headers of all of them passed ``_members``."""
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
             raise CheckpointError(f"{path} is not a regular file, so not a checkpoint")
         with zipfile.ZipFile(path) as zf:
-            members = _members(zf, path)
+            members = _members(zf, path, info.st_size)
             arrays = {}
             for name, info in members.items():
                 with zf.open(info) as f:

@@ -127,7 +127,7 @@ def _config(meta: dict) -> Config:
         _fail("config", values, "a JSON object of settings")
     for key, value in values.items():  # Config converts to float: refuse what overflows
         if type(value) is int and abs(value) >= 2**63:
-            _fail(f"config {key}", value, "a number of sensible size")
+            _fail(f"config {key!r}", value, "a number of sensible size")
     if not isinstance(values.get("data"), str | None):
         _fail("config data", values.get("data"), "a file name or null")
     lr = _get(meta, "lr")
@@ -173,7 +173,7 @@ def _dataset(meta: dict, state: dict, name: str, like: Dataset | None = None) ->
     if not isinstance(truth, dict):
         _fail(f"{name} truth", truth, "a JSON object of numbers")
     for key, value in truth.items():
-        _real(f"{name} truth {key}", value, -1e300, 1e300)
+        _real(f"{name} truth {key!r}", value, -1e300, 1e300)
     d = like.n_features if like else len(features)
     X = _array(state, f"{name}/X", "f", (None, d))
     Y = _array(state, f"{name}/Y", "f", (len(X), like.n_outputs if like else None))

@@ -1,4 +1,4 @@
-"""Property: a valid checkpoint with any one thing changed either loads into a run that
+"""Property: a valid checkpoint with one to three things changed either loads into a run that
 trains, or is refused with CheckpointError; never another exception."""
 
 import json
@@ -105,11 +105,12 @@ def mutated_array(draw, arrays: dict) -> dict:
 @st.composite
 def mutated(draw) -> dict:
     arrays = dict(draw(st.sampled_from(VALID)))
-    if draw(st.booleans()):
-        meta = draw(mutated_meta(json.loads(str(arrays["meta"]))))
-        arrays["meta"] = np.array(json.dumps(meta))
-    else:
-        arrays = draw(mutated_array(arrays))
+    for _ in range(draw(st.integers(1, 3))):
+        if draw(st.booleans()):
+            meta = draw(mutated_meta(json.loads(str(arrays["meta"]))))
+            arrays["meta"] = np.array(json.dumps(meta))
+        else:
+            arrays = draw(mutated_array(arrays))
     return arrays
 
 
@@ -124,9 +125,10 @@ def test_a_changed_checkpoint_is_refused_or_trains(arrays):
         except CheckpointError as e:
             assert str(path) in str(e) and "\n" not in str(e)
             return
+    start = t.epoch
     try:
         t.step()
         t.run_epoch()
-    except Diverged:
-        pass
-    assert t.epoch >= 2
+    except Diverged:  # the tool's own word for weights or state that blow up
+        return
+    assert t.epoch > start and np.isfinite(t.history.last()["train_loss"])

@@ -233,3 +233,19 @@ def test_a_valid_file_still_loads_and_runs(tmp_path):
     assert t.epoch == 2 and t.batches.pos == 1
     t.train(1)
     assert t.epoch == 3
+
+
+def test_compressed_members_are_refused_unread(tmp_path):
+    """A member that inflates (3 GB of zeros fit in 3 MB) is never decompressed: the tool
+    writes its arrays stored, so reading takes no more memory than the file's size."""
+    path, arrays, _ = saved(tmp_path)
+    np.savez_compressed(path, **arrays)
+    refused(path, "compressed")
+
+
+def test_a_zip_directory_pointing_past_the_end(tmp_path):
+    path, arrays, _ = saved(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[:200] + data[-2000:])  # the directory kept, the arrays cut out
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_checkpoint(path)
