@@ -171,11 +171,29 @@ class TrainingSession:
         return self.submit("save", lambda t: self._notify(f"saved {save_checkpoint(t, path)}"))
 
     def load(self, path: str | Path) -> int:
+        """Replace the run with a checkpoint's. A file that cannot be read, or a run that
+        cannot be drawn, leaves the run on screen as it was and says why."""
+
         def load(t: Trainer) -> None:
-            self._replace(load_checkpoint(path))
+            loaded = load_checkpoint(path)  # CheckpointError: the file says what is wrong
+            kept = self._shown_run()
+            self._replace(loaded)
+            try:
+                self._build_snapshot()  # the loaded run is drawn once before it replaces
+            except Exception as e:  # whatever it is, the old run stays
+                self._restore_shown_run(kept)
+                failure = f"{type(e).__name__}: {e}"
+                raise ValueError(f"{path} cannot be shown ({failure}); the run is unchanged") from e
             self._notify(f"loaded {path} at epoch {self.trainer.epoch}")
 
         return self.submit("load", load)
+
+    def _shown_run(self) -> tuple:
+        """What ``_replace`` changes, to put back if a loaded run cannot be shown."""
+        return self.trainer, self.selected, self._before, self._message, self._rate, self._data
+
+    def _restore_shown_run(self, kept: tuple) -> None:
+        self.trainer, self.selected, self._before, self._message, self._rate, self._data = kept
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> int:
         """Write W_layer[i, j] and report the training loss before and after."""
