@@ -14,7 +14,6 @@ update ratio over the epoch.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from numpy.typing import NDArray
 from .batches import EpochBatches
 from .config import Config
 from .csv_data import load_csv
-from .datasets import Dataset, Standardizer, make_dataset, split
+from .datasets import Dataset, Standardizer, make_dataset, split, standardized
 from .history import History
 from .losses import get_loss
 from .memory import check_run_memory
@@ -86,14 +85,7 @@ def build_data(config: Config) -> tuple[Dataset, Dataset, Standardizer | None]:
         full = make_dataset(config.dataset, config.n_samples, config.noise, rng)
     train, val = split(full, config.val_fraction, rng)
     standardize = config.standardize if config.standardize is not None else config.data is not None
-    if not standardize:
-        return train, val, None
-    scaler = Standardizer.fit(train.X)
-    return (
-        dataclasses.replace(train, X=scaler.transform(train.X)),
-        dataclasses.replace(val, X=scaler.transform(val.X)),
-        scaler,
-    )
+    return standardized(train, val) if standardize else (train, val, None)
 
 
 class Trainer:
