@@ -94,3 +94,27 @@ def test_a_file_that_is_not_utf8_text(tmp_path):
     path.write_bytes(b"a,y\n1,0\n\xff\xfe,1\n")
     with pytest.raises(ValueError, match="is not UTF-8 text"):
         load_csv(path)
+
+
+TWO_ROWS = "a,b,y\n1,2,0\n3,4,1\n"  # both rows train: round(2 * 0.2) = 0 for validation
+
+
+def test_two_rows_say_there_is_no_validation_set_in_the_cli(tmp_path, capsys):
+    path = write(tmp_path, TWO_ROWS)
+    assert main(["train", "--data", str(path), "--epochs", "2"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("epoch 2/2  train ") and "nan" not in last
+    assert last.endswith("(no validation set)") and "val" not in last.split("(")[0]
+
+
+async def test_two_rows_say_there_is_no_validation_set_on_the_status_line(tmp_path):
+    from apphelpers import make_app, wait_until
+
+    from tui.ui.widgets.status_line import StatusLine
+
+    app = make_app(data=str(write(tmp_path, TWO_ROWS)), hidden=(2,))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
+        line = app.query_one(StatusLine).render().plain
+        assert "(no validation set)" in line and "–" not in line.split("│")[-1]

@@ -16,13 +16,17 @@ from core.gradcheck import check_gradients
 from core.trainer import Diverged, EpochReport, Trainer
 
 
-def progress_line(r: EpochReport, total: int) -> str:
-    """'epoch   100/1000  train 0.123456  val 0.130000  acc 95.0% / 94.0%  lr 0.03'."""
+def progress_line(r: EpochReport, total: int, has_val: bool = True) -> str:
+    """'epoch   100/1000  train 0.123456  val 0.130000  acc 95.0% / 94.0%  lr 0.03'; without
+    a validation set 'epoch 1/10  train 0.69  acc 50.0%  lr 0.03  (no validation set)'."""
     width = len(str(total))
-    line = f"epoch {r.epoch:>{width}}/{total}  train {r.train_loss:.6g}  val {r.val_loss:.6g}"
+    line = f"epoch {r.epoch:>{width}}/{total}  train {r.train_loss:.6g}"
+    line += f"  val {r.val_loss:.6g}" if has_val else ""
     if not math.isnan(r.train_acc):
-        line += f"  acc {100 * r.train_acc:.1f}% / {100 * r.val_acc:.1f}%"
-    return line + f"  lr {r.lr:g}"
+        line += f"  acc {100 * r.train_acc:.1f}%" + (
+            f" / {100 * r.val_acc:.1f}%" if has_val else ""
+        )
+    return line + f"  lr {r.lr:g}" + ("" if has_val else "  (no validation set)")
 
 
 def train(args: argparse.Namespace, config: Config) -> int:
@@ -41,7 +45,7 @@ def train(args: argparse.Namespace, config: Config) -> int:
             if writer is not None:
                 write_history_row(writer, report)
             if not args.quiet and ((i + 1) % every == 0 or i + 1 == epochs):
-                print(progress_line(report, total), flush=True)
+                print(progress_line(report, total, len(trainer.X_val) > 0), flush=True)
     except Diverged as e:
         print(f"stopped: {e}", file=sys.stderr)
         status = 1

@@ -383,6 +383,7 @@ class TrainingSession:
             val_loss=last.get("val_loss", nan),
             train_acc=last.get("train_acc", nan),
             val_acc=last.get("val_acc", nan),
+            val_size=len(t.X_val),
             epochs_per_second=self._epochs_per_second(),
             train_curve=self._curve(t.history, "train_loss"),
             val_curve=self._curve(t.history, "val_loss"),
