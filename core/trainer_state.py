@@ -332,8 +332,9 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
     dtype = np.dtype(config.dtype)
     _array(state, "params", "f", (n_params,), dtype)
     _finite("best", _array(state, "best", "f", (n_params,), dtype))
-    for name in ("sums", "epoch_sums"):
-        _array(state, name, "f", (3, 2 * (len(sizes) - 1)))
+    for name in ("sums", "epoch_sums"):  # squared norms: inf or NaN after an overflow
+        if (_array(state, name, "f", (3, 2 * (len(sizes) - 1))) < 0).any():
+            raise StateError(f"{name} holds negative squared norms")
     _optimizer(meta, state, config.optimizer, n_params, dtype)
     _history(state, history_columns(len(sizes) - 1), meta["epoch"])
     return CheckedState(config, (train, val, scaler), batches)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from core.checkpoint import CheckpointError, checkpoint_arrays, load_checkpoint
 from core.config import Config
 from core.trainer import Diverged, Trainer
+from tui.worker.session import TrainingSession
 
 
 def valid_arrays(optimizer: str, batch_size: int | None) -> dict[str, np.ndarray]:
@@ -125,6 +126,11 @@ def test_a_changed_checkpoint_is_refused_or_trains(arrays):
         except CheckpointError as e:
             assert str(path) in str(e) and "\n" not in str(e)
             return
+    session = TrainingSession(t, paused=True)  # the app can draw it, data view included
+    session.data_view_wanted = True
+    session.select((0, 0, 0))
+    session._apply_commands()
+    session._build_snapshot()
     start = t.epoch
     try:
         t.step()
