@@ -130,6 +130,8 @@ def _config(meta: dict) -> Config:
             _fail(f"config {key!r}", value, "a number of sensible size")
     if not isinstance(values.get("data"), str | None):
         _fail("config data", values.get("data"), "a file name or null")
+    if type(values.get("target", -1)) not in (int, str):
+        _fail("config target", values.get("target"), "a column's index or name")
     lr = _get(meta, "lr")
     if type(lr) not in (int, float) or not 0 < lr <= MAX_LR:
         _fail("lr", lr, f"a number > 0 and <= {MAX_LR:g}")
