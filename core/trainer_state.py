@@ -150,7 +150,8 @@ def _targets(name: str, Y: NDArray, task: str, class_names: tuple[str, ...]) -> 
         return
     classes = 2 if task == "binary" else k
     if task == "binary" and k != 1 or task == "multiclass" and k < 2:
-        raise StateError(f"{name}/Y has {k} columns: a {task} data set has 1 per class")
+        needs = "1 column" if task == "binary" else "1 column per class (2 or more)"
+        raise StateError(f"{name}/Y has {k} columns: a {task} data set has {needs}")
     if len(class_names) != classes:
         _fail(f"{name} class_names", list(class_names), f"{classes} names")
     values_ok = np.isin(Y, (0.0, 1.0)).all()
@@ -183,11 +184,10 @@ def _dataset(meta: dict, state: dict, name: str, like: Dataset | None = None) ->
         raise StateError(f"{name}/X is {X.shape} and {name}/Y {Y.shape}: a training set needs rows")
     _finite(f"{name}/X", X)
     _finite(f"{name}/Y", Y)
-    if like is not None and (task, features, classes) != (
-        like.task,
-        like.feature_names,
-        like.class_names,
-    ):
+    same = like is None or (task, features, classes) == (
+        like.task, like.feature_names, like.class_names
+    )  # fmt: skip
+    if not same:
         raise StateError(f"{name}: its task, features or classes differ from the training set's")
     _targets(name, Y, task, classes)
     return Dataset(title, X, Y, task, features, classes, truth)
