@@ -246,9 +246,13 @@ def _optimizer(meta: dict, state: dict, name: str, n_params: int, dtype: np.dtyp
 
 def _history(state: dict, columns: tuple[str, ...], epoch: int) -> None:
     have = tuple(str(c) for c in _array(state, "history/columns", "U", (None,)))
-    if have != columns:
-        wrong = next((h for h, c in zip(have, columns, strict=False) if h != c), "their number")
-        raise StateError(f"history/columns differ from this network's (at {wrong!r})")
+    if len(have) != len(columns):
+        raise StateError(
+            f"history/columns has {len(have)} names: this network's has {len(columns)}"
+        )
+    for found, belongs in zip(have, columns, strict=True):
+        if found != belongs:
+            raise StateError(f"history/columns has {found!r} where {belongs!r} belongs")
     counts = _array(state, "history/counts", "iu", (4,))
     n, span, cap, buckets = (int(v) for v in counts)
     ok = n == epoch and 1 <= cap <= MAX_HISTORY_ROWS and 2 <= buckets <= MAX_HISTORY_ROWS
