@@ -23,9 +23,8 @@ def progress_line(r: EpochReport, total: int, has_val: bool = True) -> str:
     line = f"epoch {r.epoch:>{width}}/{total}  train {r.train_loss:.6g}"
     line += f"  val {r.val_loss:.6g}" if has_val else ""
     if not math.isnan(r.train_acc):
-        line += f"  acc {100 * r.train_acc:.1f}%" + (
-            f" / {100 * r.val_acc:.1f}%" if has_val else ""
-        )
+        val_acc = f" / {100 * r.val_acc:.1f}%" if has_val else ""
+        line += f"  acc {100 * r.train_acc:.1f}%{val_acc}"
     return line + f"  lr {r.lr:g}" + ("" if has_val else "  (no validation set)")
 
 
