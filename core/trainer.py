@@ -14,7 +14,6 @@ update ratio over the epoch.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -25,14 +24,16 @@ from numpy.typing import NDArray
 from .batches import EpochBatches
 from .config import Config
 from .csv_data import load_csv
-from .datasets import Dataset, Standardizer, make_dataset, split
+from .datasets import Dataset, Standardizer, make_dataset, split, standardized
 from .ghosts import Ghost
 from .history import History
 from .losses import get_loss
+from .memory import check_run_memory
 from .network import GRADS, STEP, Network
 from .norms import LayerNorms
 from .optimizers import make_optimizer
 from .phases import Phase, step_phases
+from .trainer_state import check_state
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
 # A first step's ||dW_k|| above this means the initial weights, not the learning rate, are
@@ -63,6 +64,15 @@ class EpochReport:
     val_acc: float
 
 
+def history_columns(n_layers: int) -> tuple[str, ...]:
+    """The history's columns for a network of ``n_layers`` layers of weights."""
+    return (
+        EPOCH_COLUMNS
+        + tuple(f"grad_norm_{k}" for k in range(n_layers))
+        + tuple(f"update_ratio_{k}" for k in range(n_layers))
+    )
+
+
 class Diverged(RuntimeError):
     """Raised by ``step`` when the loss, a gradient or a weight stops being finite."""
 
@@ -76,14 +86,7 @@ def build_data(config: Config) -> tuple[Dataset, Dataset, Standardizer | None]:
         full = make_dataset(config.dataset, config.n_samples, config.noise, rng)
     train, val = split(full, config.val_fraction, rng)
     standardize = config.standardize if config.standardize is not None else config.data is not None
-    if not standardize:
-        return train, val, None
-    scaler = Standardizer.fit(train.X)
-    return (
-        dataclasses.replace(train, X=scaler.transform(train.X)),
-        dataclasses.replace(val, X=scaler.transform(val.X)),
-        scaler,
-    )
+    return standardized(train, val) if standardize else (train, val, None)
 
 
 class Trainer:
@@ -101,13 +104,15 @@ class Trainer:
         self.loss_name = loss
         self.loss = get_loss(loss)
         dtype = np.dtype(config.dtype)
+        sizes = [self.train_set.n_features, *config.hidden, self.train_set.n_outputs]
+        n_train, n_val = self.train_set.n_samples, self.val_set.n_samples
+        check_run_memory(n_train, n_val, sizes, config.batch_size, dtype.itemsize)
         self.X = np.ascontiguousarray(self.train_set.X, dtype)
         self.Y = np.ascontiguousarray(self.train_set.Y, dtype)
         self.Xa = np.hstack([self.X, np.ones((len(self.X), 1), dtype)])  # X with a ones column
         self.labels = self._labels_of(self.Y)  # what predictions are compared with, or None
         self.X_val = np.ascontiguousarray(self.val_set.X, dtype)
         self.Y_val = np.ascontiguousarray(self.val_set.Y, dtype)
-        sizes = [self.X.shape[1], *config.hidden, self.Y.shape[1]]
         acts = [config.activation] * len(config.hidden) + [out_act]
         self.init_round = 0
         self.net = Network(sizes, acts, config.init, self._init_rng(), config.init_scale, dtype)
@@ -117,11 +122,7 @@ class Trainer:
         shuffle_rng = np.random.default_rng([config.seed, 2])
         self.batches = EpochBatches(self.Xa, self.Y, self.labels, shuffle_rng)
         n_layers = self.net.n_layers
-        self.history = History(
-            EPOCH_COLUMNS
-            + tuple(f"grad_norm_{k}" for k in range(n_layers))
-            + tuple(f"update_ratio_{k}" for k in range(n_layers))
-        )
+        self.history = History(history_columns(n_layers))
         self._row = np.empty(len(self.history.columns))  # one epoch's record, reused
         self.lr_changes: list[tuple[int, float]] = []  # (epoch at which it applies, new lr)
         self.ghosts: list[Ghost] = []  # earlier runs to compare with (core.ghosts)
@@ -379,7 +380,10 @@ class Trainer:
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """From the next step on: the rest of this epoch's samples are re-cut to the new size."""
-        self.config = self.config.replace(batch_size=batch_size)
+        config = self.config.replace(batch_size=batch_size)
+        itemsize = self.net.dtype.itemsize
+        check_run_memory(len(self.X), len(self.X_val), self.net.sizes, batch_size, itemsize)
+        self.config = config
         if self.in_step:
             self.phase_index = 0  # the weights are untouched until the update: start it again
         self.batches.recut(batch_size)
@@ -403,3 +407,95 @@ class Trainer:
             raise ValueError(f"weight value {value} is not allowed: a finite number")
         self.net.stacked[layer][i, j] = value  # [W; b]: the bias is the last row
         self.phase_index = 0
+
+    # --- the whole state as values ------------------------------------------------------
+
+    def state(self) -> dict:
+        """The run as plain values: ``state["meta"]`` JSON-able, every other entry an array
+        (core/trainer_state.py names them). ``Trainer.from_state(t.state())`` continues bit
+        for bit where ``t`` is: at the start of its current step (the weights change only in
+        the update phase). The arrays training changes are copies; the data sets are the
+        trainer's own (training never writes into them)."""
+        b = self.batches
+        full_batch = b.indices[0] is None
+        meta = {
+            "config": self.config.to_dict(),
+            "epoch": self.epoch,
+            "steps": self.steps,
+            "batch_pos": b.pos,
+            "init_round": self.init_round,
+            "lr": self.optimizer.lr,
+            "optimizer_t": self.optimizer.t,
+            "loss_sum": self._loss_sum,
+            "correct": self._correct,
+            "seen": self._seen,
+            "last_loss": self.last_loss,
+            "best_epoch": self._best_epoch,
+            "best_loss": float(self._best_loss),
+            "rng": b.rng.bit_generator.state,
+            "full_batch": full_batch,
+            "lr_changes": [list(c) for c in self.lr_changes],
+            "ghosts": [{"config": g.config.to_dict(), "epochs": g.epochs} for g in self.ghosts],
+        }
+        arrays = {
+            "params": self.net.params.copy(),
+            "best": self._best.copy(),
+            "sums": self.norms.sums.copy(),
+            "epoch_sums": self.norms.epoch_sums.copy(),
+            **{f"optimizer/{k}": v for k, v in self.optimizer.state().items()},
+            **{f"history/{k}": v for k, v in self.history.state().items()},
+            **{
+                f"ghost/{k}/{name}": getattr(g, name)  # frozen already
+                for k, g in enumerate(self.ghosts)
+                for name in ("x", "train", "val")
+            },
+        }
+        for name, ds in (("train", self.train_set), ("val", self.val_set)):
+            meta[name] = {
+                "name": ds.name,
+                "task": ds.task,
+                "feature_names": list(ds.feature_names),
+                "class_names": list(ds.class_names),
+                "truth": dict(ds.truth),
+            }
+            arrays[f"{name}/X"], arrays[f"{name}/Y"] = ds.X, ds.Y
+        if not full_batch:
+            arrays["batches"] = np.concatenate(b.indices)
+            arrays["batch_sizes"] = np.array([len(i) for i in b.indices], dtype=np.int64)
+        if self.scaler is not None:
+            arrays["scaler/mean"], arrays["scaler/std"] = self.scaler.mean, self.scaler.std
+        return {"meta": meta, **arrays}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Trainer:
+        """The Trainer that ``state()`` was taken from, exactly.
+
+        Every value is checked first (types, ranges, shapes, agreement with the config and
+        the network): StateError names the first one no run could have written, before
+        anything is built. ConfigError if the run would not fit the memory budget.
+        """
+        checked = check_state(state, history_columns)
+        meta = state["meta"]
+        t = cls(checked.config, checked.data)
+        t.init_round = meta["init_round"]
+        t.net.params[...] = state["params"]
+        t._best[...] = state["best"]
+        t._best_epoch, t._best_loss = meta["best_epoch"], float(meta["best_loss"])
+        t.norms.sums[...] = state["sums"]
+        t.norms.epoch_sums[...] = state["epoch_sums"]
+        t.optimizer.load_state(_part(state, "optimizer"))
+        t.history = History.from_state(_part(state, "history"))
+        t.lr_changes = [(int(e), float(lr)) for e, lr in meta["lr_changes"]]
+        t.epoch, t.steps, t.batches.pos = meta["epoch"], meta["steps"], meta["batch_pos"]
+        t._loss_sum, t._correct, t._seen = meta["loss_sum"], meta["correct"], meta["seen"]
+        t.last_loss = meta["last_loss"]
+        t.batches.rng.bit_generator.state = meta["rng"]
+        t.batches.indices = checked.batches or [None]
+        t.batches.gather()
+        t.ghosts = checked.ghosts
+        return t
+
+
+def _part(state: dict, prefix: str) -> dict:
+    """The entries ``prefix/name`` of a state as {name: array}."""
+    return {k[len(prefix) + 1 :]: v for k, v in state.items() if k.startswith(prefix + "/")}
