@@ -3,20 +3,28 @@
 The file holds the weights, the optimiser's state, the config, both histories, the
 shuffling RNG's state, the position in the current epoch and the data itself (so a resumed
 run sees exactly the same numbers). Loading and continuing gives bit for bit what not
-stopping would have given. Writes are atomic: a temporary file in the same folder,
-flushed to disk, then renamed over the old one, so an interrupted save leaves the old
-file as it was; the next save removes the temporary files that killed saves left.
+stopping would have given. Loading checks before it uses: the members' names and their
+array headers (shape, dtype) before any array is read, then every value
+(core/trainer_state.py) before the trainer is built. Writes are atomic: a temporary file
+in the same folder, flushed to disk, then renamed over the old one, so an interrupted save
+leaves the old file as it was; the next save removes the temporary files that killed saves
+left.
 """
 
 from __future__ import annotations
 
 import glob
 import json
+import lzma
+import math
 import os
+import stat
 import tempfile
 import time
 import zipfile
+import zlib
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -25,81 +33,31 @@ try:
 except ImportError:  # not on POSIX: no locks; litter is then told by its age alone
     fcntl = None
 
-from .config import Config, ConfigError
-from .datasets import Dataset, Standardizer
-from .history import History
+from .config import ConfigError
 from .trainer import Trainer
+from .trainer_state import ARRAYS, StateError
 
 FORMAT = "backprop-tui checkpoint"
 VERSION = 1
-# the metadata's counts (whole numbers >= 0) and numbers, checked on load
-COUNTS = ("epoch", "steps", "batch_pos", "init_round", "best_epoch", "seen", "correct")
-NUMBERS = ("lr", "loss_sum", "last_loss", "best_loss")
 LITTER_SECONDS = 1.0  # a temporary file younger than this may be a save that is starting
 UNLOCKED_LITTER_SECONDS = 3600.0  # the same without locks (not on POSIX)
+MEMBERS = frozenset(("meta", *ARRAYS))  # the .npy members a checkpoint may hold
+# what reading a damaged zip or .npy member raises
+UNREADABLE = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError,
+    NotImplementedError, RuntimeError, ValueError, OSError,
+)  # fmt: skip
 
 
 class CheckpointError(ValueError):
     """A file that is not a checkpoint this version can read."""
 
 
-def _dataset_arrays(prefix: str, ds: Dataset) -> dict[str, np.ndarray]:
-    return {f"{prefix}/X": ds.X, f"{prefix}/Y": ds.Y}
-
-
-def _dataset_meta(ds: Dataset) -> dict:
-    return {
-        "name": ds.name,
-        "task": ds.task,
-        "feature_names": list(ds.feature_names),
-        "class_names": list(ds.class_names),
-        "truth": ds.truth,
-    }
-
-
 def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
     """Everything of a trainer as named arrays, the metadata as one JSON string."""
-    t = trainer
-    full_batch = t.batches.indices[0] is None
-    meta = {
-        "format": FORMAT,
-        "version": VERSION,
-        "config": t.config.to_dict(),
-        "epoch": t.epoch,
-        "steps": t.steps,
-        "batch_pos": t.batches.pos,
-        "init_round": t.init_round,
-        "lr": t.optimizer.lr,
-        "optimizer_t": t.optimizer.t,
-        "loss_sum": t._loss_sum,
-        "correct": t._correct,
-        "seen": t._seen,
-        "last_loss": t.last_loss,
-        "best_epoch": t._best_epoch,
-        "best_loss": t._best_loss,
-        "rng": t.batches.rng.bit_generator.state,
-        "full_batch": full_batch,
-        "lr_changes": t.lr_changes,
-        "train": _dataset_meta(t.train_set),
-        "val": _dataset_meta(t.val_set),
-    }
-    arrays = {
-        "meta": np.array(json.dumps(meta)),
-        "params": t.net.params,
-        "best": t._best,
-        "sums": t.norms.sums,
-        "epoch_sums": t.norms.epoch_sums,
-        **_dataset_arrays("train", t.train_set),
-        **_dataset_arrays("val", t.val_set),
-        **{f"optimizer/{k}": v for k, v in t.optimizer.state().items()},
-        **{f"history/{k}": v for k, v in t.history.state().items()},
-    }
-    if not full_batch:
-        arrays["batches"] = np.concatenate(t.batches.indices)
-        arrays["batch_sizes"] = np.array([len(b) for b in t.batches.indices])
-    if t.scaler is not None:
-        arrays["scaler/mean"], arrays["scaler/std"] = t.scaler.mean, t.scaler.std
-    return arrays
+    state = trainer.state()
+    meta = {"format": FORMAT, "version": VERSION, **state.pop("meta")}
+    return {"meta": np.array(json.dumps(meta)), **state}
 
 
 def save_checkpoint(trainer: Trainer, path: str | Path) -> Path:
@@ -172,94 +130,108 @@ def remove_litter(folder: str | Path, names: str = "*") -> int:
     return removed
 
 
+def _header(f: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) from the start of a .npy stream; ValueError if it is not one."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    else:
+        raise ValueError(f"a .npy version {version} member")
+    return shape, dtype
+
+
+def _members(zf: zipfile.ZipFile, path: Path, size: int) -> dict[str, zipfile.ZipInfo]:
+    """The checkpoint's members by name, checked from the zip directory and their array
+    headers alone: only the names the format defines, each once, stored uncompressed (as
+    ``np.savez`` writes them) within the file's ``size`` bytes, no Python objects, and no
+    array larger than its member. So reading them takes no more memory than the file's size.
+    """
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in zf.infolist():
+        name = info.filename.removesuffix(".npy")
+        damaged = f"{path} is damaged: {info.filename!r}"
+        if name not in MEMBERS or not info.filename.endswith(".npy"):
+            raise CheckpointError(f"{damaged} is no part of a checkpoint")
+        if name in members:
+            raise CheckpointError(f"{damaged} is there twice")
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            raise CheckpointError(f"{damaged} is compressed: a checkpoint's arrays are stored")
+        if info.header_offset + info.compress_size > size:
+            raise CheckpointError(f"{damaged} ends beyond the end of the file")
+        with zf.open(info) as f:
+            shape, dtype = _header(f)
+        if dtype.hasobject:
+            raise CheckpointError(f"{damaged} holds Python objects, which are never loaded")
+        if math.prod(shape) * dtype.itemsize > info.file_size:
+            raise CheckpointError(f"{damaged} declares an array of {shape}, more than it holds")
+        members[name] = info
+    return members
+
+
 def _read(path: Path) -> dict[str, np.ndarray]:
+    """Every member, after the headers of all of them passed ``_members``."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise CheckpointError(f"{path} is not a regular file, so not a checkpoint")
+        with zipfile.ZipFile(path) as zf:
+            members = _members(zf, path, info.st_size)
+            arrays = {}
+            for name, info in members.items():
+                with zf.open(info) as f:
+                    arrays[name] = np.lib.format.read_array(f, allow_pickle=False)
+            return arrays
+    except CheckpointError:
+        raise
     except FileNotFoundError:
         raise CheckpointError(f"no such checkpoint: {path}") from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+    except UNREADABLE:
         raise CheckpointError(
             f"{path} is not a backprop-tui checkpoint or is damaged; "
             "choose another file or start a new run"
         ) from None
 
 
-def _dataset(meta: dict, arrays: dict, prefix: str) -> Dataset:
-    return Dataset(
-        name=meta["name"],
-        X=arrays[f"{prefix}/X"],
-        Y=arrays[f"{prefix}/Y"],
-        task=meta["task"],
-        feature_names=tuple(meta["feature_names"]),
-        class_names=tuple(meta["class_names"]),
-        truth=meta["truth"],
-    )
+def _metadata(arrays: dict[str, np.ndarray], path: Path) -> dict:
+    """The JSON metadata as a dict, of this format and version."""
+    text = arrays.get("meta")
+    if text is None or text.dtype.kind != "U" or text.ndim != 0:
+        raise CheckpointError(f"{path} is not a backprop-tui checkpoint (it has no metadata)")
+    try:
+        meta = json.loads(str(text))
+    except (ValueError, RecursionError):
+        raise CheckpointError(f"{path} is damaged: its metadata is not JSON") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError(
+            f"{path} is damaged: its metadata is {_short(meta)}, not a JSON object"
+        )
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a backprop-tui checkpoint")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(
+            f"{path} is a checkpoint of format version {_short(meta.get('version'))}; "
+            f"this backprop-tui reads version {VERSION}"
+        )
+    return meta
 
 
-def _sub(arrays: dict, prefix: str) -> dict[str, np.ndarray]:
-    return {k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(prefix + "/")}
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 20 else text[:17] + "..."
 
 
 def load_checkpoint(path: str | Path) -> Trainer:
-    """A Trainer exactly where the checkpoint left it. CheckpointError if it cannot be read."""
+    """A Trainer exactly where the checkpoint left it. CheckpointError if it cannot be read:
+    the arrays' headers are checked before any array is read, and every value before the
+    trainer is built."""
     path = Path(path)
     arrays = _read(path)
+    meta = _metadata(arrays, path)
     try:
-        meta = json.loads(str(arrays["meta"]))
-        if meta.get("format") != FORMAT:
-            raise CheckpointError(f"{path} is not a backprop-tui checkpoint")
-        if meta.get("version") != VERSION:
-            raise CheckpointError(
-                f"{path} is a checkpoint of format version {meta.get('version')}; "
-                f"this backprop-tui reads version {VERSION}"
-            )
-        _check_types(meta, path)
-        return _restore(meta, arrays)
-    except CheckpointError:
-        raise
-    except (KeyError, ValueError, TypeError, ConfigError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{path} is damaged: {type(e).__name__}: {e}") from None
-
-
-def _check_types(meta: dict, path: Path) -> None:
-    """Counts must be whole numbers >= 0 and the others numbers: a file edited by hand or
-    damaged inside its JSON is refused here, not when the app first draws it."""
-    for key in COUNTS:
-        if type(meta[key]) is not int or meta[key] < 0:
-            raise CheckpointError(f"{path} is damaged: {key} = {meta[key]!r} is not a count")
-    for key in NUMBERS:
-        if type(meta[key]) not in (int, float):
-            raise CheckpointError(f"{path} is damaged: {key} = {meta[key]!r} is not a number")
-
-
-def _restore(meta: dict, arrays: dict) -> Trainer:
-    config = Config.from_dict(meta["config"])
-    scaler = None
-    if "scaler/mean" in arrays:
-        scaler = Standardizer(arrays["scaler/mean"], arrays["scaler/std"])
-    data = (_dataset(meta["train"], arrays, "train"), _dataset(meta["val"], arrays, "val"), scaler)
-    t = Trainer(config, data)
-    t.init_round = meta["init_round"]
-    if arrays["params"].shape != t.net.params.shape:
-        raise CheckpointError("the weights do not fit the network the config describes")
-    t.net.params[...] = arrays["params"]
-    t._best[...] = arrays["best"]
-    t._best_epoch, t._best_loss = meta["best_epoch"], meta["best_loss"]
-    t.norms.sums[...] = arrays["sums"]
-    t.norms.epoch_sums[...] = arrays["epoch_sums"]
-    t.config = t.config.replace(lr=meta["lr"])
-    t.optimizer.lr = meta["lr"]
-    t.optimizer.load_state(_sub(arrays, "optimizer"))
-    t.history = History.from_state(_sub(arrays, "history"))
-    t.lr_changes = [tuple(c) for c in meta["lr_changes"]]
-    t.epoch, t.steps, t.batches.pos = meta["epoch"], meta["steps"], meta["batch_pos"]
-    t._loss_sum, t._correct, t._seen = meta["loss_sum"], meta["correct"], meta["seen"]
-    t.last_loss = meta["last_loss"]
-    t.batches.rng.bit_generator.state = meta["rng"]
-    if meta["full_batch"]:
-        t.batches.indices = [None]
-    else:
-        t.batches.indices = np.split(arrays["batches"], np.cumsum(arrays["batch_sizes"])[:-1])
-    t.batches.gather()
-    return t
+        return Trainer.from_state({**arrays, "meta": meta})
+    except StateError as e:
+        raise CheckpointError(f"{path} is damaged: {e}") from None
+    except ConfigError as e:  # a run too large for this machine's budget
+        raise CheckpointError(f"{path}: {e}") from None

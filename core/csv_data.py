@@ -1,21 +1,30 @@
 """Data from files: CSV with an optional header and a target column, and the bundled Iris.
 
-A missing or non-numeric value is rejected with its line and column in the message. The
-target column holds labels (classification: binary or one-hot multiclass) or numbers
-(regression).
+A missing or non-numeric value is rejected with its line and column in the message, and so
+is a quote that is never closed. The target column holds labels (classification: binary
+or one-hot multiclass, at most MAX_CLASSES classes) or numbers (regression). Only regular
+files of at most MAX_CSV_BYTES are read: a FIFO or a device would hang or never end.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import math
+import stat
+import sys
+from array import array
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from .datasets import Dataset, Floats
+
+MAX_CSV_BYTES = 50_000_000  # read at most this much of a CSV file
+MAX_CLASSES = 100  # distinct labels in a target column (one output unit each)
 
 
 def _number(text: str) -> float | None:
@@ -26,20 +35,62 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """(line number, stripped fields) of every non-blank row."""
+def _open(path: Path) -> IO[str]:
+    """The file, open for text, if it is a regular file of at most MAX_CSV_BYTES: a FIFO
+    or a device (``/dev/zero``) would hang or never end."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            return [
-                (reader.line_num, [x.strip() for x in row])
-                for row in reader
-                if any(x.strip() for x in row)
-            ]
+        info = path.stat()
     except FileNotFoundError:
         raise ValueError(f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise ValueError(f"cannot read {path}: {e}") from None
+    except OSError as e:
+        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a regular file: give a CSV file")
+    if info.st_size > MAX_CSV_BYTES:
+        raise ValueError(_too_big(path, info.st_size))
+    try:
+        return path.open(newline="", encoding="utf-8-sig")
+    except OSError as e:
+        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
+
+
+def _too_big(path: Path, size: int) -> str:
+    return (
+        f"{path.name} has {size / 1e6:,.0f} MB: at most {MAX_CSV_BYTES / 1e6:,.0f} MB of CSV "
+        "can be read (about a million rows of a few columns); use a sample of the rows"
+    )
+
+
+def _rows(f: IO[str], path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line number, stripped fields) of every non-blank row, read one at a time; a quote
+    that is never closed is named with the line it opens on."""
+    read = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal read
+        for line in f:
+            read += len(line)
+            if read > MAX_CSV_BYTES:  # the file grew while read
+                raise ValueError(_too_big(path, read))
+            yield line
+
+    reader = csv.reader(lines(), strict=True)
+    start = 1
+    try:
+        for row in reader:
+            if any(x.strip() for x in row):
+                yield start, [x.strip() for x in row]
+            start = reader.line_num + 1
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise ValueError(
+                f'{path.name} line {start}: a quote (") opens a field that is never closed'
+            ) from None
+        raise ValueError(f"{path.name} line {reader.line_num}: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"cannot read {path}: it is not UTF-8 text ({e.reason})") from None
+    except OSError as e:
+        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
 
 
 def _has_header(first: list[str], target: int | str) -> bool:
@@ -66,19 +117,27 @@ def _target_index(target: int | str, header: list[str] | None, ncols: int, file:
     return target % ncols
 
 
-def _targets(values: list[str]) -> tuple[Floats, str, tuple[str, ...]]:
-    """Y, task and class names for the target column's values."""
-    numbers = [_number(v) for v in values]
-    if all(x is not None for x in numbers):
-        y = np.array(numbers, dtype=np.float64)
-        if len(set(numbers)) > 10 or np.any(y != np.round(y)):
+def _targets(values: list[str], column: str) -> tuple[Floats, str, tuple[str, ...]]:
+    """Y, task and class names for the target column's values (one per row). ``column``
+    names the column in a message: more than MAX_CLASSES distinct labels are refused."""
+    distinct = set(values)
+    numbers = {v: _number(v) for v in distinct}
+    if all(x is not None for x in numbers.values()):
+        y = np.fromiter(map(numbers.__getitem__, values), np.float64, len(values))
+        if len(set(numbers.values())) > 10 or np.any(y != np.round(y)):
             return y[:, None], "regression", ()
-        keys = [str(int(x)) for x in y]
-        names = tuple(str(int(x)) for x in sorted(set(y)))
+        key = {v: str(int(x)) for v, x in numbers.items()}  # "2" and "2.0" are one class
+        names = tuple(str(int(x)) for x in sorted(set(numbers.values())))
     else:
-        keys, names = values, tuple(sorted(set(values)))
-    index = {name: i for i, name in enumerate(names)}
-    labels = np.array([index[k] for k in keys], dtype=np.int64)
+        key = {v: v for v in distinct}
+        names = tuple(sorted(distinct))
+        if len(names) > MAX_CLASSES:
+            raise ValueError(
+                f"{column} holds {len(names):,} distinct labels: at most {MAX_CLASSES} classes "
+                "can be learned (one output unit each); is it the target column? (--target)"
+            )
+    index = {v: names.index(k) for v, k in key.items()}
+    labels = np.fromiter(map(index.__getitem__, values), np.int64, len(values))
     if len(names) == 2:
         return labels[:, None].astype(np.float64), "binary", names
     return np.eye(len(names))[labels], "multiclass", names
@@ -91,55 +150,77 @@ def load_csv(
 
     ``header=None`` detects a header row (any non-number in a feature column of the first
     row). A numeric target with more than 10 distinct values or any non-integer value is a
-    regression target; otherwise its values are class labels. ValueError on a bad file.
+    regression target; otherwise its values are class labels. Rows are converted as they
+    are read (8 bytes per number kept). ValueError on a bad file.
     """
     path = Path(path)
     file = path.name
-    rows = _read_rows(path)
-    if not rows:
-        raise ValueError(f"{file} is empty: it needs a row per sample")
-    ncols = len(rows[0][1])
-    if ncols < 2:
-        raise ValueError(f"{file} has 1 column: it needs feature columns and a target column")
-    first = rows[0][1]
-    if header is None:
-        header = _has_header(first, target)
-    head = first if header else None
-    data = rows[1:] if header else rows
-    if len(data) < 2:
-        raise ValueError(f"{file} has {len(data)} data rows: at least 2 are needed")
-    tcol = _target_index(target, head, ncols, file)
+    with _open(path) as f:
+        rows = _rows(f, path)
+        first_line, first = next(rows, (0, None))
+        if first is None:
+            raise ValueError(f"{file} is empty: it needs a row per sample")
+        ncols = len(first)
+        if ncols < 2:
+            raise ValueError(f"{file} has 1 column: it needs feature columns and a target column")
+        if header is None:
+            header = _has_header(first, target)
+        head = first if header else None
+        tcol = _target_index(target, head, ncols, file)
+        data = rows if header else itertools.chain([(first_line, first)], rows)
+        features, labels, first_data = _read_data(data, ncols, tcol, first_line, head, file)
+    if len(labels) < 2:
+        raise ValueError(f"{file} has {len(labels)} data rows: at least 2 are needed")
+    X = np.frombuffer(features, dtype=np.float64).reshape(len(labels), ncols - 1)
+    Y, task, class_names = _targets(labels, f"{file} {_column(head, tcol)}")
+    if task != "regression" and len(class_names) < 2:
+        raise ValueError(f"{_where(file, head, first_data, tcol)}: the target has only one class")
     names = head or [f"x{j + 1}" for j in range(ncols)]
+    features_names = tuple(x for j, x in enumerate(names) if j != tcol)
+    return Dataset(name or path.stem, X, Y, task, features_names, class_names)
 
-    def where(line: int, j: int) -> str:
-        label = f" ({head[j]})" if head else ""
-        return f"{file} line {line}, column {j + 1}{label}"
 
-    X = np.empty((len(data), ncols - 1))
-    labels = []
-    for i, (line, fields) in enumerate(data):
+def _column(head: list[str] | None, j: int) -> str:
+    """'column 3 (species)', or 'column 3' without a header."""
+    return f"column {j + 1}" + (f" ({head[j]})" if head else "")
+
+
+def _where(file: str, head: list[str] | None, line: int, j: int) -> str:
+    return f"{file} line {line}, {_column(head, j)}"
+
+
+def _read_data(
+    rows: Iterator[tuple[int, list[str]]],
+    ncols: int,
+    tcol: int,
+    first_line: int,
+    head: list[str] | None,
+    file: str,
+) -> tuple[array, list[str], int]:
+    """(features row after row, the target's text per row, the first data row's line)."""
+    features = array("d")
+    labels: list[str] = []
+    first_data = 0
+    for line, fields in rows:
+        first_data = first_data or line
         if len(fields) != ncols:
             raise ValueError(
-                f"{file} line {line}: expected {ncols} fields (as in line {rows[0][0]}), "
+                f"{file} line {line}: expected {ncols} fields (as in line {first_line}), "
                 f"found {len(fields)}"
             )
         for j, text in enumerate(fields):
             if text == "":
-                raise ValueError(f"{where(line, j)} is empty: fill or remove the row")
+                raise ValueError(f"{_where(file, head, line, j)} is empty: fill or remove the row")
             x = _number(text)
             if x is not None and not math.isfinite(x):
-                raise ValueError(f"{where(line, j)}: {text!r} is not finite")
+                raise ValueError(f"{_where(file, head, line, j)}: {text!r} is not finite")
             if j == tcol:
-                labels.append(text)
+                labels.append(sys.intern(text))  # one object per distinct label
             elif x is None:
-                raise ValueError(f"{where(line, j)}: {text!r} is not a number")
+                raise ValueError(f"{_where(file, head, line, j)}: {text!r} is not a number")
             else:
-                X[i, j - (j > tcol)] = x
-    Y, task, class_names = _targets(labels)
-    if task != "regression" and len(class_names) < 2:
-        raise ValueError(f"{where(data[0][0], tcol)}: the target has only one class")
-    features = tuple(x for j, x in enumerate(names) if j != tcol)
-    return Dataset(name or path.stem, X, Y, task, features, class_names)
+                features.append(x)
+    return features, labels, first_data
 
 
 def asset_path(name: str) -> Any:

@@ -220,10 +220,20 @@ class Standardizer:
 
     @classmethod
     def fit(cls, X: Floats) -> Standardizer:
-        """Mean and std of each column of X (n, d); a constant column gets std 1."""
+        """Mean and std of each column of X (n, d); a constant column gets std 1.
+
+        A column whose sum or squares overflow (values beyond about 1e154) is measured
+        divided by its largest |x| and scaled back, so mean and std stay finite.
+        """
         if X.ndim != 2 or len(X) == 0:
             raise ValueError(f"cannot fit a Standardizer to an array of shape {X.shape}")
-        mean, std = X.mean(axis=0), X.std(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, std = X.mean(axis=0), X.std(axis=0)
+        huge = ~(np.isfinite(mean) & np.isfinite(std))
+        if huge.any():
+            top = np.abs(X[:, huge]).max(axis=0)
+            scaled = X[:, huge] / top
+            mean[huge], std[huge] = scaled.mean(axis=0) * top, scaled.std(axis=0) * top
         constant = std <= 1e-12 * np.maximum(1.0, np.abs(mean))
         return cls(mean, np.where(constant, 1.0, std))
 
@@ -234,6 +244,22 @@ class Standardizer:
     def inverse(self, Xs: Floats) -> Floats:
         """Undo ``transform``: Xs * std + mean, shape (n, d)."""
         return Xs * self.std + self.mean
+
+
+def standardized(train: Dataset, val: Dataset) -> tuple[Dataset, Dataset, Standardizer]:
+    """Both sets scaled with the training set's mean and std. ValueError naming the feature
+    if a scaled value overflows (a column spanning nearly the whole float64 range)."""
+    scaler = Standardizer.fit(train.X)
+    with np.errstate(over="ignore"):
+        X, X_val = scaler.transform(train.X), scaler.transform(val.X)
+    for j, name in enumerate(train.feature_names):
+        if not (np.isfinite(X[:, j]).all() and np.isfinite(X_val[:, j]).all()):
+            values = np.concatenate([train.X[:, j], val.X[:, j]])
+            raise ValueError(
+                f"feature {name} spans {values.min():.3g} to {values.max():.3g}: too wide to "
+                "standardise in 64-bit floats; rescale that column"
+            )
+    return dataclasses.replace(train, X=X), dataclasses.replace(val, X=X_val), scaler
 
 
 def batch_indices(n: int, batch_size: int, rng: np.random.Generator | None) -> list[Ints]:

@@ -21,7 +21,6 @@ measured again at its very weights, and the notice quotes the loss of the ones r
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -32,15 +31,17 @@ from numpy.typing import NDArray
 from .batches import EpochBatches
 from .config import Config
 from .csv_data import load_csv
-from .datasets import Dataset, Standardizer, make_dataset, split
+from .datasets import Dataset, Standardizer, make_dataset, split, standardized
 from .ghosts import Ghost
 from .health import DEPTH_FACTOR, ReluActivity, constant_guess_loss, depth_growth
 from .history import History
 from .losses import get_loss
+from .memory import check_run_memory
 from .network import STEP, Network
 from .norms import LayerNorms, delta_norms
 from .optimizers import make_optimizer
 from .phases import Phase, step_phases
+from .trainer_state import check_state
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
 # A training loss above GROWTH times its reference (the lower of its start and a constant
@@ -76,6 +77,15 @@ class EpochReport:
     val_acc: float
 
 
+def history_columns(n_layers: int) -> tuple[str, ...]:
+    """The history's columns for a network of ``n_layers`` layers of weights."""
+    return (
+        EPOCH_COLUMNS
+        + tuple(f"grad_norm_{k}" for k in range(n_layers))
+        + tuple(f"update_ratio_{k}" for k in range(n_layers))
+    )
+
+
 class Diverged(RuntimeError):
     """Raised by ``step`` when the loss, a gradient or a weight stops being finite, or at the
     end of an epoch when the training loss has stayed far above where it started."""
@@ -90,14 +100,7 @@ def build_data(config: Config) -> tuple[Dataset, Dataset, Standardizer | None]:
         full = make_dataset(config.dataset, config.n_samples, config.noise, rng)
     train, val = split(full, config.val_fraction, rng)
     standardize = config.standardize if config.standardize is not None else config.data is not None
-    if not standardize:
-        return train, val, None
-    scaler = Standardizer.fit(train.X)
-    return (
-        dataclasses.replace(train, X=scaler.transform(train.X)),
-        dataclasses.replace(val, X=scaler.transform(val.X)),
-        scaler,
-    )
+    return standardized(train, val) if standardize else (train, val, None)
 
 
 class Trainer:
@@ -115,13 +118,15 @@ class Trainer:
         self.loss_name = loss
         self.loss = get_loss(loss)
         dtype = np.dtype(config.dtype)
+        sizes = [self.train_set.n_features, *config.hidden, self.train_set.n_outputs]
+        n_train, n_val = self.train_set.n_samples, self.val_set.n_samples
+        check_run_memory(n_train, n_val, sizes, config.batch_size, dtype.itemsize)
         self.X = np.ascontiguousarray(self.train_set.X, dtype)
         self.Y = np.ascontiguousarray(self.train_set.Y, dtype)
         self.Xa = np.hstack([self.X, np.ones((len(self.X), 1), dtype)])  # X with a ones column
         self.labels = self._labels_of(self.Y)  # what predictions are compared with, or None
         self.X_val = np.ascontiguousarray(self.val_set.X, dtype)
         self.Y_val = np.ascontiguousarray(self.val_set.Y, dtype)
-        sizes = [self.X.shape[1], *config.hidden, self.Y.shape[1]]
         acts = [config.activation] * len(config.hidden) + [out_act]
         self.init_round = 0
         self.net = Network(sizes, acts, config.init, self._init_rng(), config.init_scale, dtype)
@@ -131,11 +136,7 @@ class Trainer:
         shuffle_rng = np.random.default_rng([config.seed, 2])
         self.batches = EpochBatches(self.Xa, self.Y, self.labels, shuffle_rng)
         n_layers = self.net.n_layers
-        self.history = History(
-            EPOCH_COLUMNS
-            + tuple(f"grad_norm_{k}" for k in range(n_layers))
-            + tuple(f"update_ratio_{k}" for k in range(n_layers))
-        )
+        self.history = History(history_columns(n_layers))
         self._row = np.empty(len(self.history.columns))  # one epoch's record, reused
         self.lr_changes: list[tuple[int, float]] = []  # (epoch at which it applies, new lr)
         self.ghosts: list[Ghost] = []  # earlier runs to compare with (core.ghosts)
@@ -154,9 +155,10 @@ class Trainer:
         # the weights to go back to after a divergence: _best with its exact training loss,
         # and the candidates (see _keep_candidate), measured only when a divergence needs them
         self._best = self.net.params.copy()
-        self._best_epoch, self._best_loss = 0, self.start_loss
+        self._best_epoch, self._best_loss = 0, _finite_or_inf(self.start_loss)
         self._recent = np.empty((2, self.net.n_params), dtype)
         self._forget_candidates()
+        self._high_epochs = 0  # epochs in a row with the training loss far above its start
         self._start_epoch()
         self.phase_index = 0  # index into self.phases of the next phase to run
         self.last_phase: Phase | None = None  # the phase that ran last
@@ -248,24 +250,25 @@ class Trainer:
     def _forget_candidates(self) -> None:
         self._recent_epochs = [-1, -1]  # epoch of the weights in each slot (-1: empty)
         self._proxy_low = np.inf
-        self._high_epochs = 0  # epochs in a row with the training loss far above its start
 
     def _settle_best(self) -> None:
         """Make ``_best`` the lowest-loss weights of those kept, each measured exactly at its
         own weights: ``_best`` itself and the candidates (one pass over the training set
-        each). Ties and non-finite losses keep ``_best``. Leaves ``_best`` in the network."""
+        each). Ties and non-finite losses keep ``_best``. The network's weights are put back
+        as they were: call it only while no step runs (a divergence, a saved state)."""
         kept = [(self._best_epoch, self._best)]
         kept += [(e, self._recent[i]) for i, e in enumerate(self._recent_epochs) if e >= 0]
+        now = self.net.params.copy()
         chosen, lowest = kept[0], np.inf
         for epoch, params in kept:
             np.copyto(self.net.params, params)
             loss = self._training_loss()
             if loss < lowest:
                 chosen, lowest = (epoch, params), loss
+        np.copyto(self.net.params, now)
         if chosen[1] is not self._best:
             np.copyto(self._best, chosen[1])
-        self._best_epoch, self._best_loss = chosen[0], lowest if lowest < np.inf else np.nan
-        np.copyto(self.net.params, self._best)
+        self._best_epoch, self._best_loss = chosen[0], lowest
         self._forget_candidates()
 
     def evaluate(self, X: NDArray, Y: NDArray) -> tuple[float, float]:
@@ -332,7 +335,9 @@ class Trainer:
         """
         came_bad = not np.isfinite(self.net.params).all() and self.norms.weights_finite()
         self.phase_index = 0
+        self._high_epochs = 0
         self._settle_best()
+        np.copyto(self.net.params, self._best)
         o = self.optimizer
         self.optimizer = make_optimizer(o.name, o.lr, l2=o.l2, l1=o.l1, clip=o.clip)
         self.activity.clear()  # it described the weights just left behind
@@ -531,15 +536,19 @@ class Trainer:
         self.diverged = None
         self.start_loss = self._training_loss()
         np.copyto(self._best, self.net.params)  # a divergence goes back to these weights now
-        self._best_epoch, self._best_loss = 0, self.start_loss
+        self._best_epoch, self._best_loss = 0, _finite_or_inf(self.start_loss)
         self._forget_candidates()
+        self._high_epochs = 0
         self.activity.clear()
         self.norms.reset()
         self._start_epoch()
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """From the next step on: the rest of this epoch's samples are re-cut to the new size."""
-        self.config = self.config.replace(batch_size=batch_size)
+        config = self.config.replace(batch_size=batch_size)
+        itemsize = self.net.dtype.itemsize
+        check_run_memory(len(self.X), len(self.X_val), self.net.sizes, batch_size, itemsize)
+        self.config = config
         if self.in_step:
             self.phase_index = 0  # the weights are untouched until the update: start it again
         self.batches.recut(batch_size)
@@ -563,3 +572,105 @@ class Trainer:
             raise ValueError(f"weight value {value} is not allowed: a finite number")
         self.net.stacked[layer][i, j] = value  # [W; b]: the bias is the last row
         self.phase_index = 0
+
+    # --- the whole state as values ------------------------------------------------------
+
+    def state(self) -> dict:
+        """The run as plain values: ``state["meta"]`` JSON-able, every other entry an array
+        (core/trainer_state.py names them). ``Trainer.from_state(t.state())`` continues bit
+        for bit where ``t`` is: at the start of its current step (the weights change only in
+        the update phase). The arrays training changes are copies; the data sets are the
+        trainer's own (training never writes into them). The best weights kept are settled
+        first (``_settle_best``), so the state's best are the best, with their exact loss."""
+        self._settle_best()
+        b = self.batches
+        full_batch = b.indices[0] is None
+        meta = {
+            "config": self.config.to_dict(),
+            "epoch": self.epoch,
+            "steps": self.steps,
+            "batch_pos": b.pos,
+            "init_round": self.init_round,
+            "lr": self.optimizer.lr,
+            "optimizer_t": self.optimizer.t,
+            "loss_sum": self._loss_sum,
+            "correct": self._correct,
+            "seen": self._seen,
+            "last_loss": self.last_loss,
+            "best_epoch": self._best_epoch,
+            "best_loss": float(self._best_loss),
+            "rng": b.rng.bit_generator.state,
+            "full_batch": full_batch,
+            "lr_changes": [list(c) for c in self.lr_changes],
+            "ghosts": [{"config": g.config.to_dict(), "epochs": g.epochs} for g in self.ghosts],
+        }
+        arrays = {
+            "params": self.net.params.copy(),
+            "best": self._best.copy(),
+            "sums": self.norms.sums.copy(),
+            "epoch_sums": self.norms.epoch_sums.copy(),
+            **{f"optimizer/{k}": v for k, v in self.optimizer.state().items()},
+            **{f"history/{k}": v for k, v in self.history.state().items()},
+            **{
+                f"ghost/{k}/{name}": getattr(g, name)  # frozen already
+                for k, g in enumerate(self.ghosts)
+                for name in ("x", "train", "val")
+            },
+        }
+        for name, ds in (("train", self.train_set), ("val", self.val_set)):
+            meta[name] = {
+                "name": ds.name,
+                "task": ds.task,
+                "feature_names": list(ds.feature_names),
+                "class_names": list(ds.class_names),
+                "truth": dict(ds.truth),
+            }
+            arrays[f"{name}/X"], arrays[f"{name}/Y"] = ds.X, ds.Y
+        if not full_batch:
+            arrays["batches"] = np.concatenate(b.indices)
+            arrays["batch_sizes"] = np.array([len(i) for i in b.indices], dtype=np.int64)
+        if self.scaler is not None:
+            arrays["scaler/mean"], arrays["scaler/std"] = self.scaler.mean, self.scaler.std
+        return {"meta": meta, **arrays}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Trainer:
+        """The Trainer that ``state()`` was taken from, exactly.
+
+        Every value is checked first (types, ranges, shapes, agreement with the config and
+        the network): StateError names the first one no run could have written, before
+        anything is built. ConfigError if the run would not fit the memory budget.
+        """
+        checked = check_state(state, history_columns)
+        meta = state["meta"]
+        t = cls(checked.config, checked.data)
+        t.init_round = meta["init_round"]
+        if t.init_round:  # the loss the run's own initial weights started at (health)
+            t.net.init(t.config.init, t._init_rng(), t.config.init_scale)
+            t.start_loss = t._training_loss()
+        t.net.params[...] = state["params"]
+        t._best[...] = state["best"]
+        t._best_epoch, t._best_loss = meta["best_epoch"], float(meta["best_loss"])
+        t.norms.sums[...] = state["sums"]
+        t.norms.epoch_sums[...] = state["epoch_sums"]
+        t.optimizer.load_state(_part(state, "optimizer"))
+        t.history = History.from_state(_part(state, "history"))
+        t.lr_changes = [(int(e), float(lr)) for e, lr in meta["lr_changes"]]
+        t.epoch, t.steps, t.batches.pos = meta["epoch"], meta["steps"], meta["batch_pos"]
+        t._loss_sum, t._correct, t._seen = meta["loss_sum"], meta["correct"], meta["seen"]
+        t.last_loss = meta["last_loss"]
+        t.batches.rng.bit_generator.state = meta["rng"]
+        t.batches.indices = checked.batches or [None]
+        t.batches.gather()
+        t.ghosts = checked.ghosts
+        return t
+
+
+def _finite_or_inf(loss: float) -> float:
+    """A best loss is a number or inf (not measured, or not finite): never nan."""
+    return loss if math.isfinite(loss) else math.inf
+
+
+def _part(state: dict, prefix: str) -> dict:
+    """The entries ``prefix/name`` of a state as {name: array}."""
+    return {k[len(prefix) + 1 :]: v for k, v in state.items() if k.startswith(prefix + "/")}

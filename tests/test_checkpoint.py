@@ -179,3 +179,27 @@ def test_no_pickle_inside(tmp_path):
     save_checkpoint(Trainer(config()), path)
     with np.load(path, allow_pickle=False) as npz:
         assert all(npz[k].dtype != object for k in npz.files)
+
+
+def test_trainer_state_round_trip_without_a_file():
+    t = Trainer(config(optimizer="momentum"))
+    t.train(2)
+    t.step()
+    state = t.state()
+    json.dumps(state["meta"])  # plain values
+    twin = Trainer.from_state(state)
+    t.step()  # the state is a copy: training on does not change it
+    assert not np.array_equal(t.net.params, state["params"])
+    twin.step()
+    t.train(2), twin.train(2)
+    assert np.array_equal(t.net.params, twin.net.params)
+    assert np.array_equal(t.history.recent("val_loss")[1], twin.history.recent("val_loss")[1])
+
+
+def test_from_state_names_what_is_wrong():
+    from core.trainer_state import StateError
+
+    state = Trainer(config()).state()
+    state["meta"]["correct"] = state["meta"]["seen"] + 1
+    with pytest.raises(StateError, match="correct = "):
+        Trainer.from_state(state)

@@ -182,3 +182,26 @@ def test_every_notice_fits_the_status_line_at_80_columns(make):
     """The status line shows a divergence on up to 4 lines: all of it must be readable."""
     lines = textwrap.wrap(" DIVERGED  " + diverge(make(), 3000), 80)
     assert len(lines) <= 4, lines
+
+
+def test_a_saved_state_keeps_the_best_weights_and_their_measured_loss():
+    t = Trainer(Config(dataset="circle", n_samples=300, hidden=(8,), batch_size=10, lr=0.1))
+    t.train(30)  # learns: the best weights are its recent ones, not the initial
+    now = t.net.params.copy()
+    state = t.state()
+    assert np.array_equal(t.net.params, now)  # saving leaves the run as it is
+    assert state["meta"]["best_epoch"] >= 29
+    back = Trainer.from_state(state)
+    assert back.start_loss == pytest.approx(t.start_loss)
+    back.set_lr(200.0)
+    message = diverge(back, 500)
+    assert "weights of epoch" in message and "initial weights" not in message
+    assert quoted_loss(message) == pytest.approx(back.evaluate(back.X, back.Y)[0], rel=1e-3)
+
+
+def test_the_start_loss_of_a_restored_run_is_of_its_own_initial_weights():
+    t = Trainer(Config(hidden=(4,), n_samples=200))
+    t.reinitialize()  # init round 1: other initial weights than a new Trainer's
+    start = t.start_loss
+    t.train(2)
+    assert Trainer.from_state(t.state()).start_loss == start

@@ -102,3 +102,42 @@ async def test_the_loss_plot_draws_the_ghosts_on_the_same_axes_epoch_0_aligned(m
     assert [max(x) for x in lines[:1]] == [40]  # the ghost first (behind), its 40 epochs
     assert max(lines[1]) == 10 and min(lines[1]) == 1  # then the live run from epoch 1
     assert labels == ["lr 0.03"]  # what the ghost's run did differently
+
+
+def test_ghosts_are_kept_in_the_checkpoint_and_checked_on_load(tmp_path):
+    from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+
+    t = run(20)
+    t.ghosts = [Ghost.of(run(30, lr=0.3)), Ghost.of(run(10, batch_size=None))]
+    save_checkpoint(t, tmp_path / "run.npz")
+    back = load_checkpoint(tmp_path / "run.npz")
+    assert [(g.config, g.epochs) for g in back.ghosts] == [(g.config, g.epochs) for g in t.ghosts]
+    for a, b in zip(back.ghosts, t.ghosts, strict=True):
+        assert np.array_equal(a.x, b.x) and np.array_equal(a.val, b.val, equal_nan=True)
+    state = t.state()
+    state["ghost/1/x"] = state["ghost/1/x"][::-1].copy()  # epochs that go backwards
+    with pytest.raises(ValueError, match="ghost/1/x is not 512 or fewer increasing epochs"):
+        Trainer.from_state(state)
+    state = t.state()
+    state["meta"]["ghosts"][0]["config"]["lr"] = -1
+    with pytest.raises(ValueError, match="ghost 0's config: lr"):
+        Trainer.from_state(state)
+    assert isinstance(CheckpointError("x"), ValueError)
+
+
+def test_history_exports_each_ghost_as_a_csv_of_its_own(tmp_path):
+    import csv
+
+    from core.checkpoint import save_checkpoint
+    from tui.cli import main
+
+    t = run(12)
+    t.ghosts = [Ghost.of(run(7, lr=0.3))]
+    save_checkpoint(t, tmp_path / "run.npz")
+    history = tmp_path / "h.csv"
+    argv = ["train", "--resume", str(tmp_path / "run.npz"), "--epochs", "2", "--quiet"]
+    assert main([*argv, "--history", str(history)]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "h.ghost1.csv")))
+    assert len(rows) == 7 and {r["run"] for r in rows} == {"lr=0.3"}
+    assert [float(r["epoch"]) for r in rows] == list(range(1, 8))
+    assert float(rows[-1]["train_loss"]) == t.ghosts[0].train[-1]

@@ -176,6 +176,7 @@ class Snapshot:
     val_loss: float
     train_acc: float
     val_acc: float
+    val_size: int  # rows in the validation set (0: none, so no val loss or accuracy)
     epochs_per_second: float
     train_curve: Curve
     val_curve: Curve

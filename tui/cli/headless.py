@@ -16,6 +16,7 @@ import numpy as np
 
 from core.checkpoint import save_checkpoint
 from core.config import Config
+from core.ghosts import differences
 from core.gradcheck import check_gradients
 from core.trainer import Diverged, EpochReport, Trainer
 
@@ -25,13 +26,16 @@ from .hangup import say
 PROGRESS_SECONDS = 10.0  # a progress line at least this often, however long the run
 
 
-def progress_line(r: EpochReport, total: int) -> str:
-    """'epoch   100/1000  train 0.123456  val 0.130000  acc 95.0% / 94.0%  lr 0.03'."""
+def progress_line(r: EpochReport, total: int, has_val: bool = True) -> str:
+    """'epoch   100/1000  train 0.123456  val 0.130000  acc 95.0% / 94.0%  lr 0.03'; without
+    a validation set 'epoch 1/10  train 0.69  acc 50.0%  lr 0.03  (no validation set)'."""
     width = len(str(total))
-    line = f"epoch {r.epoch:>{width}}/{total}  train {r.train_loss:.6g}  val {r.val_loss:.6g}"
+    line = f"epoch {r.epoch:>{width}}/{total}  train {r.train_loss:.6g}"
+    line += f"  val {r.val_loss:.6g}" if has_val else ""
     if not math.isnan(r.train_acc):
-        line += f"  acc {100 * r.train_acc:.1f}% / {100 * r.val_acc:.1f}%"
-    return line + f"  lr {r.lr:g}"
+        val_acc = f" / {100 * r.val_acc:.1f}%" if has_val else ""
+        line += f"  acc {100 * r.train_acc:.1f}%{val_acc}"
+    return line + f"  lr {r.lr:g}" + ("" if has_val else "  (no validation set)")
 
 
 class Interrupted:
@@ -104,6 +108,9 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
     shown = time.monotonic()
     quiet = args.quiet
     f, writer = history_writer(args.history, resuming=bool(args.resume))
+    if args.history:
+        for written in write_ghosts(args.history, trainer):
+            say(f"ghost run written to {written}")
     status = 0
     with Interrupted() as stop:
         try:
@@ -117,7 +124,7 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
                 if not quiet and (due or time.monotonic() - shown >= PROGRESS_SECONDS):
                     shown = time.monotonic()
                     try:
-                        print(progress_line(report, total), flush=True)
+                        print(progress_line(report, total, len(trainer.X_val) > 0), flush=True)
                     except OSError:  # the terminal is gone: train on quietly
                         quiet = True
         except Diverged as e:
@@ -160,10 +167,6 @@ def gradcheck(config: Config, rows: int = 16, tolerance: float = 1e-6) -> int:
 
 def write_history_row(writer: csv.writer, report) -> None:
     """One epoch as CSV: epoch, lr, train_loss, val_loss, train_acc, val_acc (empty if n/a)."""
-
-    def cell(x: float) -> str:
-        return "" if math.isnan(x) else repr(float(x))
-
     writer.writerow(
         [
             report.epoch,
@@ -174,6 +177,30 @@ def write_history_row(writer: csv.writer, report) -> None:
             cell(report.val_acc),
         ]
     )
+
+
+def write_ghosts(history: str, trainer: Trainer) -> list[Path]:
+    """Each ghost of the run (earlier runs kept to compare with) as a CSV of its own beside
+    the history, ``run.ghost1.csv`` ...: run (what it did differently), epoch, train_loss,
+    val_loss, one row per point of its curve (bucket maxima past 512 epochs)."""
+    written = []
+    base = Path(history)
+    for k, ghost in enumerate(trainer.ghosts, 1):
+        changes = differences(ghost.config, trainer.config)
+        label = ", ".join(f"{name}={value}" for name, value in changes.items()) or "earlier weights"
+        path = base.with_name(f"{base.stem}.ghost{k}{base.suffix or '.csv'}")
+        with open(path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["run", "epoch", "train_loss", "val_loss"])
+            for x, train, val in zip(ghost.x, ghost.train, ghost.val, strict=True):
+                writer.writerow([label, f"{x:g}", cell(train), cell(val)])
+        written.append(path)
+    return written
+
+
+def cell(x: float) -> str:
+    """A CSV cell: the exact float, empty for nan."""
+    return "" if math.isnan(x) else repr(float(x))
 
 
 def history_writer(path: str | None, resuming: bool):

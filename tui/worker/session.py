@@ -255,12 +255,32 @@ class TrainingSession:
         return self.submit("save", lambda t: self._notify(f"saved {save_checkpoint(t, path)}"))
 
     def load(self, path: str | Path) -> int:
+        """Replace the run with a checkpoint's. A file that cannot be read, or a run that
+        cannot be drawn, leaves the run on screen as it was and says why."""
+
         def load(t: Trainer) -> None:
-            self._replace(load_checkpoint(path))
+            loaded = load_checkpoint(path)  # CheckpointError: the file says what is wrong
+            self._draw_once(loaded, path)
+            self._replace(loaded)
             self._plan = None
             self._notify(f"loaded {path} at epoch {self.trainer.epoch}")
 
         return self.submit("load", load)
+
+    def _draw_once(self, trainer: Trainer, path: str | Path) -> None:
+        """Build one snapshot of a loaded run before it replaces the one on screen: a run
+        that cannot be drawn is refused (ValueError) and the one on screen stays as it is."""
+        kept = (self.trainer, self.selected, self._before, self._data, self._surface)
+        self.trainer, self._before = trainer, None
+        self.selected = clamp_selection(self.selected, trainer.net.sizes)
+        self._data = self._surface = (0.0, None)
+        try:
+            self._build_snapshot()
+        except Exception as e:  # whatever it is, the run on screen stays
+            failure = f"{type(e).__name__}: {e}"
+            raise ValueError(f"{path} cannot be shown ({failure}); the run is unchanged") from e
+        finally:
+            self.trainer, self.selected, self._before, self._data, self._surface = kept
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> int:
         """Write W_layer[i, j] and report the training loss before and after."""
@@ -543,6 +563,7 @@ class TrainingSession:
             val_loss=last.get("val_loss", nan),
             train_acc=last.get("train_acc", nan),
             val_acc=last.get("val_acc", nan),
+            val_size=len(t.X_val),
             epochs_per_second=self._epochs_per_second(),
             train_curve=self._curve(t.history, "train_loss"),
             val_curve=self._curve(t.history, "val_loss"),

@@ -117,7 +117,9 @@ class LossPlot(PlotextPlot):
         if ty.size:
             plt.plot(tx, ty, marker="braille", color=primary.rgb, label="train")
         if vy.size:
-            plt.plot(vx, vy, marker="dot", color=_rgb(colors, "accent"), label="val")  # not by colour only
+            plt.plot(
+                vx, vy, marker="dot", color=_rgb(colors, "accent"), label="val"
+            )  # not by colour only
         xs = np.concatenate([tx, vx, lx, *(gx for gx, _ in drawn)])
         ys = np.concatenate([ty, vy, ly, *(gy for _, gy in drawn)])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()

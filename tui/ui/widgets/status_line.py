@@ -63,15 +63,20 @@ class StatusLine(Widget):
             text.append(f" │ batch loss {num(s.last_loss)}")
         else:  # train/val, in the loss plot's colours for its two curves
             train, val = self._curve_colours()
+            has_val = s.val_size > 0
             text.append(" │ loss ")
             text.append(num(s.train_loss), style=train)
-            text.append("/")
-            text.append(num(s.val_loss), style=val)
+            if has_val:
+                text.append("/")
+                text.append(num(s.val_loss), style=val)
             if s.task != "regression":
                 text.append(" acc ")
                 text.append(pct(s.train_acc), style=train)
-                text.append("/")
-                text.append(pct(s.val_acc), style=val)
+                if has_val:
+                    text.append("/")
+                    text.append(pct(s.val_acc), style=val)
+            if not has_val:
+                text.append(" (no validation set)")
         measured = s.epochs_per_second > 0  # the first second has no rate yet
         if s.status == "running" and s.pace.kind == "full" and measured and not self.hide_rate:
             text.append(f" │ {s.epochs_per_second:,.0f} ep/s")
