@@ -251,21 +251,26 @@ class Trainer:
         self._recent_epochs = [-1, -1]  # epoch of the weights in each slot (-1: empty)
         self._proxy_low = np.inf
 
-    def _settle_best(self) -> None:
+    def _settle_best(self, measure_best: bool = True) -> None:
         """Make ``_best`` the lowest-loss weights of those kept, each measured exactly at its
-        own weights: ``_best`` itself and the candidates (one pass over the training set
-        each). Ties and non-finite losses keep ``_best``. The network's weights are put back
-        as they were: call it only while no step runs (a divergence, a saved state)."""
-        kept = [(self._best_epoch, self._best)]
-        kept += [(e, self._recent[i]) for i, e in enumerate(self._recent_epochs) if e >= 0]
-        now = self.net.params.copy()
-        chosen, lowest = kept[0], np.inf
-        for epoch, params in kept:
-            np.copyto(self.net.params, params)
-            loss = self._training_loss()
-            if loss < lowest:
-                chosen, lowest = (epoch, params), loss
-        np.copyto(self.net.params, now)
+        own weights (one pass over the training set each): the candidates, and ``_best``
+        itself unless ``measure_best`` is False (its recorded loss is exact already, as
+        every loss this trainer records for it; a divergence measures it anyway, in case it
+        came from elsewhere). Ties and non-finite losses keep ``_best``. The network's
+        weights are put back as they were: call it only while no step runs."""
+        kept = [(e, self._recent[i]) for i, e in enumerate(self._recent_epochs) if e >= 0]
+        chosen, lowest = (self._best_epoch, self._best), _finite_or_inf(self._best_loss)
+        if measure_best:
+            kept.insert(0, chosen)
+            lowest = np.inf
+        if kept:
+            now = self.net.params.copy()
+            for epoch, params in kept:
+                np.copyto(self.net.params, params)
+                loss = self._training_loss()
+                if loss < lowest:
+                    chosen, lowest = (epoch, params), loss
+            np.copyto(self.net.params, now)
         if chosen[1] is not self._best:
             np.copyto(self._best, chosen[1])
         self._best_epoch, self._best_loss = chosen[0], lowest
@@ -582,7 +587,7 @@ class Trainer:
         the update phase). The arrays training changes are copies; the data sets are the
         trainer's own (training never writes into them). The best weights kept are settled
         first (``_settle_best``), so the state's best are the best, with their exact loss."""
-        self._settle_best()
+        self._settle_best(measure_best=False)  # nothing to measure unless it trained
         b = self.batches
         full_batch = b.indices[0] is None
         meta = {
