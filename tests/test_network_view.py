@@ -95,7 +95,7 @@ async def test_each_layer_is_labelled_with_its_size_and_activation() -> None:
     assert lines[0].split() == ["2", "in", "4", "tanh", "2", "tanh", "1", "sigmoid"]
     assert sum(line.count("●") for line in lines) == 2 + 4 + 2 + 1
     assert braille(strips)  # the connections
-    assert lines[-1].startswith("activations: tanh → tanh → sigmoid")
+    assert lines[-1].startswith("activations: 2× tanh → sigmoid")
 
 
 async def test_a_784_256_128_10_network_collapses_into_the_panel(wide: Snapshot) -> None:

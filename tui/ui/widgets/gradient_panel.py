@@ -142,6 +142,17 @@ def symmetry_note(snap: Snapshot) -> str:
     return STATIONARY if still else SYMMETRY
 
 
+def visible_layers(n: int, room: int) -> tuple[list[int], int]:
+    """The layers to list in ``room`` rows: all of them, or the first and the last ones
+    around one line that says how many are left out (the last layers are what the first
+    are compared with, so they stay). Returns (layers, how many come before that line)."""
+    if n <= room:
+        return list(range(n)), n
+    keep = max(room - 1, 2)
+    first = keep // 2
+    return [*range(first), *range(n - (keep - first), n)], first
+
+
 class GradientPanel(Widget):
     """Per layer: ‖dW‖ as a log bar and a number, ‖δ‖, ‖dW‖'s history, |W|, Δ/W, flags."""
 
@@ -202,11 +213,13 @@ class GradientPanel(Widget):
         if spark_w < SPARK_MIN:  # narrow: the sparkline goes first, then the bar
             spark_w, bar_w = 0, min(avail - 2, 3 * BAR_MAX)
             bar_w = bar_w if bar_w >= BAR_MIN else 0
-        rows = n + flag_lines * sum(map(bool, joined))
+        shown, before_gap = visible_layers(n, height)
+        gap = len(shown) < n
+        rows = len(shown) + gap + flag_lines * sum(bool(joined[i]) for i in shown)
         note = textwrap.wrap(symmetry_note(snap), max(width, 10))[: max(height - rows, 0)]
         rows += len(note)
         header = height > rows
-        second = not inline and height >= rows + header + n and width > name_w + stats_w
+        second = not inline and height >= rows + header + len(shown) and width > name_w + stats_w
         theme = self.app.theme_variables
         bar_style = theme.get("primary", "blue")
         alarm, warning = (
@@ -215,7 +228,10 @@ class GradientPanel(Widget):
         out = Text(no_wrap=True, overflow="crop")
         if header:
             out.append(self._header(snap, width, bool(bar_w)) + "\n", "dim")
-        for i in range(n):
+        for row, i in enumerate(shown):
+            if gap and row == before_gap:  # the layers left out, between first and last
+                left_out = n - len(shown)
+                out.append(f"⋮ {left_out} more: L{i - left_out + 1}…L{i}\n", "dim")
             out.append(names[i].ljust(name_w), "bold reverse" if i == current else "bold")
             out.append(f" {shapes[i].ljust(shape_w)} ")
             if bar_w:
@@ -235,7 +251,7 @@ class GradientPanel(Widget):
                 out.append(lead).append(word, alarm if word in ALARM else warning)
             if second:
                 out.append("\n" + " " * (name_w + 1) + stats[i], "dim")
-            if i < n - 1:
+            if row < len(shown) - 1:
                 out.append("\n")
         for line in note:
             out.append("\n" + line, warning)

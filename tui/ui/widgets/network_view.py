@@ -68,6 +68,17 @@ def current_phase(snap: Snapshot) -> Phase | None:
     return snap.phases[snap.phase_index - 1] if snap.phase_index else None
 
 
+def grouped(names: tuple[str, ...]) -> list[str]:
+    """Runs of the same name counted: ("sigmoid",) * 8 + ("tanh",) -> ["8× sigmoid", "tanh"]."""
+    runs: list[list] = []
+    for name in names:
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    return [f"{count}× {name}" if count > 1 else name for name, count in runs]
+
+
 def caption(snap: Snapshot) -> str:
     """One line under the drawing: between steps the legend of dead neurons if there are
     any; else the last phase (1-based layers); else the activations."""
@@ -78,7 +89,7 @@ def caption(snap: Snapshot) -> str:
     if phase is None:
         if "leaky_relu" in snap.activation_names[:-1]:
             return "leaky_relu is never 0: no neuron dies"
-        return "activations: " + " → ".join(snap.activation_names)
+        return "activations: " + " → ".join(grouped(snap.activation_names))
     what = {
         FORWARD: "a = f(a·W + b), layer by layer",
         LOSS: f"{snap.loss_name} and dE/dz of the output layer {n}",
