@@ -155,3 +155,74 @@ async def test_xor_with_a_hidden_layer_reaches_100_and_without_one_stays_at_chan
 def test_the_lessons_paces_are_watchable(name):
     lesson = get_lesson(name)
     assert parse_pace(lesson.pace).per_second <= 30
+
+
+def gradient_rows(screen: str) -> dict[str, tuple[float, float, str]]:
+    """The gradients panel's layer rows: {"L1": (‖dW‖, ‖δ‖, the rest of the row)}."""
+    rows = {}
+    for line in screen.splitlines():
+        left = line.split("││")[0].strip("│ ")
+        m = re.match(
+            r"(L\d+) +\S+ +(?:▕.*▏ +)?([-\d.e+]+|nan|inf) δ *([-\d.e+]+|nan|inf)(.*)", left
+        )
+        if m:
+            rows[m.group(1)] = (float(m.group(2)), float(m.group(3)), m.group(4).strip())
+    return rows
+
+
+async def test_vanishing_gradients_the_first_layers_starve_beside_the_last():
+    lesson = Lesson("vanishing-gradients")
+    async with lesson.app.run_test(size=(80, 24)) as pilot:
+        await lesson.start(pilot)
+        rows = gradient_rows(await lesson.watch(10.0))
+        assert "30 ep/s" in lesson.status()
+    assert {"L1", "L9"} <= set(rows)  # the first and the output layer, both on screen
+    assert "vanishing" in rows["L1"][2] and "vanishing" not in rows["L9"][2]
+    assert rows["L1"][0] < 1e-3 * rows["L9"][0]
+
+
+async def test_cures_relu_and_he_keep_every_layer_learning():
+    lesson = Lesson("cures")
+    async with lesson.app.run_test(size=(80, 24)) as pilot:
+        await lesson.start(pilot)
+        screen = await lesson.watch(8.0)
+        rows = gradient_rows(screen)
+        status = lesson.status()
+    assert "vanishing" not in screen and "exploding" not in screen
+    assert rows["L1"][0] > 1e-1 * rows["L9"][0]  # the same order of magnitude
+    assert numbers(r"acc ([\d.]+)%", status)[0] > 90
+
+
+async def test_exploding_gradients_grow_layer_by_layer_then_diverge_and_say_why():
+    lesson = Lesson("exploding-gradients")
+    async with lesson.app.run_test(size=(80, 24)) as pilot:
+        await lesson.start(pilot)
+        rows = gradient_rows(await lesson.watch(1.0))  # one step a second: the first
+        assert "1 step/s" in lesson.status() and lesson.app.snapshot.steps == 1
+        last = f"L{len(lesson.app.snapshot.sizes) - 1}"
+        assert rows["L1"][1] > 100 * rows[last][1]  # δ grew through the layers
+        screen = " ".join((await lesson.watch(8.0)).split())
+    assert "DIVERGED" in screen and "Choose init he (ReLU) or xavier" in screen
+
+
+async def test_zero_init_sits_at_a_symmetric_stationary_point():
+    lesson = Lesson("zero-init")
+    async with lesson.app.run_test(size=(80, 24)) as pilot:
+        await lesson.start(pilot)
+        screen = await lesson.watch(8.0)
+        status = lesson.status()
+    rows = gradient_rows(screen)
+    assert "symmetric" in rows["L1"][2] and rows["L1"][0] == 0.0
+    assert "stationary point, not a minimum" in " ".join(screen.split())
+    assert "nan" not in screen and numbers(r"acc ([\d.]+)%", status)[0] <= 60
+
+
+async def test_dead_relu_the_second_layer_dies_and_accuracy_falls_to_chance():
+    lesson = Lesson("dead-relu")
+    async with lesson.app.run_test(size=(80, 24)) as pilot:
+        await lesson.start(pilot)
+        screen = await lesson.watch(8.0)
+        status = lesson.status()
+    assert "16/16 dead" in gradient_rows(screen)["L2"][2]
+    assert "○" in screen  # the network marks the dead neurons
+    assert numbers(r"acc ([\d.]+)%", status)[0] <= 65

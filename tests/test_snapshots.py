@@ -67,9 +67,11 @@ def test_chain_rule_inspector_80x24(snap_compare):
         await pilot.press("i", "n", "n", "down", "right")
         await wait_until(
             pilot,
-            lambda: pilot.app.snapshot.selected == (1, 0, 0)
-            and pilot.app.snapshot.inspection is not None
-            and pilot.app.snapshot.inspection.chain is not None,
+            lambda: (
+                pilot.app.snapshot.selected == (1, 0, 0)
+                and pilot.app.snapshot.inspection is not None
+                and pilot.app.snapshot.inspection.chain is not None
+            ),
         )
         await pilot.pause(0.1)
 
