@@ -82,7 +82,7 @@ def workloads(only: set[str]) -> list[tuple[str, Config, np.ndarray, np.ndarray,
         cfg = Config(dataset="spiral", n_samples=500, val_fraction=0.0, hidden=(8, 8),
                      activation="tanh", output_activation="linear", loss="mse", lr=0.03,
                      batch_size=10)  # fmt: skip
-        train = build_data(cfg)[0]
+        train = build_data(cfg).train
         out.append(("W1", cfg, train.X, train.Y, train.task))
     if "W2" in only:
         try:
@@ -104,7 +104,7 @@ def workloads(only: set[str]) -> list[tuple[str, Config, np.ndarray, np.ndarray,
     if "W4" in only:
         cfg = Config(dataset="linear", n_samples=1000, val_fraction=0.0, hidden=(), lr=0.1,
                      batch_size=None)  # fmt: skip
-        train = build_data(cfg)[0]
+        train = build_data(cfg).train
         out.append(("W4", cfg, train.X, train.Y, train.task))
     return out
 
