@@ -293,8 +293,7 @@ SETTINGS: dict[str, Setting] = {
         number("val_fraction", "share held out for validation", 0.0, 0.9),
         yes_no_auto(
             "standardize",
-            "scale each input to mean 0, deviation 1: auto (CSV data yes, built-in no), yes, "
-            "no",
+            "scale each input to mean 0, deviation 1: auto (CSV data yes, built-in no), yes, no",
         ),
         yes_no_auto(
             "standardize_target",
