@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.evaluation import confusion, outputs
 from core.inspect import chain_rule, finite_difference
+from core.metrics import class_report, predicted_classes
 from core.phases import BACKWARD, Phase
 from core.trainer import Trainer
 
-from ..snapshot import DataView, Inspection, PhaseDetail
+from ..snapshot import DataView, Inspection, Misclassified, PhaseDetail, Results
 
 GRID_ROWS, GRID_COLS = 48, 96  # model output samples over a 2-D input plane
 CURVE_POINTS = 200
 DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
+MISCLASSIFIED = 8  # validation samples drawn as images, at most
 
 
 def clamp_selection(
@@ -164,4 +167,51 @@ def phase_detail(t: Trainer) -> PhaseDetail | None:
         bias_step=tuple(-b for b in net.step_biases),
         per_sample_loss=t.loss.per_sample(z[-1][r], a[-1][r], y[r]),
         batch_size=int(t.batch_x.shape[0]),
+    )
+
+
+def results(t: Trainer) -> Results | None:
+    """The confusion matrix and per-class scores on the validation set (the training set
+    without one); None for regression or before any data. Pixel inputs (a square number
+    of them, none negative) also give the first few misclassified samples as images."""
+    if t.task == "regression":
+        return None
+    which = "val" if len(t.X_val) else "train"
+    cm, names = confusion(t, which)
+    report = class_report(cm)
+    return Results(
+        which="validation" if which == "val" else "training",
+        epoch=t.epoch,
+        matrix=cm,
+        class_names=names,
+        precision=report.precision,
+        recall=report.recall,
+        accuracy=report.accuracy,
+        misclassified=misclassified(t, which),
+    )
+
+
+def misclassified(t: Trainer, which: str) -> tuple[Misclassified, ...]:
+    """Up to MISCLASSIFIED wrongly predicted rows as k x k images, when the d inputs are
+    the pixels of a square image (d = k * k, k >= 4, as read from the file: none negative)."""
+    X, Y = (t.X_val, t.Y_val) if which == "val" else (t.X, t.Y)
+    k = int(round(np.sqrt(X.shape[1])))
+    if k < 4 or k * k != X.shape[1] or len(X) == 0:
+        return ()
+    true = predicted_classes(Y, t.task)
+    wrong = np.flatnonzero(predicted_classes(outputs(t, which), t.task) != true)
+    guess = predicted_classes(outputs(t, which)[wrong[:MISCLASSIFIED]], t.task)
+
+    def as_read(rows: np.ndarray) -> np.ndarray:
+        rows = rows.astype(np.float64)
+        return t.scaler.inverse(rows) if t.scaler is not None else rows
+
+    sample, raw = as_read(X[:256]), as_read(X[wrong[:MISCLASSIFIED]])
+    if (sample < -1e-9).any() or (raw < -1e-9).any():
+        return ()  # negative values: not pixels
+    top = max(float(sample.max()), float(raw.max(initial=0.0))) or 1.0  # 0 black, top white
+    names = t.train_set.class_names
+    return tuple(
+        Misclassified(np.clip(r / top, 0.0, 1.0).reshape(k, k), names[true[i]], names[g])
+        for r, i, g in zip(raw, wrong[:MISCLASSIFIED], guess, strict=True)
     )
