@@ -22,6 +22,12 @@ def text_of(widget) -> str:
     return "\n".join(widget.render_line(y).text for y in range(height))
 
 
+async def answer(pilot, text: str, *then: str) -> None:
+    """Type ``text`` into the open dialog (in place of what it offers) and press enter."""
+    pilot.app.screen.query_one("#dialog-input").value = text
+    await pilot.press("enter", *then)
+
+
 def iris_like(tmp_path):
     rng = np.random.default_rng(0)
     names = ["setosa", "versicolor", "virginica"]
@@ -39,7 +45,7 @@ async def test_the_controls_name_the_csv_file_and_switch_back_to_a_built_in_set(
         controls.focus()
         controls.cursor = [f.name for f in FIELDS].index("source")
         await dialog(pilot, "enter")
-        await pilot.press(*["backspace"] * 60, *"xor", "enter", "y")
+        await answer(pilot, "xor", "y")
         assert await wait_until(pilot, lambda: app.snapshot.dataset_name == "xor")
         assert app.snapshot.config.data is None and app.snapshot.sizes[0] == 2
         assert app.session.trainer.train_set.name == "xor"  # it kept training on the CSV
@@ -54,7 +60,7 @@ async def test_a_data_source_that_is_neither_a_set_nor_a_file_is_refused(tmp_pat
         controls.focus()
         controls.cursor = [f.name for f in FIELDS].index("source")
         await dialog(pilot, "enter")
-        await pilot.press(*["backspace"] * 60, *"mnist", "enter")
+        await answer(pilot, "mnist")
         await pilot.pause(0.1)
         error = str(app.screen.query_one("#dialog-error").render())
         assert "'mnist' is neither a built-in data set (linear" in error
@@ -70,7 +76,7 @@ async def test_a_csv_file_chosen_in_the_controls_gets_layers_that_fit_and_a_summ
         controls.focus()
         controls.cursor = [f.name for f in FIELDS].index("source")
         await dialog(pilot, "enter")
-        await pilot.press(*["backspace"] * 20, *str(digits), "enter", "y")
+        await answer(pilot, str(digits), "y")
         assert await wait_until(pilot, lambda: app.snapshot.sizes == (64, 64, 10))
         assert app.snapshot.notice.startswith("data     digits.csv: 200 rows, 64 features")
 
