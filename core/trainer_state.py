@@ -141,9 +141,12 @@ def _config(meta: dict) -> Config:
     if type(lr) not in (int, float) or not 0 < lr <= MAX_LR:
         _fail("lr", lr, f"a number > 0 and <= {MAX_LR:g}")
     try:
-        return Config.from_dict(values).replace(lr=float(lr))
+        config = Config.from_dict(values).replace(lr=float(lr))
     except (ConfigError, TypeError, ValueError) as e:
         raise StateError(f"config: {e}") from None
+    if config.hidden is None:  # "auto" is decided when a run starts: a run has its layers
+        _fail("config hidden", None, "the run's hidden layers (a list of units)")
+    return config
 
 
 def _targets(name: str, Y: NDArray, task: str, class_names: tuple[str, ...]) -> None:

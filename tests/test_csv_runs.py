@@ -226,3 +226,11 @@ def test_a_regression_target_scale_survives_a_checkpoint(tmp_path):
     save_checkpoint(t, tmp_path / "run.npz")
     u = load_checkpoint(tmp_path / "run.npz")
     np.testing.assert_array_equal(u.target_scaler.std, t.target_scaler.std)
+
+
+def test_a_checkpoint_whose_hidden_layers_are_auto_is_refused(tmp_path):
+    state = Trainer(Config(data=digits(tmp_path), hidden=None)).state()
+    assert state["meta"]["config"]["hidden"] == [64]  # the layers chosen, not "auto"
+    state["meta"]["config"]["hidden"] = None
+    with pytest.raises(StateError, match="config hidden = None is not the run's hidden layers"):
+        check_state(state, history_columns)
