@@ -179,3 +179,13 @@ def test_a_rebuild_on_a_csv_file_says_what_was_read(tmp_path):
     assert "digits" not in notice and notice.startswith("data     d.csv: 200 rows")
     assert notice.endswith("warning: hidden layer 1 has 4 units, fewer than the 10 outputs: "
                            "it may limit the accuracy (try --hidden 64)")  # fmt: skip
+
+
+def test_the_data_view_draws_a_standardised_target_in_its_own_units(tmp_path):
+    s = TrainingSession(Trainer(Config(data=str(regression_csv(tmp_path / "h.csv")))))
+    s.data_view_wanted = True
+    view = s._build_snapshot().data
+    raw = np.loadtxt(tmp_path / "h.csv", delimiter=",", skiprows=1)[:, 2]
+    shown = np.sort(np.concatenate([view.train_y, view.val_y])[:, 0])
+    np.testing.assert_allclose(shown, np.sort(raw), atol=1e-9)
+    assert abs(np.nanmean(view.grid) - raw.mean()) < 0.5 * raw.std()  # not near 0 (standard)

@@ -114,15 +114,17 @@ def _extent(X: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def data_view(t: Trainer) -> DataView:
-    """The model over its input plane (2 inputs) or line (1 input), and the data."""
+    """The model over its input plane (2 inputs) or line (1 input), and the data; a
+    standardised regression target in its own units (the model's output likewise)."""
     X, n_inputs = t.X, t.X.shape[1]
+    units = t.target_scaler.inverse if t.target_scaler is not None else lambda y: y
     base = dict(
         n_inputs=n_inputs,
         task=t.task,
         train_x=t.X,
-        train_y=t.Y,
+        train_y=units(t.Y),
         val_x=t.X_val,
-        val_y=t.Y_val,
+        val_y=units(t.Y_val),
         truth=dict(t.train_set.truth),
     )
     if n_inputs == 2 and len(X):
@@ -132,7 +134,7 @@ def data_view(t: Trainer) -> DataView:
         points = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
         with np.errstate(all="ignore"):
             _, out = t.net.predict(points)
-        value = out.argmax(axis=1) if t.task == "multiclass" else out[:, 0]
+        value = out.argmax(axis=1) if t.task == "multiclass" else units(out)[:, 0]
         return DataView(**base, extent=extent, grid=value.reshape(GRID_ROWS, GRID_COLS))
     if n_inputs == 1 and len(X):
         xs = np.linspace(X.min(), X.max(), CURVE_POINTS)
@@ -141,7 +143,7 @@ def data_view(t: Trainer) -> DataView:
         fitted = {}
         if t.net.n_layers == 1 and t.net.activations[0].identity and t.scaler is None:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
-        return DataView(**base, curve_x=xs, curve_y=out[:, 0], fitted=fitted)
+        return DataView(**base, curve_x=xs, curve_y=units(out)[:, 0], fitted=fitted)
     return DataView(**base)
 
 
