@@ -11,6 +11,7 @@ from core.config import Config
 from core.trainer import Trainer
 from tui.snapshot import Misclassified, Results
 from tui.ui.fields import FIELDS
+from tui.ui.widgets.data_view import DataPanel
 from tui.ui.widgets.network_view import NetworkView
 from tui.ui.widgets.results_view import ResultsPanel, draw_results
 from tui.worker.session import TrainingSession
@@ -189,3 +190,15 @@ def test_the_data_view_draws_a_standardised_target_in_its_own_units(tmp_path):
     shown = np.sort(np.concatenate([view.train_y, view.val_y])[:, 0])
     np.testing.assert_allclose(shown, np.sort(raw), atol=1e-9)
     assert abs(np.nanmean(view.grid) - raw.mean()) < 0.5 * raw.std()  # not near 0 (standard)
+
+
+def test_the_data_view_of_a_regression_of_many_inputs_says_its_r2(tmp_path):
+    rows = [[i % 7, i % 5, i % 3, 2.5 * (i % 7) - (i % 5) + 0.1 * i] for i in range(60)]
+    path = write(tmp_path / "many.csv", ["a", "b", "c", "y"], rows)
+    s = TrainingSession(Trainer(Config(data=str(path))), paused=True)
+    s.trainer.train(3)
+    s.data_view_wanted = True
+    panel = DataPanel()
+    panel.show(s._build_snapshot())
+    text = " ".join(strip.text.strip() for strip in panel.draw(40, 10, Style()))
+    assert "validation R² " in text and "3 inputs have no plane to draw the model over" in text
