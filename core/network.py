@@ -42,14 +42,21 @@ class _Buffers:
 
     Layer inputs carry a last column of ones, so that z_k = [a_k, 1] @ [W_k; b_k] is one
     matrix product and dW_k, db_k come out of one product too: [a_k, 1].T @ delta_k.
+    The hidden layers' [a_k, 1] sit side by side in one block (n, sum of units + 1), so one
+    product with a ones vector sums every hidden column at once (dead ReLUs, per batch).
     """
 
     def __init__(self, sizes: Sequence[int], n: int, dtype: np.dtype, linear_output: bool):
-        self.inputs = [np.ones((n, m + 1), dtype) for m in sizes[:-1]]
+        widths = [m + 1 for m in sizes[1:-1]]
+        self.hidden = np.ones((n, sum(widths)), dtype)  # [a_1, 1, a_2, 1, ...]
+        starts = np.cumsum([0, *widths])
+        self.inputs = [np.ones((n, sizes[0] + 1), dtype)] + [
+            self.hidden[:, s : s + w] for s, w in zip(starts, widths, strict=False)
+        ]
         self.z = [np.empty((n, m), dtype) for m in sizes[1:]]
         output = self.z[-1] if linear_output else np.empty((n, sizes[-1]), dtype)
         self.a = [inp[:, :-1] for inp in self.inputs[1:]] + [output]
-        self.delta = [np.empty((n, m), dtype) for m in sizes[1:]]
+        self.delta = [np.zeros((n, m), dtype) for m in sizes[1:]]  # read for ||delta||
         self.grad_a = [np.empty((n, m), dtype) for m in sizes[1:-1]]
         self.out_tmp = np.empty((n, sizes[-1]), dtype)  # f'(z) of the output layer
 
@@ -228,6 +235,11 @@ class Network:
     @property
     def grad_a(self) -> list[Array]:
         return self._require_cache().grad_a
+
+    @property
+    def hidden_block(self) -> Array:
+        """Every hidden layer's [a_k, 1] side by side (n, sum of (units + 1)), a_1 first."""
+        return self._require_cache().hidden
 
     @property
     def has_pass(self) -> bool:

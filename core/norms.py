@@ -4,7 +4,12 @@ After every update the trainer calls ``update()``: ``sums[row, segment]`` become
 squared norm of each W_k and b_k (segments W_0, b_0, W_1, b_1, ...) in the network's
 parameters (row PARAMS), gradients (GRADS) and last step (STEP), and ``epoch_sums``
 adds them up over the epoch. From those come ||dW_k||, ||W_k|| and the update ratio
-||W_k,new - W_k,old|| / ||W_k|| of the last step, and their RMS over an epoch.
+||W_k,new - W_k,old|| / ||W_k|| of the last step, and their RMS over an epoch. An update of
+0 has the ratio 0 whatever ||W_k|| is (0 / 0 is "no update", not nan).
+
+``delta_norms`` gives ||delta_k||, delta_k = dE_s/dz_k, the error signal of each layer in
+the last backward pass (one sample's, RMS over the batch): measured when asked, from the
+network's own buffers, at no cost per step.
 """
 
 from __future__ import annotations
@@ -69,16 +74,35 @@ class LayerNorms:
         """out (2, L) = RMS over the epoch's ``steps`` steps of ||dW_k|| (row 0) and of
         ||step W_k|| / ||W_k|| with the weights at the end of the epoch (row 1)."""
         np.divide(self.epoch_sums[GRADS:, 0::2], steps, out=out)
-        out[1] /= self.sums[PARAMS, 0::2]  # a zero norm gives inf or nan: fine
+        w = self.sums[PARAMS, 0::2]
+        if np.count_nonzero(w) == w.size:  # the usual case (count_nonzero: faster than all)
+            out[1] /= w
+        else:  # no step: 0 whatever ||W|| is; a step over zero weights: inf
+            np.divide(out[1], w, out=out[1], where=out[1] != 0)
         np.sqrt(out, out=out)
 
     def last_step(self) -> dict[str, NDArray[np.float64]]:
         """||dW_k||, ||db_k||, ||W_k|| and ||step W_k|| / ||W_k|| of the last step (L,) each."""
         s = np.sqrt(self.sums)
-        w = s[PARAMS, 0::2]
+        w, step = s[PARAMS, 0::2], s[STEP, 0::2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(step == 0, 0.0, step / w)  # no update: 0; from W = 0: inf
         return {
             "grad_norm": s[GRADS, 0::2].copy(),
             "bias_grad_norm": s[GRADS, 1::2].copy(),
             "weight_norm": w.copy(),
-            "update_ratio": s[STEP, 0::2] / np.where(w > 0, w, np.nan),
+            "update_ratio": ratio,
         }
+
+
+def delta_norms(net: Network) -> NDArray[np.float64]:
+    """||delta_k|| (L,) of the last batch, one sample's size: delta_k = dE_s/dz_k per sample
+    s (the app's notation), and the RMS over the batch's n samples of its norm,
+    sqrt(mean_s ||delta_k,s||^2). The network's buffers hold dE/dz_k = delta_k / n (the
+    batch mean inside), so this is sqrt(n) times their Frobenius norm: a number that does
+    not depend on the batch size. Zeros before any forward pass."""
+    if not net.has_pass:
+        return np.zeros(net.n_layers)
+    squares = [np.vdot(d, d) for d in (d.astype(np.float64, copy=False) for d in net.delta)]
+    with np.errstate(over="ignore"):  # a diverged run's: inf, as it is
+        return np.sqrt(np.array(squares, dtype=np.float64) * len(net.delta[0]))

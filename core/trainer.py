@@ -10,6 +10,13 @@ Per step the trainer keeps, per layer k: ||dW_k||, ||db_k||, ||W_k|| and the upd
 records the learning rate, the mean training loss over the epoch's mini-batches, the
 validation loss, accuracies for classification, and each layer's RMS gradient norm and
 update ratio over the epoch.
+
+When a run goes wrong (a loss, gradient or weight that stops being finite, or a training
+loss that stays far above where it started) the trainer raises Diverged, goes back to the
+best weights it kept, and names the likely cause in words. "Best" is exact: an epoch's mean
+loss is measured along the way, at weights that change every step, so it only picks
+candidates (the end of the epochs with the lowest mean); at a divergence each candidate is
+measured again at its very weights, and the notice quotes the loss of the ones restored.
 """
 
 from __future__ import annotations
@@ -26,20 +33,24 @@ from .best_val import BestValidation
 from .config import Config
 from .datasets import Dataset, Standardizer
 from .ghosts import Ghost
+from .health import DEPTH_FACTOR, ReluActivity, constant_guess_loss, depth_growth
 from .history import History
 from .losses import get_loss
 from .memory import check_run_memory
-from .network import GRADS, STEP, Network
-from .norms import LayerNorms
+from .network import STEP, Network
+from .norms import LayerNorms, delta_norms
 from .optimizers import make_optimizer
 from .phases import Phase, step_phases
 from .run_data import RunData, build_data, fitted_hidden
 from .trainer_state import check_state
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
-# A first step's ||dW_k|| above this means the initial weights, not the learning rate, are
-# what blows up (a sane initialisation gives norms near 1 or below).
-FIRST_STEP_EXPLODING = 100.0
+# A training loss above GROWTH times its reference (the lower of its start and a constant
+# guess's loss) for SUSTAIN epochs in a row is reported like a divergence, unless it grew
+# more than RUNAWAY times over them: then it is on its way to overflow, which says so.
+GROWTH, SUSTAIN, RUNAWAY = 10.0, 5, 100.0
+DATA_LARGE = 1e3  # data values beyond this are named as a cause (standardised data is near 1)
+EVAL_ROWS = 16384  # rows per forward pass when measuring the whole training set
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,9 @@ class StepReport:
     grad_norm: NDArray[np.float64]  # ||dW_k||
     bias_grad_norm: NDArray[np.float64]  # ||db_k||
     weight_norm: NDArray[np.float64]  # ||W_k|| after the update
-    update_ratio: NDArray[np.float64]  # ||delta W_k|| / ||W_k||
+    update_ratio: NDArray[np.float64]  # ||step W_k|| / ||W_k|| (0 when nothing moved)
+    delta_norm: NDArray[np.float64]  # ||delta_k||, delta_k = dE_s/dz_k: the error signal
+    # of layer k, one sample's (RMS over the batch; core.norms.delta_norms)
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,8 @@ def history_columns(n_layers: int) -> tuple[str, ...]:
 
 
 class Diverged(RuntimeError):
-    """Raised by ``step`` when the loss, a gradient or a weight stops being finite."""
+    """Raised by ``step`` when the loss, a gradient or a weight stops being finite, or at the
+    end of an epoch when the training loss has stayed far above where it started."""
 
 
 class Trainer:
@@ -124,13 +138,22 @@ class Trainer:
         self.steps = 0  # steps completed
         self.diverged: str | None = None
         self.last_loss = float("nan")  # of the last mini-batch
-        self.first_grad_norm = float("nan")  # the largest ||dW_k|| of the first step
+        self.first_delta_norm = np.full(n_layers, np.nan)  # ||delta_k|| of the first step
         self.batch_x: NDArray | None = None  # the last mini-batch forwarded (n, inputs)
         self.batch_y: NDArray | None = None  # and its targets (n, outputs)
         self.norms = LayerNorms(self.net)
-        self._best = self.net.params.copy()  # the weights to go back to after a divergence
-        self._best_epoch, self._best_loss = 0, np.inf
         self.best_val = BestValidation(self.net.params)  # lowest validation loss (best_val.py)
+        self.activity = ReluActivity([a.name for a in self.net.activations], sizes, dtype)
+        with np.errstate(all="ignore"):
+            self.baseline_loss = constant_guess_loss(self.loss, self.Y)  # the yardstick
+        self.start_loss = self._training_loss()  # of the initial weights
+        # the weights to go back to after a divergence: _best with its exact training loss,
+        # and the candidates (see _keep_candidate), measured only when a divergence needs them
+        self._best = self.net.params.copy()
+        self._best_epoch, self._best_loss = 0, _finite_or_inf(self.start_loss)
+        self._recent = np.empty((2, self.net.n_params), dtype)
+        self._forget_candidates()
+        self._high_epochs = 0  # epochs in a row with the training loss far above its start
         self._start_epoch()
         self.phase_index = 0  # index into self.phases of the next phase to run
         self.last_phase: Phase | None = None  # the phase that ran last
@@ -146,6 +169,16 @@ class Trainer:
 
     # --- epoch bookkeeping --------------------------------------------------------------
 
+    def _training_loss(self) -> float:
+        """The loss of the current weights over the whole training set (EVAL_ROWS at a time,
+        each part's mean weighted by its rows)."""
+        n, total = len(self.X), 0.0
+        with np.errstate(all="ignore"):
+            for i in range(0, n, EVAL_ROWS):
+                part = slice(i, i + EVAL_ROWS)
+                total += float(self.evaluate(self.X[part], self.Y[part])[0]) * len(self.X[part])
+        return total / n if n else float("nan")
+
     def _start_epoch(self) -> None:
         self.batches.new_epoch(self.config.batch_size)
         self._loss_sum = 0.0
@@ -160,10 +193,6 @@ class Trainer:
         return Y.argmax(axis=1) if self.task == "multiclass" else None
 
     def _end_epoch(self) -> EpochReport:
-        # A finite gradient times a finite lr leaves finite weights, short of overflow;
-        # an overflow would show in the next loss anyway. Check once an epoch to be sure.
-        if not self.norms.weights_finite():
-            self._diverge("the weights grew too large to represent (inf)")
         self.epoch += 1
         lr = self.optimizer.lr
         train_loss = self._loss_sum / max(self._seen, 1)
@@ -174,11 +203,74 @@ class Trainer:
         self.norms.epoch_rms(len(self.batches), out=row[5:].reshape(2, -1))
         self.history.append(row)
         self.best_val.see(self.epoch, val_loss, self.net.params)
-        if train_loss <= self._best_loss:
-            self._best_loss, self._best_epoch = train_loss, self.epoch
-            np.copyto(self._best, self.net.params)
+        self._keep_candidate(train_loss)
+        self.activity.end_epoch()
         self._start_epoch()
+        # The epoch is recorded and the next one started: a divergence here resumes cleanly.
+        # A finite gradient times a finite lr leaves finite weights, short of overflow;
+        # an overflow would show in the next loss anyway. Check once an epoch to be sure.
+        if not self.norms.weights_finite():
+            self._diverge(f"the weights grew too large to represent (inf) at epoch {self.epoch}")
+        self._check_growth(train_loss)
         return EpochReport(self.epoch, lr, train_loss, val_loss, train_acc, val_acc)
+
+    def _check_growth(self, train_loss: float) -> None:
+        """Diverge when the training loss has stayed above GROWTH times its reference for
+        SUSTAIN epochs and is not racing to overflow (see GROWTH)."""
+        start, guess = self.start_loss, self.baseline_loss
+        ref = start if start <= guess else guess
+        high = train_loss > GROWTH * ref and train_loss > guess
+        self._high_epochs = self._high_epochs + 1 if high else 0
+        if self._high_epochs < SUSTAIN:
+            return
+        first = self.history.recent("train_loss", SUSTAIN)[1][0]
+        if train_loss > RUNAWAY * first:
+            return
+        what = "its start" if start <= guess else "a constant guess's"
+        self._diverge(
+            f"the training loss stayed above {GROWTH:g} times {what} ({ref:.3g}) for "
+            f"{SUSTAIN} epochs, {train_loss:.3g} at epoch {self.epoch}"
+        )
+
+    def _keep_candidate(self, train_loss: float) -> None:
+        """At the end of an epoch whose mean training loss is the lowest so far, keep its
+        weights in the older of two slots (the last two such epochs' weights are kept)."""
+        if not train_loss < self._proxy_low:  # nan is never lower
+            return
+        self._proxy_low = train_loss
+        epochs = self._recent_epochs
+        slot = 0 if epochs[0] <= epochs[1] else 1
+        self._recent[slot] = self.net.params  # a copy into the slot (cheaper than copyto)
+        epochs[slot] = self.epoch
+
+    def _forget_candidates(self) -> None:
+        self._recent_epochs = [-1, -1]  # epoch of the weights in each slot (-1: empty)
+        self._proxy_low = np.inf
+
+    def _settle_best(self, measure_best: bool = True) -> None:
+        """Make ``_best`` the lowest-loss weights of those kept, each measured exactly at its
+        own weights (one pass over the training set each): the candidates, and ``_best``
+        itself unless ``measure_best`` is False (its recorded loss is exact already, as
+        every loss this trainer records for it; a divergence measures it anyway, in case it
+        came from elsewhere). Ties and non-finite losses keep ``_best``. The network's
+        weights are put back as they were: call it only while no step runs."""
+        kept = [(e, self._recent[i]) for i, e in enumerate(self._recent_epochs) if e >= 0]
+        chosen, lowest = (self._best_epoch, self._best), _finite_or_inf(self._best_loss)
+        if measure_best:
+            kept.insert(0, chosen)
+            lowest = np.inf
+        if kept:
+            now = self.net.params.copy()
+            for epoch, params in kept:
+                np.copyto(self.net.params, params)
+                loss = self._training_loss()
+                if loss < lowest:
+                    chosen, lowest = (epoch, params), loss
+            np.copyto(self.net.params, now)
+        if chosen[1] is not self._best:
+            np.copyto(self._best, chosen[1])
+        self._best_epoch, self._best_loss = chosen[0], lowest
+        self._forget_candidates()
 
     def evaluate(self, X: NDArray, Y: NDArray) -> tuple[float, float]:
         """(loss, accuracy) of the current weights on a set; nan for what does not apply."""
@@ -202,26 +294,30 @@ class Trainer:
         xa, self.batch_y, self._batch_labels = self.batches.current()
         self.net.run_forward(xa, augmented=True)
         self.batch_x = self.net.x
+        if not self.activity.settled:
+            self.activity.observe(self.net.hidden_block)
 
     def _loss(self) -> None:
         loss = self.net.output_delta(self.batch_y, self.loss)
         self.last_loss = loss
         if not math.isfinite(loss):
-            self._diverge(f"the loss became {loss}")
+            self._diverge(f"the loss became {loss} at epoch {self.epoch + 1}")
 
     def _backward(self, k: int) -> None:
         self.net.backward_layer(k)
         if k == 0:
             g = self.net.grads
             if not math.isfinite(np.dot(g, g)):
-                self._diverge("a gradient became too large to represent (inf)")
+                self._diverge(
+                    f"a gradient became too large to represent (inf) at epoch {self.epoch + 1}"
+                )
 
     def _update(self) -> None:
         net = self.net
         self.optimizer.apply(net.params, net.grads, net.flat[STEP], net.weight_mask)
         self.norms.update()
         if self.steps == 0:
-            self.first_grad_norm = math.sqrt(self.norms.sums[GRADS, 0::2].max())
+            self.first_delta_norm = delta_norms(net)
         n = self.batch_x.shape[0]
         self._loss_sum += self.last_loss * n
         self._seen += n
@@ -231,49 +327,115 @@ class Trainer:
         self.batches.pos += 1
 
     def _diverge(self, what: str) -> None:
-        """Stop the step, go back to the best weights so far, and say why.
+        """Stop the step, go back to the best weights kept, and say what went wrong and why.
 
         Weights just before an overflow are finite but huge: no learning rate would bring
-        them back. The weights at the end of the epoch with the lowest training loss are
-        the last good ones (the initial weights if no epoch is complete); the optimiser's
-        state (momentum, Adam's averages) grew with them and starts over.
+        them back. The kept weights with the lowest training loss, measured at them, are
+        the last good ones (see ``_settle_best``); the optimiser's state (momentum, Adam's
+        averages) grew with the bad ones and starts over.
         """
+        came_bad = not np.isfinite(self.net.params).all() and self.norms.weights_finite()
         self.phase_index = 0
+        self._high_epochs = 0
+        self._settle_best()
         np.copyto(self.net.params, self._best)
-        cfg = self.config
-        self.optimizer = make_optimizer(
-            cfg.optimizer,
-            self.optimizer.lr,
-            l2=self.optimizer.l2,
-            l1=self.optimizer.l1,
-            clip=self.optimizer.clip,
-        )
-        self.diverged = f"{what} at epoch {self.epoch + 1}: {self._cause()}"
+        o = self.optimizer
+        self.optimizer = make_optimizer(o.name, o.lr, l2=o.l2, l1=o.l1, clip=o.clip)
+        self.activity.clear()  # it described the weights just left behind
+        self.diverged = f"{what}: {self._cause(came_bad)}"
         raise Diverged(self.diverged)
 
-    def _cause(self) -> str:
-        """The likely cause of a divergence and what to do, in words."""
-        lr, cfg = f"the learning rate {self.optimizer.lr:g}", self.config
+    def _back(self) -> str:
+        """The weights training goes on from, with their training loss measured at them."""
+        where = f"the weights of epoch {self._best_epoch}" if self._best_epoch else "the initial"
+        where += "" if self._best_epoch else " weights"
+        if math.isfinite(self._best_loss):
+            where += f" (training loss {self._best_loss:.4g})"
+        return where
+
+    def _cause(self, weights_came_bad: bool) -> str:
+        """The likely cause of a divergence and what to do, in words, the first that applies:
+        the data, weights that no update made bad, a penalty, the initial weights (overflow
+        before any update, a loss far above a constant guess's from the start, an error
+        signal exploding through depth at the first step), else the steps overshoot.
+
+        ``weights_came_bad``: the weights are not finite although the last update left them
+        finite (a damaged checkpoint, an edit), so no learning rate is to blame.
+        """
+        o, cfg = self.optimizer, self.config
+        lr, back = f"the learning rate {o.lr:g}", self._back()
         init = f"init {cfg.init}" + (f" x {cfg.init_scale:g}" if cfg.init_scale != 1 else "")
-        cure = "Choose init he (for ReLU) or xavier, or a smaller init scale"
+        cure = (
+            "Choose a smaller init scale"
+            if cfg.init_scale > 1
+            else "Choose init he (ReLU) or xavier, or a smaller init scale"
+        )
+        data = self._data_problem()
+        if data:
+            return data
+        if weights_came_bad:
+            then = (
+                f"Training goes on from {back} when you resume."
+                if np.isfinite(self._best).all()
+                else "Start over from new weights (r in the app, or a new run)."
+            )
+            return (
+                "the weights held nan or inf before this step, and no update made them so: "
+                f"{lr} is not the cause. {then}"
+            )
+        if o.l2 and o.lr * o.l2 >= 2:
+            return (
+                f"the L2 penalty {o.l2:g} is too large for {lr}: at lr·l2 = {o.lr * o.l2:.3g} "
+                "(over 2) the penalty alone throws every weight past zero, further each step. "
+                f"Lower l2 below {2 / o.lr:.3g} and resume: training goes on from {back}."
+            )
+        if o.l1 and o.lr * o.l1 >= 1:
+            return (
+                f"the L1 penalty {o.l1:g} is too large for {lr}: the penalty alone moves every "
+                f"weight by lr·l1 = {o.lr * o.l1:.3g} each step. Lower l1 below "
+                f"{1 / o.lr:.3g} and resume: training goes on from {back}."
+            )
         if self.steps == 0:  # the initial weights alone overflow
             return (
                 f"no update has been made yet, so {lr} is not the cause: the initial weights "
                 f"({init}) are. {cure}."
             )
-        back = (
-            f"the weights of epoch {self._best_epoch} (training loss {self._best_loss:.4g})"
-            if self._best_epoch
-            else "the initial weights"
-        )
-        resume = f"Lower it and resume: training goes on from {back}."
-        if self.epoch == 0 and self.first_grad_norm > FIRST_STEP_EXPLODING:
+        d = self.first_delta_norm
+        growth = depth_growth(d)[0]
+        if self.epoch == 0 and len(d) > 1 and growth >= DEPTH_FACTOR:
             return (
-                f"the gradients were already {self.first_grad_norm:.3g} at the first step, so "
-                f"the initial weights ({init}) make them grow layer by layer and {lr} only "
-                f"scales the damage. {cure}; or {resume[0].lower()}{resume[1:]}"
+                f"at the first step ‖δ‖ grew {growth:.3g} times from the output back to layer "
+                f"1: the initial weights ({init}) make gradients explode layer by layer. "
+                f"{cure}; resuming goes on from {back}."
             )
-        return f"{lr} is likely too large. {resume}"
+        start, guess = self.start_loss, self.baseline_loss
+        if start > GROWTH * guess:
+            return (
+                f"the initial weights ({init}) were already {start / guess:.3g} times worse "
+                f"than a constant guess. {cure}; resuming goes on from {back}."
+            )
+        return (
+            f"{lr} is likely too large: each step overshoots the minimum and lands higher up "
+            f"the other side. Lower it and resume: training goes on from {back}."
+        )
+
+    def _data_problem(self) -> str:
+        """The training data as the cause, in words, or "" when it is not."""
+        X, Y = self.X, self.Y
+        if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+            return (
+                "the training data holds nan or inf values: no learning rate or "
+                "initialisation can fix that. Repair or remove them and start a new run."
+            )
+        big_x, big_y = (float(np.abs(v).max(initial=0.0)) for v in (X, Y))
+        if max(big_x, big_y) < DATA_LARGE:
+            return ""
+        which, big = ("inputs", big_x) if big_x >= big_y else ("targets", big_y)
+        return (
+            f"the training {which} reach {big:.3g}: the loss and its gradients grow with "
+            "them, beyond what weights and learning rates for values near 1 can take. Scale "
+            "the data to values near 1 (standardize = true does the inputs) in a new run."
+        )
 
     def _run_phase(self, index: int) -> None:
         self._phase_fns[index]()
@@ -334,11 +496,14 @@ class Trainer:
         return report
 
     def report(self) -> StepReport:
-        """The statistics of the last completed step."""
+        """The statistics of the last completed step (while stepping phase by phase,
+        ||delta_k|| of the layers this step has reached already are this step's)."""
+        started = self.steps > 0 or self.in_step
         return StepReport(
             epoch=self.epoch + (self.batches.pos > 0),
             step=self.steps,
             loss=self.last_loss,
+            delta_norm=delta_norms(self.net) if started else np.zeros(self.net.n_layers),
             **self.norms.last_step(),
         )
 
@@ -366,11 +531,16 @@ class Trainer:
         self.history.clear()
         self.lr_changes.clear()
         self.epoch = self.steps = self.phase_index = 0
-        self.first_grad_norm = self.last_loss = float("nan")
+        self.last_loss = float("nan")
+        self.first_delta_norm[...] = np.nan
         self.last_phase = None
         self.diverged = None
+        self.start_loss = self._training_loss()
         np.copyto(self._best, self.net.params)  # a divergence goes back to these weights now
-        self._best_epoch, self._best_loss = 0, np.inf
+        self._best_epoch, self._best_loss = 0, _finite_or_inf(self.start_loss)
+        self._forget_candidates()
+        self._high_epochs = 0
+        self.activity.clear()
         self.best_val.reset(self.net.params)
         self.norms.reset()
         self._start_epoch()
@@ -424,7 +594,9 @@ class Trainer:
         (core/trainer_state.py names them). ``Trainer.from_state(t.state())`` continues bit
         for bit where ``t`` is: at the start of its current step (the weights change only in
         the update phase). The arrays training changes are copies; the data sets are the
-        trainer's own (training never writes into them)."""
+        trainer's own (training never writes into them). The best weights kept are settled
+        first (``_settle_best``), so the state's best are the best, with their exact loss."""
+        self._settle_best(measure_best=False)  # nothing to measure unless it trained
         b = self.batches
         full_batch = b.indices[0] is None
         meta = {
@@ -497,6 +669,9 @@ class Trainer:
         meta = state["meta"]
         t = cls(checked.config, checked.data)
         t.init_round = meta["init_round"]
+        if t.init_round:  # the loss the run's own initial weights started at (health)
+            t.net.init(t.config.init, t._init_rng(), t.config.init_scale)
+            t.start_loss = t._training_loss()
         t.net.params[...] = state["params"]
         t._best[...] = state["best"]
         t._best_epoch, t._best_loss = meta["best_epoch"], float(meta["best_loss"])
@@ -517,6 +692,11 @@ class Trainer:
         t.batches.gather()
         t.ghosts = checked.ghosts
         return t
+
+
+def _finite_or_inf(loss: float) -> float:
+    """A best loss is a number or inf (not measured, or not finite): never nan."""
+    return loss if math.isfinite(loss) else math.inf
 
 
 def _part(state: dict, prefix: str) -> dict:

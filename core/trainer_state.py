@@ -317,8 +317,9 @@ def _counters(meta: dict, n_train: int) -> None:
     _count(meta, "correct", seen)
     _real("loss_sum", _get(meta, "loss_sum"), -1e308, 1e308)
     _real("best_loss", _get(meta, "best_loss"))  # Infinity before the first epoch, not NaN
-    if type(_get(meta, "last_loss")) not in (int, float):  # NaN or inf after a divergence
-        _fail("last_loss", meta["last_loss"], "a number")
+    last = _get(meta, "last_loss")  # NaN or inf after a divergence; an int must fit a float
+    if type(last) not in (int, float) or (type(last) is int and abs(last) > 2**63):
+        _fail("last_loss", last, "a number")
 
 
 def _ghosts(meta: dict, state: dict) -> list[Ghost]:

@@ -70,3 +70,12 @@ async def test_the_lessons_menu_names_every_lesson_with_its_title():
         await pilot.press(*["down"] * 9, "enter")  # the last one, scrolled to
         assert await wait_until(pilot, lambda: app.lesson is not None)
         assert app.lesson.name == "dead-relu"
+
+
+def test_a_deep_network_keeps_its_first_and_last_layers_in_the_gradients_panel():
+    from tui.ui.widgets.gradient_panel import visible_layers
+    from tui.ui.widgets.network_view import grouped
+
+    assert visible_layers(9, 7) == ([0, 1, 2, 6, 7, 8], 3)  # and a line for L4…L6
+    assert visible_layers(3, 7) == ([0, 1, 2], 3)
+    assert grouped(("sigmoid",) * 8 + ("sigmoid", "tanh")) == ["9× sigmoid", "tanh"]

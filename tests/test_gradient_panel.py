@@ -11,15 +11,19 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 
 from core.config import Config
+from core.lessons import get_lesson
 from core.trainer import Trainer
 from tui.snapshot import Curve, Snapshot
-from tui.ui.widgets.gradient_panel import GradientPanel, log_bar, sci, sparkline
+from tui.ui.widgets.gradient_panel import GradientPanel, log_bar, rising, sci, sparkline
 from tui.worker.session import TrainingSession
 
 
+def session_of(config: Config) -> TrainingSession:
+    return TrainingSession(Trainer(config), paused=True)
+
+
 def session(epochs: int = 20, hidden: tuple[int, ...] = (4, 2)) -> TrainingSession:
-    config = Config(dataset="circle", n_samples=200, hidden=hidden)
-    s = TrainingSession(Trainer(config), paused=True)
+    s = session_of(Config(dataset="circle", n_samples=200, hidden=hidden))
     s.trainer.train(epochs)
     return s
 
@@ -73,27 +77,86 @@ async def test_before_any_step():
     assert text.plain == "no step yet"
 
 
-async def test_vanishing_and_exploding_are_flagged_in_colour():
+async def test_vanishing_and_exploding_are_judged_from_delta_through_depth():
     snap = snapshot(hidden=(4,))
-    converged = dataclasses.replace(snap, grad_norm=np.array([2e-15, 3e-15]))  # at a minimum
+    converged = dataclasses.replace(snap, delta_norm=np.array([2e-15, 3e-15]))  # at a minimum
     assert not any("vanishing" in line for line in layer_lines(await rendered(converged)))
-    vanishing = dataclasses.replace(snap, grad_norm=np.array([1e-9, 1e-1]))
+    vanishing = dataclasses.replace(snap, delta_norm=np.array([1e-4, 1e-1]))  # 1/1000
     text = await rendered(vanishing)
     first, second = layer_lines(text)
     assert "vanishing" in first and "vanishing" not in second
     warning = text.spans[[text.plain[s.start : s.end] for s in text.spans].index("vanishing")]
     assert "bold" in str(warning.style) and "#" in str(warning.style)  # the theme's $warning
-    relative = dataclasses.replace(snap, grad_norm=np.array([1e-5, 1e-1]))  # < 1e-3 x largest
-    assert "vanishing" in layer_lines(await rendered(relative))[0]
-    big = dataclasses.replace(snap, grad_norm=np.array([1e-1, 5e3]))
-    first, second = layer_lines(await rendered(big))
-    assert "exploding" in second and "exploding" not in first
-    both_huge = dataclasses.replace(snap, grad_norm=np.array([4e52, 2e55]))  # one word each
-    first, second = layer_lines(await rendered(both_huge))
-    assert "exploding" in first and "vanishing" not in first and "exploding" in second
-    step_too_big = dataclasses.replace(snap, update_ratio=np.array([2.0, 1e-3]))
-    first, second = layer_lines(await rendered(step_too_big))
+    exploding = dataclasses.replace(snap, delta_norm=np.array([50.0, 0.2]))  # 250 times
+    first, second = layer_lines(await rendered(exploding))
     assert "exploding" in first and "exploding" not in second
+    huge_dw = dataclasses.replace(snap, grad_norm=np.array([4e52, 2e55]))  # δ as it was
+    assert not any("exploding" in line for line in layer_lines(await rendered(huge_dw)))
+
+
+async def test_a_step_larger_than_the_weights_is_overshoot_only_while_the_loss_rises():
+    snap = snapshot(hidden=(4,))
+    big_step = dataclasses.replace(snap, update_ratio=np.array([2.0, 1e-3]))
+    assert not rising(snap.train_curve)  # this run learns: a big step alone is no overshoot
+    assert not any("overshoot" in line for line in layer_lines(await rendered(big_step)))
+    up = Curve(np.arange(2.0), np.array([0.5, 0.9]), np.array([0.5, 0.9]))
+    first, second = layer_lines(await rendered(dataclasses.replace(big_step, train_curve=up)))
+    assert "overshoot" in first and "overshoot" not in second
+
+
+def diverged_session(config: Config, epochs: int = 2000) -> TrainingSession:
+    s = session_of(config)
+    s.submit("train", lambda t: t.train(epochs))
+    s._apply_commands()  # as the worker does: the divergence pauses the run with a message
+    return s
+
+
+async def test_a_one_layer_run_that_diverges_overshoots_and_never_explodes():
+    """lr-too-large: the panel said "8.0e+151 exploding" for a network of one layer."""
+    snap = diverged_session(get_lesson("lr-too-large").config)._build_snapshot()
+    assert snap.status == "diverged" and snap.grad_norm[0] > 1e100
+    text = (await rendered(snap)).plain
+    assert "overshoot" in text and "exploding" not in text and "vanishing" not in text
+
+
+async def test_the_exploding_lesson_shows_delta_growing_layer_by_layer():
+    s = session_of(get_lesson("exploding-gradients").config)
+    s.trainer.step()
+    snap = s._build_snapshot()
+    lines = layer_lines(await rendered(snap, size=(38, 7)))  # its panel at 80x24
+    assert len(lines) == 7 and all(len(line) <= 38 for line in lines)
+    shown = [float(line.split("δ")[1].split()[0]) for line in lines]
+    assert shown == pytest.approx(snap.delta_norm, rel=0.06) and np.all(np.diff(shown) < 0)
+    assert ["exploding" in line for line in lines] == [True] * 3 + [False] * 4
+    assert snap.grad_norm.max() < 2 * snap.grad_norm.min()  # while ‖dW‖ is flat
+
+
+async def test_dead_relus_are_counted_per_layer():
+    s = session_of(get_lesson("dead-relu").config)
+    s.trainer.train(50)
+    snap = s._build_snapshot()
+    dead = [0 if d is None else int(d.sum()) for d in snap.dead_neurons]
+    assert dead[1] >= 8 and dead[2] == 0
+    lines = layer_lines(await rendered(snap))
+    assert f"{dead[1]}/16 dead" in lines[1] and "dead" not in lines[2]
+    assert ("dead" in lines[0]) == (dead[0] > 0)
+    leaky = session_of(get_lesson("dead-relu").config.replace(activation="leaky_relu"))
+    leaky.trainer.train(5)
+    assert "dead" not in (await rendered(leaky._build_snapshot())).plain  # never exactly 0
+
+
+async def test_zero_init_names_the_stationary_point_and_shows_no_nan():
+    s = session_of(get_lesson("zero-init").config)
+    s.trainer.train(3)
+    snap = s._build_snapshot()
+    assert snap.symmetric == (True, True, False)
+    for size in [(38, 7), (60, 12), (120, 10)]:
+        text = (await rendered(snap, size=size)).plain
+        assert "nan" not in text
+        first, second, third = layer_lines(Text(text))
+        assert "symmetric" in first and "symmetric" in second and "symmetric" not in third
+        assert "stationary point, not a minimum" in " ".join(text.split())
+    assert "Δ/W 0" in (await rendered(snap, size=(60, 12))).plain
 
 
 async def test_nan_and_inf_are_shown_not_raised():
@@ -103,10 +166,12 @@ async def test_nan_and_inf_are_shown_not_raised():
         update_ratio=np.array([np.nan, np.inf, np.nan]),
         grad_curves=(Curve(np.arange(3.0), *[np.array([np.nan, np.inf, 0.0])] * 2),) * 3,
     )
+    snap = dataclasses.replace(snap, delta_norm=np.array([np.inf, np.nan, 1.0]))
     for size in [(38, 10), (120, 4)]:
         lines = layer_lines(await rendered(snap, size=size))
         assert "nan" in lines[0] and "inf" in lines[1] and "0.0e+00" in lines[2]
-        assert "exploding" in lines[1]  # 0 next to inf alone: no finite layer to compare with
+        assert "δinf" in lines[0].replace(" ", "") and "δnan" in lines[1].replace(" ", "")
+        assert not any("exploding" in line for line in lines)  # no finite chain to judge
 
 
 async def test_phase_by_phase_hides_layers_not_reached_yet():
@@ -138,7 +203,7 @@ async def test_after_forward_every_layer_is_pending():
 @pytest.mark.parametrize("size", [(38, 3), (38, 10), (60, 10), (120, 10), (120, 40), (20, 8)])
 async def test_fits_the_width(size):
     snap = snapshot(hidden=(64, 32))
-    flagged = dataclasses.replace(snap, grad_norm=np.array([1e-9, 1e-1, 5e3]))
+    flagged = dataclasses.replace(snap, delta_norm=np.array([1e-9, 1e-1, 5e-2]))
     for s in (snap, flagged):
         text = await rendered(s, size=size)
         lines = text.plain.splitlines()

@@ -249,3 +249,16 @@ def test_a_zip_directory_pointing_past_the_end(tmp_path):
     path.write_bytes(data[:200] + data[-2000:])  # the directory kept, the arrays cut out
     with pytest.raises(CheckpointError, match="damaged"):
         load_checkpoint(path)
+
+
+def test_a_last_loss_too_large_for_a_float_is_refused(tmp_path):
+    """Found by the property test: an integer of 400 digits loaded, then overflowed when
+    the session drew it."""
+    from core.config import Config
+    from core.trainer import Trainer
+    from core.trainer_state import StateError
+
+    state = Trainer(Config(n_samples=50)).state()
+    state["meta"]["last_loss"] = 10**400
+    with pytest.raises(StateError, match="last_loss = .* is not a number"):
+        Trainer.from_state(state)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from core.health import depth_verdicts, symmetric_layers
 from core.lessons import get_lesson, load_lessons
 from core.trainer import Diverged, Trainer
 from tui.cli import main
@@ -50,7 +51,9 @@ def test_xor_fails_without_a_hidden_layer_and_succeeds_with_one():
 
 def test_too_large_a_learning_rate_overshoots_and_diverges():
     t = trainer("lr-too-large")
-    with pytest.raises(Diverged, match="learning rate 2.5 is likely too large"):
+    with pytest.raises(
+        Diverged, match="learning rate 2.5 is likely too large: each step overshoots"
+    ):
         t.train(1000)
     losses = t.history.recent("train_loss")[1]
     assert len(losses) > 50 and np.all(np.diff(losses) > 0)  # higher every epoch: overshoot
@@ -86,10 +89,35 @@ def test_vanishing_gradients_and_their_cure():
     assert first_to_last_gradient(trainer("cures")) > 1e-1
 
 
+def test_vanishing_delta_shrinks_layer_by_layer_and_the_first_layers_are_flagged():
+    t = trainer("vanishing-gradients")
+    t.train(10)
+    d = t.report().delta_norm
+    assert np.all(np.diff(d) > 0)  # smaller at every layer further from the output
+    assert d[0] < 1e-3 * d[-1]  # thousands of times smaller at the first layer
+    verdicts = depth_verdicts(d)
+    assert verdicts[:3] == ["vanishing"] * 3 and verdicts[-1] == ""
+
+
+def test_exploding_delta_grows_layer_by_layer_while_dw_stays_flat():
+    t = trainer("exploding-gradients")
+    r = t.step()
+    d = r.delta_norm
+    assert 0.5 < d[-1] < 0.7 and 2500 < d[0] < 4500  # from about 0.6 to about 3,500
+    growth = d[:-1] / d[1:]
+    assert np.all((growth > 3) & (growth < 6))  # about 4 per layer
+    assert depth_verdicts(d)[0] == "exploding"
+    assert np.all((r.grad_norm > 200) & (r.grad_norm < 800))  # dW near 400 in every layer
+    a = [np.linalg.norm(a) for a in t.net.a[:-1]]
+    assert np.all(np.diff(a) > 0)  # the activations grow towards the output
+    cured = trainer("exploding-gradients", init="he").step().delta_norm
+    assert 0.1 < cured[0] / cured[-1] < 10  # δ keeps its size through the layers
+
+
 def test_exploding_gradients_with_large_initial_weights():
     t = trainer("exploding-gradients")
     assert t.step().grad_norm.min() > 100
-    with pytest.raises(Diverged, match="at epoch 1: the gradients were already .* at the first"):
+    with pytest.raises(Diverged, match="at epoch 1: at the first step ‖δ‖ grew"):
         t.train(5)
     cured = trainer("exploding-gradients", init="he")
     assert cured.step().grad_norm.max() < 1
@@ -104,6 +132,17 @@ def test_zero_init_keeps_neurons_identical_and_at_chance():
     assert report.train_acc < 0.6
 
 
+def test_zero_init_is_a_symmetric_stationary_point_not_a_minimum():
+    t = trainer("zero-init")
+    for _ in range(30):
+        r = t.step()
+        assert not r.grad_norm.any()  # dW = 0 for every weight
+        assert not r.delta_norm[:-1].any() and r.delta_norm[-1] > 0  # δ stops at the output
+    assert symmetric_layers(t.net.weights, t.net.biases) == (True, True, False)
+    stuck = t.train(50).train_loss
+    assert trainer("zero-init", init="xavier").train(50).train_loss < 0.5 * stuck
+
+
 def dead_fraction(t: Trainer, layer: int) -> float:
     a = t.X
     for k in range(layer + 1):
@@ -116,6 +155,25 @@ def test_dead_relus_with_a_large_step_and_alive_with_a_small_one():
     t = trainer("dead-relu")
     report = t.train(50)
     assert dead_fraction(t, 1) >= 0.5 and report.train_acc < 0.6
+    assert t.activity.dead[1].all()  # 16/16 dead, as the panel counts them
     alive = trainer("dead-relu", lr=0.03)
     alive.train(50)
     assert dead_fraction(alive, 1) < 0.25
+
+
+def test_after_the_dead_relus_lr_003_and_new_weights_learn():
+    t = trainer("dead-relu")
+    t.train(50)
+    t.set_lr(0.03)
+    t.reinitialize()  # r
+    assert t.train(50).train_acc > 0.9 and dead_fraction(t, 1) < 0.25
+
+
+def test_leaky_relu_stays_alive_yet_hovers_near_chance_at_lr_3():
+    t = trainer("dead-relu", activation="leaky_relu")
+    t.train(300)
+    assert t.activity.layers == []  # never exactly 0: not counted as dead
+    assert dead_fraction(t, 1) > 0.5  # pushed below zero for every sample, like the ReLUs
+    r = t.step()
+    assert np.all(r.delta_norm > 0) and np.all(r.grad_norm > 0)  # yet the gradient gets through
+    assert np.median(t.history.recent("train_acc")[1]) < 0.6

@@ -95,7 +95,7 @@ async def test_each_layer_is_labelled_with_its_size_and_activation() -> None:
     assert lines[0].split() == ["2", "in", "4", "tanh", "2", "tanh", "1", "sigmoid"]
     assert sum(line.count("●") for line in lines) == 2 + 4 + 2 + 1
     assert braille(strips)  # the connections
-    assert lines[-1].startswith("activations: tanh → tanh → sigmoid")
+    assert lines[-1].startswith("activations: 2× tanh → sigmoid")
 
 
 async def test_a_784_256_128_10_network_collapses_into_the_panel(wide: Snapshot) -> None:
@@ -220,3 +220,34 @@ def test_every_size_down_to_zero_fits(wide: Snapshot) -> None:
                 assert [len(line) for line in lines] == [width] * (height if width else 0)
     view.show(snapshot(hidden=(4, 2)))
     assert text(view.draw(10, 4))[0].split() == ["2", "4t", "2t", "1s"]
+
+
+async def test_dead_relus_are_drawn_hollow_with_a_legend() -> None:
+    t = Trainer(Config(hidden=(6, 4), activation="relu", n_samples=200))
+    t.net.weights[0][:, 2] = 0.0
+    t.net.biases[0][2] = -1.0  # z = -1 for every sample: neuron 3 of layer 1 never fires
+    t.run_epoch()
+    snap = snapshot(t)
+    assert snap.dead_neurons[0][2] and snap.dead_neurons[0].sum() == 1
+    view, strips = await on_screen(snap, (40, 12))
+    lines = text(strips)
+    dead = sum(int(mask.sum()) for mask in snap.dead_neurons if mask is not None)
+    assert sum(line.count("○") for line in lines[:-1]) == dead
+    assert lines[-1].startswith(f"○ {dead} dead: ReLU 0 for every sample")
+    column = {(r, c): ch for (r, c), (ch, _) in cells(strips).items() if ch in "●○" and r < 11}
+    x = min(c for (r, c), ch in column.items() if ch == "○")  # the first hidden layer's
+    rows = sorted(r for (r, c) in column if c == x)
+    assert len(rows) == 6 and [column[r, x] for r in rows] == ["●", "●", "○", "●", "●", "●"]
+    assert cells(strips)[rows[2], x][1].color == Color.parse("#ef4444")
+
+
+async def test_leaky_relu_neurons_are_never_marked_dead_and_the_caption_says_why() -> None:
+    t = Trainer(Config(hidden=(6, 4), activation="leaky_relu", n_samples=200))
+    t.net.weights[0][:, 2] = 0.0
+    t.net.biases[0][2] = -1.0  # negative for every sample, yet 0.01 z is not 0
+    t.run_epoch()
+    running = dataclasses.replace(snapshot(t), last_phase=None)  # as while training
+    view, strips = await on_screen(running, (40, 12))
+    lines = text(strips)
+    assert not any("○" in line for line in lines)
+    assert lines[-1].startswith("leaky_relu is never 0: no neuron dies")

@@ -60,3 +60,36 @@ def test_data_view_100x30(snap_compare):
         await pilot.pause(0.1)
 
     assert snap_compare(make_app(seed=3, lr=0.3), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_chain_rule_inspector_80x24(snap_compare):
+    async def run_before(pilot) -> None:
+        await pilot.press("i", "n", "n", "down", "right")
+        await wait_until(
+            pilot,
+            lambda: (
+                pilot.app.snapshot.selected == (1, 0, 0)
+                and pilot.app.snapshot.inspection is not None
+                and pilot.app.snapshot.inspection.chain is not None
+            ),
+        )
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(seed=3), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_vanishing_gradients_lesson_after_10_seconds_80x24(snap_compare):
+    """The lesson at its own pace (30 epochs a second) under a controlled clock, then
+    paused: the gradient panel's first layers flagged vanishing, the last ones not."""
+    from test_lesson_screens import Lesson
+
+    lesson = Lesson("vanishing-gradients")
+
+    async def run_before(pilot) -> None:
+        await lesson.start(pilot)
+        await lesson.watch(10.0)
+        await pilot.press("space")
+        await lesson.turns(2)
+        await pilot.pause(0.1)
+
+    assert snap_compare(lesson.app, terminal_size=(80, 24), run_before=run_before)

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from core.config import Config
 from core.ghosts import Ghost
+from core.health import depth_verdicts
 from core.inspect import ChainRule
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
 
@@ -30,9 +31,11 @@ __all__ = [
     "Ghost",
     "Pace",
     "Phase",
+    "depth_verdicts",
 ]
 
 Floats = NDArray[np.float64]
+Mask = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,8 @@ class Snapshot:
     grad_norm: Floats  # (L,) ||dW_k|| of the last step
     bias_grad_norm: Floats
     weight_norm: Floats
-    update_ratio: Floats
+    update_ratio: Floats  # ||step W_k|| / ||W_k||: 0 when nothing moved
+    delta_norm: Floats  # (L,) ||δ_k||, δ_k = dE_s/dz_k reaching layer k (RMS over the batch)
     last_loss: float  # loss of the last mini-batch
     train_loss: float  # of the last completed epoch (nan before)
     val_loss: float
@@ -204,6 +208,10 @@ class Snapshot:
     grad_curves: tuple[Curve, ...]  # per layer: RMS ||dW_k|| per epoch
     lr_changes: tuple[tuple[int, float], ...]
     ghosts: tuple[Ghost, ...]  # earlier runs kept to compare with (oldest first)
+    # per layer: the neurons whose ReLU was 0 for every sample of the last epoch, (units,);
+    # None for a layer that is not a hidden ReLU layer, or before an epoch has ended
+    dead_neurons: tuple[Mask | None, ...] = ()
+    symmetric: tuple[bool, ...] = ()  # per layer: a hidden layer whose neurons are all the same
     detail: PhaseDetail | None = None  # filled while paused
     selected: tuple[int, int, int] | None = None  # (layer, input, neuron) of the inspector
     selected_name: str = ""  # "W2[0,1]", or "b2[1]" for a bias (input sizes[layer])

@@ -58,7 +58,9 @@ class MainScreen(Screen):
             yield self._panel(NetworkView(id="network"), "Network", "network-box")
             yield ViewPanel(id="view-box")
             yield self._panel(DataPanel(id="side-data"), "Data", "side-box")  # wide screens
-            yield self._panel(GradientPanel(id="gradients"), "Gradients ||dW||", "grad-box")
+            yield self._panel(
+                GradientPanel(id="gradients"), "Gradients ‖dW‖ · δ = ‖dE_s/dz‖", "grad-box"
+            )
             yield self._panel(Controls(id="controls"), "Controls", "controls-box")
         yield Static("", id="too-small")
         yield StatusLine(id="status")

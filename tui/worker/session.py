@@ -25,6 +25,7 @@ import numpy as np
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
 from core.ghosts import MAX_GHOSTS, Ghost, keep
+from core.health import symmetric_layers
 from core.inspect import parameter_name
 from core.run_data import describe
 from core.trainer import Diverged, Trainer
@@ -585,6 +586,7 @@ class TrainingSession:
             bias_grad_norm=report.bias_grad_norm,
             weight_norm=report.weight_norm,
             update_ratio=report.update_ratio,
+            delta_norm=report.delta_norm,
             last_loss=float(t.last_loss),
             train_loss=last.get("train_loss", nan),
             val_loss=last.get("val_loss", nan),
@@ -597,6 +599,8 @@ class TrainingSession:
             grad_curves=tuple(self._curve(t.history, f"grad_norm_{k}") for k in range(n_layers)),
             lr_changes=tuple(t.lr_changes),
             ghosts=tuple(t.ghosts),
+            dead_neurons=tuple(None if d is None else d.copy() for d in t.activity.dead),
+            symmetric=symmetric_layers(net.weights, net.biases),
             detail=phase_detail(t) if stepping else None,
             selected=self.selected,
             selected_name=""

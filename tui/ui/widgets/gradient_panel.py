@@ -1,26 +1,52 @@
-"""Panel 3: per layer, the gradient norm now (log bar and number) and over the run, with flags.
+"""Panel 3: per layer the gradient ‖dW‖ (log bar and number), the error signal ‖δ‖ that
+reached the layer, the history of ||dW||, and flags in words.
 
-One line per layer, e.g. ``L1 2→4  ▕████▍   ▏ 3.2e-02 ▁▂▄▆▇ vanishing``, then when the height
-allows a second line ``tanh |W| 1.23    Δ/W 1.0e-03`` (inline at wide widths). When space runs
-short the sparkline goes first, then the second line. While stepping phase by phase, layers
-whose backward has not run yet in this step show "…", and the layer just computed is marked.
+One line per layer, e.g. ``L1 2→4  ▕████▍   ▏ 3.2e-02 δ4.1e-02 ▁▂▄▆▇ vanishing``, then
+when the height allows a second line ``tanh |W| 1.23    Δ/W 1.0e-03`` (inline at wide
+widths). δ_k = dE_s/dz_k is one sample's error signal at layer k (its norm, RMS over the
+batch). Backpropagation multiplies δ by one factor per layer on its way back from the
+output, so the δ column shows the chain: it grows layer by layer when gradients explode
+although ||dW|| = ||mean a_(k-1)ᵀ δ_k|| may stay flat. Flags:
+
+- exploding / vanishing: ||δ|| grew / shrank 100 times from the output layer back to this
+  one (a chain through depth: never for one layer);
+- overshoot: the last update moved the layer by more than its own size (Δ/W > 1) while the
+  training loss rose, or in a run that diverged: a learning rate too large;
+- "3/16 dead": ReLU neurons whose output was 0 for every sample of the last epoch;
+- symmetric: every neuron of the layer is the same; a note under the layers says what that
+  means (a stationary point, not a minimum, when they get no gradient either).
+
+When space runs short the sparkline goes first, then the bar, then the second line, then
+the header; the flags move to their own lines when they do not fit beside a layer. While
+stepping phase by phase, layers whose backward has not run yet in this step show "…",
+and the layer just computed is marked.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ...snapshot import BACKWARD, Curve, Snapshot
+from ...snapshot import BACKWARD, Curve, Snapshot, depth_verdicts
 
 LOG_LO, LOG_HI = -8.0, 2.0  # the bar maps log10 ||dW|| from 1e-8 to 1e+2 onto its width
 EIGHTHS = " ▏▎▍▌▋▊▉"
 SPARKS = "▁▂▃▄▅▆▇█"
 NUM_W = 7  # "3.2e-02"
 BAR_MIN, BAR_MAX, SPARK_MIN = 6, 20, 6
+ALARM = ("exploding", "overshoot")  # in the theme's error colour; the others in its warning
+STATIONARY = (
+    "stationary point, not a minimum: the neurons of each symmetric layer are all the same "
+    "and get dW = 0, so no step moves them"
+)
+SYMMETRY = (
+    "symmetry: the neurons of each symmetric layer are all the same and get the same "
+    "gradient, so they stay the same (one neuron's worth)"
+)
 
 
 def sci(value: float) -> str:
@@ -71,29 +97,64 @@ def phase_state(snap: Snapshot) -> tuple[list[float], list[bool], int | None]:
     return values, [i < k for i in range(n)], k
 
 
-def flags(values: list[float], pending: list[bool], ratios: list[float]) -> list[str]:
-    """ "exploding" (> 1e3 or Δ/W > 1), else "vanishing": under 1e-3 of the largest layer's.
+def rising(curve: Curve) -> bool:
+    """True when the last point of a loss curve is above the one before."""
+    return len(curve.hi) >= 2 and bool(curve.hi[-1] > curve.hi[-2])
 
-    Vanishing is relative: a layer starved next to the others. All of them tiny together is
-    a run at a minimum (the slope is 0 there), not a vanishing gradient; and a 1e52 layer
-    beside a 1e55 one is exploding, not vanishing."""
-    shown = [v for v, p in zip(values, pending, strict=True) if not p and math.isfinite(v)]
-    top = max(shown, default=0.0)
+
+def flags(
+    deltas: list[float],
+    pending: list[bool],
+    ratios: list[float],
+    loss_rose: bool = False,
+    dead: tuple[np.ndarray | None, ...] = (),
+    symmetric: tuple[bool, ...] = (),
+) -> list[list[str]]:
+    """The words each layer is flagged with (see the module docstring).
+
+    deltas, pending, ratios: per layer ||δ||, not reached yet in this step, Δ/W;
+    loss_rose: the training loss went up (or the run diverged); dead: per layer a mask of
+    dead neurons or None; symmetric: per layer whether its neurons are all the same.
+    Dead and symmetric describe the weights, not this step: shown even while pending.
+    """
+    depth = depth_verdicts(deltas)
     out = []
-    for v, p, r in zip(values, pending, ratios, strict=True):
-        if p:
-            out.append("")
-        elif v > 1e3 or r > 1:
-            out.append("exploding")
-        elif top > 0 and v < 1e-3 * top:
-            out.append("vanishing")
-        else:
-            out.append("")
+    for k, p in enumerate(pending):
+        words = [] if p or not depth[k] else [depth[k]]
+        if not p and loss_rose and ratios[k] > 1 and "exploding" not in words:
+            words.append("overshoot")
+        mask = dead[k] if k < len(dead) else None
+        if mask is not None and mask.any():
+            words.append(f"{int(mask.sum())}/{mask.size} dead")
+        if k < len(symmetric) and symmetric[k]:
+            words.append("symmetric")
+        out.append(words)
     return out
 
 
+def symmetry_note(snap: Snapshot) -> str:
+    """What symmetric layers mean here, or "" when there are none: a stationary point when
+    every symmetric layer got dW = 0 in the last step."""
+    layers = [k for k, same in enumerate(snap.symmetric) if same]
+    if not layers:
+        return ""
+    still = snap.steps > 0 and all(float(snap.grad_norm[k]) == 0.0 for k in layers)
+    return STATIONARY if still else SYMMETRY
+
+
+def visible_layers(n: int, room: int) -> tuple[list[int], int]:
+    """The layers to list in ``room`` rows: all of them, or the first and the last ones
+    around one line that says how many are left out (the last layers are what the first
+    are compared with, so they stay). Returns (layers, how many come before that line)."""
+    if n <= room:
+        return list(range(n)), n
+    keep = max(room - 1, 2)
+    first = keep // 2
+    return [*range(first), *range(n - (keep - first), n)], first
+
+
 class GradientPanel(Widget):
-    """Gradient norm per layer: log bar, number, history sparkline, |W|, Δ/W and flags."""
+    """Per layer: ‖dW‖ as a log bar and a number, ‖δ‖, ‖dW‖'s history, |W|, Δ/W, flags."""
 
     DEFAULT_CSS = "GradientPanel { height: 1fr; }"
 
@@ -105,12 +166,13 @@ class GradientPanel(Widget):
         """Keep the snapshot; repaint only when something shown changed."""
         old, self.snapshot = self.snapshot, snapshot
         key = ("steps", "phase_index", "epoch", "sizes", "activation_names", "last_phase")
+        key += ("status", "symmetric")
         if old is None or any(getattr(old, a) != getattr(snapshot, a) for a in key):
             self.refresh()
         elif not all(
             np.array_equal(getattr(old, a), getattr(snapshot, a), equal_nan=True)
-            for a in ("grad_norm", "weight_norm", "update_ratio")
-        ):
+            for a in ("grad_norm", "weight_norm", "update_ratio", "delta_norm")
+        ) or not _same_masks(old.dead_neurons, snapshot.dead_neurons):
             self.refresh()
 
     def render(self) -> Text:
@@ -120,8 +182,11 @@ class GradientPanel(Widget):
         width, height = self.size.width, self.size.height
         n = snap.n_layers
         values, pending, current = phase_state(snap)
+        deltas = [float(d) for d in snap.delta_norm]
         ratios = [float(r) for r in snap.update_ratio]
-        words = flags(values, pending, ratios)
+        loss_rose = snap.status == "diverged" or rising(snap.train_curve)
+        words = flags(deltas, pending, ratios, loss_rose, snap.dead_neurons, snap.symmetric)
+        joined = [",".join(w) for w in words]
         names = [f"L{i + 1}" for i in range(n)]
         shapes = [f"{snap.sizes[i]}→{snap.sizes[i + 1]}" for i in range(n)]
         act_w = max(map(len, snap.activation_names))
@@ -129,57 +194,94 @@ class GradientPanel(Widget):
             f"{snap.activation_names[i].ljust(act_w)} {self._stats(snap, i)}" for i in range(n)
         ]
         name_w, shape_w, stats_w = len(names[-1]), max(map(len, shapes)), max(map(len, stats))
-        flag_w = max(map(len, words)) + 1 if any(words) else 0
-        avail = width - (name_w + shape_w + NUM_W + 3) - flag_w  # 3: the spaces between
-        flag_lines = bool(flag_w) and avail < BAR_MIN + 2  # no room: flags on their own lines
+        flag_w = max(map(len, joined)) + 1 if any(joined) else 0
+        # "L1 2→4 " [▕bar▏] " 3.2e-02" [" δ4.1e-02"] [" spark"] ["  stats"] [" flags"]
+        nums = [
+            ("…", "…") if p else (sci(v), sci(d))
+            for v, d, p in zip(values, deltas, pending, strict=True)
+        ]
+        num_w = max(NUM_W, *(len(a) for a, _ in nums))  # "2.7e+101" takes 8
+        delta_w = max(NUM_W, *(len(b) for _, b in nums))
+        with_delta = width >= name_w + shape_w + num_w + delta_w + 5  # narrow: ‖dW‖ alone
+        avail = width - (name_w + shape_w + num_w + 3) - (delta_w + 2) * with_delta - flag_w
+        flag_lines = bool(flag_w) and avail < 0  # no room beside: flags on their own lines
         avail += flag_w * flag_lines
-        inline = avail >= 2 * BAR_MIN + SPARK_MIN + stats_w + 5  # wide: stats on the same line
+        inline = avail >= BAR_MIN + SPARK_MIN + stats_w + 5  # wide: stats on the same line
         avail -= (stats_w + 2) * inline
         bar_w = min(max(avail // 2, BAR_MIN), BAR_MAX)
         spark_w = avail - bar_w - 3  # 3: the bar's ends and a space
-        if spark_w < SPARK_MIN:  # narrow: the sparkline goes first
-            spark_w, bar_w = 0, max(min(avail - 2, 3 * BAR_MAX), 0)
-        rows = n + flag_lines * sum(map(bool, words))
+        if spark_w < SPARK_MIN:  # narrow: the sparkline goes first, then the bar
+            spark_w, bar_w = 0, min(avail - 2, 3 * BAR_MAX)
+            bar_w = bar_w if bar_w >= BAR_MIN else 0
+        shown, before_gap = visible_layers(n, height)
+        gap = len(shown) < n
+        rows = len(shown) + gap + flag_lines * sum(bool(joined[i]) for i in shown)
+        note = textwrap.wrap(symmetry_note(snap), max(width, 10))[: max(height - rows, 0)]
+        rows += len(note)
         header = height > rows
-        second = not inline and height >= rows + header + n and width > name_w + stats_w
+        second = not inline and height >= rows + header + len(shown) and width > name_w + stats_w
         theme = self.app.theme_variables
         bar_style = theme.get("primary", "blue")
-        warn_style = {
-            "vanishing": f"bold {theme.get('warning', 'yellow')}",
-            "exploding": f"bold {theme.get('error', 'red')}",
-        }
+        alarm, warning = (
+            f"bold {theme.get(c, d)}" for c, d in (("error", "red"), ("warning", "yellow"))
+        )
         out = Text(no_wrap=True, overflow="crop")
         if header:
-            where = f"step {snap.steps:,}"
-            if snap.phase_index:
-                where = f"after {snap.last_phase.label}"
-            left = "‖dW‖ log 1e-8…1e2" if width >= 19 + len(where) else "‖dW‖"
-            out.append(left + where.rjust(max(width - len(left), len(where) + 1)) + "\n", "dim")
-        for i in range(n):
+            out.append(self._header(snap, width, bool(bar_w)) + "\n", "dim")
+        for row, i in enumerate(shown):
+            if gap and row == before_gap:  # the layers left out, between first and last
+                left_out = n - len(shown)
+                out.append(f"⋮ {left_out} more: L{i - left_out + 1}…L{i}\n", "dim")
             out.append(names[i].ljust(name_w), "bold reverse" if i == current else "bold")
             out.append(f" {shapes[i].ljust(shape_w)} ")
             if bar_w:
                 bar = " " * bar_w if pending[i] else log_bar(values[i], bar_w)
                 out.append("▕").append(bar, bar_style).append("▏")
-            num = "…" if pending[i] else sci(values[i])
-            out.append(" " + num.rjust(NUM_W), "dim" if pending[i] else "bold")
+            num, delta = nums[i]
+            out.append(" " + num.rjust(num_w), "dim" if pending[i] else "bold")
+            if with_delta:
+                out.append(" δ" + delta.rjust(delta_w), "dim")
             if spark_w:
                 grads = snap.grad_curves[i] if i < len(snap.grad_curves) else Curve.empty()
                 out.append(" " + sparkline(grads, spark_w).ljust(spark_w), "dim")
             if inline:
                 out.append("  " + stats[i], "dim")
-            for j, word in enumerate(words[i].split(",") if words[i] else []):
+            for j, word in enumerate(words[i]):
                 lead = ("\n" + " " * (name_w + 1) if flag_lines else " ") if j == 0 else ","
-                out.append(lead).append(word, warn_style[word])
+                out.append(lead).append(word, alarm if word in ALARM else warning)
             if second:
                 out.append("\n" + " " * (name_w + 1) + stats[i], "dim")
-            if i < n - 1:
+            if row < len(shown) - 1:
                 out.append("\n")
-        return out
+        for line in note:
+            out.append("\n" + line, warning)
+        lines = out.split("\n", allow_blank=True)
+        for line in lines:  # the screen wraps what is wider: never let it
+            line.truncate(width, overflow="crop")
+        return Text("\n", no_wrap=True, overflow="crop").join(lines)
+
+    @staticmethod
+    def _header(snap: Snapshot, width: int, bar: bool) -> str:
+        """What the bar shows, as much as fits, and where the run is (the panel's title
+        names ‖dW‖ and δ)."""
+        where = f"after {snap.last_phase.label}" if snap.phase_index else f"step {snap.steps:,}"
+        lefts = ["‖dW‖ log 1e-8…1e2", "‖dW‖"] if bar else ["‖dW‖"]
+        left = next((t for t in lefts if len(t) + 1 + len(where) <= width), "‖dW‖")
+        return left + where.rjust(max(width - len(left), len(where) + 1))
 
     @staticmethod
     def _stats(snap: Snapshot, i: int) -> str:
-        """``|W| 1.23    Δ/W 1.0e-03`` (the last update; "…" before the first step)."""
+        """``|W| 1.23    Δ/W 1.0e-03`` (the last update; "…" before the first step, "0" when
+        nothing moved: 0/0 is no update, not nan)."""
         w = f"{float(snap.weight_norm[i]):.3g}"
-        ratio = sci(float(snap.update_ratio[i])) if snap.steps else "…"
+        r = float(snap.update_ratio[i])
+        ratio = ("0" if r == 0 else sci(r)) if snap.steps else "…"
         return f"|W| {w.ljust(7)} Δ/W {ratio}"
+
+
+def _same_masks(a: tuple, b: tuple) -> bool:
+    """Two snapshots' dead-neuron masks are equal (None where a layer has none)."""
+    return len(a) == len(b) and all(
+        (x is None and y is None) or (x is not None and y is not None and np.array_equal(x, y))
+        for x, y in zip(a, b, strict=True)
+    )

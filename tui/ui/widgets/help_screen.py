@@ -34,11 +34,17 @@ HELP = (
 
 [b]Panels[/b]
   Network    lines: blue a positive weight, orange a negative one;
-             bold large, dim small. A neuron's colour: its bias's sign
+             bold large, dim small. A neuron's colour: its bias's sign;
+             ○ a dead ReLU (0 for every sample of the last epoch)
   Loss       training and validation loss per epoch; | marks a
              change of lr; faint curves: ghosts (g), labelled by what
              their run did differently
-  Gradients  ‖dW‖ of each layer on a log scale, and its history
+  Gradients  ‖dW‖ of each layer on a log scale, and its history; ‖δ‖
+             (one sample's, RMS over the batch). Flags: exploding /
+             vanishing (δ grew / shrank 100 times from the output
+             back to the layer), overshoot (a step larger than the
+             weights while the loss rises), n/m dead, symmetric (all
+             neurons of the layer the same)
   Controls   lr, batch, optimiser, L2 and pace apply at the next step;
              the others build a new network (you are asked first)
   Status     paused / running, epoch, step, lr; loss and accuracy as

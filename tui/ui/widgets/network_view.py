@@ -4,8 +4,9 @@ Weights W_k (sizes[k], sizes[k+1]) join neuron column k to column k+1. Every con
 rasterised on a braille canvas (2x4 dots per cell); a cell keeps all the dots drawn through
 it and the style of the strongest |w| among them: blue for w >= 0, orange for w < 0, and
 dim / normal / bold by |w| / max |W_k|. A column taller than the panel shows its first
-neurons and "+ N more"; only the drawn neurons are connected. A CSV file's column names
-label the inputs and its class names the outputs, where they fit.
+neurons and "+ N more"; only the drawn neurons are connected. A dead ReLU neuron (its
+output was 0 for every sample of the last epoch) is drawn hollow and red: ○. A CSV file's
+column names label the inputs and its class names the outputs, where they fit.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from ..colours import NEGATIVE, POSITIVE, SELECTED
 from ..formulas import update_rule
 
 # 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
-# 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint
+# 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint;
+# 11 a dead neuron
+DEAD_COLOUR = "#ef4444"
+DEAD_NEURON = "○"
 _STYLES = [
     Style.parse(s)
     for s in (
@@ -36,9 +40,10 @@ _STYLES = [
         f"bold reverse {SELECTED}",
         "bold",
         "dim italic",
+        f"bold {DEAD_COLOUR}",
     )
 ]
-SEL_LINE, SEL_NEURON, BOLD, FAINT = 7, 8, 9, 10
+SEL_LINE, SEL_NEURON, BOLD, FAINT, DEAD = 7, 8, 9, 10, 11
 # the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
 _BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
 
@@ -64,11 +69,28 @@ def current_phase(snap: Snapshot) -> Phase | None:
     return snap.phases[snap.phase_index - 1] if snap.phase_index else None
 
 
+def grouped(names: tuple[str, ...]) -> list[str]:
+    """Runs of the same name counted: ("sigmoid",) * 8 + ("tanh",) -> ["8× sigmoid", "tanh"]."""
+    runs: list[list] = []
+    for name in names:
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    return [f"{count}× {name}" if count > 1 else name for name, count in runs]
+
+
 def caption(snap: Snapshot) -> str:
-    """One line under the drawing: the last phase (1-based layers), else the activations."""
+    """One line under the drawing: between steps the legend of dead neurons if there are
+    any; else the last phase (1-based layers); else the activations."""
     phase, n, c = current_phase(snap), snap.n_layers, snap.config
+    dead = sum(int(mask.sum()) for mask in snap.dead_neurons if mask is not None)
+    if dead and snap.phase_index == 0:  # between steps the legend of the hollow neurons
+        return f"{DEAD_NEURON} {dead} dead: ReLU 0 for every sample"  # of the last epoch
     if phase is None:
-        return "activations: " + " → ".join(snap.activation_names)
+        if "leaky_relu" in snap.activation_names[:-1]:
+            return "leaky_relu is never 0: no neuron dies"
+        return "activations: " + " → ".join(grouped(snap.activation_names))
     what = {
         FORWARD: "a = f(a·W + b), layer by layer",
         LOSS: f"{snap.loss_name} and dE/dz of the output layer {n}",
@@ -76,6 +98,12 @@ def caption(snap: Snapshot) -> str:
         BACKWARD: f"dE/dW of layer {(phase.layer or 0) + 1}",
     }[phase.kind]
     return f"▶ {phase.label}: {what}"
+
+
+def dead_mask(snap: Snapshot, column: int) -> np.ndarray | None:
+    """The dead neurons of neuron column ``column`` (0 = the inputs), or None."""
+    masks = snap.dead_neurons
+    return masks[column - 1] if 0 < column <= len(masks) else None
 
 
 def _labels(snap: Snapshot, level: int) -> list[str]:
@@ -297,11 +325,17 @@ class NetworkView(Widget):
                     more = more if len(more) < spacing else f"+{hidden[c]}"
                     put(body, x - len(more) // 2, more, FAINT)
                 bias = snap.biases[c - 1] if c else np.zeros(snap.sizes[0])
+                dead = dead_mask(snap, c)
                 for i, y in enumerate(ys[c]):
                     sign = 2 if bias[i] > 0 else 5 if bias[i] < 0 else 0  # by the bias
                     end = sel is not None and (c, i) in ((sel[0], sel[1]), (sel[0] + 1, sel[2]))
                     style = (sign + 1 if sign else BOLD) if c in columns else sign
-                    put(y, x, "◉" if end or c in columns else "●", SEL_NEURON if end else style)
+                    if end:
+                        put(y, x, "◉", SEL_NEURON)
+                    elif dead is not None and dead[i]:
+                        put(y, x, DEAD_NEURON, DEAD)
+                    else:
+                        put(y, x, "◉" if c in columns else "●", style)
             for i, y in enumerate(ys[0] if left else ()):  # inputs' names, to their left
                 name = snap.input_names[i][: left - 1]
                 put(y, xs[0] - 1 - len(name), name, FAINT)

@@ -1,0 +1,157 @@
+"""What a run's numbers say about its health, in the words the app uses.
+
+- Exploding and vanishing gradients are about depth: backpropagation multiplies the error
+  signal delta_k = dE_s/dz_k by one factor per layer on its way back from the output, so
+  c_k = ||delta_k|| / ||delta_out|| is how much it grew (or shrank) before reaching layer k.
+  A one-layer network has no chain, so it can have neither; when it diverges, its steps
+  overshoot (the learning rate is too large).
+- A ReLU neuron is dead for an epoch when its output was 0 for every sample of it.
+- A hidden layer is symmetric when all its neurons are the same (same weights in and out,
+  same bias): they compute the same output and get the same gradient, so training never
+  tells them apart.
+- A constant guess (every row gets the training targets' mean) is the yardstick for a loss
+  "far above" where a network should be.
+
+Pure NumPy: the trainer names a divergence's cause with it, the worker fills the snapshot
+with it, and the gradient panel flags layers with it (through the snapshot module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .losses import Loss
+
+DEPTH_FACTOR = 100.0  # c_k above it: exploding at layer k; below 1 / DEPTH_FACTOR: vanishing
+SYMMETRY_TOLERANCE = 1e-9  # relative: neurons this close are the same neuron
+
+
+def depth_growth(delta_norm: Sequence[float]) -> NDArray[np.float64]:
+    """c_k = ||delta_k|| / ||delta_{L-1}|| per layer (L,); nan where it cannot be told (the
+    output's ||delta|| is 0 or not finite, or layer k's is not finite)."""
+    d = np.asarray(delta_norm, dtype=np.float64)
+    out = np.full(d.shape, np.nan)
+    last = d[-1] if d.size else np.nan
+    if np.isfinite(last) and last > 0:
+        np.divide(d, last, out=out, where=np.isfinite(d))
+    return out
+
+
+def depth_verdicts(delta_norm: Sequence[float]) -> list[str]:
+    """Per layer "exploding" (c_k >= DEPTH_FACTOR), "vanishing" (0 < c_k <= 1 / DEPTH_FACTOR)
+    or "". An error signal of exactly 0 did not shrink layer by layer: something cut it
+    (dead ReLUs, zero weights above), which has its own name."""
+    verdicts = []
+    for c in depth_growth(delta_norm).tolist():
+        if c >= DEPTH_FACTOR:
+            verdicts.append("exploding")
+        elif 0 < c <= 1 / DEPTH_FACTOR:
+            verdicts.append("vanishing")
+        else:
+            verdicts.append("")
+    return verdicts
+
+
+def constant_guess_loss(loss: Loss, Y: NDArray) -> float:
+    """The loss of guessing the targets' mean for every row of Y (n, k).
+
+    mse: the targets' variance; bce and cross-entropy: their entropy. Losses computed from
+    the logits get the logits of that mean: log(p / (1 - p)) for a sigmoid, log p for a
+    softmax (p kept inside [1e-12, 1 - 1e-12]).
+    """
+    if len(Y) == 0:
+        return float("nan")
+    mean = np.broadcast_to(Y.mean(axis=0), Y.shape)
+    if not loss.from_logits:
+        return float(loss.value(mean, Y))
+    p = np.clip(mean, 1e-12, 1 - 1e-12)
+    z = np.log(p / (1 - p)) if loss.output_activation == "sigmoid" else np.log(p)
+    return float(loss.value(z, Y))
+
+
+def symmetric_layers(weights: Sequence[NDArray], biases: Sequence[NDArray]) -> tuple[bool, ...]:
+    """Per layer k (L,): True when layer k is hidden, has 2 or more neurons, and they are all
+    the same: equal columns of W_k, equal entries of b_k, equal rows of W_{k+1}."""
+    out = []
+    for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        if k + 1 == len(weights) or w.shape[1] < 2:
+            out.append(False)
+            continue
+        first_two = np.vstack([w[:, :2], b[None, :2], weights[k + 1][:2].T])
+        if not _all_same(first_two):  # the usual case, decided without the whole layer
+            out.append(False)
+            continue
+        out.append(_all_same(np.vstack([w, b[None, :], weights[k + 1].T])))
+    return tuple(out)
+
+
+def _all_same(neurons: NDArray) -> bool:
+    """True when every column (one neuron each) equals the first, to SYMMETRY_TOLERANCE."""
+    with np.errstate(all="ignore"):  # inf - inf: nan, which is not the same
+        scale = float(np.abs(neurons).max(initial=0.0))
+        spread = np.abs(neurons - neurons[:, :1]).max(initial=0.0)
+    return bool(spread <= SYMMETRY_TOLERANCE * max(scale, 1.0))
+
+
+class ReluActivity:
+    """Which neurons of the hidden ReLU layers gave an output above 0 for some sample.
+
+    ``observe(block)`` after each forward pass adds the column sums of the network's hidden
+    block [a_1, 1, a_2, 1, ...] (n, H): one product with a ones vector for every layer at
+    once. A ReLU's outputs are >= 0, so a sum of 0 means 0 for every sample; the other
+    columns start at inf and never count. Once every ReLU neuron has been active, the epoch
+    is settled and observing costs nothing more: in a healthy network after the first batch.
+    ``end_epoch()`` turns the epoch's sums into ``dead``: per layer a bool mask (units,) of
+    the neurons whose ReLU was 0 for every sample of the epoch, None for a layer that is not
+    a hidden ReLU layer or before an epoch has ended. leaky_relu is never exactly 0, so its
+    neurons never die and are not tracked.
+    """
+
+    def __init__(
+        self, activation_names: Sequence[str], sizes: Sequence[int], dtype: type = np.float64
+    ) -> None:
+        n_layers = len(activation_names)
+        self.layers = [k for k in range(n_layers - 1) if activation_names[k] == "relu"]
+        widths = [m + 1 for m in sizes[1:-1]]
+        starts = np.cumsum([0, *widths])
+        self._cols = {k: slice(starts[k], starts[k] + sizes[k + 1]) for k in self.layers}
+        self._start = np.full(sum(widths), np.inf, dtype)  # what the sums start from
+        for cols in self._cols.values():
+            self._start[cols] = 0.0
+        self._sum = self._start.copy()
+        self._col = np.empty_like(self._sum)
+        self._ones: NDArray = np.ones(0, dtype)
+        self.settled = not self.layers  # every ReLU neuron seen active this epoch
+        self.dead: tuple[NDArray[np.bool_] | None, ...] = (None,) * n_layers
+
+    def observe(self, block: NDArray) -> None:
+        """Add one forward pass's hidden block (n, H) to the epoch's column sums."""
+        if self.settled:
+            return
+        if len(self._ones) != len(block):
+            self._ones = np.ones(len(block), self._ones.dtype)
+        self._sum += np.matmul(self._ones, block, out=self._col)
+        # count_nonzero is 4 times faster than all() here; nan counts as active: not 0
+        self.settled = np.count_nonzero(self._sum) == self._sum.size
+
+    def end_epoch(self) -> None:
+        """The epoch's dead neurons become ``dead``; the next epoch starts from nothing."""
+        if not self.layers:
+            return
+        dead = list(self.dead)
+        for k, cols in self._cols.items():
+            dead[k] = self._sum[cols] == 0.0
+        self.dead = tuple(dead)
+        self._restart()
+
+    def clear(self) -> None:
+        """New weights: nothing observed, nothing known."""
+        self.dead = (None,) * len(self.dead)
+        self._restart()
+
+    def _restart(self) -> None:
+        np.copyto(self._sum, self._start)
+        self.settled = not self.layers
