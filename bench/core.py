@@ -23,6 +23,12 @@ forward, a.T@delta per layer and delta@W.T for layers above the first), in a tig
 with preallocated out= buffers of the same shapes and dtype; ours is shown as % of that rate.
 W3's target is a share of it; for W1, W2 and W4 the verdict also says what ratio the matmuls
 alone would reach, which is the ceiling for any NumPy loop (everything else only adds time).
+
+W5 is a data scientist's run on the bundled UCI digits (assets/digits.csv: 64 inputs, 10
+classes), configured like scikit-learn's MLPClassifier: one hidden layer of 64 ReLU, Adam
+(lr 0.001, betas 0.9 / 0.999, eps 1e-8), batch 32, no penalty, inputs standardised. Its
+verdict gives the ratio to scikit-learn (and PyTorch) from the same run, with no target,
+and both models' validation accuracy after W5_EPOCHS epochs on the same stratified split.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ except ImportError:
 
 SKIP = "skipped (pip install '.[bench]')"
 TARGETS = {"sklearn": 4.0, "torch": 6.0}  # W1, W2, W4: ours at least this many times faster
+W5_EPOCHS = 30  # epochs of each model before their validation accuracies are compared
 BOUND_TARGET = 60.0  # W3: our epoch rate as % of the matmul-bound rate
 
 
@@ -82,7 +89,7 @@ def workloads(only: set[str]) -> list[tuple[str, Config, np.ndarray, np.ndarray,
         cfg = Config(dataset="spiral", n_samples=500, val_fraction=0.0, hidden=(8, 8),
                      activation="tanh", output_activation="linear", loss="mse", lr=0.03,
                      batch_size=10)  # fmt: skip
-        train = build_data(cfg)[0]
+        train = build_data(cfg).train
         out.append(("W1", cfg, train.X, train.Y, train.task))
     if "W2" in only:
         try:
@@ -104,9 +111,35 @@ def workloads(only: set[str]) -> list[tuple[str, Config, np.ndarray, np.ndarray,
     if "W4" in only:
         cfg = Config(dataset="linear", n_samples=1000, val_fraction=0.0, hidden=(), lr=0.1,
                      batch_size=None)  # fmt: skip
-        train = build_data(cfg)[0]
+        train = build_data(cfg).train
         out.append(("W4", cfg, train.X, train.Y, train.task))
+    if "W5" in only:
+        run = build_data(w5_config(val_fraction=0.0))
+        out.append(("W5", w5_config(val_fraction=0.0), run.train.X, run.train.Y, "multiclass"))
     return out
+
+
+def w5_config(**changes) -> Config:
+    """W5: the digits CSV, configured like scikit-learn's MLPClassifier (see the docstring)."""
+    digits = os.path.join(os.path.dirname(_HERE), "assets", "digits.csv")
+    return Config(data=digits, hidden=(64,), activation="relu", optimizer="adam", lr=0.001,
+                  batch_size=32, **changes)  # fmt: skip
+
+
+def w5_accuracy() -> str:
+    """Ours and scikit-learn's validation accuracy after W5_EPOCHS epochs, same split."""
+    t = Trainer(w5_config())
+    t.train(W5_EPOCHS)
+    acc = 100 * t.evaluate(t.X_val, t.Y_val)[1]
+    line = f"W5 validation accuracy after {W5_EPOCHS} epochs: ours {acc:.1f}%"
+    if MLPClassifier is None:
+        return line + f", sklearn {SKIP}"
+    model = MLPClassifier(hidden_layer_sizes=(64,), activation="relu", solver="adam", alpha=0.0,
+                          batch_size=32, learning_rate_init=0.001, random_state=0)  # fmt: skip
+    labels = t.Y.argmax(axis=1)
+    for _ in range(W5_EPOCHS):
+        model.partial_fit(t.X, labels, classes=np.arange(10))
+    return line + f", sklearn {100 * model.score(t.X_val, t.Y_val.argmax(axis=1)):.1f}%"
 
 
 def ours(cfg: Config, X, Y, task):
@@ -118,10 +151,11 @@ def ours(cfg: Config, X, Y, task):
 def sklearn_epoch(cfg: Config, X, Y, task):
     if MLPRegressor is None:
         return None
-    classify = cfg.loss == "cross_entropy"
+    classify = cfg.loss == "cross_entropy" or task == "multiclass"
     model = (MLPClassifier if classify else MLPRegressor)(
         hidden_layer_sizes=cfg.hidden, activation=cfg.activation if cfg.hidden else "identity",
-        solver="sgd", alpha=0.0, batch_size=cfg.batch_size or len(X), learning_rate="constant",
+        solver="adam" if cfg.optimizer == "adam" else "sgd", alpha=0.0,
+        batch_size=cfg.batch_size or len(X), learning_rate="constant",
         learning_rate_init=cfg.lr, momentum=0.0, nesterovs_momentum=False, shuffle=True,
         early_stopping=False, tol=0.0, n_iter_no_change=10**9,
         random_state=np.random.RandomState(0),  # an instance: a new permutation each epoch
@@ -147,9 +181,10 @@ def torch_epoch(cfg: Config, X, Y, task):
             layers.append(act())
     dtype = getattr(torch, cfg.dtype)
     model = torch.nn.Sequential(*layers).to(dtype)
-    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
+    optimizer = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.SGD
+    opt = optimizer(model.parameters(), lr=cfg.lr)
     Xt = torch.from_numpy(np.ascontiguousarray(X, cfg.dtype))
-    if cfg.loss == "cross_entropy":
+    if cfg.loss == "cross_entropy" or task == "multiclass":
         Yt, loss_fn = torch.from_numpy(Y.argmax(axis=1)), torch.nn.CrossEntropyLoss()
     else:
         Yt, loss_fn = torch.from_numpy(np.ascontiguousarray(Y, cfg.dtype)), torch.nn.MSELoss()
@@ -233,6 +268,10 @@ def report(name: str, cands: dict, times: dict, n_batches: int) -> str:
         print(f"{name:9} {impl:8} {1 / med[impl]:9.1f} {1 / best[impl]:9.1f} "
               f"{1e6 * med[impl] / n_batches:9.1f}  {ratio}")  # fmt: skip
     pct = 100 * best["matmuls"] / best["ours"]
+    if name == "W5":  # no target: the ratios, from this run
+        ratios = [f"{best[i] / best['ours']:.2f}x {i}" if i in best else f"{i} {SKIP}"
+                  for i in ("sklearn", "torch")]  # fmt: skip
+        return f"W5: ours {', '.join(ratios)} (ours/impl speed, best blocks)"
     if name.startswith("W3"):
         ok = "PASS" if pct >= BOUND_TARGET else "MISS"
         return f"{name}: {ok} ours at {pct:.0f}% of the matmul-bound rate (>= {BOUND_TARGET:g}%)"
@@ -253,7 +292,7 @@ def report(name: str, cands: dict, times: dict, n_batches: int) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="short blocks, 3 rounds")
-    p.add_argument("--only", default="W1,W2,W3,W4", help="comma-separated workloads")
+    p.add_argument("--only", default="W1,W2,W3,W4,W5", help="comma-separated workloads")
     p.add_argument("--min-time", type=float, help="seconds per timed block (default 0.3)")
     p.add_argument("--repeats", type=int, help="interleaved rounds (default 7)")
     args = p.parse_args()
@@ -279,6 +318,8 @@ def main() -> None:
         cands["matmuls"] = matmul_bound(cfg, X, Y, task)
         times = measure({k: f for k, f in cands.items() if f}, min_time, repeats)
         verdicts.append(report(name, cands, times, -(-len(X) // (cfg.batch_size or len(X)))))
+    if "W5" in only:
+        verdicts.append(w5_accuracy())
     print("\nVerdicts (best blocks):\n" + "\n".join(verdicts))
 
 

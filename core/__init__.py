@@ -11,7 +11,9 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .config import Config, ConfigError
 from .csv_data import load_csv, load_iris
 from .datasets import Dataset, make_dataset
+from .evaluation import confusion, predict, r2
 from .losses import LOSSES, Loss, get_loss
+from .metrics import class_report, confusion_matrix, r2_score
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from .phases import Phase
@@ -20,6 +22,9 @@ from .trainer import Diverged, EpochReport, StepReport, Trainer
 __all__ = [
     "Activation",
     "ACTIVATIONS",
+    "class_report",
+    "confusion",
+    "confusion_matrix",
     "Config",
     "ConfigError",
     "Dataset",
@@ -37,6 +42,9 @@ __all__ = [
     "Optimizer",
     "OPTIMIZERS",
     "Phase",
+    "predict",
+    "r2",
+    "r2_score",
     "StepReport",
     "Trainer",
 ]

@@ -47,11 +47,14 @@ class Config:
     dataset: str = "circle"
     data: str | None = None  # a CSV file; replaces ``dataset`` when given
     target: str | int = -1  # CSV target column: index or header name
+    val_data: str | None = None  # a CSV file to validate on (else a share of ``data``)
+    task: str = "auto"  # CSV target: auto (guess), classification or regression
     n_samples: int = 500
     noise: float = 0.1
     val_fraction: float = 0.2
     standardize: bool | None = None  # None: yes for CSV data, no for the built-in sets
-    hidden: tuple[int, ...] = (4, 2)
+    standardize_target: bool | None = None  # None: yes for a regression CSV file
+    hidden: tuple[int, ...] | None = (4, 2)  # None: layers that fit the data (see run_data)
     activation: str = "tanh"
     output_activation: str = "auto"  # auto: sigmoid, softmax or linear by the task
     loss: str = "auto"  # auto: bce, cross_entropy or mse by the task
@@ -66,6 +69,8 @@ class Config:
     seed: int = 0
     dtype: str = "float64"
     epochs: int = 1000  # for headless training
+    patience: int = 0  # headless: stop after this many epochs without a lower val loss
+    restore_best: bool = False  # headless: end on the lowest validation loss's weights
 
     def __post_init__(self) -> None:
         for name, setting in SETTINGS.items():  # each checked and normalised (list -> tuple)
@@ -105,7 +110,7 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (hidden as a list)."""
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        d["hidden"] = list(self.hidden)
+        d["hidden"] = None if self.hidden is None else list(self.hidden)
         return d
 
     @classmethod
@@ -135,6 +140,18 @@ class Config:
             return cls.from_dict(settings_table(read_toml(path)))
         except ConfigError as e:
             raise ConfigError(f"{path}: {e}") from None
+
+    def fitted_to_data(self, chosen: set[str]) -> Config:
+        """With CSV data, hidden layers that fit it (hidden = None, see run_data) unless
+        ``hidden`` is among the settings ``chosen`` (given as flags or in a file)."""
+        if self.data is None or "hidden" in chosen:
+            return self
+        return self.replace(hidden=None)
+
+
+def toml_keys(path: str | Path) -> set[str]:
+    """The names of the settings a TOML file gives (read after ``Config.from_toml``)."""
+    return set(settings_table(read_toml(path)))
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

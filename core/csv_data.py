@@ -9,6 +9,7 @@ files of at most MAX_CSV_BYTES are read: a FIFO or a device would hang or never 
 from __future__ import annotations
 
 import csv
+import difflib
 import itertools
 import math
 import stat
@@ -21,10 +22,12 @@ from typing import IO, Any
 
 import numpy as np
 
-from .datasets import Dataset, Floats
+from .csv_targets import MAX_CLASSES, read_targets
+from .datasets import Dataset
+
+__all__ = ["MAX_CLASSES", "MAX_CSV_BYTES", "asset_path", "load_csv", "load_iris"]
 
 MAX_CSV_BYTES = 50_000_000  # read at most this much of a CSV file
-MAX_CLASSES = 100  # distinct labels in a target column (one output unit each)
 
 
 def _number(text: str) -> float | None:
@@ -107,7 +110,9 @@ def _target_index(target: int | str, header: list[str] | None, ncols: int, file:
         if header is None:
             raise ValueError(f"{file} has no header row, so target {target!r} names no column")
         if target not in header:
-            raise ValueError(f"{file} has no column {target!r}; columns: {', '.join(header)}")
+            close = difflib.get_close_matches(target, header, n=1)
+            hint = f"did you mean --target {close[0]}? " if close else ""
+            raise ValueError(f"{file} has no column {target!r}: {hint}columns: {', '.join(header)}")
         return header.index(target)
     if not -ncols <= target < ncols:
         raise ValueError(
@@ -117,41 +122,22 @@ def _target_index(target: int | str, header: list[str] | None, ncols: int, file:
     return target % ncols
 
 
-def _targets(values: list[str], column: str) -> tuple[Floats, str, tuple[str, ...]]:
-    """Y, task and class names for the target column's values (one per row). ``column``
-    names the column in a message: more than MAX_CLASSES distinct labels are refused."""
-    distinct = set(values)
-    numbers = {v: _number(v) for v in distinct}
-    if all(x is not None for x in numbers.values()):
-        y = np.fromiter(map(numbers.__getitem__, values), np.float64, len(values))
-        if len(set(numbers.values())) > 10 or np.any(y != np.round(y)):
-            return y[:, None], "regression", ()
-        key = {v: str(int(x)) for v, x in numbers.items()}  # "2" and "2.0" are one class
-        names = tuple(str(int(x)) for x in sorted(set(numbers.values())))
-    else:
-        key = {v: v for v in distinct}
-        names = tuple(sorted(distinct))
-        if len(names) > MAX_CLASSES:
-            raise ValueError(
-                f"{column} holds {len(names):,} distinct labels: at most {MAX_CLASSES} classes "
-                "can be learned (one output unit each); is it the target column? (--target)"
-            )
-    index = {v: names.index(k) for v, k in key.items()}
-    labels = np.fromiter(map(index.__getitem__, values), np.int64, len(values))
-    if len(names) == 2:
-        return labels[:, None].astype(np.float64), "binary", names
-    return np.eye(len(names))[labels], "multiclass", names
-
-
 def load_csv(
-    path: str | Path, target: int | str = -1, header: bool | None = None, name: str | None = None
+    path: str | Path,
+    target: int | str = -1,
+    header: bool | None = None,
+    name: str | None = None,
+    task: str = "auto",
+    like: Dataset | None = None,
 ) -> Dataset:
     """Read a comma-separated file: numeric feature columns and one target column.
 
     ``header=None`` detects a header row (any non-number in a feature column of the first
-    row). A numeric target with more than 10 distinct values or any non-integer value is a
-    regression target; otherwise its values are class labels. Rows are converted as they
-    are read (8 bytes per number kept). ValueError on a bad file.
+    row). ``task="auto"`` reads text labels, or at most 10 distinct whole numbers, as
+    classes and other numbers as a regression target ("classification" or "regression"
+    decide instead; see csv_targets.py). ``like``: read a second file (a validation set)
+    with the columns, task and classes of that data set. Rows are converted as they are
+    read (8 bytes per number kept). ValueError on a bad file.
     """
     path = Path(path)
     file = path.name
@@ -167,17 +153,43 @@ def load_csv(
             header = _has_header(first, target)
         head = first if header else None
         tcol = _target_index(target, head, ncols, file)
+        if like is not None:
+            _same_columns(like, head, ncols, tcol, file)
         data = rows if header else itertools.chain([(first_line, first)], rows)
         features, labels, first_data = _read_data(data, ncols, tcol, first_line, head, file)
-    if len(labels) < 2:
+    if len(labels) < (1 if like is not None else 2):
         raise ValueError(f"{file} has {len(labels)} data rows: at least 2 are needed")
     X = np.frombuffer(features, dtype=np.float64).reshape(len(labels), ncols - 1)
-    Y, task, class_names = _targets(labels, f"{file} {_column(head, tcol)}")
-    if task != "regression" and len(class_names) < 2:
+    column = f"{file} {_column(head, tcol)}"
+    Y, kind, class_names, reason = read_targets(labels, column, task, like)
+    if like is None and kind != "regression" and len(class_names) < 2:
         raise ValueError(f"{_where(file, head, first_data, tcol)}: the target has only one class")
     names = head or [f"x{j + 1}" for j in range(ncols)]
     features_names = tuple(x for j, x in enumerate(names) if j != tcol)
-    return Dataset(name or path.stem, X, Y, task, features_names, class_names)
+    if like is not None:
+        features_names = like.feature_names
+    target_name = names[tcol] if head else f"column {tcol + 1}"
+    return Dataset(
+        name or path.name, X, Y, kind, features_names, class_names,
+        target=target_name, reason=reason,
+    )  # fmt: skip
+
+
+def _same_columns(like: Dataset, head: list[str] | None, ncols: int, tcol: int, file: str) -> None:
+    """A validation file must have the training file's columns (by name, with headers)."""
+    if ncols - 1 != like.n_features:
+        raise ValueError(
+            f"{file} has {ncols - 1} feature columns, the training file {like.n_features}: "
+            "a validation file needs the same columns"
+        )
+    if head is not None and like.target and not like.target.startswith("column "):
+        features = tuple(x for j, x in enumerate(head) if j != tcol)
+        for mine, theirs in zip(features, like.feature_names, strict=True):
+            if mine != theirs:
+                raise ValueError(
+                    f"{file} has column {mine!r} where the training file has {theirs!r}: "
+                    "a validation file needs the same columns in the same order"
+                )
 
 
 def _column(head: list[str] | None, j: int) -> str:
@@ -217,7 +229,15 @@ def _read_data(
             if j == tcol:
                 labels.append(sys.intern(text))  # one object per distinct label
             elif x is None:
-                raise ValueError(f"{_where(file, head, line, j)}: {text!r} is not a number")
+                raise ValueError(
+                    f"{_where(file, head, line, j)}: {text!r} is not a number"
+                    + (
+                        f"; only the target may hold text: did you mean --target "
+                        f"{head[j] if head else j}?"
+                        if line == first_data
+                        else ""
+                    )
+                )  # text in the first row: a column of labels, likely the target
             else:
                 features.append(x)
     return features, labels, first_data

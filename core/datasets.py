@@ -41,6 +41,8 @@ class Dataset:
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...] = ()
     truth: dict = field(default_factory=dict)
+    target: str = ""  # the target column's name (a CSV file's), "" for a generated set
+    reason: str = ""  # why this task: "its values are text labels" ("" when not guessed)
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -200,15 +202,40 @@ def make_dataset(
     return GENERATORS[name](int(n), float(noise), np.random.default_rng(seed))
 
 
-def split(ds: Dataset, val_fraction: float, rng: np.random.Generator) -> tuple[Dataset, Dataset]:
+def split(
+    ds: Dataset, val_fraction: float, rng: np.random.Generator, stratify: bool = False
+) -> tuple[Dataset, Dataset]:
     """Shuffle and split into (train, validation): round(n * val_fraction) rows go to
-    validation, but at least one row stays in train. ``val_fraction`` in [0, 0.9]."""
+    validation, but at least one row stays in train. ``val_fraction`` in [0, 0.9].
+    ``stratify`` (classification): each class gives validation its share of the rows."""
     if not (_real(val_fraction) and 0.0 <= val_fraction <= 0.9):
         raise ValueError(f"val_fraction = {val_fraction!r} is not allowed: a number from 0 to 0.9")
     n = ds.n_samples
     n_val = min(int(round(n * val_fraction)), max(n - 1, 0))
     order = rng.permutation(n)
+    if stratify and ds.task != "regression" and n_val:
+        order = _stratified_order(ds.labels(), n_val, order)
     return ds.subset(order[n_val:]), ds.subset(order[:n_val])
+
+
+def _stratified_order(labels: Ints, n_val: int, order: Ints) -> Ints:
+    """``order`` rearranged so that its first ``n_val`` rows hold each class in its share.
+
+    Class c (n_c rows) gives about n_val * n_c / n of them: the floors first, then one more
+    to the classes with the largest remainders; within a class, rows in ``order``'s order.
+    """
+    counts = np.bincount(labels, minlength=labels.max() + 1)
+    exact = n_val * counts / len(labels)
+    take = np.floor(exact).astype(np.int64)
+    extra = np.argsort(-(exact - take), kind="stable")[: n_val - take.sum()]
+    take[extra] += 1
+    ranked = labels[order]  # each row's class, in shuffled order
+    rank = np.empty(len(order), np.int64)  # a row's position among its class's rows
+    for c in np.flatnonzero(counts):
+        where = ranked == c
+        rank[where] = np.arange(where.sum())
+    val = rank < take[ranked]
+    return np.concatenate([order[val], order[~val]])
 
 
 @dataclass(frozen=True, eq=False)

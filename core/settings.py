@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from .csv_targets import TASK_CHOICES
 from .datasets import GENERATORS
 from .initializers import INITIALIZERS
 from .losses import LOSSES
@@ -70,6 +71,7 @@ class Setting:
     choices: tuple[str, ...] = ()
     flag: str = ""  # default: --name with dashes
     metavar: str = "TEXT"  # what --help shows after the flag
+    switch: bool = False  # yes/no: the flag alone means yes, and --no-<name> means no
 
     def parse(self, text: str) -> Any:
         """Text -> a checked value (the same rules as ``check``)."""
@@ -162,9 +164,12 @@ def choice(name: str, help: str, options: tuple[str, ...]) -> Setting:
     return Setting(name, help, check, read, choices=options, metavar="NAME")
 
 
-def _check_hidden(value: Any) -> tuple[int, ...]:
-    """Units per hidden layer: a list or tuple of whole numbers; () is no hidden layer."""
+def _check_hidden(value: Any) -> tuple[int, ...] | None:
+    """Units per hidden layer: a list or tuple of whole numbers; () is no hidden layer;
+    None is "auto": layers that fit the data, chosen when the data is read."""
     units = f"whole numbers of units from 1 to {MAX_UNITS}"
+    if value is None:
+        return None
     if not isinstance(value, list | tuple):
         refuse("hidden", value, f'a list of {units}, e.g. [16, 16] (or the text "16,16")')
     if not all(_is_whole(u) and 1 <= u <= MAX_UNITS for u in value):
@@ -178,11 +183,14 @@ def _check_hidden(value: Any) -> tuple[int, ...]:
     return tuple(int(u) for u in value)
 
 
-def _read_hidden(text: str) -> tuple[int, ...]:
-    """'16,8' or '16 8' -> (16, 8); '', 'none', '0' or '-' -> () (no hidden layer)."""
+def _read_hidden(text: str) -> tuple[int, ...] | None:
+    """'16,8' or '16 8' -> (16, 8); '', 'none', '0' or '-' -> () (no hidden layer);
+    'auto' -> None (layers that fit the data)."""
     text = text.strip().lower()
     if text in NO_LAYERS:
         return ()
+    if text == "auto":
+        return None
     parts = text.replace(",", " ").split()
     if not all(_is_digits(p) for p in parts):
         refuse("hidden", text, "units per layer separated by commas, e.g. 16,16, or none")
@@ -203,22 +211,42 @@ def _read_batch(text: str) -> int | str | None:
     return int(text) if _is_digits(text) else text
 
 
-def _check_standardize(value: Any) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        refuse("standardize", value, 'true or false (TOML booleans, no quotes), or "auto"')
-    return value
+def yes_no_auto(name: str, help: str) -> Setting:
+    """True, False or None (auto: decided by the data), read from yes / no / auto."""
+
+    def check(value: Any) -> bool | None:
+        if value is not None and not isinstance(value, bool):
+            refuse(name, value, 'true or false (TOML booleans, no quotes), or "auto"')
+        return value
+
+    def read(text: str) -> bool | str | None:
+        text = text.strip().lower()
+        return None if text == "auto" else BOOLEANS.get(text, text)
+
+    show = lambda v: {None: "auto", True: "yes", False: "no"}[v]  # noqa: E731
+    return Setting(name, help, check, read, show=show, metavar="auto|yes|no", switch=True)
 
 
-def _read_standardize(text: str) -> bool | str | None:
-    """'auto' -> None (yes for CSV data, no for the built-in sets), 'yes'/'no' -> True/False."""
-    text = text.strip().lower()
-    return None if text == "auto" else BOOLEANS.get(text, text)
+def yes_no(name: str, help: str) -> Setting:
+    """True or False, read from yes / no (true, on / false, off)."""
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, bool):
+            refuse(name, value, "true or false (TOML booleans, no quotes)")
+        return value
+
+    read = lambda text: BOOLEANS.get(text.strip().lower(), text.strip())  # noqa: E731
+    show = lambda v: "yes" if v else "no"  # noqa: E731
+    return Setting(name, help, check, read, show=show, metavar="yes|no", switch=True)
 
 
-def _check_data(value: Any) -> str | None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        refuse("data", value, "the path of a CSV file, as text")
-    return value
+def _check_path(name: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            refuse(name, value, "the path of a CSV file, as text")
+        return value
+
+    return check
 
 
 def _check_target(value: Any) -> str | int:
@@ -237,7 +265,9 @@ SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
         choice("dataset", "built-in data", DATASET_NAMES),
-        Setting("data", "train on a CSV file instead", _check_data, str, metavar="FILE.csv"),
+        Setting(
+            "data", "train on a CSV file instead", _check_path("data"), str, metavar="FILE.csv"
+        ),
         Setting(
             "target",
             "CSV target column: index or header name (default: the last)",
@@ -245,24 +275,39 @@ SETTINGS: dict[str, Setting] = {
             _read_target,
             metavar="COLUMN",
         ),
+        Setting(
+            "val_data",
+            "validate on this CSV file (the same columns) instead of a share of --data",
+            _check_path("val_data"),
+            str,
+            metavar="FILE.csv",
+        ),
+        choice(
+            "task",
+            "CSV target: auto (text labels or at most 10 distinct whole numbers are classes, "
+            "other numbers regression), or decide",
+            TASK_CHOICES,
+        ),
         whole("n_samples", "points to generate", 8, 1_000_000, flag="--samples"),
         number("noise", "noise of the built-in data", 0.0, 10.0),
         number("val_fraction", "share held out for validation", 0.0, 0.9),
-        Setting(
+        yes_no_auto(
             "standardize",
             "scale each input to mean 0, deviation 1: auto (CSV data yes, built-in no), yes, no",
-            _check_standardize,
-            _read_standardize,
-            metavar="auto|yes|no",
-            show=lambda v: {None: "auto", True: "yes", False: "no"}[v],
+        ),
+        yes_no_auto(
+            "standardize_target",
+            "scale a regression target to mean 0, deviation 1 (the loss is then in those "
+            "units; predictions in the target's): auto (CSV data yes), yes, no",
         ),
         Setting(
             "hidden",
-            "units per hidden layer, e.g. 16,16 (none: no hidden layer)",
+            "units per hidden layer, e.g. 16,16 (none: no hidden layer; auto: fit the data, "
+            "the default with --data)",
             _check_hidden,
             _read_hidden,
             metavar="N,N",
-            show=lambda h: ",".join(map(str, h)) or "none",
+            show=lambda h: "auto" if h is None else ",".join(map(str, h)) or "none",
         ),
         choice("activation", "hidden layers' activation", HIDDEN_ACTIVATIONS),
         choice("output_activation", "output activation", ("auto", *ACTIVATIONS)),
@@ -291,5 +336,15 @@ SETTINGS: dict[str, Setting] = {
         ),
         choice("dtype", "floating point type", DTYPES),
         whole("epochs", "epochs to train (headless)", 0, MAX_EPOCHS),
+        whole(
+            "patience",
+            "stop after N epochs without a lower validation loss (headless; 0: never)",
+            0,
+            MAX_EPOCHS,
+        ),
+        yes_no(
+            "restore_best",
+            "end on the weights of the epoch with the lowest validation loss (headless)",
+        ),
     )
 }

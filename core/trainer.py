@@ -29,9 +29,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .batches import EpochBatches
+from .best_val import BestValidation
 from .config import Config
-from .csv_data import load_csv
-from .datasets import Dataset, Standardizer, make_dataset, split, standardized
+from .datasets import Dataset, Standardizer
 from .ghosts import Ghost
 from .health import DEPTH_FACTOR, ReluActivity, constant_guess_loss, depth_growth
 from .history import History
@@ -41,6 +41,7 @@ from .network import STEP, Network
 from .norms import LayerNorms, delta_norms
 from .optimizers import make_optimizer
 from .phases import Phase, step_phases
+from .run_data import RunData, build_data, fitted_hidden
 from .trainer_state import check_state
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
@@ -91,28 +92,21 @@ class Diverged(RuntimeError):
     end of an epoch when the training loss has stayed far above where it started."""
 
 
-def build_data(config: Config) -> tuple[Dataset, Dataset, Standardizer | None]:
-    """The training and validation sets a config asks for, standardised if it says so."""
-    rng = np.random.default_rng([config.seed, 0])
-    if config.data is not None:
-        full = load_csv(config.data, target=config.target)
-    else:
-        full = make_dataset(config.dataset, config.n_samples, config.noise, rng)
-    train, val = split(full, config.val_fraction, rng)
-    standardize = config.standardize if config.standardize is not None else config.data is not None
-    return standardized(train, val) if standardize else (train, val, None)
-
-
 class Trainer:
     """Trains a Network on a data set as a Config says."""
 
     def __init__(
         self,
         config: Config,
-        data: tuple[Dataset, Dataset, Standardizer | None] | None = None,
+        data: RunData | tuple[Dataset, Dataset, Standardizer | None] | None = None,
     ) -> None:
+        self.data = RunData.of(data) if data is not None else build_data(config)
+        self.train_set, self.val_set, self.scaler = self.data.train, self.data.val, self.data.scaler
+        self.target_scaler = self.data.target_scaler  # a regression target's, or None
+        self.hidden_fitted = config.hidden is None  # chosen for the data (run_data)
+        if self.hidden_fitted:
+            config = config.replace(hidden=fitted_hidden(self.train_set))
         self.config = config
-        self.train_set, self.val_set, self.scaler = data or build_data(config)
         self.task = self.train_set.task
         out_act, loss = config.resolved(self.task)
         self.loss_name = loss
@@ -148,6 +142,7 @@ class Trainer:
         self.batch_x: NDArray | None = None  # the last mini-batch forwarded (n, inputs)
         self.batch_y: NDArray | None = None  # and its targets (n, outputs)
         self.norms = LayerNorms(self.net)
+        self.best_val = BestValidation(self.net.params)  # lowest validation loss (best_val.py)
         self.activity = ReluActivity([a.name for a in self.net.activations], sizes, dtype)
         with np.errstate(all="ignore"):
             self.baseline_loss = constant_guess_loss(self.loss, self.Y)  # the yardstick
@@ -207,6 +202,7 @@ class Trainer:
         row[:5] = lr, train_loss, val_loss, train_acc, val_acc
         self.norms.epoch_rms(len(self.batches), out=row[5:].reshape(2, -1))
         self.history.append(row)
+        self.best_val.see(self.epoch, val_loss, self.net.params)
         self._keep_candidate(train_loss)
         self.activity.end_epoch()
         self._start_epoch()
@@ -545,6 +541,7 @@ class Trainer:
         self._forget_candidates()
         self._high_epochs = 0
         self.activity.clear()
+        self.best_val.reset(self.net.params)
         self.norms.reset()
         self._start_epoch()
 
@@ -568,6 +565,18 @@ class Trainer:
         """The L2 penalty from the next step on."""
         self.config = self.config.replace(l2=l2)  # validates
         self.optimizer.l2 = float(l2)
+
+    def restore_best(self) -> int:
+        """Go back to the weights of the epoch with the lowest validation loss (the optimiser
+        starts afresh; the history goes on). Returns that epoch; ValueError if none yet."""
+        best = self.best_val
+        if best.epoch == 0:
+            why = "no validation set" if len(self.X_val) == 0 else "no epoch has ended yet"
+            raise ValueError(f"no best validation weights to go back to: {why}")
+        np.copyto(self.net.params, best.params)
+        self.set_optimizer(self.optimizer.name)  # momentum or Adam's averages start over
+        self.phase_index = 0
+        return best.epoch
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
         """Write one weight W_layer[i, j], or the bias b_layer[j] when i is sizes[layer]
@@ -604,6 +613,8 @@ class Trainer:
             "last_loss": self.last_loss,
             "best_epoch": self._best_epoch,
             "best_loss": float(self._best_loss),
+            "best_val_epoch": self.best_val.epoch,
+            "best_val_loss": self.best_val.loss,
             "rng": b.rng.bit_generator.state,
             "full_batch": full_batch,
             "lr_changes": [list(c) for c in self.lr_changes],
@@ -612,6 +623,7 @@ class Trainer:
         arrays = {
             "params": self.net.params.copy(),
             "best": self._best.copy(),
+            "best_val": self.best_val.params.copy(),
             "sums": self.norms.sums.copy(),
             "epoch_sums": self.norms.epoch_sums.copy(),
             **{f"optimizer/{k}": v for k, v in self.optimizer.state().items()},
@@ -629,6 +641,8 @@ class Trainer:
                 "feature_names": list(ds.feature_names),
                 "class_names": list(ds.class_names),
                 "truth": dict(ds.truth),
+                "target": ds.target,
+                "reason": ds.reason,
             }
             arrays[f"{name}/X"], arrays[f"{name}/Y"] = ds.X, ds.Y
         if not full_batch:
@@ -636,6 +650,11 @@ class Trainer:
             arrays["batch_sizes"] = np.array([len(i) for i in b.indices], dtype=np.int64)
         if self.scaler is not None:
             arrays["scaler/mean"], arrays["scaler/std"] = self.scaler.mean, self.scaler.std
+        if self.target_scaler is not None:
+            target = self.target_scaler
+            arrays["target_scaler/mean"], arrays["target_scaler/std"] = target.mean, target.std
+        meta["hidden_fitted"] = self.hidden_fitted
+        meta["stratified"] = self.data.stratified
         return {"meta": meta, **arrays}
 
     @classmethod
@@ -656,6 +675,10 @@ class Trainer:
         t.net.params[...] = state["params"]
         t._best[...] = state["best"]
         t._best_epoch, t._best_loss = meta["best_epoch"], float(meta["best_loss"])
+        t.best_val.params[...] = state.get("best_val", state["params"])  # older: none kept
+        t.best_val.epoch = meta.get("best_val_epoch", 0)
+        t.best_val.loss = float(meta.get("best_val_loss", np.inf))
+        t.hidden_fitted = meta.get("hidden_fitted", False)
         t.norms.sums[...] = state["sums"]
         t.norms.epoch_sums[...] = state["epoch_sums"]
         t.optimizer.load_state(_part(state, "optimizer"))

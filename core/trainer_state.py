@@ -24,11 +24,13 @@ from numpy.typing import NDArray
 from .config import Config, ConfigError
 from .datasets import TASKS, Dataset, Standardizer
 from .ghosts import GHOST_POINTS, MAX_GHOSTS, Ghost
+from .run_data import RunData
 
 # every array a state may hold; the optimiser's extras depend on the optimiser
 ARRAYS = (
-    "params", "best", "sums", "epoch_sums",
+    "params", "best", "best_val", "sums", "epoch_sums",
     "train/X", "train/Y", "val/X", "val/Y", "scaler/mean", "scaler/std",
+    "target_scaler/mean", "target_scaler/std",
     "batches", "batch_sizes",
     "optimizer/t", "optimizer/m", "optimizer/v",
     "history/columns", "history/counts", "history/ring", "history/lo", "history/hi",
@@ -53,7 +55,7 @@ class CheckedState:
     rate), the data sets and scaler, and the epoch's batches (None for one full batch)."""
 
     config: Config
-    data: tuple[Dataset, Dataset, Standardizer | None]
+    data: RunData
     batches: list[NDArray[np.int64]] | None
     ghosts: list[Ghost]
 
@@ -139,9 +141,12 @@ def _config(meta: dict) -> Config:
     if type(lr) not in (int, float) or not 0 < lr <= MAX_LR:
         _fail("lr", lr, f"a number > 0 and <= {MAX_LR:g}")
     try:
-        return Config.from_dict(values).replace(lr=float(lr))
+        config = Config.from_dict(values).replace(lr=float(lr))
     except (ConfigError, TypeError, ValueError) as e:
         raise StateError(f"config: {e}") from None
+    if config.hidden is None:  # "auto" is decided when a run starts: a run has its layers
+        _fail("config hidden", None, "the run's hidden layers (a list of units)")
+    return config
 
 
 def _targets(name: str, Y: NDArray, task: str, class_names: tuple[str, ...]) -> None:
@@ -175,6 +180,9 @@ def _dataset(meta: dict, state: dict, name: str, like: Dataset | None = None) ->
         _fail(f"{name} task", task, "one of " + ", ".join(TASKS))
     features = _text_list(f"{name} feature_names", _get(info, "feature_names", f"{name} "))
     classes = _text_list(f"{name} class_names", _get(info, "class_names", f"{name} "))
+    extras = [info.get(key, "") for key in ("target", "reason")]  # absent in older states
+    if not all(isinstance(x, str) and len(x) <= 1000 for x in extras):
+        _fail(f"{name} target or reason", extras, "two texts")
     truth = _get(info, "truth", f"{name} ")
     if not isinstance(truth, dict):
         _fail(f"{name} truth", truth, "a JSON object of numbers")
@@ -193,18 +201,18 @@ def _dataset(meta: dict, state: dict, name: str, like: Dataset | None = None) ->
     if not same:
         raise StateError(f"{name}: its task, features or classes differ from the training set's")
     _targets(name, Y, task, classes)
-    return Dataset(title, X, Y, task, features, classes, truth)
+    return Dataset(title, X, Y, task, features, classes, truth, *extras)
 
 
-def _scaler(state: dict, d: int) -> Standardizer | None:
-    present = [k in state for k in ("scaler/mean", "scaler/std")]
+def _scaler(state: dict, d: int, name: str = "scaler") -> Standardizer | None:
+    present = [k in state for k in (f"{name}/mean", f"{name}/std")]
     if not any(present):
         return None
-    mean = _array(state, "scaler/mean", "f", (d,))
-    std = _array(state, "scaler/std", "f", (d,))
-    _finite("scaler/mean", mean)
+    mean = _array(state, f"{name}/mean", "f", (d,))
+    std = _array(state, f"{name}/std", "f", (d,))
+    _finite(f"{name}/mean", mean)
     if not (np.isfinite(std) & (std > 0)).all():
-        raise StateError("scaler/std holds values that are not finite numbers > 0")
+        raise StateError(f"{name}/std holds values that are not finite numbers > 0")
     return Standardizer(mean, std)
 
 
@@ -299,6 +307,12 @@ def _counters(meta: dict, n_train: int) -> None:
     _count(meta, "steps")
     _count(meta, "init_round")
     _count(meta, "best_epoch", epoch)
+    if "best_val_epoch" in meta:  # older states have none
+        _count(meta, "best_val_epoch", epoch)
+        _real("best_val_loss", _get(meta, "best_val_loss"))  # Infinity before any, not NaN
+    for flag in ("hidden_fitted", "stratified"):
+        if type(meta.get(flag, False)) is not bool:
+            _fail(flag, meta[flag], "true or false")
     seen = _count(meta, "seen", n_train)
     _count(meta, "correct", seen)
     _real("loss_sum", _get(meta, "loss_sum"), -1e308, 1e308)
@@ -355,6 +369,9 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
     train = _dataset(meta, state, "train")
     val = _dataset(meta, state, "val", like=train)
     scaler = _scaler(state, train.n_features)
+    target_scaler = _scaler(state, train.n_outputs, "target_scaler")
+    if target_scaler is not None and train.task != "regression":
+        raise StateError(f"target_scaler is present but the task is {train.task}")
     try:
         config.resolved(train.task)
     except ConfigError as e:
@@ -368,9 +385,12 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
     dtype = np.dtype(config.dtype)
     _array(state, "params", "f", (n_params,), dtype)
     _finite("best", _array(state, "best", "f", (n_params,), dtype))
+    if "best_val" in state or "best_val_epoch" in meta:
+        _finite("best_val", _array(state, "best_val", "f", (n_params,), dtype))
     for name in ("sums", "epoch_sums"):  # squared norms: inf or NaN after an overflow
         if (_array(state, name, "f", (3, 2 * (len(sizes) - 1))) < 0).any():
             raise StateError(f"{name} holds negative squared norms")
     _optimizer(meta, state, config.optimizer, n_params, dtype)
     _history(state, history_columns(len(sizes) - 1), meta["epoch"])
-    return CheckedState(config, (train, val, scaler), batches, _ghosts(meta, state))
+    data = RunData(train, val, scaler, target_scaler, meta.get("stratified", False))
+    return CheckedState(config, data, batches, _ghosts(meta, state))

@@ -16,6 +16,7 @@ from core.config import Config
 from core.trainer import Trainer
 from tui.snapshot import DataView, Snapshot
 from tui.ui.widgets.data_view import DataPanel, FitPlot, draw_map
+from tui.ui.widgets.results_view import ResultsPanel
 from tui.worker.session import TrainingSession
 
 IRIS = Path(__file__).resolve().parents[1] / "assets" / "iris.csv"
@@ -141,14 +142,16 @@ async def test_sine_draws_points_and_curve():
         assert "•" in text and any(0x2800 < ord(ch) <= 0x28FF for ch in text)
 
 
-async def test_iris_has_four_inputs_and_gets_a_message():
+async def test_iris_has_four_inputs_and_gets_its_confusion_matrix():
     snap = trained(1, data=str(IRIS))
     async with DataApp(snap).run_test(size=(60, 20)) as pilot:
         await pilot.pause()
         panel = pilot.app.query_one(DataPanel)
-        text = " ".join(strip.text.strip() for strip in lines(panel))
-        assert "draws 1 or 2 inputs; this data has 4" in text
-        assert not panel.query_one(FitPlot).display
+        matrix = panel.query_one(ResultsPanel)
+        assert matrix.display and not panel.query_one(FitPlot).display
+        text = [matrix.render_line(y).text for y in range(matrix.size.height)]
+        assert text[0].startswith("validation set, 30 rows: accuracy")
+        assert [line.split()[0] for line in text[2:5]] == ["setosa", "versicolor", "virginica"]
 
 
 @pytest.mark.parametrize("size", [(10, 4), (3, 2), (1, 1)])

@@ -226,7 +226,8 @@ def test_dataset_rejects_an_unknown_task_and_mismatched_rows():
 def test_csv_with_header_and_string_labels(tmp_path):
     path = write(tmp_path, "a,b,kind\n1, 2,cat\n3,4,dog\n5,6,cat\n")
     ds = load_csv(path)
-    assert ds.name == "data"
+    assert ds.name == "data.csv" and ds.target == "kind"
+    assert ds.reason == "its values are text labels"
     assert ds.feature_names == ("a", "b")
     assert ds.task == "binary" and ds.class_names == ("cat", "dog")
     np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4], [5, 6]])

@@ -102,8 +102,10 @@ TWO_ROWS = "a,b,y\n1,2,0\n3,4,1\n"  # both rows train: round(2 * 0.2) = 0 for va
 def test_two_rows_say_there_is_no_validation_set_in_the_cli(tmp_path, capsys):
     path = write(tmp_path, TWO_ROWS)
     assert main(["train", "--data", str(path), "--epochs", "2"]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
+    out = capsys.readouterr().out
+    last = [line for line in out.splitlines() if line.startswith("epoch ")][-1]
     assert last.startswith("epoch 2/2  train ") and "nan" not in last
+    assert "training set (2 rows) at epoch 2: rows are the true class" in out  # no validation
     assert last.endswith("(no validation set)") and "val" not in last.split("(")[0]
 
 

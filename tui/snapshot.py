@@ -137,6 +137,31 @@ class Surface:
 
 
 @dataclass(frozen=True)
+class Misclassified:
+    """One validation sample the model gets wrong, drawn as an image: ``pixels`` (k, k)
+    scaled to 0..1 (the file's values, the smallest 0 and the largest 1)."""
+
+    pixels: Floats
+    true: str
+    predicted: str
+
+
+@dataclass(frozen=True)
+class Results:
+    """A classification's confusion matrix on the validation set (the training set
+    without one) at ``epoch``, with per-class scores, each (C,); see core.metrics."""
+
+    which: str  # "validation" or "training"
+    epoch: int
+    matrix: NDArray[np.int64]  # (C, C): rows true class, columns predicted
+    class_names: tuple[str, ...]
+    precision: Floats
+    recall: Floats
+    accuracy: float
+    misclassified: tuple[Misclassified, ...] = ()  # when the inputs are a square image's pixels
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The state of a run at one instant between two steps (or two phases)."""
 
@@ -194,6 +219,15 @@ class Snapshot:
     data: DataView | None = None
     surface: Surface | None = None  # while the surface view is on screen, for y = m x + b
     surface_note: str = ""  # why there is no surface for this network, if asked for one
+    results: Results | None = None  # a classification's confusion matrix, while on screen
+    train_r2: float = float("nan")  # a regression's R² (nan otherwise)
+    val_r2: float = float("nan")
+    target_standardized: bool = False  # a regression's loss is in its deviation's units
+    best_epoch: int = 0  # the epoch with the lowest validation loss (0: none yet)
+    best_val_loss: float = float("inf")
+    data_summary: tuple[str, ...] = ()  # what was read and decided (a CSV file's run)
+    input_names: tuple[str, ...] = ()  # the columns of a CSV file, to label the network
+    output_names: tuple[str, ...] = ()  # its classes (P(name) for two), or the target
 
     @property
     def n_layers(self) -> int:

@@ -9,14 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.checkpoint import load_checkpoint
-from core.config import Config
+from core.config import Config, toml_keys
 from core.settings import SETTINGS, ConfigError, Setting
 from core.trainer import Trainer
 
 from ..worker.pace import Pace, parse_pace
 
 # what a resumed run can change (the rest is fixed by its checkpoint's data and network)
-RESUMABLE = ("lr", "batch_size", "optimizer", "l2", "epochs")
+RESUMABLE = ("lr", "batch_size", "optimizer", "l2", "epochs", "patience", "restore_best")
 AUTOSAVE = object()  # ``backprop-tui --resume`` without a file: the most recent autosave
 
 
@@ -59,14 +59,25 @@ def add_training_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("run settings (override --config)")
     g.add_argument("--config", metavar="FILE.toml", type=a_path, help="settings from a TOML file")
     for s in SETTINGS.values():
+        alone = {"nargs": "?", "const": True} if s.switch else {}  # --restore-best: yes
         g.add_argument(
             s.option,
             dest=s.name,
             type=flag_type(s),
             default=argparse.SUPPRESS,
             metavar=s.metavar,
-            help=s.flag_help,
+            help=s.flag_help + (" (the flag alone: yes)" if s.switch else ""),
+            **alone,
         )
+        if s.switch:  # the same setting, no: --no-standardize is --standardize no
+            g.add_argument(
+                "--no-" + s.option[2:],
+                dest=s.name,
+                action="store_const",
+                const=False,
+                default=argparse.SUPPRESS,
+                help=f"{s.option} no",
+            )
 
 
 def given_settings(args: argparse.Namespace) -> dict[str, object]:
@@ -75,9 +86,12 @@ def given_settings(args: argparse.Namespace) -> dict[str, object]:
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The Config the flags describe: --config first, then each flag given."""
+    """The Config the flags describe: --config first, then each flag given. With CSV data
+    and no hidden layers given, layers that fit the data (chosen when it is read)."""
     base = Config.from_toml(args.config) if args.config else Config()
-    return base.replace(**given_settings(args))
+    given = given_settings(args)
+    chosen = set(given) | (toml_keys(args.config) if args.config else set())
+    return base.replace(**given).fitted_to_data(chosen)
 
 
 def resume_changes(args: argparse.Namespace) -> dict[str, object]:

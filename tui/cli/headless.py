@@ -16,8 +16,11 @@ import numpy as np
 
 from core.checkpoint import save_checkpoint
 from core.config import Config
+from core.evaluation import confusion, r2
 from core.ghosts import differences
 from core.gradcheck import check_gradients
+from core.metrics import format_report
+from core.run_data import describe
 from core.trainer import Diverged, EpochReport, Trainer
 
 from .args import resume
@@ -26,15 +29,20 @@ from .hangup import say
 PROGRESS_SECONDS = 10.0  # a progress line at least this often, however long the run
 
 
-def progress_line(r: EpochReport, total: int, has_val: bool = True) -> str:
+def progress_line(
+    r: EpochReport, total: int, has_val: bool = True, r2: tuple[float, float] | None = None
+) -> str:
     """'epoch   100/1000  train 0.123456  val 0.130000  acc 95.0% / 94.0%  lr 0.03'; without
-    a validation set 'epoch 1/10  train 0.69  acc 50.0%  lr 0.03  (no validation set)'."""
+    a validation set 'epoch 1/10  train 0.69  acc 50.0%  lr 0.03  (no validation set)'; a
+    regression's R² (training / validation) after the losses: '  R² 0.912 / 0.897'."""
     width = len(str(total))
     line = f"epoch {r.epoch:>{width}}/{total}  train {r.train_loss:.6g}"
     line += f"  val {r.val_loss:.6g}" if has_val else ""
     if not math.isnan(r.train_acc):
         val_acc = f" / {100 * r.val_acc:.1f}%" if has_val else ""
         line += f"  acc {100 * r.train_acc:.1f}%{val_acc}"
+    if r2 is not None:
+        line += f"  R² {r2[0]:.4g}" + (f" / {r2[1]:.4g}" if has_val else "")
     return line + f"  lr {r.lr:g}" + ("" if has_val else "  (no validation set)")
 
 
@@ -94,6 +102,39 @@ def run_epoch(trainer: Trainer, stop: Interrupted) -> EpochReport | None:
     return trainer.last_epoch
 
 
+class EpochLog:
+    """After each epoch: the history row, a progress line now and then (about 20 lines, and
+    one at least every PROGRESS_SECONDS), and the patience's verdict."""
+
+    def __init__(self, trainer: Trainer, epochs: int, writer, quiet: bool) -> None:
+        self.trainer, self.writer, self.quiet = trainer, writer, quiet
+        self.first, self.last = trainer.epoch, trainer.epoch + epochs
+        self.every = max(1, epochs // 20)
+        self.shown = time.monotonic()
+
+    def epoch(self, report: EpochReport) -> bool:
+        """Log one epoch; True when --patience says stop."""
+        t = self.trainer
+        scores = (r2(t, "train"), r2(t)) if t.task == "regression" else None
+        if self.writer is not None:
+            write_history_row(self.writer, report, scores, t.best_val.epoch == report.epoch)
+        due = (report.epoch - self.first) % self.every == 0 or report.epoch == self.last
+        if not self.quiet and (due or time.monotonic() - self.shown >= PROGRESS_SECONDS):
+            self.shown = time.monotonic()
+            try:
+                print(progress_line(report, self.last, len(t.X_val) > 0, scores), flush=True)
+            except OSError:  # the terminal is gone: train on quietly
+                self.quiet = True
+        patience, best = t.config.patience, t.best_val
+        if patience and best.waited(t.epoch) >= patience:
+            say(
+                f"stopped early at epoch {t.epoch}: no lower validation loss for {patience} "
+                f"epochs (the lowest, {best.loss:.6g}, at epoch {best.epoch})"
+            )
+            return True
+        return False
+
+
 def train(args: argparse.Namespace, config: Config | None) -> int:
     """Train for --epochs epochs (a resumed run: its checkpoint's, unless given); progress
     about 20 lines, and one at least every PROGRESS_SECONDS; history CSV streamed each epoch.
@@ -102,31 +143,22 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
     if args.save is not None:
         check_save_path(args.save)
     trainer = resume(args.resume, args) if args.resume else Trainer(config)
+    check_validation_needs(trainer)
+    if trainer.config.data is not None and not args.resume:
+        tell_data(trainer, args.quiet)
     epochs = trainer.config.epochs
-    total = trainer.epoch + epochs
-    every = max(1, epochs // 20)
-    shown = time.monotonic()
-    quiet = args.quiet
     f, writer = history_writer(args.history, resuming=bool(args.resume))
     if args.history:
         for written in write_ghosts(args.history, trainer):
             say(f"ghost run written to {written}")
+    log = EpochLog(trainer, epochs, writer, args.quiet)
     status = 0
     with Interrupted() as stop:
         try:
-            for i in range(epochs):
+            for _ in range(epochs):
                 report = run_epoch(trainer, stop)
-                if report is None:
+                if report is None or log.epoch(report):
                     break
-                if writer is not None:
-                    write_history_row(writer, report)
-                due = (i + 1) % every == 0 or i + 1 == epochs
-                if not quiet and (due or time.monotonic() - shown >= PROGRESS_SECONDS):
-                    shown = time.monotonic()
-                    try:
-                        print(progress_line(report, total, len(trainer.X_val) > 0), flush=True)
-                    except OSError:  # the terminal is gone: train on quietly
-                        quiet = True
         except Diverged as e:
             say(f"stopped: {e}")
             status = 1
@@ -137,6 +169,12 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
             name = signal.Signals(stop.signum).name
             say(f"interrupted ({name}) at epoch {trainer.epoch}")
             status = 128 + stop.signum
+        if trainer.config.restore_best and trainer.best_val.epoch:
+            best = trainer.restore_best()
+            say(f"restored the weights of epoch {best} (the lowest validation loss, "
+                f"{trainer.best_val.loss:.6g})")  # fmt: skip
+        if not log.quiet and trainer.epoch:
+            tell_results(trainer)
         if args.save is not None:
             save_checkpoint(trainer, args.save)
             say(f"saved {args.save} at epoch {trainer.epoch}")
@@ -165,8 +203,19 @@ def gradcheck(config: Config, rows: int = 16, tolerance: float = 1e-6) -> int:
     return 0 if worst < tolerance else 1
 
 
-def write_history_row(writer: csv.writer, report) -> None:
-    """One epoch as CSV: epoch, lr, train_loss, val_loss, train_acc, val_acc (empty if n/a)."""
+HISTORY_HEADER = [
+    "epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc", "train_r2", "val_r2",
+    "best_val",
+]  # fmt: skip
+
+
+def write_history_row(
+    writer: csv.writer, report, r2: tuple[float, float] | None = None, best: bool = False
+) -> None:
+    """One epoch as CSV (HISTORY_HEADER): epoch, lr, the losses, the accuracies (empty for a
+    regression), R² (empty for a classification), best_val 1 when the validation loss is
+    the lowest so far (the last such row is the best epoch)."""
+    nan = float("nan")
     writer.writerow(
         [
             report.epoch,
@@ -175,8 +224,50 @@ def write_history_row(writer: csv.writer, report) -> None:
             cell(report.val_loss),
             cell(report.train_acc),
             cell(report.val_acc),
+            *(cell(x) for x in (r2 or (nan, nan))),
+            "1" if best else "",
         ]
     )
+
+
+def check_validation_needs(trainer: Trainer) -> None:
+    """--patience and --restore-best watch the validation loss: refused without one."""
+    cfg = trainer.config
+    if len(trainer.X_val) == 0 and (cfg.patience or cfg.restore_best):
+        flag = "--patience" if cfg.patience else "--restore-best"
+        raise ValueError(
+            f"{flag} needs a validation set: give --val-fraction above 0 or --val-data FILE.csv"
+        )
+
+
+def tell_data(trainer: Trainer, quiet: bool) -> None:
+    """What was read and decided (stdout, unless quiet); a warning always (stderr)."""
+    for line in describe(trainer):
+        if line.startswith("warning:"):
+            say(line)
+        elif not quiet:
+            print(line)
+    if not quiet:
+        print(flush=True)
+
+
+def tell_results(trainer: Trainer) -> None:
+    """At the end: the confusion matrix and per-class scores of a classification on the
+    validation set (the training set without one), a regression's R²."""
+    which = "val" if len(trainer.X_val) else "train"
+    rows = len(trainer.X_val) if which == "val" else len(trainer.X)
+    where = f"{'validation' if which == 'val' else 'training'} set ({rows:,} rows)"
+    if trainer.task == "regression":
+        loss = trainer.evaluate(*((trainer.X_val, trainer.Y_val) if which == "val" else
+                                  (trainer.X, trainer.Y)))[0]  # fmt: skip
+        units = " (in standardised target units)" if trainer.target_scaler is not None else ""
+        print(f"{where} at epoch {trainer.epoch}: R² {r2(trainer, which):.4g}, "
+              f"{trainer.loss_name} {loss:.6g}{units}")  # fmt: skip
+        return
+    cm, names = confusion(trainer, which)
+    print(f"{where} at epoch {trainer.epoch}: rows are the true class, columns the predicted")
+    for line in format_report(cm, names):
+        print(line)
 
 
 def write_ghosts(history: str, trainer: Trainer) -> list[Path]:
@@ -211,5 +302,5 @@ def history_writer(path: str | None, resuming: bool):
     f = open(path, "a" if append else "w", newline="")
     writer = csv.writer(f)
     if not append:
-        writer.writerow(["epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc"])
+        writer.writerow(HISTORY_HEADER)
     return f, writer

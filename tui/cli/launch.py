@@ -12,6 +12,7 @@ from pathlib import Path
 
 from core.checkpoint import CheckpointError, save_checkpoint
 from core.lessons import Lesson, get_lesson
+from core.run_data import describe
 from core.trainer import Trainer
 
 from ..worker.pace import FULL_SPEED, parse_pace
@@ -102,6 +103,8 @@ def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
         args.resume, others = latest_autosave()
     trainer, lesson = build_trainer(args)
     resumed = Path(args.resume) if args.resume else None
+    if trainer.config.data is not None and resumed is None:  # what was read and decided
+        notices.append("\n".join(describe(trainer)))
     if resumed is not None:
         listed = f" ({others} others: listed in the terminal once you quit)" if others else ""
         notices.append(f"continuing {resumed.name} at epoch {trainer.epoch:,}{listed}")

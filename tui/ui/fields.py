@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.ghosts import Ghost, differences
-from core.settings import SETTINGS, number
+from core.settings import DATASET_NAMES, SETTINGS, number
 
 from ..snapshot import Snapshot
 from ..worker.pace import parse_pace
@@ -46,14 +46,21 @@ class Field:
 
     @property
     def in_config(self) -> bool:
-        return self.name != "pace"
+        """A Config field of its own (the data source sets several, the pace none)."""
+        return self.name in SETTINGS
+
+    def changes(self, value: object) -> dict[str, object]:
+        """The Config fields a new value sets: the data source's, or the field itself."""
+        return dict(value) if self.name == "source" else {self.name: value}
 
     def value(self, snapshot: Snapshot) -> object:
         return getattr(snapshot.config, self.name) if self.in_config else snapshot.pace
 
     def value_text(self, snapshot: Snapshot) -> str:
         """As the controls show it: loss auto with what it resolved to ("auto: CE"), no
-        hidden activation without a hidden layer ("–")."""
+        hidden activation without a hidden layer ("–"), the data's set or file name."""
+        if self.name == "source":
+            return source_text(snapshot.config)
         if self.name == "loss" and snapshot.config.loss == "auto":
             return f"auto: {snapshot.loss_short}"
         if self.name == "activation" and not snapshot.config.hidden:
@@ -75,7 +82,14 @@ FIELDS: tuple[Field, ...] = (
     Field("hidden", "hidden", False, "units per hidden layer: 4,2 (none: no hidden layer)"),
     Field("init", "init", False),
     Field("loss", "loss", False),
-    Field("dataset", "data", False),
+    Field(
+        "source",
+        "data",
+        False,
+        f"a built-in set ({', '.join(DATASET_NAMES)}) or a CSV file's path",
+        parse=lambda text: read_source(text),
+        show=str,
+    ),
     Field("noise", "noise", False),
     Field("seed", "seed", False),
     Field(
@@ -88,6 +102,26 @@ FIELDS: tuple[Field, ...] = (
     ),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
+
+
+def source_text(config: Config) -> str:
+    """The data the run trains on: the CSV file's name, or the built-in set's."""
+    return Path(config.data).name if config.data is not None else config.dataset
+
+
+def read_source(text: str) -> dict[str, object]:
+    """A built-in set's name (any case) or a CSV file's path -> the settings it changes: a
+    file gets hidden layers that fit it (auto); either drops a validation file."""
+    name = text.strip().lower()
+    if name in DATASET_NAMES:
+        return {"dataset": name, "data": None, "val_data": None}
+    path = Path(text.strip()).expanduser()
+    if not path.is_file():
+        raise ValueError(
+            f"{text.strip()!r} is neither a built-in data set ({', '.join(DATASET_NAMES)}) "
+            "nor a file: give a set's name or a CSV file's path"
+        )
+    return {"data": str(path), "val_data": None, "hidden": None}
 
 
 def path_to_write(text: str) -> str:

@@ -70,6 +70,10 @@ KEYS: tuple[Key, ...] = (
     Key("i", "chain-rule inspector of one weight: ←→ layer, ↑↓ neuron, [ ] input, , . the "
         "batch's samples, f finite-difference check, w type a new weight (paused)",
         "i", "view('inspector')", "Inspect"),
+    Key("c", "confusion matrix of a classification on the validation set, with each class's "
+        "precision and recall", "c", "view('results')", "Confusion"),
+    Key("b", "back to the weights of the epoch with the lowest validation loss",
+        "b", "restore_best", "Best weights"),
     Key("y", "loss plot on a log scale on / off", "y", "log_scale", "Log y"),
     Key("g", "keep this run's loss curve as a ghost: the next runs (r, a new setting) are "
         "drawn against it, labelled by what differs; up to 3", "g", "keep_ghost", "Ghost"),

@@ -179,6 +179,9 @@ class MainScreen(Screen):
     def action_reset(self) -> None:
         self.session.reset_weights()
 
+    def action_restore_best(self) -> None:
+        self.session.restore_best()
+
     def action_keep_ghost(self) -> None:
         self.session.keep_ghost()
 
@@ -233,8 +236,8 @@ class MainScreen(Screen):
         return self.views.current
 
     def action_view(self, name: str) -> None:
-        """d: data view, u: loss surface, i: inspector; the same key again goes back to the
-        loss plot."""
+        """d: data view, u: loss surface, i: inspector, c: confusion matrix; the same key
+        again goes back to the loss plot."""
         self.set_view("loss" if self.views.current == name else name)
 
     def set_view(self, name: str) -> None:
@@ -259,6 +262,7 @@ class MainScreen(Screen):
         wanted = self.views.current == "data" or self.has_class("wide")
         self.session.show_data_view(wanted)
         self.session.show_surface(self.views.current == "surface")
+        self.session.show_results(self.views.current == "results")
 
     def action_validation(self) -> None:
         for panel in self.query(DataPanel):
@@ -299,7 +303,7 @@ class MainScreen(Screen):
         if name in live:
             live[name]()
             return
-        config = self.snapshot.config.replace(**{name: value})
+        config = self.snapshot.config.replace(**message.field.changes(value))
 
         def answer(yes: bool | None) -> None:
             if yes:

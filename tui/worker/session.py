@@ -27,11 +27,13 @@ from core.config import Config
 from core.ghosts import MAX_GHOSTS, Ghost, keep
 from core.health import symmetric_layers
 from core.inspect import parameter_name
+from core.run_data import describe
 from core.trainer import Diverged, Trainer
 
 from ..snapshot import Curve, DataView, Snapshot, Surface
 from .ladder import ladder_step
 from .pace import EPOCHS, FULL, FULL_SPEED, PHASES, STEPS, Pace, Pacer, pace_step
+from .results import DataFacts
 from .surface import DescentPath, loss_surface, surface_note
 from .views import (
     clamp_selection,
@@ -95,6 +97,8 @@ class TrainingSession:
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
         self.data_view_wanted = False  # set by the UI while the data view is on screen
         self.surface_wanted = False  # set by the UI while the loss surface is on screen
+        self.results_wanted = False  # set by the UI while a confusion matrix is on screen
+        self.facts = DataFacts()  # the confusion matrix, R² and the like, cached (results.py)
         self.path = DescentPath()  # (m, b) as training went, for the loss surface
         self._plan: Plan | None = None  # runs still to compare (see ``compare``)
         self._surface: tuple[float, Surface | None] = (0.0, None)  # (when, the last surface)
@@ -176,6 +180,22 @@ class TrainingSession:
         """Compute the data view's grid for each snapshot (only while it is on screen)."""
         return self.submit("data view", lambda t: setattr(self, "data_view_wanted", on))
 
+    def show_results(self, on: bool) -> int:
+        """Compute the confusion matrix for each snapshot (only while it is on screen)."""
+        return self.submit("results", lambda t: setattr(self, "results_wanted", on))
+
+    def restore_best(self) -> int:
+        """Go back to the weights of the epoch with the lowest validation loss."""
+
+        def restore(t: Trainer) -> None:
+            epoch = t.restore_best()
+            self._notify(
+                f"back to the weights of epoch {epoch:,} (the lowest validation loss, "
+                f"{t.best_val.loss:.4g}); training goes on from there"
+            )
+
+        return self.submit("best", restore)
+
     def check_selected(self) -> int:
         """Finite-difference check of the selected weight on the current batch."""
 
@@ -222,6 +242,8 @@ class TrainingSession:
         def rebuild(t: Trainer) -> None:
             self._replace(Trainer(config), t.ghosts)
             self._plan = None
+            if self.trainer.config.data is not None:  # say what was read and decided
+                self._notify("\n".join(describe(self.trainer)))
 
         return self.submit("rebuild", rebuild)
 
@@ -448,6 +470,7 @@ class TrainingSession:
         self._rate = (self.clock(), trainer.epoch, 0.0)
         self._data = (0.0, None)  # the old network's map is no view of the new one
         self._surface = (0.0, None)
+        self.facts = DataFacts()
         self.path.clear()
 
     def _notify(self, text: str, error: bool = False) -> None:
@@ -492,6 +515,11 @@ class TrainingSession:
             self._data = now, data_view(self.trainer)
         return self._data[1]
 
+    def _recompute(self, at: float) -> bool:
+        """Whether a view computed at ``at`` of an earlier state is computed again: paused
+        or at a watchable pace at once, at full speed every DATA_VIEW_SECONDS."""
+        return not self.running or self.pace.watchable or self.clock() - at >= DATA_VIEW_SECONDS
+
     def _publish(self) -> None:
         """A new snapshot, unless paused with nothing changed since the last one (then the
         screen has nothing to redraw and writes nothing to the terminal)."""
@@ -509,6 +537,7 @@ class TrainingSession:
             self._finite_difference,
             self.data_view_wanted,
             self.surface_wanted,
+            self.results_wanted,
         )
         if self.running or key != self._published_key:
             self._published_key = key
@@ -583,4 +612,7 @@ class TrainingSession:
             data=self._data_view(),
             surface=self._loss_surface(),
             surface_note=surface_note(t) if self.surface_wanted else "",
+            **self.facts.of(
+                t, self.results_wanted or self.data_view_wanted, self.clock(), self._recompute
+            ),
         )

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.evaluation import confusion, outputs
 from core.inspect import chain_rule, finite_difference
+from core.metrics import class_report, predicted_classes
 from core.phases import BACKWARD, Phase
 from core.trainer import Trainer
 
-from ..snapshot import DataView, Inspection, PhaseDetail
+from ..snapshot import DataView, Inspection, Misclassified, PhaseDetail, Results
 
 GRID_ROWS, GRID_COLS = 48, 96  # model output samples over a 2-D input plane
 CURVE_POINTS = 200
 DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
+MISCLASSIFIED = 8  # validation samples drawn as images, at most
 
 
 def clamp_selection(
@@ -111,15 +114,17 @@ def _extent(X: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def data_view(t: Trainer) -> DataView:
-    """The model over its input plane (2 inputs) or line (1 input), and the data."""
+    """The model over its input plane (2 inputs) or line (1 input), and the data; a
+    standardised regression target in its own units (the model's output likewise)."""
     X, n_inputs = t.X, t.X.shape[1]
+    units = t.target_scaler.inverse if t.target_scaler is not None else lambda y: y
     base = dict(
         n_inputs=n_inputs,
         task=t.task,
         train_x=t.X,
-        train_y=t.Y,
+        train_y=units(t.Y),
         val_x=t.X_val,
-        val_y=t.Y_val,
+        val_y=units(t.Y_val),
         truth=dict(t.train_set.truth),
     )
     if n_inputs == 2 and len(X):
@@ -129,7 +134,7 @@ def data_view(t: Trainer) -> DataView:
         points = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
         with np.errstate(all="ignore"):
             _, out = t.net.predict(points)
-        value = out.argmax(axis=1) if t.task == "multiclass" else out[:, 0]
+        value = out.argmax(axis=1) if t.task == "multiclass" else units(out)[:, 0]
         return DataView(**base, extent=extent, grid=value.reshape(GRID_ROWS, GRID_COLS))
     if n_inputs == 1 and len(X):
         xs = np.linspace(X.min(), X.max(), CURVE_POINTS)
@@ -138,7 +143,7 @@ def data_view(t: Trainer) -> DataView:
         fitted = {}
         if t.net.n_layers == 1 and t.net.activations[0].identity and t.scaler is None:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
-        return DataView(**base, curve_x=xs, curve_y=out[:, 0], fitted=fitted)
+        return DataView(**base, curve_x=xs, curve_y=units(out)[:, 0], fitted=fitted)
     return DataView(**base)
 
 
@@ -164,4 +169,51 @@ def phase_detail(t: Trainer) -> PhaseDetail | None:
         bias_step=tuple(-b for b in net.step_biases),
         per_sample_loss=t.loss.per_sample(z[-1][r], a[-1][r], y[r]),
         batch_size=int(t.batch_x.shape[0]),
+    )
+
+
+def results(t: Trainer) -> Results | None:
+    """The confusion matrix and per-class scores on the validation set (the training set
+    without one); None for regression or before any data. Pixel inputs (a square number
+    of them, none negative) also give the first few misclassified samples as images."""
+    if t.task == "regression":
+        return None
+    which = "val" if len(t.X_val) else "train"
+    cm, names = confusion(t, which)
+    report = class_report(cm)
+    return Results(
+        which="validation" if which == "val" else "training",
+        epoch=t.epoch,
+        matrix=cm,
+        class_names=names,
+        precision=report.precision,
+        recall=report.recall,
+        accuracy=report.accuracy,
+        misclassified=misclassified(t, which),
+    )
+
+
+def misclassified(t: Trainer, which: str) -> tuple[Misclassified, ...]:
+    """Up to MISCLASSIFIED wrongly predicted rows as k x k images, when the d inputs are
+    the pixels of a square image (d = k * k, k >= 4, as read from the file: none negative)."""
+    X, Y = (t.X_val, t.Y_val) if which == "val" else (t.X, t.Y)
+    k = int(round(np.sqrt(X.shape[1])))
+    if k < 4 or k * k != X.shape[1] or len(X) == 0:
+        return ()
+    true = predicted_classes(Y, t.task)
+    wrong = np.flatnonzero(predicted_classes(outputs(t, which), t.task) != true)
+    guess = predicted_classes(outputs(t, which)[wrong[:MISCLASSIFIED]], t.task)
+
+    def as_read(rows: np.ndarray) -> np.ndarray:
+        rows = rows.astype(np.float64)
+        return t.scaler.inverse(rows) if t.scaler is not None else rows
+
+    sample, raw = as_read(X[:256]), as_read(X[wrong[:MISCLASSIFIED]])
+    if (sample < -1e-9).any() or (raw < -1e-9).any():
+        return ()  # negative values: not pixels
+    top = max(float(sample.max()), float(raw.max(initial=0.0))) or 1.0  # 0 black, top white
+    names = t.train_set.class_names
+    return tuple(
+        Misclassified(np.clip(r / top, 0.0, 1.0).reshape(k, k), names[true[i]], names[g])
+        for r, i, g in zip(raw, wrong[:MISCLASSIFIED], guess, strict=True)
     )

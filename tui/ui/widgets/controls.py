@@ -92,11 +92,13 @@ class Controls(Widget, can_focus=True):
         if snapshot is None:
             return
         current = field.value_text(snapshot)
+        if field.name == "source" and snapshot.config.data is not None:
+            current = snapshot.config.data  # the whole path, to edit (the panel shows the name)
 
         def parse(text: str) -> object:
             value = field.parse(text)  # a Config field: its own rules, as for its flag
-            if field.in_config:
-                snapshot.config.replace(**{field.name: value})  # a ConfigError is a ValueError
+            if field.name != "pace":  # a ConfigError is a ValueError: refused in the dialog
+                snapshot.config.replace(**field.changes(value))
             return value
 
         def done(answer: tuple[object] | None) -> None:

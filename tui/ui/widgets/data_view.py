@@ -4,11 +4,14 @@
 orange through a neutral to blue for P(class 1) or y, one muted colour per class for many
 classes; the training points on top as ●, the validation points as ○ on request.
 1 input: the training points and the fitted curve (plotext); for a 1-1 linear network the
-title gives the fitted y = m x + b beside the truth. Other numbers of inputs: a message.
+title gives the fitted y = m x + b beside the truth. More inputs: a classification's
+confusion matrix (and misclassified samples of pixel data; results_view.py), a regression's
+R² and what its inputs are.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
 from functools import lru_cache
 from itertools import pairwise
@@ -27,6 +30,7 @@ from textual_plotext import PlotextPlot
 from ...snapshot import DataView, Snapshot
 from ..colours import CLASSES, NEGATIVE, POSITIVE
 from ..ticks import nice_ticks, unique_labels
+from .results_view import ResultsPanel
 
 LEVELS = 33  # shades from orange (0) to blue (LEVELS - 1); the middle one is the neutral
 MUTE = 0.45  # how far the map goes from the neutral towards a colour (the points go all the way)
@@ -234,7 +238,10 @@ class FitPlot(PlotextPlot):
 class DataPanel(Widget):
     """The data view: the 2-D map drawn here, a FitPlot child for 1 input, or a message."""
 
-    DEFAULT_CSS = "DataPanel { width: 1fr; height: 1fr; } DataPanel > FitPlot { display: none; }"
+    DEFAULT_CSS = """
+    DataPanel { width: 1fr; height: 1fr; }
+    DataPanel > FitPlot, DataPanel > ResultsPanel { display: none; }
+    """
 
     show_validation: reactive[bool] = reactive(False)
     """Draw the validation points (○) too (a change repaints)."""
@@ -244,24 +251,34 @@ class DataPanel(Widget):
     _name = ""
     _cache: tuple[tuple, list[Strip]] | None = None
 
+    _snapshot: Snapshot | None = None
+
     def compose(self) -> ComposeResult:
         yield FitPlot()
+        yield ResultsPanel()
 
     def show(self, snapshot: Snapshot) -> None:
         """Keep ``snapshot.data``; repaint only for a new snapshot, step or epoch."""
         key = (snapshot.seq, snapshot.steps, snapshot.epoch)
         if key != self._key:
             self._key, self.data, self._name = key, snapshot.data, snapshot.dataset_name
+            self._snapshot = snapshot
             self.on_mount()
             self.refresh()
 
     def on_mount(self) -> None:
-        """Hand the data to the 1-D plot, shown only when there is a curve to draw."""
+        """Hand the data to the 1-D plot, shown only when there is a curve to draw, and a
+        classification of more than 2 inputs to the confusion matrix."""
         d = self.data
         for plot in self.query(FitPlot):
             plot.data, plot.name_of_data = d, self._name
             plot.display = d is not None and d.grid is None and d.curve_x is not None
             plot.refresh()
+        many = d is not None and d.n_inputs > 2 and d.task != "regression"
+        for panel in self.query(ResultsPanel):
+            panel.display = many
+            if many and self._snapshot is not None:
+                panel.show(self._snapshot)
 
     def toggle_validation(self) -> None:
         """Show or hide the validation points."""
@@ -286,6 +303,18 @@ class DataPanel(Widget):
             return draw_map(d, width, height, self.show_validation, base)
         if d.curve_x is not None:
             return []  # the FitPlot child covers the panel
-        n = d.n_inputs
-        text = f"the data view draws 1 or 2 inputs; this data has {n}" if n > 2 else "no data"
-        return draw_message(text, width, height, base)
+        if d.n_inputs > 2 and d.task != "regression":
+            return []  # the ResultsPanel child covers the panel
+        return draw_message(self._many_inputs(d.n_inputs), width, height, base)
+
+    def _many_inputs(self, n: int) -> str:
+        """What is true of a regression of n > 2 inputs: no plane to draw, its R²."""
+        s = self._snapshot
+        if n <= 2 or s is None:
+            return "no data"
+        r2 = "" if math.isnan(s.val_r2) else f"validation R² {s.val_r2:.4g}, "
+        r2 += "" if math.isnan(s.train_r2) else f"training R² {s.train_r2:.4g}. "
+        return (
+            f"{r2}{n} inputs have no plane to draw the model over: the loss curve and R² "
+            "(status line) say how it fits"
+        )

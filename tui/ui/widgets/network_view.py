@@ -5,7 +5,8 @@ rasterised on a braille canvas (2x4 dots per cell); a cell keeps all the dots dr
 it and the style of the strongest |w| among them: blue for w >= 0, orange for w < 0, and
 dim / normal / bold by |w| / max |W_k|. A column taller than the panel shows its first
 neurons and "+ N more"; only the drawn neurons are connected. A dead ReLU neuron (its
-output was 0 for every sample of the last epoch) is drawn hollow and red: ○.
+output was 0 for every sample of the last epoch) is drawn hollow and red: ○. A CSV file's
+column names label the inputs and its class names the outputs, where they fit.
 """
 
 from __future__ import annotations
@@ -123,6 +124,21 @@ def _columns(labels: list[str], width: int) -> list[int] | None:
     gaps = (b - a - len(lab) for a, b, lab in zip(starts, starts[1:], labels, strict=False))
     ok = span >= 0 and all(gap > 0 for gap in gaps)
     return xs if ok else None
+
+
+def name_margins(snap: Snapshot, width: int) -> tuple[int, int]:
+    """Columns kept left of the inputs and right of the outputs for their names (a CSV
+    file's columns and classes), each name cut to at most 10 characters; (0, 0) when the
+    network would not fit beside them."""
+    if not snap.input_names or len(snap.input_names) != snap.sizes[0]:
+        return 0, 0
+    cap = min(10, max(3, width // 5))
+    left = min(max(map(len, snap.input_names)), cap) + 1
+    outputs = snap.output_names if len(snap.output_names) == snap.sizes[-1] else ()
+    right = min(max(map(len, outputs)), cap) + 2 if outputs else 0
+    if _columns(_labels(snap, 2), width - left - right) is None:
+        return 0, 0
+    return left, right
 
 
 def _rows(n: int, body: int) -> tuple[list[int], int]:
@@ -284,10 +300,12 @@ class NetworkView(Widget):
             styles[row, x : x + len(text)] = style
 
         ncol = len(snap.sizes)
+        left, right = name_margins(snap, width)  # room for a CSV file's column and class names
         for level in range(3):  # the longest labels that fit
             labels = _labels(snap, level)
-            xs = _columns(labels, width)
+            xs = _columns(labels, width - left - right)
             if xs:
+                xs = [x + left for x in xs]
                 break
         else:  # too narrow even for the sizes: spread the columns, drop overlapping labels
             xs = [round(c * (width - 1) / (ncol - 1)) for c in range(ncol)]
@@ -318,6 +336,11 @@ class NetworkView(Widget):
                         put(y, x, DEAD_NEURON, DEAD)
                     else:
                         put(y, x, "◉" if c in columns else "●", style)
+            for i, y in enumerate(ys[0] if left else ()):  # inputs' names, to their left
+                name = snap.input_names[i][: left - 1]
+                put(y, xs[0] - 1 - len(name), name, FAINT)
+            for j, y in enumerate(ys[-1] if right else ()):  # outputs' names, to their right
+                put(y, xs[-1] + 2, snap.output_names[j][: right - 1], FAINT)
         last_end = -1
         for c, (x, label) in enumerate(zip(xs, labels, strict=True)):
             start = min(max(x - len(label) // 2, 0), width - len(label))

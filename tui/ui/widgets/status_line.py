@@ -75,6 +75,12 @@ class StatusLine(Widget):
                 if has_val:
                     text.append("/")
                     text.append(pct(s.val_acc), style=val)
+            elif not math.isnan(s.train_r2):  # R² beside the loss: 1 perfect, 0 the mean's
+                text.append(" R² ")
+                text.append(num(s.train_r2, ".3g"), style=train)
+                if has_val:
+                    text.append("/")
+                    text.append(num(s.val_r2, ".3g"), style=val)
             if not has_val:
                 text.append(" (no validation set)")
         measured = s.epochs_per_second > 0  # the first second has no rate yet

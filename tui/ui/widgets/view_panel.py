@@ -12,6 +12,7 @@ from .inspector import Inspector
 from .loss_plot import LossPlot
 from .loss_surface import SurfacePanel
 from .phase_view import PhaseView
+from .results_view import ResultsPanel
 
 TITLES = {
     "loss": "Loss",
@@ -19,6 +20,7 @@ TITLES = {
     "surface": "Loss surface",
     "phase": "Phase",
     "inspector": "Chain rule",
+    "results": "Confusion matrix (validation)",
 }
 
 
@@ -37,6 +39,7 @@ class ViewPanel(Container):
             yield SurfacePanel(id="surface")
             yield PhaseView(id="phase")
             yield Inspector(id="inspector")
+            yield ResultsPanel(id="results")
 
     def show(self, snapshot: Snapshot) -> None:
         """Hand the snapshot to the view on display (the others catch up when shown)."""

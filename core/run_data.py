@@ -1,0 +1,143 @@
+"""The data of a run as a Config asks for it: read or generated, split, scaled; and the
+hidden layers that fit it when none are given.
+
+CSV files are split stratified by class (each class gives validation its share, with the
+seed), or validated on a second file (``val_data``: the same columns, read like the first).
+Inputs are standardised with the training rows' mean and deviation (auto: CSV data yes,
+built-in sets no); a regression CSV's target too (``standardize_target``, auto: yes), so the
+loss is in units of the target's deviation and ``evaluation.predict`` undoes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Config
+from .csv_data import load_csv
+from .datasets import Dataset, Standardizer, make_dataset, split, standardized
+
+MAX_FITTED_UNITS = 128  # the widest hidden layer chosen for the data
+
+
+@dataclass(frozen=True, eq=False)
+class RunData:
+    """Training and validation sets (already scaled) and the scalers that were applied."""
+
+    train: Dataset
+    val: Dataset
+    scaler: Standardizer | None = None  # of the inputs, fitted on the training rows
+    target_scaler: Standardizer | None = None  # of a regression target, likewise
+    stratified: bool = False  # the validation rows were drawn class by class
+
+    @classmethod
+    def of(cls, data: RunData | tuple) -> RunData:
+        """A RunData from itself or from (train, val, scaler[, target_scaler])."""
+        return data if isinstance(data, RunData) else cls(*data)
+
+
+def build_data(config: Config) -> RunData:
+    """The training and validation sets a config asks for, standardised if it says so."""
+    rng = np.random.default_rng([config.seed, 0])
+    if config.val_data is not None and config.data is None:
+        raise ValueError("val_data needs data: a CSV file to train on (--data)")
+    csv = config.data is not None
+    if csv:
+        full = load_csv(config.data, target=config.target, task=config.task)
+    else:
+        full = make_dataset(config.dataset, config.n_samples, config.noise, rng)
+    if config.val_data is not None:
+        train, val = full, load_csv(config.val_data, target=config.target, like=full)
+        stratified = False
+    else:
+        stratified = csv and full.task != "regression" and config.val_fraction > 0
+        train, val = split(full, config.val_fraction, rng, stratify=csv)
+    scaler = target_scaler = None
+    if config.standardize if config.standardize is not None else csv:
+        train, val, scaler = standardized(train, val)
+    by_default = csv if config.standardize_target is None else config.standardize_target
+    if train.task == "regression" and by_default:
+        target_scaler = Standardizer.fit(train.Y)
+        train, val = (
+            dataclasses.replace(ds, Y=target_scaler.transform(ds.Y)) for ds in (train, val)
+        )
+    return RunData(train, val, scaler, target_scaler, stratified)
+
+
+def fitted_hidden(train: Dataset) -> tuple[int, ...]:
+    """One hidden layer as wide as the inputs, twice the classes, and 8, whichever is most,
+    rounded up to a power of two (at most MAX_FITTED_UNITS, never fewer than the classes):
+    64 inputs and 10 classes -> (64,); Iris (4 inputs, 3 classes) -> (8,)."""
+    want = max(8, train.n_features, 2 * train.n_classes)
+    return (max(min(1 << (want - 1).bit_length(), MAX_FITTED_UNITS), train.n_classes),)
+
+
+def narrow_layers(hidden: tuple[int, ...], train: Dataset) -> str:
+    """A warning when a hidden layer is narrower than a classification's outputs (every
+    class must pass through it), else ""."""
+    outputs = train.n_outputs
+    narrow = [(k, u) for k, u in enumerate(hidden, 1) if u < outputs]
+    if train.task == "regression" or not narrow:
+        return ""
+    k, u = narrow[0]
+    return (
+        f"warning: hidden layer {k} has {u} unit{'s' * (u != 1)}, fewer than the {outputs} "
+        f"outputs: it may limit the accuracy (try --hidden {fitted_hidden(train)[0]})"
+    )
+
+
+def class_counts(ds: Dataset) -> np.ndarray:
+    """Rows per class (C,), 0 for regression."""
+    if ds.task == "regression" or ds.n_samples == 0:
+        return np.zeros(ds.n_classes, np.int64)
+    return np.bincount(ds.labels(), minlength=ds.n_classes)
+
+
+def summary(config: Config, data: RunData, loss: str, output: str, fitted: bool) -> list[str]:
+    """What was read and decided, one "what  how" line each (said once on load): the file,
+    the task and why, the classes and their counts, the loss, the split, the scaling, the
+    hidden layers (and a warning for one narrower than the outputs)."""
+    train, val = data.train, data.val
+    n = train.n_samples + (0 if config.val_data else val.n_samples)
+    target = f", target {train.target}" if train.target else ""
+    lines = [f"data     {train.name}: {n:,} rows, {train.n_features} features{target}"]
+    task = "classification" if train.task != "regression" else "regression"
+    why = f": {train.reason}" if train.reason else ""
+    lines.append(f"task     {task}{why}" + ("; --task to override" if "asked" not in why else ""))
+    if task == "classification":
+        counts = class_counts(train) + class_counts(val) * (not config.val_data)
+        shown = [f"{name} ({c:,})" for name, c in zip(train.class_names, counts, strict=True)]
+        more = f", ... ({len(shown) - 12} more)" if len(shown) > 12 else ""
+        lines.append(f"classes  {len(shown)}: " + ", ".join(shown[:12]) + more)
+    lines.append(f"loss     {loss} ({output} output)")
+    if config.val_data:
+        how = f"from {val.name}"
+    elif val.n_samples:
+        how = "stratified by class, " * data.stratified + f"seed {config.seed}"
+        how = f"{config.val_fraction:g} of the rows, {how}"
+    else:
+        how = "none (val_fraction 0): no validation loss"
+    split_line = f"split    {train.n_samples:,} training rows, {val.n_samples:,} validation rows"
+    lines.append(f"{split_line} ({how})")
+    scaled = "standardised with the training rows' mean and deviation" if data.scaler else "as read"
+    lines.append(f"inputs   {scaled}")
+    if data.target_scaler is not None:
+        sd = ", ".join(f"{s:.4g}" for s in data.target_scaler.std)
+        lines.append(
+            f"target   standardised: the loss is in units of its deviation ({sd}), squared "
+            "for mse; predictions (evaluation.predict) are in the target's own units"
+        )
+    units = ",".join(map(str, config.hidden)) or "none"
+    chosen = f" (chosen for {train.n_features} inputs"
+    chosen += f" and {train.n_classes} classes" if task == "classification" else ""
+    lines.append(f"hidden   {units}" + (chosen + "; --hidden to choose)" if fitted else ""))
+    warning = narrow_layers(config.hidden, train)
+    return lines + ([warning] if warning else [])
+
+
+def describe(trainer) -> list[str]:
+    """``summary`` of a Trainer's data and decisions."""
+    output = trainer.net.activations[-1].name
+    return summary(trainer.config, trainer.data, trainer.loss_name, output, trainer.hidden_fitted)
