@@ -57,3 +57,19 @@ async def test_question_mark_opens_the_help_in_the_app():
         assert await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = " ".join(str(w.render()) for w in app.screen.query("Static"))
         assert "Symbols" in text and "b_k[j]" in text
+
+
+async def test_the_help_repeats_what_was_said_about_a_csv_file(tmp_path):
+    from apphelpers import make_app, wait_until
+
+    from tui.ui.widgets.help_screen import HelpScreen
+
+    path = tmp_path / "data.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]}\n" for i in range(40)))
+    app = make_app(data=str(path), dataset="circle")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_until(pilot, lambda: app.snapshot.data_summary != ())
+        await pilot.press("question_mark")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "This data" in text and "data.csv: 40 rows" in text

@@ -180,7 +180,7 @@ class BackpropApp(App[int]):
             self.pop_screen()
         elif not isinstance(self.screen, ModalScreen):
             lesson = f"{self.lesson.title}: {self.lesson.text}" if self.lesson else ""
-            self.push_screen(HelpScreen(lesson))
+            self.push_screen(HelpScreen(lesson, self.snapshot.data_summary))
 
     async def action_quit(self) -> None:
         self._quit(0)

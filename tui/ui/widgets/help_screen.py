@@ -74,12 +74,16 @@ Press Esc or ? to close."""
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
-    def __init__(self, lesson: str = "") -> None:
+    def __init__(self, lesson: str = "", data: tuple[str, ...] = ()) -> None:
         super().__init__()
-        self.lesson = lesson
+        self.lesson, self.data = lesson, data
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             if self.lesson:
                 yield Static(f"[b]This lesson[/b]\n{escape(self.lesson)}\n", markup=True)
+            if self.data:  # a CSV file's run: what was read and decided, as said on loading
+                lines = Text("\n".join(("This data", *self.data, "")), no_wrap=False)
+                lines.stylize("bold", 0, len("This data"))
+                yield Static(lines)
             yield Static(Text.from_markup(HELP))  # a Text keeps the indentation
