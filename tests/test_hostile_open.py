@@ -76,15 +76,16 @@ def test_a_loaded_run_that_cannot_be_drawn_keeps_the_run(session, tmp_path, monk
     assert wait_for(lambda: session.latest.dataset_name == "circle")
 
 
-async def test_opening_a_bad_file_in_the_app_keeps_the_run_and_says_why(tmp_path):
+async def test_opening_a_bad_file_in_the_app_keeps_the_run_and_says_why(tmp_path, monkeypatch):
     path = renamed_column_file(tmp_path)
+    monkeypatch.chdir(tmp_path)  # a short relative name: typing is key by key
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
         trainer = app.session.trainer
         await dialog(pilot, "o")
-        await pilot.press(*str(path), "enter")
+        await pilot.press(*path.name, "enter")
         assert await wait_until(pilot, lambda: "history/columns" in app.snapshot.notice)
         assert app.snapshot.notice_error and app.session.trainer is trainer
         steps = trainer.steps

@@ -50,14 +50,14 @@ class Lesson:
             self.session.tick()
         await self.pilot.pause()
 
-    async def watch(self, seconds: float, step: float = 0.02) -> str:
-        """Let ``seconds`` of the lesson's time pass (a worker turn every ``step``), then the
-        screen as it is: its text."""
+    async def watch(self, seconds: float, step: float = 0.05) -> str:
+        """Let ``seconds`` of the lesson's time pass (a worker turn every ``step``, the screen
+        catching up every second), then the screen as it is: its text."""
         for i in range(round(seconds / step)):
             self.clock.now += step
             self.seconds += step
             self.session.tick()
-            if i % 25 == 0:
+            if i % 20 == 0:
                 await self.pilot.pause()
         self.session.request_snapshot()
         await self.turns(1)
