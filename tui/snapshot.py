@@ -113,8 +113,8 @@ class DataView:
     grid: Floats | None = None
     curve_x: Floats | None = None
     curve_y: Floats | None = None
-    truth: dict = field(default_factory=dict)  # e.g. {"m": 3.0, "b": 2.0}
-    fitted: dict = field(default_factory=dict)  # {"m": ..., "b": ...} for a 1-1 network
+    truth: dict[str, float] = field(default_factory=dict)  # e.g. {"m": 3.0, "b": 2.0}
+    fitted: dict[str, float] = field(default_factory=dict)  # {"m", "b"} of a 1-1 network
 
 
 @dataclass(frozen=True)
