@@ -32,7 +32,7 @@ from core.trainer import Diverged, Trainer
 
 from ..snapshot import Curve, DataView, Snapshot, Surface
 from .ladder import ladder_step
-from .pace import EPOCHS, FULL, FULL_SPEED, PHASES, STEPS, Pace, Pacer, pace_step
+from .pace import EPOCHS, FULL, FULL_SPEED, PHASES, STEPS, Pace, Pacer, capped, pace_step
 from .results import DataFacts
 from .surface import DescentPath, loss_surface, surface_note
 from .views import (
@@ -67,6 +67,7 @@ class TrainingSession:
         paused: start paused.
         curve_points: buckets per curve in a snapshot (about two per plot column).
         pace: how fast to train (full speed by default).
+        max_rate: at most this many epochs a second, whatever the pace asked (served).
         clock: seconds, monotonic; a test passes its own to control the pace.
     """
 
@@ -77,11 +78,13 @@ class TrainingSession:
         curve_points: int = 240,
         pace: Pace = FULL_SPEED,
         clock: Callable[[], float] = time.monotonic,
+        max_rate: float | None = None,
     ) -> None:
         self.trainer = trainer
         self.running = not paused
         self.clock = clock
-        self.pace = pace
+        self.max_rate = max_rate
+        self.pace = pace = capped(pace, max_rate)
         self._pacer = Pacer(pace, clock())
         self.curve_points = curve_points
         self._commands: queue.SimpleQueue[tuple[int, str, Command]] = queue.SimpleQueue()
@@ -448,7 +451,9 @@ class TrainingSession:
             self._pacer = Pacer(self.pace, self.clock())  # the schedule starts now
 
     def _set_pace(self, pace: Pace) -> None:
-        self.pace = pace
+        if capped(pace, self.max_rate) != pace:
+            self._notify(f"this server trains at most {self.max_rate:g} epochs a second")
+        self.pace = pace = capped(pace, self.max_rate)
         self._pacer = Pacer(pace, self.clock())
         self._rate = (self.clock(), self.trainer.epoch, 0.0)
 
