@@ -36,9 +36,11 @@ class Sandbox:
             frozenset(Path(p).resolve() for p in offered if p is not None),
         )
 
-    def where(self) -> str:
-        """What the app says at start: where files go and what can be read."""
+    def where(self, lasting: str = "") -> str:
+        """What the app says at start: where files go (``lasting``: for how long) and what
+        can be read."""
         text = f"Files you save or open are in this session's folder, {self.folder}"
+        text += f" ({lasting})" if lasting else ""
         if self.data is not None:
             text += f"; data files (CSV, checkpoints) can be opened from {self.data}"
         return text + ". No other file can be read or written from this page."

@@ -20,6 +20,7 @@ from ..worker.session import TrainingSession
 from . import autosave
 from .args import AUTOSAVE, config_from_args, resume, resume_changes
 from .hangup import Hangup, say
+from .served import install, served_session
 
 QUIT_WORKER_WAIT = 5.0  # after q, how long the save waits for a running command to end
 
@@ -93,15 +94,19 @@ def run_app(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
     if args.resume is not None:
         resume_changes(args)  # a flag a resumed run cannot take: refused before anything else
-    folder = autosave.open_folder()
+    served = served_session(args)  # a browser's session (backprop-tui serve): its files only
+    folder = served.autosave_folder if served else autosave.open_folder()
     notices = []
-    if folder.warning:
+    if folder.warning and not served:
         say(f"backprop-tui: {folder.warning}")
         notices.append(folder.warning)
     others = 0
     if args.resume is AUTOSAVE:  # --resume alone: the most recent autosave
         args.resume, others = latest_autosave()
     trainer, lesson = build_trainer(args)
+    if served:
+        served = install(served, trainer.config)
+        notices.append(served.notice())
     resumed = Path(args.resume) if args.resume else None
     if trainer.config.data is not None and resumed is None:  # what was read and decided
         notices.append("\n".join(describe(trainer)))
@@ -109,7 +114,8 @@ def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
         listed = f" ({others} others: listed in the terminal once you quit)" if others else ""
         notices.append(f"continuing {resumed.name} at epoch {trainer.epoch:,}{listed}")
     pace = args.pace or (parse_pace(lesson.pace) if lesson else FULL_SPEED)
-    session = TrainingSession(trainer, paused=args.paused, pace=pace)
+    max_rate = served.max_rate if served else None
+    session = TrainingSession(trainer, paused=args.paused, pace=pace, max_rate=max_rate)
     path = autosave.new_path(folder.path) if folder.path is not None else None
     final_save = FinalSave(session, path, folder.warning)
     hangup.arm(final_save)
@@ -126,6 +132,8 @@ def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
     from ..ui.app import BackpropApp  # Textual is imported only for the app
 
     app = BackpropApp(session, lesson=lesson, notices=notices, hangup=hangup)
+    if served:
+        app.checkpoint_path = served.checkpoint_path
     hangup.attach(app.hang_up)
     failure: Exception | None = None
     try:
