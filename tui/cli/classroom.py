@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import html
 import itertools
+import logging
 import os
 import re
 import shlex
@@ -35,9 +36,10 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+log = logging.getLogger("backprop-tui serve")
 TITLE = "backprop-tui"
 STOP_GRACE = 3.0  # seconds a closed page's app has to quit before its processes are killed
-HEARTBEAT = 5.0  # seconds between pings: a page that vanished without closing is seen soon
+HEARTBEAT = 15.0  # seconds between pings; a pong is due within half (a busy machine is slow)
 DRIVER = "tui.ui.served_driver:ServedDriver"
 _FONTS = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>\s*")
 
@@ -62,6 +64,12 @@ def full_text(max_sessions: int) -> bytes:
     ).encode()
 
 
+def _why_closed(websocket: web.WebSocketResponse) -> str:
+    if websocket.exception() is not None:
+        return f"{type(websocket.exception()).__name__}: {websocket.exception()}"
+    return f"closed, code {websocket.close_code}"
+
+
 class SessionProcess(AppService):
     """One browser's app process, started without a shell in a process group of its own,
     with the served driver; ``end`` stops it for good."""
@@ -72,6 +80,7 @@ class SessionProcess(AppService):
         self.folder = folder
         self.temporary = temporary
         self._ending: asyncio.Future | None = None
+        self.killed = False  # it did not quit when asked
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width, height)
@@ -120,6 +129,7 @@ class SessionProcess(AppService):
                 await asyncio.wait_for(process.wait(), grace)
             except TimeoutError:
                 if process.returncode is None:
+                    self.killed = True
                     try:
                         os.killpg(process.pid, signal.SIGKILL)
                     except ProcessLookupError:
@@ -236,14 +246,27 @@ class Classroom(Server):
             debug=self.debug,
         )
         self.sessions.add(session)
+        started = time.monotonic()
         try:
             width = to_int(request.query.get("width", "80"), 80)
             height = to_int(request.query.get("height", "24"), 24)
             await session.start(width, height)
+            log.info(
+                "session %s started (%d of %d)", session.pid, len(self.sessions), self.max_sessions
+            )
             await self._process_messages(websocket, session)
         finally:
             try:
                 await session.end(self.grace)
             finally:
                 self.sessions.discard(session)
+                log.info(
+                    "session %s ended after %.0f s (page: %s)%s",
+                    session.pid,
+                    time.monotonic() - started,
+                    _why_closed(websocket),
+                    f"; killed {self.grace:g} s after it was asked to quit"
+                    if session.killed
+                    else "",
+                )
         return websocket

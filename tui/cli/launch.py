@@ -141,10 +141,12 @@ def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
     except Exception as e:  # Textual failing on a terminal that went away, or a bug
         failure = e
     saved, message = hangup.save(QUIT_WORKER_WAIT)
-    say(message)
+    unkept = served is not None and not served.keep  # its folder goes with it, by design
+    if not unkept:
+        say(message)
     if hangup.triggered:
         return hangup.code
     if failure is not None:
         raise failure
     code = app.return_code if app.return_code is not None else 1
-    return code if saved or code != 0 else 1
+    return code if saved or unkept or code != 0 else 1
