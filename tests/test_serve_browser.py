@@ -46,13 +46,13 @@ def browser():
         browser.close()
 
 
-def open_session(browser, url):
+def open_session(browser, url, wait_ms: float = WAIT_MS):
     """A new tab on the app, once its panels are on screen, with the keyboard on it."""
     page = browser.new_page(viewport={"width": 1000, "height": 640})
     page.add_init_script(BROWSER_HOOK)
     page.goto(url)
     for panel in ("Network", "Gradients", "Controls"):
-        page.wait_for_function(f"window.__screen().includes({panel!r})", timeout=WAIT_MS)
+        page.wait_for_function(f"window.__screen().includes({panel!r})", timeout=wait_ms)
     page.locator(".xterm-helper-textarea").focus()
     return page
 

@@ -32,6 +32,18 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def epoch_shown(page) -> int:
     """The last epoch the page's status line showed."""
     found = re.findall(r"ep ([\d,]+)", page.evaluate("window.__screen().slice(-20000)"))
@@ -41,23 +53,29 @@ def epoch_shown(page) -> int:
 def test_ten_sessions_at_once(browser, tmp_path):  # noqa: F811
     flags = os.environ.get("SERVE_LOAD_FLAGS", "").split()  # e.g. "--max-pace 30"
     log = tmp_path / "server.log"
+    load = Path("/proc/loadavg").read_text().split()[0]  # others' work on the machine
     server, url = start_server("--max-sessions", str(SESSIONS), *flags, log=log)
     try:
-        pages = [open_session(browser, url) for _ in range(SESSIONS)]
+        pages = [open_session(browser, url, WAIT_MS * 5) for _ in range(SESSIONS)]
         sessions = children(server.pid)
         assert len(sessions) == SESSIONS, log.read_text()[-3000:]
         time.sleep(5)  # all of them training for a while
         before, started = [epoch_shown(p) for p in pages], time.monotonic()
+        cpu_before = cpu_seconds(sessions), cpu_seconds([server.pid])
         watched = pages[0]
         latencies = []
         for i in range(PRESSES):
             key, then = ("+", "lr 0.1") if i % 2 == 0 else ("-", "lr 0.03")
             watched.keyboard.press(key)
-            watched.wait_for_function(f"window.__since().includes({then!r})", timeout=WAIT_MS)
+            watched.wait_for_function(f"window.__since().includes({then!r})", timeout=WAIT_MS * 5)
             latencies.append(watched.evaluate(f"window.__latency({then!r})"))
             time.sleep(0.25)
         after = [epoch_shown(p) for p in pages]
         seconds = time.monotonic() - started
+        cpu = [
+            (cpu_seconds(p) - b) / seconds
+            for p, b in zip((sessions, [server.pid]), cpu_before, strict=True)
+        ]
         rates = [(a - b) / seconds for a, b in zip(after, before, strict=True)]
         memory = [memory_kb(pid) for pid in sessions]
         assert all(a > b for a, b in zip(after, before, strict=True))  # every one trains
@@ -80,5 +98,7 @@ def test_ten_sessions_at_once(browser, tmp_path):  # noqa: F811
         f"\nmemory per session: RSS {statistics.mean(rss) / 1024:.0f} MB "
         f"({min(rss) / 1024:.0f}-{max(rss) / 1024:.0f}), PSS {statistics.mean(pss) / 1024:.0f} MB"
         f"\nepochs a second per session: {', '.join(f'{r:.0f}' for r in rates)}"
+        f"\nCPU: the apps {cpu[0]:.0%} of a core in all, the server {cpu[1]:.0%}"
+        f" (load average before: {load}; flags: {' '.join(flags) or 'defaults'})"
         f"\nall {SESSIONS} app processes gone {gone:.1f} s after the tabs closed"
     )
