@@ -25,6 +25,7 @@ from textual.widget import Widget
 from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Phase, Snapshot
 from ..colours import NEGATIVE, POSITIVE, SELECTED
 from ..formulas import update_rule
+from ..rows import ChangedRows
 
 # 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
 # 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint;
@@ -218,7 +219,7 @@ def _connections(
         codes[own > 0], styles[own > 0] = 0x2800 + own[own > 0], SEL_LINE
 
 
-class NetworkView(Widget):
+class NetworkView(ChangedRows, Widget):
     """The network drawn live: neurons, every weight as a coloured line, the current phase."""
 
     DEFAULT_CSS = "NetworkView { width: 1fr; height: 1fr; }"
@@ -231,7 +232,6 @@ class NetworkView(Widget):
         super().__init__(name=name, id=id)
         self.snapshot: Snapshot | None = None
         self._key: tuple | None = None
-        self._cache: tuple[tuple, list[Strip]] | None = None
 
     class NeuronClicked(Message):
         """A click on neuron ``index`` of column ``column`` (0 = the inputs)."""
@@ -261,7 +261,7 @@ class NetworkView(Widget):
         key = (snapshot.seq, snapshot.epoch, snapshot.steps, snapshot.phase_index, snapshot.sizes)
         if key != self._key:
             self.snapshot, self._key = snapshot, key
-            self.refresh()
+            self.repaint_rows()  # only the rows that changed reach the terminal
 
     @property
     def highlight_layer(self) -> int | None:
@@ -275,15 +275,12 @@ class NetworkView(Widget):
             return snap.n_layers - 1
         return self.ALL if kind in (FORWARD, UPDATE) else None
 
-    def render_line(self, y: int) -> Strip:
-        """Line y of the panel; the whole panel is drawn once per snapshot, selection, size."""
-        width, height = self.size
-        base = self.rich_style  # the widget's colours and background
-        key = (self._key, self.selected, width, height, base)
-        if self._cache is None or self._cache[0] != key:
-            self._cache = (key, self.draw(width, height, base))
-        strips = self._cache[1]
-        return strips[y] if 0 <= y < len(strips) else Strip.blank(width, base)
+    def rows(self, width: int, height: int) -> list[Strip]:
+        """The whole panel, drawn once per snapshot, selection, size (see ChangedRows)."""
+        return self.draw(width, height, self.rich_style)  # the widget's colours, background
+
+    def rows_key(self) -> tuple:
+        return (*super().rows_key(), self.selected)
 
     def draw(self, width: int, height: int, base: Style | None = None) -> list[Strip]:
         """The whole panel: ``height`` strips of ``width`` cells, styled over ``base``."""
