@@ -93,6 +93,8 @@ def test_commands_cross_by_name_and_come_back_numbered(remote):
     n = s.set_lr(-1.0)  # refused by the worker: said, the run unchanged
     assert settled(s, n) and s.latest.notice_error and s.latest.config.lr == 0.3
     assert s.latest.applied == n  # the parent's numbers are the child's
+    n = s.set_pace(PACES[2])
+    assert settled(s, n) and s.latest.pace == PACES[2]
 
 
 def test_every_command_of_the_session_is_forwarded_and_nothing_else():
@@ -302,7 +304,15 @@ def test_quit_and_sigterm_save_the_workers_run_and_leave_nothing(tmp_path, how):
     assert f"(epoch {trainer.epoch:,})" in app.text
 
 
-def test_the_pace_crosses_as_a_value(remote):
-    s = remote()
-    n = s.set_pace(PACES[2])
-    assert settled(s, n) and s.latest.pace == PACES[2]
+def test_a_worker_that_cannot_start_says_why(tmp_path, monkeypatch):
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho 'ModuleNotFoundError: no numpy here' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(broken))
+    session = RemoteSession()
+    try:
+        session.start(Trainer(Config(n_samples=200)))
+        assert not session.wait_ready(10.0)  # the app then trains in a thread
+        assert session.gone == "ModuleNotFoundError: no numpy here"
+    finally:
+        session.close()

@@ -167,13 +167,15 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
             autosave.prune(path.parent, spare=(path, *([resumed] if resumed else [])))
     if worker is not None:  # the run goes to the worker process, which saves it at the end
         worker.start(trainer, paused=args.paused, pace=pace, crash_save=final_save.path)
+        final_save.session = worker
 
     from ..ui.app import BackpropApp  # Textual is imported only for the app
 
     if worker is not None:
         if worker.wait_ready(WORKER_START_WAIT):
-            session = final_save.session = worker
+            session = worker
         else:  # the thread, as before, and the screen says why
+            final_save.session = session
             why = worker.gone or f"no answer after {WORKER_START_WAIT:g} s"
             worker.close()
             notices.append(f"the worker process failed to start ({why}): training in a thread")

@@ -36,6 +36,7 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Snapshot fields sent only when they are new objects: the session reuses them between
 # their recomputations (the grid every DATA_VIEW_SECONDS while training)
 KEPT = ("data", "surface", "results", "ghosts")
+SWITCH_SECONDS = 0.001
 
 
 def die_with(parent: int) -> None:
@@ -170,6 +171,9 @@ def main(argv: list[str]) -> int:
     die_with(parent)
     for sig in (signal.SIGINT, signal.SIGHUP):  # the app handles the terminal's signals
         signal.signal(sig, signal.SIG_IGN)
+    # a command waits for the reader thread to get the interpreter lock from the training
+    # loop: at most this long (the lock is asked for only when a message has arrived)
+    sys.setswitchinterval(SWITCH_SECONDS)
     worker = Worker(Connection(commands_fd, writable=False), Connection(out_fd, readable=False))
     try:
         worker.start()

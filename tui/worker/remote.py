@@ -170,7 +170,7 @@ class RemoteSession:
 
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> None:
         """What the app's worker thread runs: here only a wait until the child has ended."""
-        while not (cancelled() or self.finished.wait(0.25)):
+        while not (cancelled() or self.finished.wait(0.1)):
             pass
 
     def trainer_state(self, timeout: float = 5.0) -> dict:
