@@ -316,3 +316,21 @@ def test_a_worker_that_cannot_start_says_why(tmp_path, monkeypatch):
         assert session.gone == "ModuleNotFoundError: no numpy here"
     finally:
         session.close()
+
+
+def test_commands_before_the_worker_starts_wait_for_it_in_order(tmp_path):
+    trainer = Trainer(Config(n_samples=200))
+    first = TrainingSession(trainer, paused=True).latest
+    session = RemoteSession()
+    try:
+        session.start(trainer, paused=True, first=first, defer=True)
+        assert session.pid is None and session.latest.seq == 0  # shown until the worker's
+        session.set_lr(0.1)  # as a lesson's commands at the app's start
+        n = session.step_lr(up=True)
+        saved, _, epoch = session.final_save(tmp_path / "early.npz", 1.0)  # nothing trained
+        assert saved and epoch == 0 and load_checkpoint(tmp_path / "early.npz").epoch == 0
+        session.begin()  # the app does this once its first frame is drawn
+        assert session.pid is not None
+        assert settled(session, n) and session.latest.config.lr == 0.3
+    finally:
+        session.close()

@@ -1,6 +1,6 @@
-"""Repainting only the cells that changed (tui.ui.rows): the network, the loss plot, the
-gradients and the status line send the terminal only what moved, and the screen then reads
-exactly as a whole repaint would draw it."""
+"""Repainting only the cells that changed (tui.ui.rows): the network, the loss plot and the
+gradients send the terminal only what moved, and the screen then reads exactly as a whole
+repaint would draw it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from tui.ui.rows import changed_span
 from tui.ui.widgets.gradient_panel import GradientPanel
 from tui.ui.widgets.loss_plot import LossPlot
 from tui.ui.widgets.network_view import NetworkView
-from tui.ui.widgets.status_line import StatusLine
 
 RED, BLUE = Style(color="red"), Style(color="blue")
 
@@ -39,7 +38,7 @@ def test_the_span_runs_from_the_first_to_the_last_changed_cell():
     assert changed_span(strip(("ep 字", RED)), wide, 5) == (0, 5)
 
 
-PANELS = (NetworkView, LossPlot, GradientPanel, StatusLine)
+PANELS = (NetworkView, LossPlot, GradientPanel)
 TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|\x1b[^a-zA-Z]*[a-zA-Z]|(.)", re.S)
 
 
@@ -96,7 +95,7 @@ async def test_steps_repaint_only_changed_cells_and_the_terminal_shows_the_whole
         await pilot.press("e")  # an epoch: the loss curve grows
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 3)
         await pilot.pause()
-        for name in ("NetworkView", "GradientPanel", "StatusLine", "LossPlot"):
+        for name in ("NetworkView", "GradientPanel", "LossPlot"):
             calls = dirty[name]
             assert calls, f"{name} repainted nothing in part"
             for regions, size in calls:  # never the whole panel: rows, and cells of rows

@@ -1,12 +1,12 @@
 """Start the app from command-line arguments; the run is autosaved to a file of its own.
 
-The run trains in a worker process of its own (tui.worker.remote), started first so that
-its start-up overlaps the app's; if it cannot start, in a thread of the app's process
-(slower: the screen and the run then share one interpreter lock). BACKPROP_TUI_WORKER=thread
-asks for the thread. The autosave is written when the run starts (which also checks that
-it can be), and when it ends: after q, or at once on a hang-up (SIGHUP, a closed terminal)
-or SIGTERM, always from the worker's own state once the worker has stopped
-(tui.cli.hangup).
+The run trains in a worker process of its own (tui.worker.remote), started once the first
+frame is drawn (the screen shows the run's first snapshot meanwhile); with
+BACKPROP_TUI_WORKER=thread in a thread of the app's process, as before (slower: the screen
+and the run then share one interpreter lock). The autosave is written when the run starts
+(which also checks that it can be), and when it ends: after q, or at once on a hang-up
+(SIGHUP, a closed terminal) or SIGTERM, always from the worker's own state once the worker
+has stopped (tui.cli.hangup).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from .args import AUTOSAVE, config_from_args, resume, resume_changes
 from .hangup import Hangup, say
 
 QUIT_WORKER_WAIT = 5.0  # after q, how long the save waits for a running command to end
-WORKER_START_WAIT = 10.0  # how long the app waits for the worker process's first snapshot
 
 
 def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
@@ -107,27 +106,13 @@ class FinalSave:
         return f"run saved to {self.path} (epoch {epoch:,}): backprop-tui --resume continues it"
 
 
-def start_worker() -> RemoteSession | None:
-    """The worker process, started now (before the run is built, to overlap its start-up);
-    None when the thread is asked for (BACKPROP_TUI_WORKER=thread) or it cannot start."""
-    if os.environ.get("BACKPROP_TUI_WORKER", "process") == "thread":
-        return None
-    try:
-        return RemoteSession()
-    except OSError as e:
-        say(f"backprop-tui: the worker process cannot start ({e}): training in a thread")
-        return None
-
-
 def run_app(args: argparse.Namespace) -> int:
     """Run the app; the run is saved at the end, also after a hang-up or SIGTERM."""
     hangup = Hangup().install()
     hangup.watch(0)
-    worker = None
+    thread = os.environ.get("BACKPROP_TUI_WORKER", "process") == "thread"
+    worker = None if thread else RemoteSession()  # nothing runs until the run is given
     try:
-        if args.resume is not None:
-            resume_changes(args)  # a flag a resumed run cannot take: refused before all else
-        worker = start_worker()
         return _run_app(args, hangup, worker)
     finally:
         if worker is not None:
@@ -136,6 +121,8 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | None) -> int:
+    if args.resume is not None:
+        resume_changes(args)  # a flag a resumed run cannot take: refused before anything else
     folder = autosave.open_folder()
     notices = []
     if folder.warning:
@@ -165,20 +152,12 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
             notices.append(f"no autosave: {e}; save the run with s")
         else:
             autosave.prune(path.parent, spare=(path, *([resumed] if resumed else [])))
-    if worker is not None:  # the run goes to the worker process, which saves it at the end
-        worker.start(trainer, paused=args.paused, pace=pace, crash_save=final_save.path)
-        final_save.session = worker
+    if worker is not None:  # the worker process gets the run once the app has drawn it
+        first, path = session.latest, final_save.path  # (the app's ``begin``); it saves it
+        worker.start(trainer, args.paused, pace, crash_save=path, first=first, defer=True)
+        session = final_save.session = worker
 
     from ..ui.app import BackpropApp  # Textual is imported only for the app
-
-    if worker is not None:
-        if worker.wait_ready(WORKER_START_WAIT):
-            session = worker
-        else:  # the thread, as before, and the screen says why
-            final_save.session = session
-            why = worker.gone or f"no answer after {WORKER_START_WAIT:g} s"
-            worker.close()
-            notices.append(f"the worker process failed to start ({why}): training in a thread")
 
     app = BackpropApp(session, lesson=lesson, notices=notices, hangup=hangup)
     hangup.attach(app.hang_up)

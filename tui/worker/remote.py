@@ -19,6 +19,7 @@ the child numbers it), ``stop``, ``finished``, ``clock``, ``run``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import itertools
 import os
@@ -57,6 +58,8 @@ class RemoteSession:
         self.finished = threading.Event()  # set once the child's loop has ended
         self.crash_save: Path | None = None
         self.gone = ""  # why the child has ended on its own ("" while it runs)
+        self.pid: int | None = None  # the child's, once started
+        self.proc: subprocess.Popen | None = None
         self._ready = threading.Event()
         self._numbers = itertools.count(1)
         self._send_lock = threading.Lock()
@@ -65,7 +68,56 @@ class RemoteSession:
         self._states: queue.SimpleQueue[dict] = queue.SimpleQueue()
         self._crash: tuple[str, int | None] | None = None
         self._stopping = False
+        self._run: tuple[Trainer, tuple] | None = None  # the run, until the child has it
+        self._pending: list[tuple] = []  # commands sent before the child has started
+        self._commands: Connection | None = None
         self._errors = tempfile.TemporaryFile()  # the child's stderr: said if it fails
+
+    # --- start and end ----------------------------------------------------------------
+
+    def start(
+        self,
+        trainer: Trainer,
+        paused: bool = False,
+        pace: Pace = FULL_SPEED,
+        curve_points: int = 240,
+        crash_save: Path | None = None,
+        first: Snapshot | None = None,
+        defer: bool = False,
+    ) -> None:
+        """The run for the child: its state, from which the child builds the very same
+        trainer, and the session's options (as TrainingSession's). ``crash_save``: where
+        the child saves the run if it fails. ``first``: a snapshot of this very run to
+        show until the child's first arrives (taken as seq 0), so that the app need not
+        wait for it. ``defer``: the child starts at ``begin`` (the app calls it once its
+        first frame is drawn: the child's start-up then takes no CPU from that frame);
+        else now. Commands sent meanwhile wait for it, in order."""
+        self.crash_save = crash_save
+        if first is not None and self.latest is None:
+            self.latest = replace(first, seq=0)
+        options = dict(paused=paused, pace=pace, curve_points=curve_points, crash_save=crash_save)
+        self._run = (trainer, ("start", trainer.state(), options))
+        if not defer:
+            self.begin()
+
+    def begin(self) -> None:
+        """Start the child and hand it the run (once). On the main thread: the kernel kills
+        the child when the thread that started it ends."""
+        with self._send_lock:
+            if self.proc is not None or self._run is None or self.gone:
+                return
+            try:
+                self._spawn()
+            except OSError as e:
+                self.gone = f"it cannot start: {e}"
+            else:
+                for message in (self._run[1], *self._pending):
+                    self._send(message, locked=True)
+                self._run, self._pending = None, []
+        if self.gone:
+            self._ended()
+
+    def _spawn(self) -> None:
         to_child, commands = os.pipe()
         replies, from_child = os.pipe()
         try:
@@ -83,8 +135,8 @@ class RemoteSession:
                 start_new_session=True,  # no terminal: its signals are the app's to handle
             )
         except OSError:
-            for fd in (commands, replies):
-                os.close(fd)
+            os.close(commands)
+            os.close(replies)
             raise
         finally:
             os.close(to_child)  # the child's ends: its own copies are all there is now
@@ -94,23 +146,6 @@ class RemoteSession:
         self._replies = Connection(replies, writable=False)
         threading.Thread(target=self._receive, name="worker-replies", daemon=True).start()
 
-    # --- start and end ----------------------------------------------------------------
-
-    def start(
-        self,
-        trainer: Trainer,
-        paused: bool = False,
-        pace: Pace = FULL_SPEED,
-        curve_points: int = 240,
-        crash_save: Path | None = None,
-    ) -> None:
-        """Hand the run to the child: its state, from which the child builds the very same
-        trainer, and the session's options (as TrainingSession's). ``crash_save``: where
-        the child saves the run if it fails."""
-        self.crash_save = crash_save
-        options = dict(paused=paused, pace=pace, curve_points=curve_points, crash_save=crash_save)
-        self._send(("start", trainer.state(), options))
-
     def wait_ready(self, timeout: float) -> bool:
         """Wait for the child's first snapshot; False if it ended or took too long."""
         self._ready.wait(timeout)
@@ -119,6 +154,10 @@ class RemoteSession:
     def final_save(self, path: Path, wait: float) -> tuple[bool, str, int] | None:
         """Stop the child's loop and have it save the run to ``path`` from its own state:
         (saved, the error if not, epoch); None if it had not answered after ``wait`` s."""
+        with self._send_lock:
+            run = self._run
+        if run is not None:  # the child never had the run: it is as it started, save it here
+            return self._save_here(run[0], path)
         if not self.gone:
             self._stopping = True
             self._send(("final", str(path)))
@@ -130,10 +169,22 @@ class RemoteSession:
             return True, "", self._crash[1]
         return False, f"the worker process had ended ({self.gone})", -1
 
+    def _save_here(self, trainer: Trainer, path: Path) -> tuple[bool, str, int]:
+        from core.checkpoint import save_checkpoint
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_checkpoint(trainer, path)
+        except OSError as e:
+            return False, str(e), trainer.epoch
+        return True, "", trainer.epoch
+
     def close(self, wait: float = 1.0) -> None:
         """End the child and wait for it: after its final save it ends by itself (given
         ``wait`` seconds); otherwise it is killed."""
         self._stopping = True
+        if self.proc is None:
+            return
         if self._final is not None:
             try:
                 self.proc.wait(wait)
@@ -191,12 +242,15 @@ class RemoteSession:
             return number
 
     def _send(self, message: tuple, locked: bool = False) -> None:
+        if not locked:
+            with self._send_lock:
+                return self._send(message, locked=True)
+        if self._commands is None:  # not started yet: sent once it has
+            if message[0] != "snap":
+                self._pending.append(message)
+            return
         try:
-            if locked:
-                self._commands.send(message)
-            else:
-                with self._send_lock:
-                    self._commands.send(message)
+            self._commands.send(message)
         except OSError:
             pass  # the child has gone: the receiving thread says so
 
@@ -225,14 +279,15 @@ class RemoteSession:
 
     def _ended(self) -> None:
         """The child has closed its side: after a final save or a stop, as asked; else it
-        failed, and the screen says so (and keeps the run as it was, paused)."""
-        try:
-            code = self.proc.wait(2.0)
-        except subprocess.TimeoutExpired:
-            code = None
-        self._replies.close()
+        failed (or could not start), and the screen says so (and keeps the run as it was,
+        paused)."""
+        code = None
+        if self.proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.proc.wait(2.0)
+            self._replies.close()
         if self._final is None:  # ended without the final save: failed, or killed
-            self.gone = self._why(code)
+            self.gone = self.gone or self._why(code)
             if not self._stopping or self._crash is not None:
                 self._publish_gone(self._crash_notice())
         self.finished.set()
@@ -253,7 +308,7 @@ class RemoteSession:
         epoch = self.latest.epoch if self.latest is not None else 0
         return (
             f"Training stopped: the worker process ended ({self.gone}). The screen shows "
-            f"the run at epoch {epoch:,}, as it was. {self.advice()}"
+            f"the run at epoch {epoch:,}, as it was. {self.advice()}{self._first_advice()}"
         )
 
     def advice(self) -> str:
@@ -270,6 +325,12 @@ class RemoteSession:
                 f"backprop-tui --resume {self.crash_save} continues from there."
             )
         return "It could not be saved: quit (q) and start again."
+
+    def _first_advice(self) -> str:
+        """For a child that failed before its first snapshot: the thread instead."""
+        if self._ready.is_set():
+            return ""
+        return " BACKPROP_TUI_WORKER=thread trains in the app's own process instead."
 
     def _publish_gone(self, text: str) -> None:
         """A snapshot like the last, paused, with ``text`` as an error notice."""

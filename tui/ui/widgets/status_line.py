@@ -9,14 +9,13 @@ from textual.widget import Widget
 
 from ...snapshot import Snapshot
 from ..numbers import num
-from ..rows import ChangedRows
 
 
 def pct(x: float) -> str:
     return "–" if math.isnan(x) else f"{100 * x:.1f}%"
 
 
-class StatusLine(ChangedRows, Widget):
+class StatusLine(Widget):
     """One line, compact enough for 80 columns; after a divergence, as many lines (up to 4)
     as its message takes: what went wrong and what to do must be readable in full."""
 
@@ -32,10 +31,7 @@ class StatusLine(ChangedRows, Widget):
         self.set_class(snapshot.status == "diverged", "-diverged")
         # another status or message may take another number of lines
         moved = old is None or (old.status, old.message) != (snapshot.status, snapshot.message)
-        if moved:
-            self.refresh(layout=True)
-        else:
-            self.repaint_rows()  # only the cells that changed: the epoch, the loss ...
+        self.refresh(layout=moved)
 
     def _curve_colours(self) -> tuple[str, str]:
         """The colours the loss plot gives the training and the validation curve."""
