@@ -301,3 +301,11 @@ def test_help_lists_each_settings_choices_from_one_place():
     out = " ".join(run("train", "--help").stdout.split())
     assert ", ".join(DATASET_NAMES) in out and ", ".join(OPTIMIZERS) in out
     assert "--standardize" in out
+
+
+def test_settings_flags_beside_a_lesson_are_refused_by_name(capsys):
+    from tui.cli import main
+
+    assert main(["--lesson", "xor", "--lr", "0.1", "--hidden", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "--hidden, --lr cannot change a lesson" in err and err.count("\n") == 1
