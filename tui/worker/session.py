@@ -344,7 +344,6 @@ class TrainingSession:
         self._apply_commands()
         self.path.record(self.trainer)
         if self._want_snapshot:
-            self._want_snapshot = False
             self._publish()
         return wait if self._commands.empty() else 0.0
 
@@ -523,6 +522,7 @@ class TrainingSession:
     def _publish(self) -> None:
         """A new snapshot, unless paused with nothing changed since the last one (then the
         screen has nothing to redraw and writes nothing to the terminal)."""
+        self._want_snapshot = False  # this one answers any request made before it
         t = self.trainer
         key = (
             id(t),
