@@ -15,11 +15,13 @@ from core.phases import BACKWARD, Phase
 from core.run_data import plane_inputs
 from core.trainer import Trainer
 
-from ..snapshot import DataView, Inspection, Misclassified, PhaseDetail, Results
+from ..snapshot import DataView, Inspection, Misclassified, NeuronMaps, PhaseDetail, Results
 
 GRID_ROWS, GRID_COLS = 48, 96  # model output samples over a 2-D input plane
 CURVE_POINTS = 200
 DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
+MAP_ROWS, MAP_COLS = 24, 24  # each neuron's output sampled over the plane
+MAX_MAPS = 64  # neurons per column whose maps are kept (no panel draws more)
 MISCLASSIFIED = 8  # validation samples drawn as images, at most
 
 
@@ -163,6 +165,29 @@ def data_view(t: Trainer) -> DataView:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
         return DataView(**base, curve_x=xs, curve_y=units(out)[:, 0], fitted=fitted)
     return DataView(**base)
+
+
+def neuron_maps(t: Trainer) -> NeuronMaps | None:
+    """Every neuron's output over the input plane (2-D data; None for other data): one
+    forward pass of the MAP_ROWS x MAP_COLS grid's points through the network, keeping
+    each layer's a = f(a_prev W + b) for all its neurons at once."""
+    plane = plane_points(t)
+    if plane is None or not len(plane[0]):
+        return None
+    extent = _extent(plane[0])
+    a = np.asarray(network_inputs(t, grid_points(extent, MAP_ROWS, MAP_COLS)), t.net.dtype)
+    columns = [a]
+    with np.errstate(all="ignore"):
+        for w, b, act in zip(t.net.weights, t.net.biases, t.net.activations, strict=True):
+            a = act.fn(a @ w + b)
+            columns.append(a)
+    maps, scale = [], []
+    for values in columns:
+        kept = values[:, :MAX_MAPS].T.reshape(-1, MAP_ROWS, MAP_COLS)
+        maps.append(np.array(kept, np.float64))  # a copy the trainer never touches
+        finite = np.abs(values[np.isfinite(values)])
+        scale.append(float(finite.max(initial=0.0)))
+    return NeuronMaps(extent, tuple(maps), tuple(scale))
 
 
 def network_inputs(t: Trainer, points: np.ndarray) -> np.ndarray:

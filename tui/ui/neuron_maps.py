@@ -1,0 +1,42 @@
+"""A neuron's map drawn small: its output over the input plane in half blocks, orange for
+negative values through a neutral 0 to blue for positive ones (the data view's colours,
+stronger: a small map has no points on top to leave room for).
+
+The values come from the snapshot (NeuronMaps); a column's colours span -scale..scale, the
+largest |value| of any of its neurons, so a neuron that barely varies looks flat beside one
+that does, and a dead ReLU (0 on every sample) is the neutral colour over the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+
+from .halfblocks import UPPER, background, cell_style, levels, palettes, sample
+
+STRENGTH = 0.9  # how far a map goes from the neutral towards orange or blue
+
+
+def map_palette(base: Style) -> list[tuple[int, int, int]]:
+    """The map's colours by level (orange .. neutral .. blue), over ``base``'s background."""
+    return [tuple(c) for c in palettes("binary", 2, background(base), STRENGTH)[0].tolist()]
+
+
+def map_pixels(values: np.ndarray, scale: float, rows: int, cols: int) -> np.ndarray:
+    """Palette levels (rows, cols) of a neuron's values (R, C) sampled at rows x cols
+    pixels: -scale orange, 0 neutral, +scale blue (a scale of 0: all neutral)."""
+    top = scale if np.isfinite(scale) and scale > 0 else 1.0
+    neutral = len(map_palette(Style())) - 1
+    return levels(sample(np.asarray(values, float), rows, cols), "binary", -top, top, neutral)
+
+
+def cell_rows(
+    pixels: np.ndarray, palette: list[tuple[int, int, int]], base: Style
+) -> list[list[Segment]]:
+    """Pixels (2h, w) of palette levels as h rows of w cells: "▀", upper pixel over lower."""
+    rows = []
+    for up, down in zip(pixels[0::2].tolist(), pixels[1::2].tolist(), strict=True):
+        pairs = zip(up, down, strict=True)
+        rows.append([Segment(UPPER, cell_style(base, palette[u], palette[d])) for u, d in pairs])
+    return rows
