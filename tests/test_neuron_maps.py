@@ -31,7 +31,9 @@ def test_a_neurons_map_is_its_activation_at_the_grid_points(activation):
     for k, a in enumerate(t.net.a):
         for j in range(a.shape[1]):
             assert np.allclose(maps.columns[k + 1][j].ravel(), a[:, j], rtol=1e-12, atol=1e-15)
-        assert maps.scale[k + 1] == pytest.approx(np.abs(a).max())
+        top = np.abs(a).max()
+        expected = (0.0, 1.0) if k == 2 else (-top, top)  # a sigmoid output: probabilities
+        assert maps.ranges[k + 1] == pytest.approx(expected)
 
 
 def test_the_grid_spans_the_training_points_top_row_at_the_largest_x2():
@@ -70,7 +72,8 @@ def test_a_wide_layer_keeps_the_first_maps_and_the_scale_of_all():
     maps = neuron_maps(t)
     assert maps.columns[1].shape == (MAX_MAPS, MAP_ROWS, MAP_COLS)
     t.net.run_forward(grid_of(t, maps))
-    assert maps.scale[1] == pytest.approx(np.abs(t.net.a[0]).max())  # over all 100
+    top = np.abs(t.net.a[0]).max()  # over all 100 neurons
+    assert maps.ranges[1] == pytest.approx((-top, top))
 
 
 def test_maps_only_while_wanted_and_at_the_panels_pace_while_training(monkeypatch):

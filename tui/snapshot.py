@@ -125,13 +125,14 @@ class NeuronMaps:
     over ``extent`` (x1 min, x1 max, x2 min, x2 max; the top row at x2 max): c = 0 the
     inputs the network sees (x1, x2 or their features), c = k + 1 the output a = f(z) of
     layer k. At most the first ``views.MAX_MAPS`` neurons of a column are kept.
-    ``scale[c]``: the largest finite |value| in column c (over all its neurons), what its
-    colours span: orange at -scale, neutral at 0, blue at +scale.
+    ``ranges[c]``: (lo, hi), what column c's colours span, orange at lo, the neutral half
+    way, blue at hi: (0, 1) for sigmoid and softmax (probabilities), else -m..m with m the
+    largest finite |value| of any of the column's neurons.
     """
 
     extent: tuple[float, float, float, float]
     columns: tuple[Floats, ...]
-    scale: tuple[float, ...]
+    ranges: tuple[tuple[float, float], ...]
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 negative values through a neutral 0 to blue for positive ones (the data view's colours,
 stronger: a small map has no points on top to leave room for).
 
-The values come from the snapshot (NeuronMaps); a column's colours span -scale..scale, the
-largest |value| of any of its neurons, so a neuron that barely varies looks flat beside one
-that does, and a dead ReLU (0 on every sample) is the neutral colour over the data.
+The values come from the snapshot (NeuronMaps); a column's colours span its range: 0 to 1
+for probabilities, else -m..m with m the largest |value| of any of its neurons, so a neuron
+that barely varies looks flat beside one that does, and a dead ReLU (0 on every sample) is
+the neutral colour over the data.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ def map_palette(base: Style) -> list[tuple[int, int, int]]:
     return [tuple(c) for c in palettes("binary", 2, background(base), STRENGTH)[0].tolist()]
 
 
-def map_pixels(values: np.ndarray, scale: float, rows: int, cols: int) -> np.ndarray:
+def map_pixels(values: np.ndarray, span: tuple[float, float], rows: int, cols: int) -> np.ndarray:
     """Palette levels (rows, cols) of a neuron's values (R, C) sampled at rows x cols
-    pixels: -scale orange, 0 neutral, +scale blue (a scale of 0: all neutral)."""
-    top = scale if np.isfinite(scale) and scale > 0 else 1.0
+    pixels: span = (lo, hi), lo orange, the middle neutral, hi blue (lo = hi: all neutral)."""
+    lo, hi = span
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        lo, hi = -1.0, 1.0
     neutral = len(map_palette(Style())) - 1
-    return levels(sample(np.asarray(values, float), rows, cols), "binary", -top, top, neutral)
+    return levels(sample(np.asarray(values, float), rows, cols), "binary", lo, hi, neutral)
 
 
 def cell_rows(

@@ -22,6 +22,7 @@ CURVE_POINTS = 200
 DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
 MAP_ROWS, MAP_COLS = 24, 24  # each neuron's output sampled over the plane
 MAX_MAPS = 64  # neurons per column whose maps are kept (no panel draws more)
+PROBABILITIES = ("sigmoid", "softmax")  # outputs in 0..1, drawn with 0.5 as the neutral
 MISCLASSIFIED = 8  # validation samples drawn as images, at most
 
 
@@ -181,13 +182,16 @@ def neuron_maps(t: Trainer) -> NeuronMaps | None:
         for w, b, act in zip(t.net.weights, t.net.biases, t.net.activations, strict=True):
             a = act.fn(a @ w + b)
             columns.append(a)
-    maps, scale = [], []
-    for values in columns:
+    maps, ranges = [], []
+    for c, values in enumerate(columns):
         kept = values[:, :MAX_MAPS].T.reshape(-1, MAP_ROWS, MAP_COLS)
         maps.append(np.array(kept, np.float64))  # a copy the trainer never touches
-        finite = np.abs(values[np.isfinite(values)])
-        scale.append(float(finite.max(initial=0.0)))
-    return NeuronMaps(extent, tuple(maps), tuple(scale))
+        if c and t.net.activations[c - 1].name in PROBABILITIES:
+            ranges.append((0.0, 1.0))
+        else:
+            top = float(np.abs(values[np.isfinite(values)]).max(initial=0.0))
+            ranges.append((-top, top))
+    return NeuronMaps(extent, tuple(maps), tuple(ranges))
 
 
 def network_inputs(t: Trainer, points: np.ndarray) -> np.ndarray:

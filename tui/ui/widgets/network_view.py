@@ -47,7 +47,7 @@ _STYLES = [
 ]
 SEL_LINE, SEL_NEURON, BOLD, FAINT, DEAD, MAP = 7, 8, 9, 10, 11, 12  # MAP: a map's cell
 MIN_MAP_PX, MAX_MAP_PX = 4, 8  # a neuron's map: pixel rows (two to a cell row)
-LINE_ROOM = 4  # cells kept between two columns of maps for the connections
+LINE_ROOM = 6  # cells kept between two columns of maps for the connections
 # the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
 _BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
 
@@ -261,7 +261,8 @@ def map_tops(n: int, body: int, height: int) -> np.ndarray:
     """The top pixel row (0: the first body row's upper half) of each of n maps of
     ``height`` pixels, centred in n equal slots of the body's 2 * body pixel rows."""
     centre = (np.arange(n) + 0.5) * (2 * body) / n
-    return np.clip(np.rint(centre - height / 2), 0, 2 * body - height).astype(np.intp)
+    tops = np.floor(centre - height / 2 + 0.5)  # halves up, all alike: even gaps
+    return np.clip(tops, 0, 2 * body - height).astype(np.intp)
 
 
 class NetworkView(Widget):
@@ -328,6 +329,15 @@ class NetworkView(Widget):
             return None
         return tuple(int(v) for v in lines[owner[y, x]])
 
+    def map_cells_of(self, column: int, neuron: int) -> list[tuple[int, int]]:
+        """The (row, x) cells the map of a neuron covers, as last drawn ([] without maps)."""
+        box = getattr(self, "_map_boxes", {}).get((column, neuron))
+        if box is None:
+            return []
+        top, first, px, cells = box
+        rows = sorted({1 + p // 2 for p in range(top, top + px)})
+        return [(row, x) for row in rows for x in range(first, first + cells)]
+
     def show(self, snapshot: Snapshot) -> None:
         """Draw this snapshot; nothing happens if it is the one already shown."""
         key = (snapshot.seq, snapshot.epoch, snapshot.steps, snapshot.phase_index, snapshot.sizes)
@@ -392,6 +402,7 @@ class NetworkView(Widget):
         dim = set(range(snap.n_layers)) - layers if phase else set()
         sel = self.selected
         self._lines_at = None
+        self._map_boxes: dict[tuple[int, int], tuple[int, int, int, int]] = {}
         if body > 0 and maps:
             tops = [map_tops(n, body, map_px) for n in snap.sizes]
             firsts = [x - map_cells // 2 for x in xs]
@@ -402,6 +413,11 @@ class NetworkView(Widget):
             owner, lines = _connections(snap, ends, dots_y, (codes, styles), dim, highlight)
             self._lines_at = (owner.reshape(height, width), lines)
             self._draw_maps(snap, (tops, firsts, map_px, map_cells), styles, shades)
+            self._map_boxes = {
+                (c, i): (int(t), first, map_px, map_cells)
+                for c, (top, first) in enumerate(zip(tops, firsts, strict=True))
+                for i, t in enumerate(top)
+            }
             for c, (top, first) in enumerate(zip(tops, firsts, strict=True)):
                 dead = dead_mask(snap, c)
                 for i in np.flatnonzero(dead) if dead is not None else ():
@@ -475,7 +491,7 @@ class NetworkView(Widget):
         maps = snap.neuron_maps
         for c, (top, first) in enumerate(zip(tops, firsts, strict=True)):
             for i, t in enumerate(top):
-                pixels = map_pixels(maps.columns[c][i], maps.scale[c], px, cells)
+                pixels = map_pixels(maps.columns[c][i], maps.ranges[c], px, cells)
                 rows = 2 + t + np.arange(px)  # pixel rows of the panel (row 1 is pixels 2, 3)
                 shades[rows % 2, rows // 2, first : first + cells] = pixels
                 styles[rows // 2, first : first + cells] = MAP
