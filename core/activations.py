@@ -257,7 +257,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "½z(1+tanh u)",
             gelu_derivative,
             "½(1+t)+½z(1-t²)u'",
-            "tanh approximation: t = tanh u, u = √(2/π)(z+0.044715z³)",
+            "tanh approximation: t=tanh u, u=√(2/π)(z+0.044715z³)",
         ),
         Activation(
             "softmax",

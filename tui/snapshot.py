@@ -245,7 +245,8 @@ class Snapshot:
     best_epoch: int = 0  # the epoch with the lowest validation loss (0: none yet)
     best_val_loss: float = float("inf")
     data_summary: tuple[str, ...] = ()  # what was read and decided (a CSV file's run)
-    input_names: tuple[str, ...] = ()  # the columns of a CSV file, to label the network
+    input_names: tuple[str, ...] = ()  # a CSV file's columns or the features, to label inputs
+    activation_notes: tuple[str, ...] = ()  # per layer, what is special about its activation
     output_names: tuple[str, ...] = ()  # its classes (P(name) for two), or the target
 
     @property

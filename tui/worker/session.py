@@ -598,6 +598,7 @@ class TrainingSession:
             sizes=tuple(net.sizes),
             activation_names=tuple(a.name for a in net.activations),
             derivative_formulas=tuple(a.formula for a in net.activations),
+            activation_notes=tuple(a.note for a in net.activations),
             loss_formula=t.loss.formula,
             loss_short=t.loss.short or t.loss_name,
             weights=tuple(w.copy() for w in net.weights),
