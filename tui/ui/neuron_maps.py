@@ -10,28 +10,41 @@ the neutral colour over the data.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 
-from .halfblocks import UPPER, background, cell_style, levels, palettes, sample
+from .halfblocks import LEVELS, UPPER, background, cell_style, levels, palettes
 
 STRENGTH = 0.9  # how far a map goes from the neutral towards orange or blue
 
 
 def map_palette(base: Style) -> list[tuple[int, int, int]]:
     """The map's colours by level (orange .. neutral .. blue), over ``base``'s background."""
-    return [tuple(c) for c in palettes("binary", 2, background(base), STRENGTH)[0].tolist()]
+    return _palette(background(base))
 
 
-def map_pixels(values: np.ndarray, span: tuple[float, float], rows: int, cols: int) -> np.ndarray:
-    """Palette levels (rows, cols) of a neuron's values (R, C) sampled at rows x cols
-    pixels: span = (lo, hi), lo orange, the middle neutral, hi blue (lo = hi: all neutral)."""
+@lru_cache(maxsize=8)
+def _palette(bg: tuple[int, int, int]) -> list[tuple[int, int, int]]:
+    return [tuple(c) for c in palettes("binary", 2, bg, STRENGTH)[0].tolist()]
+
+
+def map_pixels(
+    values: np.ndarray, span: tuple[float, float], rows: int, cols: int
+) -> np.ndarray:
+    """Palette levels (..., rows, cols) of one neuron's values (R, C), or of several
+    (n, R, C) at once, sampled at rows x cols pixels: span = (lo, hi), lo orange, the
+    middle neutral, hi blue (lo = hi: all neutral)."""
     lo, hi = span
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
         lo, hi = -1.0, 1.0
-    neutral = len(map_palette(Style())) - 1
-    return levels(sample(np.asarray(values, float), rows, cols), "binary", lo, hi, neutral)
+    values = np.asarray(values, float)
+    R, C = values.shape[-2:]
+    r = np.rint((np.arange(rows) + 0.5) / rows * (R - 1)).astype(np.intp)
+    c = np.rint((np.arange(cols) + 0.5) / cols * (C - 1)).astype(np.intp)
+    return levels(values[..., r, :][..., c], "binary", lo, hi, LEVELS)
 
 
 def cell_rows(

@@ -490,8 +490,8 @@ class NetworkView(Widget):
         tops, firsts, px, cells = where
         maps = snap.neuron_maps
         for c, (top, first) in enumerate(zip(tops, firsts, strict=True)):
-            for i, t in enumerate(top):
-                pixels = map_pixels(maps.columns[c][i], maps.ranges[c], px, cells)
+            column = map_pixels(maps.columns[c][: len(top)], maps.ranges[c], px, cells)
+            for t, pixels in zip(top, column, strict=True):
                 rows = 2 + t + np.arange(px)  # pixel rows of the panel (row 1 is pixels 2, 3)
                 shades[rows % 2, rows // 2, first : first + cells] = pixels
                 styles[rows // 2, first : first + cells] = MAP
@@ -509,12 +509,17 @@ class NetworkView(Widget):
         fg, bg = np.where(upper < 0, lower, upper), np.where(upper < 0, -1, lower)
         keys = (styles * n + (fg + 1)) * n + (bg + 1)
         styled = [base + style for style in _STYLES]
+        seen: dict[int, Style] = {}
 
         def style(key: int) -> Style:
-            kind, f, b = key // (n * n), key // n % n - 1, key % n - 1
-            if kind != MAP:
-                return styled[kind]
-            return cell_style(base, palette[f], palette[b] if b >= 0 else None)
+            if key not in seen:
+                kind, f, b = key // (n * n), key // n % n - 1, key % n - 1
+                seen[key] = (
+                    styled[kind]
+                    if kind != MAP
+                    else cell_style(base, palette[f], palette[b] if b >= 0 else None)
+                )
+            return seen[key]
 
         width = codes.shape[1]
         strips = []
