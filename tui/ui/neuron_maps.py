@@ -31,9 +31,7 @@ def _palette(bg: tuple[int, int, int]) -> list[tuple[int, int, int]]:
     return [tuple(c) for c in palettes("binary", 2, bg, STRENGTH)[0].tolist()]
 
 
-def map_pixels(
-    values: np.ndarray, span: tuple[float, float], rows: int, cols: int
-) -> np.ndarray:
+def map_pixels(values: np.ndarray, span: tuple[float, float], rows: int, cols: int) -> np.ndarray:
     """Palette levels (..., rows, cols) of one neuron's values (R, C), or of several
     (n, R, C) at once, sampled at rows x cols pixels: span = (lo, hi), lo orange, the
     middle neutral, hi blue (lo = hi: all neutral)."""
