@@ -101,7 +101,7 @@ def test_train_on_a_csv_file(tmp_path):
         (["train", "--lr", "abc"], "argument --lr: lr = 'abc' is not a number: give a number"),
         (["train", "--batch-size", "0"], "batch_size = 0 is not allowed"),
         (["train", "--hidden", "4,x"], "hidden = '4,x' is not allowed: units per layer"),
-        (["train", "--activation", "swish"], "activation = 'swish' is not allowed"),
+        (["train", "--activation", "mish"], "activation = 'mish' is not allowed"),
         (["train", "--samples", "1e3"], "n_samples = '1e3' is not a whole number"),
         (["train", "--epochs", str(10**20)], "epochs = 100000000000000000000 is not allowed"),
         (["train", "--standardize", "maybe"], "standardize = 'maybe' is not allowed"),
