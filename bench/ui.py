@@ -9,7 +9,8 @@ medians over repeats are printed (the ratio of every repeat is checked):
    ``backprop-tui train --quiet`` in a subprocess, T(--epochs N) - T(--epochs 1) for N - 1
    epochs (no start-up).
 2. The app at its default refresh in a COLSxROWS pseudo-terminal (TERM=xterm-256color,
-   XDG_STATE_HOME a temp dir; 160x44 gets the wide layout); the training worker runs in a
+   XDG_STATE_HOME a temp dir; 160x44 gets the wide layout: the data view's panel and each
+   neuron's map in the network); the training worker runs in a
    process of its own unless ``--worker thread`` (BACKPROP_TUI_WORKER). The first frame: from
    the start until the panels' titles are written. CPU: per second of the window, of the app's
    process and of its worker process (/proc/PID/stat; the whole tree, paused too). A thread

@@ -24,7 +24,7 @@ from ..worker.pace import FULL_SPEED, parse_pace
 from ..worker.remote import RemoteSession
 from ..worker.session import TrainingSession
 from . import autosave
-from .args import AUTOSAVE, config_from_args, resume, resume_changes
+from .args import AUTOSAVE, config_from_args, refuse_with_lesson, resume, resume_changes
 from .hangup import Hangup, say
 
 QUIT_WORKER_WAIT = 5.0  # after q, how long the save waits for a running command to end
@@ -36,6 +36,7 @@ def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
     if args.resume:  # with the flags a resumed run may change (refusing the others)
         return resume(args.resume, args), None
     if args.lesson:
+        refuse_with_lesson(args)
         lesson = get_lesson(args.lesson)
         return Trainer(lesson.config), lesson
     return Trainer(config_from_args(args)), None

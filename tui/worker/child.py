@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # imported once the run has come (NumPy and the rest: see ``s
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Snapshot fields sent only when they are new objects: the session reuses them between
 # their recomputations (the grid every DATA_VIEW_SECONDS while training)
-KEPT = ("data", "surface", "results", "ghosts")
+KEPT = ("data", "surface", "results", "ghosts", "neuron_maps")
 SWITCH_SECONDS = 0.001
 
 
