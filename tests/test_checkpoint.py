@@ -77,7 +77,8 @@ def test_an_interrupted_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
 
 def test_saves_killed_with_kill_9_leave_no_litter_after_the_next_save(tmp_path):
     """A process saving over and over is killed (SIGKILL) until three kills came during a
-    save (at most ten tries): the file is always whole, and the next save removes the temporary files the killed ones left."""
+    save (at most ten tries): the file is always whole, and the next save removes the
+    temporary files the killed ones left."""
     path = tmp_path / "run.npz"
     saver = (
         "import sys; from core.trainer import Trainer; from core.config import Config\n"
