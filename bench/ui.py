@@ -298,7 +298,6 @@ def app_run(seconds: float, rng: random.Random, worker: str) -> dict:
         out["paused_bps"], out["paused_same"] = traffic(tty, t0, t1)
         out["paused_cpu"] = (sum(cpu1) - sum(cpu0)) / (t1 - t0)
         out["lat_paused"], lr = key_latencies(tty, rng, lr)
-        shown = [m for _, text in tty.writes(t0) if (m := STATUS.search(text))][-1]
         for _ in range(9):  # down the pace ladder to phases: a phase every 0.5 s
             tty.key(b"<")
         tty.key(b" ")
@@ -306,6 +305,8 @@ def app_run(seconds: float, rng: random.Random, worker: str) -> dict:
         out["lat_slow"], _ = key_latencies(tty, rng, lr)  # a key must not wait for the phase
         tty.key(b" ")
         tty.wait_for(r"paused +ep", 5)
+        time.sleep(0.3)  # the last frame drawn (the phases pace may have ended an epoch)
+        shown = [m for _, text in tty.writes(t0) if (m := STATUS.search(text))][-1]
         worker_pids = children(tty.proc.pid)
         tty.key(b"q")
         tty.proc.wait(15)

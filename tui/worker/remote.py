@@ -8,9 +8,11 @@ snapshot has arrived), ``request_snapshot``, every command method of TrainingSes
 as its name and arguments, applied by the child through that very method, and numbered as
 the child numbers it), ``stop``, ``finished``, ``clock``, ``run``.
 
-- Start: ``RemoteSession()`` starts the child at once (on the main thread: the kernel's
-  parent-death signal is tied to the thread that started it), then ``start(trainer)``
-  sends it the run and ``wait_ready`` waits for its first snapshot.
+- Start: ``start(trainer, first=snapshot, defer=True)`` keeps the run and shows ``first``
+  until the child's own snapshot comes; ``begin()`` (the app calls it once its first frame
+  is drawn, on the main thread: the kernel's parent-death signal is tied to the thread that
+  started the child) starts the child and sends it the run, then the commands given
+  meanwhile, in order. ``wait_ready`` waits for the child's first snapshot.
 - End: ``final_save(path, wait)`` stops the child's loop and has it save the run from its
   own state; the child dies with this process however it ends (child.py).
 - A child that fails (an exception, a kill) becomes a notice in a last snapshot, paused,
