@@ -1,6 +1,6 @@
 """Where the app's time goes while it trains at full speed (issue 16): threads, GIL, panels.
 
-Run: python bench/profile_ui.py MODE [--size 100x30] [--seconds 10] [--repeats 3]
+Run: python bench/profile_ui.py MODE [--size 100x30] [--seconds 10] [--repeats 3] [--worker thread]
 
 Modes (workload W1 of bench/ui.py in every one, the app in bench/ui.py's pseudo-terminal):
 - ``threads``: the app with timing hooks in its process (below), training for S seconds.
@@ -156,14 +156,18 @@ APP = ui.BIN  # the backprop-tui command
 
 
 def thread_times(pid: int) -> dict[int, tuple[float, float]]:
-    """Per thread of ``pid``: (seconds on a CPU, seconds runnable but waiting for one), from
-    /proc/<pid>/task/<tid>/schedstat. A thread neither running nor waiting for a CPU sleeps:
-    at full speed the worker sleeps only waiting for the GIL."""
+    """Per thread of ``pid`` and of its child processes (the worker process): (seconds on a
+    CPU, seconds runnable but waiting for one), from /proc/<pid>/task/<tid>/schedstat. A
+    thread neither running nor waiting for a CPU sleeps: at full speed a worker thread
+    sleeps only waiting for the GIL."""
     times = {}
-    for task in os.listdir(f"/proc/{pid}/task"):
+    for process in (pid, *ui.children(pid)):
         with contextlib.suppress(OSError):
-            on_cpu, waiting, _ = Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()
-            times[int(task)] = (int(on_cpu) / 1e9, int(waiting) / 1e9)
+            for task in os.listdir(f"/proc/{process}/task"):
+                with contextlib.suppress(OSError, ValueError):
+                    path = Path(f"/proc/{process}/task/{task}/schedstat")
+                    on_cpu, waiting, _ = path.read_text().split()
+                    times[int(task)] = (int(on_cpu) / 1e9, int(waiting) / 1e9)
     return times
 
 
@@ -181,12 +185,15 @@ def headless(seconds: float) -> tuple[float, float, float]:
     return n / wall, n / (cpu1 - cpu0), (wait1 - wait0) / wall
 
 
+WORKER = "process"  # where the app trains (--worker): a process of its own, or a thread
+
+
 def start_app(size: tuple[int, int], args: list[str], state: str, probed: bool = True):
     """The app in a pseudo-terminal of ``size`` (cols, rows): this script with ``args``
     (``--probe ...``), or without the probe the backprop-tui command with ``args``."""
     ui.COLS, ui.ROWS = size
     ui.BIN = sys.executable if probed else APP
-    tty = ui.Tty([os.path.abspath(__file__), *args] if probed else args, state)
+    tty = ui.Tty([os.path.abspath(__file__), *args] if probed else args, state, WORKER)
     tty.wait_for(r"running +ep [1-9]", 60)
     time.sleep(2.0)  # past the first frames' burst, as bench/ui.py
     return tty
@@ -234,6 +241,7 @@ def run_threads(size, seconds: float, floor: bool, switch: float, rng) -> dict:
         before, t0, load = thread_times(pid), time.perf_counter(), os.getloadavg()[0]
         time.sleep(seconds)
         after, t1 = thread_times(pid), time.perf_counter()
+        workers = ui.children(pid)
         rate, fps = ui.epoch_rate(tty, t0, t1)
         bps, same = ui.traffic(tty, t0, t1)
         latency, _ = ui.key_latencies(tty, rng, 0.03)  # still training, as bench/ui.py
@@ -243,9 +251,15 @@ def run_threads(size, seconds: float, floor: bool, switch: float, rng) -> dict:
     os.unlink(out)
     names = {int(k): v for k, v in probed["threads"].items()}
     names[pid] = "MainThread (UI)"
-    builds = probed["records"]["worker: _build_snapshot"]
+    builds = probed["records"].get("worker: _build_snapshot", [])
     worker_tid = next((r[3] for r in builds if t0 <= r[0] < t1), None)
     names[worker_tid] = f"{names.get(worker_tid)} (worker: trainer)"
+    for child in workers:  # the worker process: its main thread trains
+        for tid in after:
+            if tid == child:
+                worker_tid, names[tid] = tid, "worker process: main thread (trainer)"
+            elif tid not in names and Path(f"/proc/{child}/task/{tid}").exists():
+                names[tid] = f"worker process: thread {tid}"
     threads = {}  # name: (on a CPU, waiting for one), each a share of the window
     for tid, (cpu, wait) in after.items():
         cpu0, wait0 = before.get(tid, (0.0, 0.0))
@@ -537,7 +551,10 @@ def main() -> int:
     ap.add_argument("--gil", action="store_true", help="spy: only samples holding the GIL")
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--keep", help="spy: keep py-spy's raw output in this folder")
+    ap.add_argument("--worker", choices=("process", "thread"), default="process")
     opts = ap.parse_args()
+    global WORKER
+    WORKER = opts.worker
     size = tuple(int(v) for v in opts.size.split("x"))
     signal.signal(signal.SIGINT, signal.default_int_handler)
     runs, rng = [], random.Random(1)

@@ -27,6 +27,7 @@ from ..colours import NEGATIVE, POSITIVE, SELECTED
 from ..formulas import update_rule
 from ..halfblocks import LOWER, UPPER, cell_style
 from ..neuron_maps import map_palette, map_pixels
+from ..rows import ChangedRows
 
 # 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
 # 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint;
@@ -265,7 +266,7 @@ def map_tops(n: int, body: int, height: int) -> np.ndarray:
     return np.clip(tops, 0, 2 * body - height).astype(np.intp)
 
 
-class NetworkView(Widget):
+class NetworkView(ChangedRows, Widget):
     """The network drawn live: neurons, every weight as a coloured line, the current phase;
     on a large enough panel each neuron as a small map of what it computes."""
 
@@ -286,7 +287,6 @@ class NetworkView(Widget):
         super().__init__(name=name, id=id)
         self.snapshot: Snapshot | None = None
         self._key: tuple | None = None
-        self._cache: tuple[tuple, list[Strip]] | None = None
         self._lines_at: tuple[np.ndarray, np.ndarray] | None = None  # the line in each cell
 
     class NeuronClicked(Message):
@@ -343,7 +343,7 @@ class NetworkView(Widget):
         key = (snapshot.seq, snapshot.epoch, snapshot.steps, snapshot.phase_index, snapshot.sizes)
         if key != self._key:
             self.snapshot, self._key = snapshot, key
-            self.refresh()
+            self.repaint_rows()  # only the rows that changed reach the terminal
 
     @property
     def highlight_layer(self) -> int | None:
@@ -357,15 +357,12 @@ class NetworkView(Widget):
             return snap.n_layers - 1
         return self.ALL if kind in (FORWARD, UPDATE) else None
 
-    def render_line(self, y: int) -> Strip:
-        """Line y of the panel; the whole panel is drawn once per snapshot, selection, size."""
-        width, height = self.size
-        base = self.rich_style  # the widget's colours and background
-        key = (self._key, self.selected, self.hovered, self.draw_maps, width, height, base)
-        if self._cache is None or self._cache[0] != key:
-            self._cache = (key, self.draw(width, height, base))
-        strips = self._cache[1]
-        return strips[y] if 0 <= y < len(strips) else Strip.blank(width, base)
+    def rows(self, width: int, height: int) -> list[Strip]:
+        """The whole panel, drawn once per snapshot, selection, size (see ChangedRows)."""
+        return self.draw(width, height, self.rich_style)  # the widget's colours, background
+
+    def rows_key(self) -> tuple:
+        return (*super().rows_key(), self.selected, self.hovered, self.draw_maps)
 
     def draw(self, width: int, height: int, base: Style | None = None) -> list[Strip]:
         """The whole panel: ``height`` strips of ``width`` cells, styled over ``base``."""
