@@ -9,6 +9,7 @@ Jacobian-vector product, not the diagonal ``a * (1 - a)``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -88,6 +89,87 @@ def leaky_relu_derivative(z: Array, a: Array, out: Array | None = None) -> Array
     return out
 
 
+ELU_ALPHA = 1.0
+GELU_C = math.sqrt(2.0 / math.pi)  # GELU's tanh approximation: u = c (z + k z^3)
+GELU_K = 0.044715
+
+
+def elu(z: Array, out: Array | None = None) -> Array:
+    """a = z where z > 0, else alpha (exp(z) - 1), alpha = 1: smooth, and never below -1."""
+    below = np.minimum(z, 0.0)  # expm1 of the negative part only: no overflow
+    np.expm1(below, out=below)
+    below *= ELU_ALPHA
+    return _into(out, np.where(z > 0, z, below))
+
+
+def _into(out: Array | None, value: Array) -> Array:
+    """``value``, written into ``out`` when one is given."""
+    if out is None:
+        return value
+    np.copyto(out, value)
+    return out
+
+
+def elu_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """da/dz = 1 where z > 0, else alpha exp(z) = a + alpha."""
+    return _into(out, np.where(z > 0, 1.0, a + ELU_ALPHA))
+
+
+def softplus(z: Array, out: Array | None = None) -> Array:
+    """a = log(1 + exp(z)), as log(exp(0) + exp(z)): no overflow for any z."""
+    return np.logaddexp(0.0, z, out=out)
+
+
+def softplus_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """da/dz = sigmoid(z): softplus is the integral of the sigmoid."""
+    return sigmoid(z, out=out)
+
+
+def swish(z: Array, out: Array | None = None) -> Array:
+    """a = z sigmoid(z) (swish with beta = 1, also called SiLU)."""
+    s = sigmoid(z)
+    return np.multiply(z, s, out=out)
+
+
+def swish_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """da/dz = sigmoid(z) + z sigmoid(z) (1 - sigmoid(z)) = s + a (1 - s), s = sigmoid(z)."""
+    s = sigmoid(z)
+    out = np.subtract(1.0, s, out=out)
+    out *= a
+    out += s
+    return out
+
+
+def _gelu_t(z: Array) -> Array:
+    """t = tanh(u), u = c (z + k z^3); z^3 may overflow to inf, where tanh is 1 anyway."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        u = z * z
+        u *= GELU_K * z
+        u += z
+        u *= GELU_C
+    return np.tanh(u, out=u)
+
+
+def gelu(z: Array, out: Array | None = None) -> Array:
+    """The tanh approximation of GELU (as in GPT-2, and torch's approximate="tanh"):
+    a = z (1 + tanh(u)) / 2, u = sqrt(2/pi) (z + 0.044715 z^3). Not the exact
+    z Phi(z) with the normal distribution's Phi: they differ by up to about 0.0002."""
+    t = _gelu_t(z)
+    t += 1.0
+    t *= 0.5
+    return np.multiply(z, t, out=out)
+
+
+def gelu_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """da/dz = (1 + t) / 2 + z (1 - t^2) u' / 2, t = tanh(u), u' = c (1 + 3 k z^2)
+    (the derivative of the tanh approximation, not of the exact GELU)."""
+    t = _gelu_t(z)
+    slope = 1.0 - t * t  # 0 where |u| is large: there z u' may be inf, the term is 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        term = 0.5 * z * slope * GELU_C * (1.0 + 3.0 * GELU_K * z * z)
+    return _into(out, np.where(slope > 0, term, 0.0) + 0.5 * (1.0 + t))
+
+
 def softmax(z: Array, out: Array | None = None) -> Array:
     """a_i = exp(z_i - max z) / sum_j exp(z_j - max z), row by row (output layer only)."""
     return softmax_parts(z, out)[0]
@@ -121,17 +203,21 @@ def softmax_backward(z: Array, a: Array, grad_a: Array, out: Array | None = None
 
 @dataclass(frozen=True)
 class Activation:
-    """One activation: its function, its derivative and how gradients pass through it.
+    """One activation: its function beside its derivative, and how gradients pass through it.
 
-    ``formula`` is f'(z) as the inspector writes it. ``elementwise`` is False for softmax,
-    whose units are coupled (the output layer only, see ``softmax_backward``); ``identity``
-    is True for linear, whose a is z and whose f' is 1 (nothing to compute either way).
+    ``definition`` is a = f(z) and ``formula`` is f'(z), as the app writes them (the
+    inspector's da/dz); ``note`` says what is special, if anything ("" otherwise).
+    ``elementwise`` is False for softmax, whose units are coupled (the output layer only,
+    see ``softmax_backward``); ``identity`` is True for linear, whose a is z and whose f' is
+    1 (nothing to compute either way).
     """
 
     name: str
     fn: Callable[..., Array]
+    definition: str
     derivative: Callable[..., Array]
     formula: str
+    note: str = ""
     elementwise: bool = True
     identity: bool = False
 
@@ -149,15 +235,39 @@ class Activation:
         return out
 
 
+# name, f and what it is, f' and what it is, what is special
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("linear", linear, linear_derivative, "1", identity=True),
-        Activation("sigmoid", sigmoid, sigmoid_derivative, "a(1-a)"),
-        Activation("tanh", tanh, tanh_derivative, "1-a²"),
-        Activation("relu", relu, relu_derivative, "1 if z>0 else 0"),
-        Activation("leaky_relu", leaky_relu, leaky_relu_derivative, "1 if z>0 else 0.01"),
-        Activation("softmax", softmax, softmax_derivative, "a(1-a) on the diagonal", False),
+        Activation("linear", linear, "z", linear_derivative, "1", identity=True),
+        Activation("sigmoid", sigmoid, "1/(1+e⁻ᶻ)", sigmoid_derivative, "a(1-a)"),
+        Activation("tanh", tanh, "tanh z", tanh_derivative, "1-a²"),
+        Activation("relu", relu, "max(0,z)", relu_derivative, "1 if z>0 else 0"),
+        Activation(
+            "leaky_relu", leaky_relu, "max(0.01z,z)", leaky_relu_derivative, "1 if z>0 else 0.01"
+        ),
+        Activation("elu", elu, "z if z>0 else eᶻ-1", elu_derivative, "1 if z>0 else a+1", "α = 1"),
+        Activation("softplus", softplus, "log(1+eᶻ)", softplus_derivative, "σ(z)"),
+        Activation(
+            "swish", swish, "z·σ(z)", swish_derivative, "s+a(1-s), s=σ(z)", "also called SiLU"
+        ),
+        Activation(
+            "gelu",
+            gelu,
+            "½z(1+tanh u)",
+            gelu_derivative,
+            "½(1+t)+½z(1-t²)u'",
+            "tanh approximation: t=tanh u, u=√(2/π)(z+0.044715z³)",
+        ),
+        Activation(
+            "softmax",
+            softmax,
+            "eᶻⁱ/Σ eᶻʲ",
+            softmax_derivative,
+            "a(1-a) on the diagonal",
+            "couples its units: the output layer only",
+            elementwise=False,
+        ),
     )
 }
 # softmax couples its units: for the output layer only

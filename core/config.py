@@ -25,6 +25,7 @@ from .settings import (
     SETTINGS,
     ConfigError,
     brief,
+    check_features_fit,
     refuse,
 )
 
@@ -51,6 +52,7 @@ class Config:
     task: str = "auto"  # CSV target: auto (guess), classification or regression
     n_samples: int = 500
     noise: float = 0.1
+    features: tuple[str, ...] = ("x1", "x2")  # a 2-D set's inputs to the network (features.py)
     val_fraction: float = 0.2
     standardize: bool | None = None  # None: yes for CSV data, no for the built-in sets
     standardize_target: bool | None = None  # None: yes for a regression CSV file
@@ -76,6 +78,7 @@ class Config:
         for name, setting in SETTINGS.items():  # each checked and normalised (list -> tuple)
             object.__setattr__(self, name, setting.check(getattr(self, name)))
         self._check_output_pair()
+        check_features_fit(self.features, self.dataset, self.data)
 
     def _check_output_pair(self) -> None:
         out, loss = self.output_activation, self.loss
@@ -111,6 +114,7 @@ class Config:
         """Plain JSON-able values (hidden as a list)."""
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["hidden"] = None if self.hidden is None else list(self.hidden)
+        d["features"] = list(self.features)
         return d
 
     @classmethod

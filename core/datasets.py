@@ -28,6 +28,7 @@ TASKS = ("regression", "binary", "multiclass")
 XOR_MARGIN = 0.1  # xor points keep at least this distance from both axes
 # turns per arm of "spiral" (2 arms) and "spiral3" (3 arms); with more, noise 0.1 blurs the arms
 SPIRAL_TURNS = {2: 1.25, 3: 0.75}
+ONE_INPUT = ("linear", "sine")  # the generated sets of one input; the others have two
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,12 +44,15 @@ class Dataset:
     truth: dict = field(default_factory=dict)
     target: str = ""  # the target column's name (a CSV file's), "" for a generated set
     reason: str = ""  # why this task: "its values are text labels" ("" when not guessed)
+    plane: Floats | None = None  # (n, 2) the points X was made from (core.features), or None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ValueError(f"task = {self.task!r} is not allowed: one of {', '.join(TASKS)}")
         if self.X.ndim != 2 or self.Y.ndim != 2 or len(self.X) != len(self.Y):
             raise ValueError(f"X {self.X.shape} and Y {self.Y.shape} must be 2-D with equal rows")
+        if self.plane is not None and self.plane.shape != (len(self.X), 2):
+            raise ValueError(f"plane {self.plane.shape} must be (rows of X, 2)")
 
     @property
     def n_samples(self) -> int:
@@ -77,7 +81,10 @@ class Dataset:
 
     def subset(self, idx: Any) -> Dataset:
         """The rows ``idx`` (indices, a slice or a boolean mask) with the same metadata."""
-        return dataclasses.replace(self, X=self.X[idx], Y=self.Y[idx], truth=dict(self.truth))
+        plane = None if self.plane is None else self.plane[idx]
+        return dataclasses.replace(
+            self, X=self.X[idx], Y=self.Y[idx], truth=dict(self.truth), plane=plane
+        )
 
 
 # --- generated sets -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .metrics import confusion_matrix, predicted_classes, r2_score
+from .run_data import plane_inputs
 
 
 def _set(trainer, which: str) -> tuple[NDArray, NDArray]:
@@ -32,10 +33,9 @@ def outputs(trainer, which: str = "val") -> NDArray:
 def predict(trainer, X: NDArray) -> NDArray:
     """Outputs (n, k) for inputs X (n, d) as the file holds them: scaled like the training
     inputs, and a standardised regression target scaled back to its own units. For
-    classification: the class probabilities (one column P(class 1) for two classes)."""
-    X = np.asarray(X, np.float64)
-    if trainer.scaler is not None:
-        X = trainer.scaler.transform(X)
+    classification: the class probabilities (one column P(class 1) for two classes).
+    A run with derived inputs (config.features) takes points (n, 2) of the plane."""
+    X = plane_inputs(trainer.config.features, trainer.scaler, np.asarray(X, np.float64))
     with np.errstate(all="ignore"):
         y = trainer.net.predict(X.astype(trainer.net.dtype))[1].astype(np.float64)
     target = getattr(trainer, "target_scaler", None)

@@ -18,6 +18,7 @@ import numpy as np
 from .config import Config
 from .csv_data import load_csv
 from .datasets import Dataset, Standardizer, make_dataset, split, standardized
+from .features import PLANE, expand, labels
 
 MAX_FITTED_UNITS = 128  # the widest hidden layer chosen for the data
 
@@ -47,7 +48,8 @@ def build_data(config: Config) -> RunData:
     if csv:
         full = load_csv(config.data, target=config.target, task=config.task)
     else:
-        full = make_dataset(config.dataset, config.n_samples, config.noise, rng)
+        made = make_dataset(config.dataset, config.n_samples, config.noise, rng)
+        full = with_features(made, config.features)
     if config.val_data is not None:
         train, val = full, load_csv(config.val_data, target=config.target, like=full)
         stratified = False
@@ -64,6 +66,21 @@ def build_data(config: Config) -> RunData:
             dataclasses.replace(ds, Y=target_scaler.transform(ds.Y)) for ds in (train, val)
         )
     return RunData(train, val, scaler, target_scaler, stratified)
+
+
+def with_features(ds: Dataset, keys: tuple[str, ...]) -> Dataset:
+    """A 2-D set whose inputs are the features ``keys`` of its points (kept in ``plane``);
+    the set itself for the plane's own x1, x2."""
+    if keys == PLANE:
+        return ds
+    return dataclasses.replace(ds, X=expand(keys, ds.X), feature_names=labels(keys), plane=ds.X)
+
+
+def plane_inputs(keys: tuple[str, ...], scaler: Standardizer | None, P: np.ndarray) -> np.ndarray:
+    """The network's inputs (n, d) at points P (n, 2) of the plane: their features, scaled
+    as the training inputs were. For the plane's own x1, x2 (unscaled) that is P itself."""
+    X = P if keys == PLANE else expand(keys, P)
+    return scaler.transform(X) if scaler is not None else X
 
 
 def fitted_hidden(train: Dataset) -> tuple[int, ...]:

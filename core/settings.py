@@ -25,7 +25,8 @@ from typing import Any, NoReturn
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .csv_targets import TASK_CHOICES
-from .datasets import GENERATORS
+from .datasets import GENERATORS, ONE_INPUT
+from .features import FEATURES, PLANE, feature_key, labels
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
@@ -261,6 +262,36 @@ def _read_target(text: str) -> str | int:
     return int(text) if _is_digits(text.removeprefix("-")) else text
 
 
+def _check_features(value: Any) -> tuple[str, ...]:
+    """The inputs a 2-D set's network sees: a list of features (see core.features), each
+    once, in any of their written forms; kept in the order of FEATURES."""
+    names = ", ".join(FEATURES)
+    if not isinstance(value, list | tuple) or not value:
+        refuse("features", value, f'a list of one or more of {names}, e.g. ["x1sq", "x2sq"]')
+    keys = [feature_key(v) if isinstance(v, str) else None for v in value]
+    if None in keys:
+        unknown = value[keys.index(None)]
+        refuse("features", unknown, f"a feature: one of {names}")
+    if len(set(keys)) < len(keys):
+        refuse("features", value, "each feature once")
+    return tuple(k for k in FEATURES if k in keys)
+
+
+def check_features_fit(features: tuple[str, ...], dataset: str, data: str | None) -> None:
+    """Features other than the plane's x1, x2 need a built-in 2-D data set: ConfigError."""
+    if features == PLANE:
+        return
+    if data is not None:
+        why = "a CSV file's columns are its inputs"
+    elif dataset in ONE_INPUT:
+        why = f"{dataset} has one input"
+    else:
+        return
+    shown = ",".join(labels(features))
+    refuse("features", shown, f"derived inputs need a 2-D built-in data set ({why}); "
+           "set features to x1,x2 first")  # fmt: skip
+
+
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
@@ -290,6 +321,15 @@ SETTINGS: dict[str, Setting] = {
         ),
         whole("n_samples", "points to generate", 8, 1_000_000, flag="--samples"),
         number("noise", "noise of the built-in data", 0.0, 10.0),
+        Setting(
+            "features",
+            "the inputs a 2-D built-in set's network sees, made from its x1 and x2: "
+            "x1, x2, x1sq (x1²), x2sq, x1x2, sinx1 (sin πx1), sinx2; e.g. x1,x2,x1sq,x2sq",
+            _check_features,
+            lambda text: text.split(","),
+            show=lambda keys: ",".join(labels(keys)),
+            metavar="F,F",
+        ),
         number("val_fraction", "share held out for validation", 0.0, 0.9),
         yes_no_auto(
             "standardize",
@@ -309,7 +349,11 @@ SETTINGS: dict[str, Setting] = {
             metavar="N,N",
             show=lambda h: "auto" if h is None else ",".join(map(str, h)) or "none",
         ),
-        choice("activation", "hidden layers' activation", HIDDEN_ACTIVATIONS),
+        choice(
+            "activation",
+            "hidden layers' activation (swish is also called SiLU; gelu is its tanh approximation)",
+            HIDDEN_ACTIVATIONS,
+        ),
         choice("output_activation", "output activation", ("auto", *ACTIVATIONS)),
         choice("loss", "loss", ("auto", *LOSSES)),
         choice("init", "initial weights", tuple(INITIALIZERS)),

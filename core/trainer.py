@@ -645,6 +645,8 @@ class Trainer:
                 "reason": ds.reason,
             }
             arrays[f"{name}/X"], arrays[f"{name}/Y"] = ds.X, ds.Y
+            if ds.plane is not None:  # the points derived inputs were made from
+                arrays[f"{name}/plane"] = ds.plane
         if not full_batch:
             arrays["batches"] = np.concatenate(b.indices)
             arrays["batch_sizes"] = np.array([len(i) for i in b.indices], dtype=np.int64)

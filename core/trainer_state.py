@@ -23,13 +23,15 @@ from numpy.typing import NDArray
 
 from .config import Config, ConfigError
 from .datasets import TASKS, Dataset, Standardizer
+from .features import PLANE, labels
 from .ghosts import GHOST_POINTS, MAX_GHOSTS, Ghost
-from .run_data import RunData
+from .run_data import RunData, plane_inputs
 
 # every array a state may hold; the optimiser's extras depend on the optimiser
 ARRAYS = (
     "params", "best", "best_val", "sums", "epoch_sums",
-    "train/X", "train/Y", "val/X", "val/Y", "scaler/mean", "scaler/std",
+    "train/X", "train/Y", "val/X", "val/Y", "train/plane", "val/plane",
+    "scaler/mean", "scaler/std",
     "target_scaler/mean", "target_scaler/std",
     "batches", "batch_sizes",
     "optimizer/t", "optimizer/m", "optimizer/v",
@@ -201,7 +203,30 @@ def _dataset(meta: dict, state: dict, name: str, like: Dataset | None = None) ->
     if not same:
         raise StateError(f"{name}: its task, features or classes differ from the training set's")
     _targets(name, Y, task, classes)
-    return Dataset(title, X, Y, task, features, classes, truth, *extras)
+    plane = None
+    if f"{name}/plane" in state:
+        plane = _array(state, f"{name}/plane", "f", (len(X), 2))
+        _finite(f"{name}/plane", plane)
+    return Dataset(title, X, Y, task, features, classes, truth, *extras, plane=plane)
+
+
+def _features(config: Config, sets: tuple[Dataset, ...], scaler: Standardizer | None) -> None:
+    """Derived inputs (config.features) are the features of each set's points, scaled as
+    the training inputs were, under their own names; the plane's x1, x2 keep no points."""
+    keys = config.features
+    for ds, name in zip(sets, ("train", "val"), strict=True):
+        if keys == PLANE:
+            if ds.plane is not None:
+                raise StateError(f"{name}/plane is present but the config has no features")
+            continue
+        if ds.plane is None:
+            raise StateError(f"{name}/plane is missing: features {','.join(keys)} need it")
+        if ds.feature_names != labels(keys):
+            _fail(f"{name} feature_names", list(ds.feature_names), f"{list(labels(keys))}")
+        with np.errstate(all="ignore"):
+            made = plane_inputs(keys, scaler, ds.plane)
+        if not np.allclose(made, ds.X, rtol=1e-9, atol=1e-12):
+            raise StateError(f"{name}/X is not the features {','.join(keys)} of {name}/plane")
 
 
 def _scaler(state: dict, d: int, name: str = "scaler") -> Standardizer | None:
@@ -376,6 +401,7 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
         config.resolved(train.task)
     except ConfigError as e:
         raise StateError(f"config: {e}") from None
+    _features(config, (train, val), scaler)
     _counters(meta, train.n_samples)
     _lr_changes(meta, meta["epoch"])
     _rng(meta)

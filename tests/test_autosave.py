@@ -203,7 +203,7 @@ def test_an_unwritable_home_is_said_on_screen_and_the_run_saved_elsewhere(tmp_pa
     app = PtyApp([], tmp_path, env=env)
     try:
         app.wait_for("autosaves go to")
-        app.pump(0.3)
+        app.wait_for("running +ep [1-9]")  # the worker process starts after the first frame
         assert quit_app(app) == 0
     finally:
         app.kill()

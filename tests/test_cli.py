@@ -101,7 +101,7 @@ def test_train_on_a_csv_file(tmp_path):
         (["train", "--lr", "abc"], "argument --lr: lr = 'abc' is not a number: give a number"),
         (["train", "--batch-size", "0"], "batch_size = 0 is not allowed"),
         (["train", "--hidden", "4,x"], "hidden = '4,x' is not allowed: units per layer"),
-        (["train", "--activation", "swish"], "activation = 'swish' is not allowed"),
+        (["train", "--activation", "mish"], "activation = 'mish' is not allowed"),
         (["train", "--samples", "1e3"], "n_samples = '1e3' is not a whole number"),
         (["train", "--epochs", str(10**20)], "epochs = 100000000000000000000 is not allowed"),
         (["train", "--standardize", "maybe"], "standardize = 'maybe' is not allowed"),
@@ -301,3 +301,11 @@ def test_help_lists_each_settings_choices_from_one_place():
     out = " ".join(run("train", "--help").stdout.split())
     assert ", ".join(DATASET_NAMES) in out and ", ".join(OPTIMIZERS) in out
     assert "--standardize" in out
+
+
+def test_settings_flags_beside_a_lesson_are_refused_by_name(capsys):
+    from tui.cli import main
+
+    assert main(["--lesson", "xor", "--lr", "0.1", "--hidden", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "--hidden, --lr cannot change a lesson" in err and err.count("\n") == 1

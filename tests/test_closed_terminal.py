@@ -35,6 +35,8 @@ def close_at(moment: str, state: Path, rng: random.Random) -> tuple[PtyApp, int 
             app.pump(rng.uniform(0.0, 0.6))  # the first frame comes after about 0.5-1 s
         else:
             app.wait_for(FIRST_FRAME)
+        if moment in ("training", "saving"):  # the worker process starts after the first frame
+            app.wait_for("running +ep [1-9]")
         if moment == "training":
             app.pump(rng.uniform(0.3, 2.0))
         elif moment == "dialog":

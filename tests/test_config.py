@@ -13,7 +13,7 @@ from core.config import Config, ConfigError
         ("lr", 0, "give a number > 0"),
         ("lr", True, "give a number > 0"),
         ("batch_size", 0, "whole number >= 1, or full"),
-        ("activation", "swish", "one of linear, sigmoid, tanh, relu, leaky_relu"),
+        ("activation", "mish", "one of linear, sigmoid, tanh, relu, leaky_relu"),
         ("hidden", (4, 0), "whole numbers of units"),
         ("hidden", (4,) * 17, "at most 16 hidden layers"),
         ("hidden", (2048, 2048), "at most 4,000,000 weights between hidden layers"),

@@ -147,8 +147,8 @@ def test_zero_init_keeps_the_neurons_of_a_layer_identical():
 
 
 def test_unknown_names_say_what_is_allowed():
-    with pytest.raises(ValueError, match="activation 'swish' is unknown: choose one of linear"):
-        Network([2, 1], "swish")
+    with pytest.raises(ValueError, match="activation 'mish' is unknown: choose one of linear"):
+        Network([2, 1], "mish")
     with pytest.raises(ValueError, match="for the output only"):
         Network([2, 2, 1], ["softmax", "linear"])
 

@@ -19,6 +19,7 @@ REQUIRED = [
     "exploding-gradients",
     "zero-init",
     "dead-relu",
+    "features",
 ]
 
 

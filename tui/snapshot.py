@@ -118,6 +118,24 @@ class DataView:
 
 
 @dataclass(frozen=True)
+class NeuronMaps:
+    """What each neuron computes over the input plane, from one forward pass over a grid.
+
+    ``columns[c]`` (units, rows, cols): the values of neuron column c at the grid's points
+    over ``extent`` (x1 min, x1 max, x2 min, x2 max; the top row at x2 max): c = 0 the
+    inputs the network sees (x1, x2 or their features), c = k + 1 the output a = f(z) of
+    layer k. At most the first ``views.MAX_MAPS`` neurons of a column are kept.
+    ``ranges[c]``: (lo, hi), what column c's colours span, orange at lo, the neutral half
+    way, blue at hi: (0, 1) for sigmoid and softmax (probabilities), else -m..m with m the
+    largest finite |value| of any of the column's neurons.
+    """
+
+    extent: tuple[float, float, float, float]
+    columns: tuple[Floats, ...]
+    ranges: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
 class Surface:
     """The training loss over the plane of a network's only two numbers, y = m x + b.
 
@@ -217,6 +235,7 @@ class Snapshot:
     selected_name: str = ""  # "W2[0,1]", or "b2[1]" for a bias (input sizes[layer])
     inspection: Inspection | None = None
     data: DataView | None = None
+    neuron_maps: NeuronMaps | None = None  # 2-D data, while a panel that draws them is shown
     surface: Surface | None = None  # while the surface view is on screen, for y = m x + b
     surface_note: str = ""  # why there is no surface for this network, if asked for one
     results: Results | None = None  # a classification's confusion matrix, while on screen
@@ -226,7 +245,8 @@ class Snapshot:
     best_epoch: int = 0  # the epoch with the lowest validation loss (0: none yet)
     best_val_loss: float = float("inf")
     data_summary: tuple[str, ...] = ()  # what was read and decided (a CSV file's run)
-    input_names: tuple[str, ...] = ()  # the columns of a CSV file, to label the network
+    input_names: tuple[str, ...] = ()  # a CSV file's columns or the features, to label inputs
+    activation_notes: tuple[str, ...] = ()  # per layer, what is special about its activation
     output_names: tuple[str, ...] = ()  # its classes (P(name) for two), or the target
 
     @property

@@ -109,6 +109,18 @@ def resume_changes(args: argparse.Namespace) -> dict[str, object]:
     return given
 
 
+def refuse_with_lesson(args: argparse.Namespace) -> None:
+    """--lesson is a preset run: what its text says holds for its settings, so settings
+    flags beside it are refused by name (ConfigError) rather than silently ignored."""
+    given = [SETTINGS[name].option for name in given_settings(args)]
+    given += ["--config"] if getattr(args, "config", None) else []
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)} cannot change a lesson (its text describes its own settings): "
+            "leave them out, or start without --lesson and change them in the app"
+        )
+
+
 def resume(path: str | Path, args: argparse.Namespace) -> Trainer:
     """The checkpoint's run, with the changes its flags ask for (see ``resume_changes``)."""
     changes = resume_changes(args)  # refused before the file is read

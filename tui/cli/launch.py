@@ -1,13 +1,18 @@
 """Start the app from command-line arguments; the run is autosaved to a file of its own.
 
-The autosave is written when the run starts (which also checks that it can be), and when
-it ends: after q, or at once on a hang-up (SIGHUP, a closed terminal) or SIGTERM, always
-from the worker's own state once the worker has stopped (tui.cli.hangup).
+The run trains in a worker process of its own (tui.worker.remote), started once the first
+frame is drawn (the screen shows the run's first snapshot meanwhile); with
+BACKPROP_TUI_WORKER=thread in a thread of the app's process, as before (slower: the screen
+and the run then share one interpreter lock). The autosave is written when the run starts
+(which also checks that it can be), and when it ends: after q, or at once on a hang-up
+(SIGHUP, a closed terminal) or SIGTERM, always from the worker's own state once the worker
+has stopped (tui.cli.hangup).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from core.checkpoint import CheckpointError, save_checkpoint
@@ -16,9 +21,10 @@ from core.run_data import describe
 from core.trainer import Trainer
 
 from ..worker.pace import FULL_SPEED, parse_pace
+from ..worker.remote import RemoteSession
 from ..worker.session import TrainingSession
 from . import autosave
-from .args import AUTOSAVE, config_from_args, resume, resume_changes
+from .args import AUTOSAVE, config_from_args, refuse_with_lesson, resume, resume_changes
 from .hangup import Hangup, say
 from .served import install, served_session
 
@@ -31,6 +37,7 @@ def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
     if args.resume:  # with the flags a resumed run may change (refusing the others)
         return resume(args.resume, args), None
     if args.lesson:
+        refuse_with_lesson(args)
         lesson = get_lesson(args.lesson)
         return Trainer(lesson.config), lesson
     return Trainer(config_from_args(args)), None
@@ -53,45 +60,69 @@ def latest_autosave() -> tuple[Path, int]:
 
 class FinalSave:
     """The save at the end of the run: the worker stops first, then its trainer is written
-    (never while a command runs). Returns what to tell the user, and whether it worked."""
+    (never while a command runs), by the worker process itself when there is one. Returns
+    what to tell the user, and whether it worked."""
 
-    def __init__(self, session: TrainingSession, path: Path | None, why_not: str) -> None:
+    def __init__(
+        self, session: TrainingSession | RemoteSession, path: Path | None, why_not: str
+    ) -> None:
         self.session = session
         self.path = path
         self.why_not = why_not  # why there is no path
 
     def __call__(self, wait: float) -> tuple[bool, str]:
-        self.session.stop()
         if self.path is None:
+            self.session.stop()
             return False, f"backprop-tui: the run was not saved: {self.why_not}"
+        if isinstance(self.session, RemoteSession):
+            return self._by_the_worker(self.session, wait)
+        self.session.stop()
         if not self.session.finished.wait(wait):
-            return False, (
-                f"backprop-tui: the run was not saved: a command was still running after "
-                f"{wait:g} s ({self.path} holds the run as it started)"
-            )
+            return False, self._still_running(wait)
         trainer = self.session.trainer
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)  # removed meanwhile?
             save_checkpoint(trainer, self.path)
         except OSError as e:
             return False, f"backprop-tui: the run was not saved to {self.path}: {e}"
-        return True, (
-            f"run saved to {self.path} (epoch {trainer.epoch:,}): "
-            "backprop-tui --resume continues it"
+        return True, self._saved(trainer.epoch)
+
+    def _by_the_worker(self, session: RemoteSession, wait: float) -> tuple[bool, str]:
+        answer = session.final_save(self.path, wait)
+        if answer is None:
+            return False, self._still_running(wait)
+        saved, error, epoch = answer
+        if saved:
+            return True, self._saved(epoch)
+        if session.gone:
+            return False, f"backprop-tui: the run was not saved: {error}. {session.advice()}"
+        return False, f"backprop-tui: the run was not saved to {self.path}: {error}"
+
+    def _still_running(self, wait: float) -> str:
+        return (
+            f"backprop-tui: the run was not saved: a command was still running after "
+            f"{wait:g} s ({self.path} holds the run as it started)"
         )
+
+    def _saved(self, epoch: int) -> str:
+        return f"run saved to {self.path} (epoch {epoch:,}): backprop-tui --resume continues it"
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Run the app; the run is saved at the end, also after a hang-up or SIGTERM."""
     hangup = Hangup().install()
     hangup.watch(0)
+    thread = os.environ.get("BACKPROP_TUI_WORKER", "process") == "thread"
+    worker = None if thread else RemoteSession()  # nothing runs until the run is given
     try:
-        return _run_app(args, hangup)
+        return _run_app(args, hangup, worker)
     finally:
+        if worker is not None:
+            worker.close()
         hangup.finished()
 
 
-def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
+def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | None) -> int:
     if args.resume is not None:
         resume_changes(args)  # a flag a resumed run cannot take: refused before anything else
     served = served_session(args)  # a browser's session (backprop-tui serve): its files only
@@ -128,6 +159,10 @@ def _run_app(args: argparse.Namespace, hangup: Hangup) -> int:
             notices.append(f"no autosave: {e}; save the run with s")
         else:
             autosave.prune(path.parent, spare=(path, *([resumed] if resumed else [])))
+    if worker is not None:  # the worker process gets the run once the app has drawn it
+        first, path = session.latest, final_save.path  # (the app's ``begin``); it saves it
+        worker.start(trainer, args.paused, pace, crash_save=path, first=first, defer=True)
+        session = final_save.session = worker
 
     from ..ui.app import BackpropApp  # Textual is imported only for the app
 

@@ -94,12 +94,21 @@ class BackpropApp(App[int]):
         self.session.on_publish = lambda: self.post_message(SnapshotReady())
         self._frame_timer = self.set_interval(1 / self.fps, self.session.request_snapshot)
         if self.start_worker:
-            self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
+            self.call_after_refresh(self._start_training)
         self._loop_running = asyncio.get_running_loop()
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=10, markup=False)  # paths
         if self.lesson is not None:
             self._show_lesson(self.lesson)
+
+    def _start_training(self) -> None:
+        """The worker, once the first frame is drawn, so that it takes no CPU (nor the
+        interpreter lock) from it. A worker process (tui.worker.remote) starts here, on the
+        main thread, which the kernel ties its life to."""
+        begin = getattr(self.session, "begin", None)  # a TrainingSession has nothing to start
+        if begin is not None:
+            begin()
+        self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
 
     def _train(self) -> None:
         worker = get_current_worker()

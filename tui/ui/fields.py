@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.ghosts import Ghost, differences
-from core.settings import DATASET_NAMES, SETTINGS, number
+from core.settings import DATASET_NAMES, ONE_INPUT, SETTINGS, number
 
 from .. import sandbox
 from ..snapshot import Snapshot
@@ -66,6 +66,9 @@ class Field:
             return f"auto: {snapshot.loss_short}"
         if self.name == "activation" and not snapshot.config.hidden:
             return "–"
+        config = snapshot.config
+        if self.name == "features" and (config.data is not None or config.dataset in ONE_INPUT):
+            return "–"  # derived inputs are for the 2-D built-in sets
         return self.show(self.value(snapshot))
 
 
@@ -100,6 +103,13 @@ FIELDS: tuple[Field, ...] = (
         "full, N epochs a second (30), N step (1 step), or phases; < and > step it",
         parse=parse_pace,
         show=lambda p: p.short,
+    ),
+    Field(
+        "features",
+        "inputs",
+        False,
+        "what the network sees of a 2-D set's points: x1, x2, x1sq (x1²), x2sq, x1x2, "
+        "sinx1 (sin πx1), sinx2, e.g. x1sq,x2sq",
     ),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}

@@ -67,8 +67,9 @@ KEYS: tuple[Key, ...] = (
     Key("v", "validation points in the data view on / off", "v", "validation", "Val points"),
     Key("u", "loss surface: the loss over (m, b) for y = m x + b, with the path of descent",
         "u", "view('surface')", "Surface"),
-    Key("i", "chain-rule inspector of one weight: ←→ layer, ↑↓ neuron, [ ] input, , . the "
-        "batch's samples, f finite-difference check, w type a new weight (paused)",
+    Key("i", "chain-rule inspector of one weight: ←→ layer, ↑↓ neuron, [ ] input (one past "
+        "the last is the bias), , . the batch's samples, f finite-difference check, w type a "
+        "new value (paused), a the maps of the two neurons it joins (2-D data)",
         "i", "view('inspector')", "Inspect"),
     Key("c", "confusion matrix of a classification on the validation set, with each class's "
         "precision and recall", "c", "view('results')", "Confusion"),

@@ -33,6 +33,7 @@ from .widgets.view_panel import ViewPanel
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18  # below this the panels make way for a request for room
 WIDE_WIDTH, WIDE_HEIGHT = 140, 36  # from this size on, the data view gets a panel of its own
+MAPS_WIDTH = 120  # from this width on, the network draws each neuron's map where they fit
 # While training, each panel is redrawn at most this often (the status line every frame):
 # the loss curve and the weights move slowly to the eye, and every frame costs the terminal
 # (over SSH) bytes and the trainer time.
@@ -96,8 +97,10 @@ class MainScreen(Screen):
         small = w < MIN_WIDTH or h < MIN_HEIGHT
         self.set_class(small, "too-small")
         wide = w >= WIDE_WIDTH and h >= WIDE_HEIGHT
-        if wide != self.has_class("wide"):
+        network = self.query_one(NetworkView)
+        if wide != self.has_class("wide") or network.draw_maps != (w >= MAPS_WIDTH):
             self.set_class(wide, "wide")
+            network.draw_maps = w >= MAPS_WIDTH
             self.ask_for_data_view()
             if wide:
                 self.query_one("#side-data", DataPanel).show(self.snapshot)
@@ -263,6 +266,8 @@ class MainScreen(Screen):
         self.session.show_data_view(wanted)
         self.session.show_surface(self.views.current == "surface")
         self.session.show_results(self.views.current == "results")
+        maps = self.views.current == "inspector" or self.query_one(NetworkView).draw_maps
+        self.session.show_neuron_maps(maps)  # the network's maps, the inspector's neuron
 
     def action_validation(self) -> None:
         for panel in self.query(DataPanel):

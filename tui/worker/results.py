@@ -45,6 +45,8 @@ class DataFacts:
             facts["target_standardized"] = t.target_scaler is not None
         if t.config.data is not None:
             facts.update(self._names(t))
+        elif t.train_set.plane is not None:  # derived inputs: name them in the network
+            facts["input_names"] = t.train_set.feature_names
         return facts
 
     def _names(self, t: Trainer) -> dict:

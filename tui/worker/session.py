@@ -30,7 +30,7 @@ from core.inspect import parameter_name
 from core.run_data import describe
 from core.trainer import Diverged, Trainer
 
-from ..snapshot import Curve, DataView, Snapshot, Surface
+from ..snapshot import Curve, DataView, NeuronMaps, Snapshot, Surface
 from .ladder import ladder_step
 from .pace import EPOCHS, FULL, FULL_SPEED, PHASES, STEPS, Pace, Pacer, capped, pace_step
 from .results import DataFacts
@@ -40,6 +40,7 @@ from .views import (
     data_view,
     finite_difference_of,
     inspect_selected,
+    neuron_maps,
     phase_detail,
 )
 
@@ -101,6 +102,8 @@ class TrainingSession:
         self.data_view_wanted = False  # set by the UI while the data view is on screen
         self.surface_wanted = False  # set by the UI while the loss surface is on screen
         self.results_wanted = False  # set by the UI while a confusion matrix is on screen
+        self.maps_wanted = False  # set by the UI while a panel draws the neurons' maps
+        self._maps: tuple[float, NeuronMaps | None] = (0.0, None)  # (when, the last maps)
         self.facts = DataFacts()  # the confusion matrix, R² and the like, cached (results.py)
         self.path = DescentPath()  # (m, b) as training went, for the loss surface
         self._plan: Plan | None = None  # runs still to compare (see ``compare``)
@@ -182,6 +185,10 @@ class TrainingSession:
     def show_data_view(self, on: bool) -> int:
         """Compute the data view's grid for each snapshot (only while it is on screen)."""
         return self.submit("data view", lambda t: setattr(self, "data_view_wanted", on))
+
+    def show_neuron_maps(self, on: bool) -> int:
+        """Compute each neuron's map for each snapshot (only while a panel draws them)."""
+        return self.submit("maps", lambda t: setattr(self, "maps_wanted", on))
 
     def show_results(self, on: bool) -> int:
         """Compute the confusion matrix for each snapshot (only while it is on screen)."""
@@ -295,17 +302,17 @@ class TrainingSession:
     def _draw_once(self, trainer: Trainer, path: str | Path) -> None:
         """Build one snapshot of a loaded run before it replaces the one on screen: a run
         that cannot be drawn is refused (ValueError) and the one on screen stays as it is."""
-        kept = (self.trainer, self.selected, self._before, self._data, self._surface)
+        kept = (self.trainer, self.selected, self._before, self._data, self._surface, self._maps)
         self.trainer, self._before = trainer, None
         self.selected = clamp_selection(self.selected, trainer.net.sizes)
-        self._data = self._surface = (0.0, None)
+        self._data = self._surface = self._maps = (0.0, None)
         try:
             self._build_snapshot()
         except Exception as e:  # whatever it is, the run on screen stays
             failure = f"{type(e).__name__}: {e}"
             raise ValueError(f"{path} cannot be shown ({failure}); the run is unchanged") from e
         finally:
-            self.trainer, self.selected, self._before, self._data, self._surface = kept
+            self.trainer, self.selected, self._before, self._data, self._surface, self._maps = kept
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> int:
         """Write W_layer[i, j] and report the training loss before and after."""
@@ -347,7 +354,6 @@ class TrainingSession:
         self._apply_commands()
         self.path.record(self.trainer)
         if self._want_snapshot:
-            self._want_snapshot = False
             self._publish()
         return wait if self._commands.empty() else 0.0
 
@@ -474,6 +480,7 @@ class TrainingSession:
         self._message = ""
         self._rate = (self.clock(), trainer.epoch, 0.0)
         self._data = (0.0, None)  # the old network's map is no view of the new one
+        self._maps = (0.0, None)
         self._surface = (0.0, None)
         self.facts = DataFacts()
         self.path.clear()
@@ -520,6 +527,17 @@ class TrainingSession:
             self._data = now, data_view(self.trainer)
         return self._data[1]
 
+    def _neuron_maps(self) -> NeuronMaps | None:
+        """Each neuron's map while a panel draws them: paused at once, while training at
+        most every DATA_VIEW_SECONDS (the network panel's pace), like the data view."""
+        if not self.maps_wanted:
+            return None
+        at, maps = self._maps
+        now = self.clock()
+        if not self.running or maps is None or now - at >= DATA_VIEW_SECONDS:
+            self._maps = now, neuron_maps(self.trainer)
+        return self._maps[1]
+
     def _recompute(self, at: float) -> bool:
         """Whether a view computed at ``at`` of an earlier state is computed again: paused
         or at a watchable pace at once, at full speed every DATA_VIEW_SECONDS."""
@@ -528,6 +546,7 @@ class TrainingSession:
     def _publish(self) -> None:
         """A new snapshot, unless paused with nothing changed since the last one (then the
         screen has nothing to redraw and writes nothing to the terminal)."""
+        self._want_snapshot = False  # this one answers any request made before it
         t = self.trainer
         key = (
             id(t),
@@ -543,6 +562,7 @@ class TrainingSession:
             self.data_view_wanted,
             self.surface_wanted,
             self.results_wanted,
+            self.maps_wanted,
         )
         if self.running or key != self._published_key:
             self._published_key = key
@@ -583,6 +603,7 @@ class TrainingSession:
             sizes=tuple(net.sizes),
             activation_names=tuple(a.name for a in net.activations),
             derivative_formulas=tuple(a.formula for a in net.activations),
+            activation_notes=tuple(a.note for a in net.activations),
             loss_formula=t.loss.formula,
             loss_short=t.loss.short or t.loss_name,
             weights=tuple(w.copy() for w in net.weights),
@@ -615,6 +636,7 @@ class TrainingSession:
             if stepping
             else None,
             data=self._data_view(),
+            neuron_maps=self._neuron_maps(),
             surface=self._loss_surface(),
             surface_note=surface_note(t) if self.surface_wanted else "",
             **self.facts.of(

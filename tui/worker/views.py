@@ -12,13 +12,17 @@ from core.evaluation import confusion, outputs
 from core.inspect import chain_rule, finite_difference
 from core.metrics import class_report, predicted_classes
 from core.phases import BACKWARD, Phase
+from core.run_data import plane_inputs
 from core.trainer import Trainer
 
-from ..snapshot import DataView, Inspection, Misclassified, PhaseDetail, Results
+from ..snapshot import DataView, Inspection, Misclassified, NeuronMaps, PhaseDetail, Results
 
 GRID_ROWS, GRID_COLS = 48, 96  # model output samples over a 2-D input plane
 CURVE_POINTS = 200
 DETAIL_ROWS = 32  # rows of the mini-batch kept for the phase view
+MAP_ROWS, MAP_COLS = 24, 24  # each neuron's output sampled over the plane
+MAX_MAPS = 64  # neurons per column whose maps are kept (no panel draws more)
+PROBABILITIES = ("sigmoid", "softmax")  # outputs in 0..1, drawn with 0.5 as the neutral
 MISCLASSIFIED = 8  # validation samples drawn as images, at most
 
 
@@ -113,27 +117,44 @@ def _extent(X: np.ndarray) -> tuple[float, float, float, float]:
     )
 
 
+def plane_points(t: Trainer) -> tuple[np.ndarray, np.ndarray] | None:
+    """The training and validation points (n, 2) of a run over a plane: its inputs, or the
+    points its derived inputs were made from (config.features); None for other data."""
+    train, val = t.train_set, t.val_set
+    if train.plane is not None:
+        return train.plane, val.plane
+    return (t.X, t.X_val) if t.X.shape[1] == 2 else None
+
+
+def grid_points(extent: tuple[float, float, float, float], rows: int, cols: int) -> np.ndarray:
+    """(rows * cols, 2) points over ``extent`` (x1 min, x1 max, x2 min, x2 max), row by row,
+    the top row at x2 max."""
+    gx = np.linspace(extent[0], extent[1], cols)
+    gy = np.linspace(extent[3], extent[2], rows)
+    return np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+
+
 def data_view(t: Trainer) -> DataView:
-    """The model over its input plane (2 inputs) or line (1 input), and the data; a
-    standardised regression target in its own units (the model's output likewise)."""
+    """The model over its input plane (2 inputs, or derived inputs of 2) or line (1 input),
+    and the data; a standardised regression target in its own units (the model's output
+    likewise)."""
     X, n_inputs = t.X, t.X.shape[1]
     units = t.target_scaler.inverse if t.target_scaler is not None else lambda y: y
+    plane = plane_points(t)
     base = dict(
-        n_inputs=n_inputs,
+        n_inputs=2 if plane is not None else n_inputs,
         task=t.task,
-        train_x=t.X,
+        train_x=plane[0] if plane is not None else t.X,
         train_y=units(t.Y),
-        val_x=t.X_val,
+        val_x=plane[1] if plane is not None else t.X_val,
         val_y=units(t.Y_val),
         truth=dict(t.train_set.truth),
     )
-    if n_inputs == 2 and len(X):
-        extent = _extent(X)
-        gx = np.linspace(extent[0], extent[1], GRID_COLS)
-        gy = np.linspace(extent[3], extent[2], GRID_ROWS)  # top row first
-        points = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+    if plane is not None and len(X):
+        extent = _extent(plane[0])
+        points = grid_points(extent, GRID_ROWS, GRID_COLS)
         with np.errstate(all="ignore"):
-            _, out = t.net.predict(points)
+            _, out = t.net.predict(network_inputs(t, points))
         value = out.argmax(axis=1) if t.task == "multiclass" else units(out)[:, 0]
         return DataView(**base, extent=extent, grid=value.reshape(GRID_ROWS, GRID_COLS))
     if n_inputs == 1 and len(X):
@@ -145,6 +166,40 @@ def data_view(t: Trainer) -> DataView:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
         return DataView(**base, curve_x=xs, curve_y=units(out)[:, 0], fitted=fitted)
     return DataView(**base)
+
+
+def neuron_maps(t: Trainer) -> NeuronMaps | None:
+    """Every neuron's output over the input plane (2-D data; None for other data): one
+    forward pass of the MAP_ROWS x MAP_COLS grid's points through the network, keeping
+    each layer's a = f(a_prev W + b) for all its neurons at once."""
+    plane = plane_points(t)
+    if plane is None or not len(plane[0]):
+        return None
+    extent = _extent(plane[0])
+    a = np.asarray(network_inputs(t, grid_points(extent, MAP_ROWS, MAP_COLS)), t.net.dtype)
+    columns = [a]
+    with np.errstate(all="ignore"):
+        for w, b, act in zip(t.net.weights, t.net.biases, t.net.activations, strict=True):
+            a = act.fn(a @ w + b)
+            columns.append(a)
+    maps, ranges = [], []
+    for c, values in enumerate(columns):
+        kept = values[:, :MAX_MAPS].T.reshape(-1, MAP_ROWS, MAP_COLS)
+        maps.append(np.array(kept, np.float64))  # a copy the trainer never touches
+        if c and t.net.activations[c - 1].name in PROBABILITIES:
+            ranges.append((0.0, 1.0))
+        else:
+            top = float(np.abs(values[np.isfinite(values)]).max(initial=0.0))
+            ranges.append((-top, top))
+    return NeuronMaps(extent, tuple(maps), tuple(ranges))
+
+
+def network_inputs(t: Trainer, points: np.ndarray) -> np.ndarray:
+    """The network's inputs at points (n, 2) of the plane: as they are, or their derived
+    features scaled like the training inputs."""
+    if t.train_set.plane is None:
+        return points
+    return plane_inputs(t.config.features, t.scaler, points)
 
 
 def phase_detail(t: Trainer) -> PhaseDetail | None:

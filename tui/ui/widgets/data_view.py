@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import math
 import textwrap
-from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
-from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -28,52 +26,13 @@ from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from ...snapshot import DataView, Snapshot
-from ..colours import CLASSES, NEGATIVE, POSITIVE
+from ..colours import NEGATIVE, POSITIVE
+from ..halfblocks import LEVELS, background, cell_style, levels, palettes, rgb, sample
 from ..ticks import nice_ticks, unique_labels
 from .results_view import ResultsPanel
 
-LEVELS = 33  # shades from orange (0) to blue (LEVELS - 1); the middle one is the neutral
-MUTE = 0.45  # how far the map goes from the neutral towards a colour (the points go all the way)
 GLYPHS = "▀●○"  # a map cell, a training point, a validation point
 MAX_SCATTER = 400  # points in the 1-D scatter (plotext's cost is linear in points)
-
-
-def _rgb(colour: str) -> np.ndarray:
-    """ "#rrggbb" as an array of three floats."""
-    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], float)
-
-
-def palettes(task: str, classes: int, background: tuple[int, int, int]) -> np.ndarray:
-    """(2, k + 1, 3) RGB: the map's muted colours and the points' strong ones, by level or class.
-
-    Muted around a neutral half way between mid grey and the background (dark and light themes);
-    strong: lightened on a dark background, darkened on a light one. The last is the neutral.
-    """
-    bg = np.array(background, float)
-    neutral = (128.0 + bg) / 2
-    if task == "multiclass":
-        hues = np.array([_rgb(CLASSES[c % len(CLASSES)]) for c in range(classes)])
-        weight = np.ones((classes, 1))
-    else:
-        t = np.linspace(-1.0, 1.0, LEVELS)[:, None]
-        hues, weight = np.where(t < 0, _rgb(NEGATIVE), _rgb(POSITIVE)), np.abs(t)
-    contrast = np.full(3, 255.0 if bg.mean() < 128 else 0.0)
-    strong = hues + (contrast - hues) * 0.3
-    colours = [neutral + (hues - neutral) * weight * MUTE, contrast + (strong - contrast) * weight]
-    return np.rint([np.vstack([c, neutral]) for c in colours]).astype(int)
-
-
-def levels(values: np.ndarray, task: str, lo: float, hi: float, neutral: int) -> np.ndarray:
-    """Palette index of each value: its class, or its shade of lo..hi; NaN -> ``neutral``."""
-    ok = np.isfinite(values)
-    v = np.where(ok, values, 0.0)
-    with np.errstate(all="ignore"):  # huge values only clip
-        if task == "multiclass":
-            index = np.clip(v, 0, 2**31).astype(np.intp) % neutral
-        else:
-            t = (v - lo) / (hi - lo) if hi > lo else np.full_like(v, 0.5)
-            index = np.rint(np.clip(t, 0.0, 1.0) * (LEVELS - 1)).astype(np.intp)
-    return np.where(ok, index, neutral)
 
 
 def targets(task: str, Y: np.ndarray) -> np.ndarray:
@@ -113,13 +72,6 @@ def _cells(X: np.ndarray, shape: tuple[int, int], extent: tuple) -> tuple[np.nda
     return rows, np.minimum((fx[keep] * shape[1]).astype(np.intp), shape[1] - 1), keep
 
 
-@lru_cache(maxsize=4096)
-def _style(base: Style, fg: tuple[int, int, int], bg: tuple[int, int, int] | None = None) -> Style:
-    """``base`` with these colours (cached: a map has few distinct pairs)."""
-    bgcolor = RichColor.from_rgb(*bg) if bg else None
-    return base + Style(color=RichColor.from_rgb(*fg), bgcolor=bgcolor)
-
-
 def draw_map(data: DataView, width: int, height: int, val: bool, base: Style) -> list[Strip]:
     """The 2-D view: ``height`` strips of ``width`` cells, the last one the legend."""
     body = height - 1 if height >= 3 else height
@@ -132,13 +84,9 @@ def draw_map(data: DataView, width: int, height: int, val: bool, base: Style) ->
         both = both[np.isfinite(both)]
         lo, hi = (float(both.min()), float(both.max())) if both.size else (lo, hi)
     classes = min(max(np.shape(data.train_y)[-1], 2), 64) if np.ndim(data.train_y) == 2 else 2
-    bg = base.bgcolor.get_truecolor() if base.bgcolor else (0, 0, 0)
-    pal = palettes(data.task, classes, tuple(bg))
+    pal = palettes(data.task, classes, background(base))
     neutral = pal.shape[1] - 1
-    R, C = grid.shape  # nearest sample at the centre of each pixel
-    rows = np.rint((np.arange(2 * body) + 0.5) / (2 * body) * (R - 1)).astype(np.intp)
-    cols = np.rint((np.arange(width) + 0.5) / width * (C - 1)).astype(np.intp)
-    pixels = levels(grid[np.ix_(rows, cols)], data.task, lo, hi, neutral)
+    pixels = levels(sample(grid, 2 * body, width), data.task, lo, hi, neutral)
     fg, back = pixels[0::2].copy(), pixels[1::2].copy()  # upper and lower half of each cell
     glyph = np.zeros((body, width), np.intp)  # index into GLYPHS; points in strong colours
     sets = [(data.val_x, data.val_y, 2)] if val else []
@@ -148,11 +96,11 @@ def draw_map(data: DataView, width: int, height: int, val: bool, base: Style) ->
         pr, pc, keep = _cells(X, (2 * body, width), data.extent)
         colour = levels(targets(data.task, Y)[keep], data.task, lo, hi, neutral)
         glyph[pr // 2, pc], fg[pr // 2, pc], back[pr // 2, pc] = kind, colour, pixels[pr, pc]
-    n, rgb = pal.shape[1], [[tuple(c) for c in p] for p in pal.tolist()]
+    n, shades = pal.shape[1], [[tuple(c) for c in p] for p in pal.tolist()]
     keys = glyph * n * n + fg * n + back
 
     def style(key: int) -> Style:
-        return _style(base, rgb[int(key >= n * n)][key // n % n], rgb[0][key % n])
+        return cell_style(base, shades[int(key >= n * n)][key // n % n], shades[0][key % n])
 
     chars = np.array([ord(g) for g in GLYPHS], "<u4")[glyph]
     strips = []
@@ -164,7 +112,7 @@ def draw_map(data: DataView, width: int, height: int, val: bool, base: Style) ->
         pieces = caption(data.task, classes, lo, hi, val, width)
         dim = base + Style(dim=True)
         strip = Strip(
-            [Segment(t, dim if c is None else _style(base, rgb[1][c])) for t, c in pieces]
+            [Segment(t, dim if c is None else cell_style(base, shades[1][c])) for t, c in pieces]
         )
         strips.append(strip.crop(0, width).adjust_cell_length(width, base))
     return strips
@@ -222,7 +170,7 @@ class FitPlot(PlotextPlot):
         cx, cy = _finite(d.curve_x, d.curve_y, 4 * max(width, 1))
         if width < 16 or height < 6 or not (x.size or cx.size):
             return Text(title if x.size or cx.size else f"{title}\nnothing finite to draw")
-        orange, blue = (tuple(_rgb(c).astype(int).tolist()) for c in (NEGATIVE, POSITIVE))
+        orange, blue = (tuple(rgb(c).astype(int).tolist()) for c in (NEGATIVE, POSITIVE))
         if x.size:
             plt.scatter(x.tolist(), y.tolist(), marker="dot", color=orange, label="train")
         if cx.size:

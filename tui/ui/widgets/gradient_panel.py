@@ -32,6 +32,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...snapshot import BACKWARD, Curve, Snapshot, depth_verdicts
+from ..rows import ChangedRows
 
 LOG_LO, LOG_HI = -8.0, 2.0  # the bar maps log10 ||dW|| from 1e-8 to 1e+2 onto its width
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -153,7 +154,7 @@ def visible_layers(n: int, room: int) -> tuple[list[int], int]:
     return [*range(first), *range(n - (keep - first), n)], first
 
 
-class GradientPanel(Widget):
+class GradientPanel(ChangedRows, Widget):
     """Per layer: ‖dW‖ as a log bar and a number, ‖δ‖, ‖dW‖'s history, |W|, Δ/W, flags."""
 
     DEFAULT_CSS = "GradientPanel { height: 1fr; }"
@@ -163,17 +164,18 @@ class GradientPanel(Widget):
         self.snapshot: Snapshot | None = None
 
     def show(self, snapshot: Snapshot) -> None:
-        """Keep the snapshot; repaint only when something shown changed."""
+        """Keep the snapshot; repaint only when something shown changed, only the rows that
+        changed."""
         old, self.snapshot = self.snapshot, snapshot
         key = ("steps", "phase_index", "epoch", "sizes", "activation_names", "last_phase")
         key += ("status", "symmetric")
         if old is None or any(getattr(old, a) != getattr(snapshot, a) for a in key):
-            self.refresh()
+            self.repaint_rows()
         elif not all(
             np.array_equal(getattr(old, a), getattr(snapshot, a), equal_nan=True)
             for a in ("grad_norm", "weight_norm", "update_ratio", "delta_norm")
         ) or not _same_masks(old.dead_neurons, snapshot.dead_neurons):
-            self.refresh()
+            self.repaint_rows()
 
     def render(self) -> Text:
         snap = self.snapshot

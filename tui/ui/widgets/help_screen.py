@@ -35,7 +35,10 @@ HELP = (
 [b]Panels[/b]
   Network    lines: blue a positive weight, orange a negative one;
              bold large, dim small. A neuron's colour: its bias's sign;
-             ○ a dead ReLU (0 for every sample of the last epoch)
+             ○ a dead ReLU (0 for every sample of the last epoch). From
+             120 columns (2-D data) each neuron is a map of its output
+             over (x1, x2): orange < 0 < blue; the mouse over a line
+             names its weight
   Loss       training and validation loss per epoch; | marks a
              change of lr; faint curves: ghosts (g), labelled by what
              their run did differently

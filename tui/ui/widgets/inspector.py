@@ -3,6 +3,8 @@
     dE/dw = dE/da * da/dz * dz/dw      (for one sample; the gradient is the batch mean)
 
 then the update W_new = W_old - lr * grad, and the value the network holds afterwards.
+For 2-D data, the maps of the two neurons the weight joins (what each computes over the
+plane) where there is room: below the text, beside it, or alone (a toggles).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from textual.widget import Widget
 from ...snapshot import Snapshot
 from ..fields import finite_number
 from ..formulas import update_rule
+from ..neuron_maps import cell_rows, map_palette, map_pixels
 from ..numbers import num
 from .prompt_dialog import PromptDialog
 
@@ -28,6 +31,11 @@ def loss_derivative(s: Snapshot) -> str:
     k = s.sizes[-1]
     per = "" if k == 1 else f"/{k}"
     return f"{s.loss_name}' = {s.loss_formula}{per}"
+
+
+ARROW = " ─w→ "  # between the maps of the weight's input and of the neuron it feeds
+MAX_MAP_ROWS = 8  # a map's height in lines, at most (twice as many pixels)
+ROOM_FOR_NOTES = 14  # from this height on, an activation's note under its derivative
 
 
 class Inspector(Widget, can_focus=True):
@@ -47,6 +55,7 @@ class Inspector(Widget, can_focus=True):
         # not in the footer (80 columns are short): the inspector's last line names them
         Binding("f", "check", "Finite diff", show=False, tooltip="Check this gradient"),
         Binding("w", "edit", "Edit weight", show=False, tooltip="Type a new value for it"),
+        Binding("a", "toggle_maps", "Maps", show=False, tooltip="The two neurons' maps alone"),
     ]
 
     class Move(Message):
@@ -70,6 +79,7 @@ class Inspector(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.snapshot: Snapshot | None = None
         self.sample = 0  # which sample of the batch the three factors are shown for
+        self.maps_alone = False  # the neurons' maps instead of the chain rule (a)
 
     def show(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -88,6 +98,11 @@ class Inspector(Widget, can_focus=True):
 
     def action_check(self) -> None:
         self.post_message(self.Check())
+
+    def action_toggle_maps(self) -> None:
+        """The two neurons' maps alone, as large as the panel allows, or back."""
+        self.maps_alone = not self.maps_alone
+        self.refresh()
 
     def action_edit(self) -> None:
         """Paused: type a new value for the selected weight or bias (a bad one is refused)."""
@@ -111,28 +126,49 @@ class Inspector(Widget, can_focus=True):
 
     def render(self) -> Text:
         s = self.snapshot
-        text = Text(no_wrap=True, overflow="ellipsis")
         if s is None or s.selected is None:
             return Text("select a weight: arrows, [ ]")
+        text = Text(no_wrap=True, overflow="ellipsis")
         k, i, j = s.selected
         bias = i == s.sizes[k]
         act = s.activation_names[k]
-        source = "bias" if bias else f"a{k}[{i}]"
+        source = "bias" if bias else source_name(s, k, i)
         text.append(s.selected_name, style="bold yellow")
         text.append(f": {source} → {act} neuron {j}\n", style="dim")
+        maps = self.maps_alone and s.neuron_maps is not None
         ins = s.inspection
-        if s.status == "running" and s.pace.kind not in ("steps", "phases") or ins is None:
+        if maps:
+            pass
+        elif s.status == "running" and s.pace.kind not in ("steps", "phases") or ins is None:
             text.append(f"{'b' if bias else 'w'} = {num(value_of(s))}\n")
             text.append(
                 "pause (space) and step (n or p) to see\nthe chain rule with numbers\n", style="dim"
             )
-            return self._keys(text)
-        c = ins.chain
-        if c is None:
+        elif ins.chain is None:
             text.append(f"{'b' if bias else 'w'} = {num(ins.w_now)}\n{ins.waiting}\n", style="dim")
-            return self._keys(text)
-        self._factors(text, s, c)
-        return self._keys(text)
+        else:
+            self._factors(text, s, ins.chain)
+        return self._with_maps(text, s)
+
+    def _with_maps(self, text: Text, s: Snapshot) -> Text:
+        """The text, the neurons' maps where they fit (below, else beside), the keys."""
+        width, height = self.size
+        lines = list(text.split("\n"))  # (the last newline makes no empty line)
+        room_below = height - len(lines) - 1  # the keys take the last line
+        block: list[Text] = []
+        if s.neuron_maps is not None and room_below >= 3:
+            block = map_block(s, room_below, width, self.rich_style)
+            lines = [*lines, *block]
+        elif s.neuron_maps is not None and height >= 4:
+            used = max(line.cell_len for line in lines) + 2
+            block = map_block(s, min(height - 1, len(lines)), width - used, self.rich_style)
+            for row, piece in enumerate(block):
+                lines[row] = lines[row].copy()
+                lines[row].pad_right(used - lines[row].cell_len)
+                lines[row].append_text(piece)
+        out = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+        out.append("\n")
+        return self._keys(out, has_maps=bool(block) or self.maps_alone)
 
     def _factors(self, text: Text, s: Snapshot, c) -> None:
         """The three factors for one sample, its product, the batch mean and the update."""
@@ -147,9 +183,15 @@ class Inspector(Widget, can_focus=True):
             text.append("dE/dz", style="bold").append(f" = {rule} = {num(c.de_dz[at])}")
             text.append(" (fused)\n" if c.fused else "\n")
         else:
-            formula = s.derivative_formulas[k]
+            formula = f" = {s.activation_names[k]}' = {s.derivative_formulas[k]}"
+            value = f" = {num(c.da_dz[at])}"
             text.append("da/dz", style="bold")
-            text.append(f" = {s.activation_names[k]}' = {formula} = {num(c.da_dz[at])}\n")
+            if len("da/dz" + formula + value) > self.size.width:  # the number on a line of its own
+                value = f"\n     {value}"
+            text.append(f"{formula}{value}\n")
+            note = s.activation_notes[k] if k < len(s.activation_notes) else ""
+            if note and self.size.height >= ROOM_FOR_NOTES:
+                text.append(f"  {note}\n", style="dim")
             if c.fused:  # the shortcut the code takes: the product, exact for any z
                 text.append("dE/dz", style="bold")
                 text.append(f" = dE/da·da/dz = a - t = {num(c.de_dz[at])} (fused)\n")
@@ -184,9 +226,14 @@ class Inspector(Widget, can_focus=True):
             rule = update_rule(ins.optimizer, clip=ins.clip)
             text.append(f"{rule}: {name} {num(w)} → {num(ins.w_now)}\n")
 
-    @staticmethod
-    def _keys(text: Text) -> Text:
-        text.append("←→↑↓[] pick ,. sample f check w edit", style="dim")
+    def _keys(self, text: Text, has_maps: bool = False) -> Text:
+        if self.maps_alone:
+            keys = "←→↑↓[] pick  a the chain rule"
+        else:
+            keys = "←→↑↓[] pick ,. sample f check w edit"
+            if has_maps and self.size.width >= len(keys) + 6:
+                keys += " a map"
+        text.append(keys, style="dim")
         return text
 
 
@@ -199,3 +246,57 @@ def value_of(s: Snapshot) -> float:
 def signed(x: float) -> str:
     """A factor in a product: negative numbers in parentheses, "0.3·(-0.0688)"."""
     return f"({num(x)})" if x < 0 else num(x)
+
+
+def source_name(s: Snapshot, k: int, i: int) -> str:
+    """The weight's input: a_k[i], or an input's own name (x1², a CSV column) at layer 0."""
+    if k == 0 and len(s.input_names) == s.sizes[0]:
+        return s.input_names[i]
+    return f"a{k}[{i}]"
+
+
+def neuron_name(s: Snapshot, column: int, n: int) -> str:
+    """a_c[n] of a hidden or output neuron; an input by its name (x1, x2, x1², ...)."""
+    if column:
+        return f"a{column}[{n}]"
+    return s.input_names[n] if len(s.input_names) == s.sizes[0] else f"x{n + 1}"
+
+
+def map_block(s: Snapshot, rows: int, width: int, base) -> list[Text]:
+    """The maps of the two neurons the selected weight joins, side by side: its input's
+    (none for a bias) and the neuron it feeds, each as large as ``rows`` lines and
+    ``width`` cells allow (a label line over them); [] when they do not fit."""
+    maps, (k, i, j) = s.neuron_maps, s.selected
+    if maps is None or len(maps.columns) != len(s.sizes) or rows < 3:
+        return []
+    ends = [(k, i)] if i < min(s.sizes[k], len(maps.columns[k])) else []
+    ends += [(k + 1, j)] if j < len(maps.columns[k + 1]) else []
+    gap = len(ARROW)
+    high = min(rows - 1, MAX_MAP_ROWS)
+    cells = min(2 * high, (width - gap * (len(ends) - 1)) // max(len(ends), 1))
+    if not ends or cells < 4:
+        return []
+    high = min(high, max(2, cells // 2))  # square: a cell is two pixels tall
+    palette = map_palette(base)
+    drawn = [
+        cell_rows(map_pixels(maps.columns[c][n], maps.ranges[c], 2 * high, cells), palette, base)
+        for c, n in ends
+    ]
+    label = Text(no_wrap=True, overflow="ellipsis")
+    for index, (c, n) in enumerate(ends):
+        masks = s.dead_neurons
+        dead = 0 < c <= len(masks) and masks[c - 1] is not None and bool(masks[c - 1][n])
+        title = neuron_name(s, c, n) + (" ○ dead" if dead else "")
+        room = cells + gap if index + 1 < len(ends) else cells
+        label.append(title[:room].ljust(room), style="bold red" if dead else "dim")
+    block = [label]
+    for row in range(high):
+        line = Text(no_wrap=True)
+        for index, cells_of_map in enumerate(drawn):
+            if index:
+                middle = row == high // 2
+                line.append(ARROW if middle else " " * gap, style="bold yellow" if middle else "")
+            for segment in cells_of_map[row]:
+                line.append(segment.text, style=segment.style)
+        block.append(line)
+    return block

@@ -19,6 +19,7 @@ from textual_plotext import PlotextPlot
 from ...snapshot import Curve, Floats, Snapshot
 from ..colours import GHOSTS
 from ..fields import ghost_label
+from ..rows import ChangedRows
 from ..ticks import compact, nice_ticks, unique_labels, y_ticks
 
 MAX_LR_MARKS = 5  # vertical lines for the most recent learning-rate changes
@@ -50,7 +51,7 @@ def lr_marks(changes: tuple[tuple[int, float], ...], x0: float, x1: float) -> li
     return inside[-MAX_LR_MARKS:]
 
 
-class LossPlot(PlotextPlot):
+class LossPlot(ChangedRows, PlotextPlot):
     """Training ("train") and validation ("val") loss per epoch, linear or log scale."""
 
     log_scale: reactive[bool] = reactive(False)
@@ -60,7 +61,8 @@ class LossPlot(PlotextPlot):
         self.snapshot: Snapshot | None = None
 
     def show(self, snapshot: Snapshot) -> None:
-        """Keep the snapshot; repaint only if the curves, the lr or its changes moved on."""
+        """Keep the snapshot; repaint only if the curves, the lr or its changes moved on, and
+        then only the rows that changed."""
         old, self.snapshot = self.snapshot, snapshot
         if old is None or (old.epoch, old.config, old.lr_changes, old.ghosts) != (
             snapshot.epoch,
@@ -68,11 +70,11 @@ class LossPlot(PlotextPlot):
             snapshot.lr_changes,
             snapshot.ghosts,
         ):
-            self.refresh()
+            self.repaint_rows()
             return
         pairs = ((old.train_curve, snapshot.train_curve), (old.val_curve, snapshot.val_curve))
         if any(not _same(a, b) for a, b in pairs):
-            self.refresh()
+            self.repaint_rows()
 
     def toggle_log_scale(self) -> None:
         self.log_scale = not self.log_scale

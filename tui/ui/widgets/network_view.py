@@ -25,6 +25,9 @@ from textual.widget import Widget
 from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Phase, Snapshot
 from ..colours import NEGATIVE, POSITIVE, SELECTED
 from ..formulas import update_rule
+from ..halfblocks import LOWER, UPPER, cell_style
+from ..neuron_maps import map_palette, map_pixels
+from ..rows import ChangedRows
 
 # 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
 # 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint;
@@ -43,7 +46,9 @@ _STYLES = [
         f"bold {DEAD_COLOUR}",
     )
 ]
-SEL_LINE, SEL_NEURON, BOLD, FAINT, DEAD = 7, 8, 9, 10, 11
+SEL_LINE, SEL_NEURON, BOLD, FAINT, DEAD, MAP = 7, 8, 9, 10, 11, 12  # MAP: a map's cell
+MIN_MAP_PX, MAX_MAP_PX = 4, 8  # a neuron's map: pixel rows (two to a cell row)
+LINE_ROOM = 6  # cells kept between two columns of maps for the connections
 # the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
 _BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
 
@@ -166,31 +171,37 @@ def _lines(x0: int, x1: int, y0: np.ndarray, y1: np.ndarray) -> list[np.ndarray]
 
 def _connections(
     snap: Snapshot,
-    xs: list[int],
-    ys: tuple[list[int], ...],
+    ends: list[tuple[int, int]],
+    dots_y: list[np.ndarray],
     canvas: tuple[np.ndarray, np.ndarray],
     dim: set[int],
-    sel: tuple[int, int, int] | None,
-) -> None:
+    highlight: list[tuple[int, int, int]],
+) -> tuple[np.ndarray, np.ndarray]:
     """Rasterise the connections of the drawn neurons into the cells of ``canvas``.
 
-    canvas: (code points, style indices), each (height, width); layers in ``dim`` are dimmed.
+    canvas: (code points, style indices), each (height, width); ``ends[c]``: the first and
+    last cell of neuron column c (a dot, or a map), lines leave after the last and arrive
+    before the first; ``dots_y[c]``: the dot row of each drawn neuron of column c. Layers
+    in ``dim`` are dimmed; the ``highlight`` lines (k, i, j) are drawn alone on top.
+    Returns which line each cell shows, for the mouse: (height * width,) an index into
+    the (k, i, j) rows of the second array, or -1.
     """
     codes, styles = canvas[0].reshape(-1), canvas[1].reshape(-1)  # views
     width = canvas[0].shape[1]
 
     def raster(k: int, src: np.ndarray, dst: np.ndarray) -> list[np.ndarray]:
         """Cell index, dot bit and line of every dot of the lines src[l] -> dst[l] of layer k."""
-        x0, x1 = 2 * xs[k] + 2, 2 * xs[k + 1] - 1  # from the dot after a neuron to before
-        x, y, line = _lines(x0, x1, np.asarray(src) * 4 + 1, np.asarray(dst) * 4 + 1)
+        x0, x1 = 2 * ends[k][1] + 2, 2 * ends[k + 1][0] - 1  # from after a neuron to before
+        x, y, line = _lines(x0, x1, np.asarray(src), np.asarray(dst))
         return [(y >> 2) * width + (x >> 1), _BITS[(y & 3) * 2 + (x & 1)], line]
 
     dots = np.zeros(codes.size * 8, bool)
     best = np.full(codes.size, -1, np.intp)  # the strongest line through each cell (by rank)
     line_styles: list[np.ndarray] = []  # style of each line, by rank
+    by_rank: list[np.ndarray] = []  # (k, i, j) of each line, by rank
     for k, w in enumerate(snap.weights):
-        src, dst = ys[k], ys[k + 1]
-        if xs[k + 1] - xs[k] < 2 or not src or not dst:
+        src, dst = dots_y[k], dots_y[k + 1]
+        if ends[k + 1][0] - ends[k][1] < 2 or not len(src) or not len(dst):
             continue
         size = np.abs(np.nan_to_num(w))  # a diverged run must still draw
         top = float(size.max(initial=0.0)) or 1.0
@@ -200,6 +211,8 @@ def _connections(
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order)) + sum(map(len, line_styles))
         line_styles.append((1 + tier + 3 * (w[: len(src), : len(dst)].ravel() < 0))[order])
+        i, j = divmod(order, len(dst))
+        by_rank.append(np.column_stack([np.full(len(order), k), i, j]))
         cell, bit, line = raster(k, np.repeat(src, len(dst)), np.tile(dst, len(src)))
         dots[cell * 8 + bit] = True
         np.maximum.at(best, cell, rank[line])
@@ -208,18 +221,54 @@ def _connections(
         hit = best >= 0
         codes[hit] = 0x2800 + bits[hit].astype(codes.dtype)
         styles[hit] = np.concatenate(line_styles)[best[hit]]
-    if sel is None or not 0 <= sel[0] < len(snap.weights):
-        return
-    k, i, j = sel
-    if 0 <= i < len(ys[k]) and 0 <= j < len(ys[k + 1]) and xs[k + 1] - xs[k] >= 2:
-        cell, bit, _ = raster(k, [ys[k][i]], [ys[k + 1][j]])  # only its own dots, on top
-        own = np.zeros(codes.size, np.intp)
-        np.bitwise_or.at(own, cell, 1 << bit)
-        codes[own > 0], styles[own > 0] = 0x2800 + own[own > 0], SEL_LINE
+    for k, i, j in highlight:
+        if not 0 <= k < len(snap.weights) or ends[k + 1][0] - ends[k][1] < 2:
+            continue
+        if 0 <= i < len(dots_y[k]) and 0 <= j < len(dots_y[k + 1]):
+            cell, bit, _ = raster(k, dots_y[k][i : i + 1], dots_y[k + 1][j : j + 1])
+            own = np.zeros(codes.size, np.intp)  # only its own dots, on top
+            np.bitwise_or.at(own, cell, 1 << bit)
+            codes[own > 0], styles[own > 0] = 0x2800 + own[own > 0], SEL_LINE
+    lines = np.concatenate(by_rank) if by_rank else np.zeros((0, 3), np.intp)
+    return best, lines
 
 
-class NetworkView(Widget):
-    """The network drawn live: neurons, every weight as a coloured line, the current phase."""
+def map_layout(
+    snap: Snapshot, width: int, body: int, margins: tuple[int, int]
+) -> tuple[list[int], list[str], int, int] | None:
+    """Where the neurons' maps go, if every neuron's fits: (x of each column, its labels,
+    map height in pixels (2 a row), map width in cells); None when they would not fit
+    (a column too tall for maps of MIN_MAP_PX, too little room between columns)."""
+    maps = snap.neuron_maps
+    if maps is None or len(maps.columns) != len(snap.sizes) or body < 2:
+        return None
+    if any(m.shape[0] < n for m, n in zip(maps.columns, snap.sizes, strict=True)):
+        return None
+    height = min(MAX_MAP_PX, 2 * body // max(snap.sizes) - 1)  # a pixel apart, at least
+    if height < MIN_MAP_PX:
+        return None
+    left, right = margins
+    for cells in range(2 * height, height - 1, -1):  # wider maps first: up to twice as wide
+        for level in range(3):
+            labels = _labels(snap, level)
+            room = [lab.center(max(len(lab), cells + LINE_ROOM)) for lab in labels]
+            xs = _columns(room, width - left - right)
+            if xs:
+                return [x + left for x in xs], labels, height, cells
+    return None
+
+
+def map_tops(n: int, body: int, height: int) -> np.ndarray:
+    """The top pixel row (0: the first body row's upper half) of each of n maps of
+    ``height`` pixels, centred in n equal slots of the body's 2 * body pixel rows."""
+    centre = (np.arange(n) + 0.5) * (2 * body) / n
+    tops = np.floor(centre - height / 2 + 0.5)  # halves up, all alike: even gaps
+    return np.clip(tops, 0, 2 * body - height).astype(np.intp)
+
+
+class NetworkView(ChangedRows, Widget):
+    """The network drawn live: neurons, every weight as a coloured line, the current phase;
+    on a large enough panel each neuron as a small map of what it computes."""
 
     DEFAULT_CSS = "NetworkView { width: 1fr; height: 1fr; }"
     ALL = -1  # highlight_layer of a phase that works on every layer
@@ -227,11 +276,18 @@ class NetworkView(Widget):
     selected: reactive[tuple[int, int, int] | None] = reactive(None)
     """The weight W_k[i, j] picked by the user, as (k, i, j); drawn on top in yellow."""
 
+    hovered: reactive[tuple[int, int, int] | None] = reactive(None)
+    """The weight under the mouse, as (k, i, j): drawn on top in yellow, its value said."""
+
+    draw_maps: reactive[bool] = reactive(False)
+    """Draw each neuron as a map of its output over the input plane, where they fit (the
+    screen turns this on when the terminal is wide; the snapshot brings the maps)."""
+
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.snapshot: Snapshot | None = None
         self._key: tuple | None = None
-        self._cache: tuple[tuple, list[Strip]] | None = None
+        self._lines_at: tuple[np.ndarray, np.ndarray] | None = None  # the line in each cell
 
     class NeuronClicked(Message):
         """A click on neuron ``index`` of column ``column`` (0 = the inputs)."""
@@ -256,12 +312,38 @@ class NetworkView(Widget):
         if best is not None and best[0] <= 4:
             self.post_message(self.NeuronClicked(best[1], best[2]))
 
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        """Highlight the connection under the mouse (the strongest one drawn in that cell)."""
+        self.hovered = self.line_at(event.x, event.y)
+
+    def on_leave(self, event: events.Leave) -> None:
+        self.hovered = None
+
+    def line_at(self, x: int, y: int) -> tuple[int, int, int] | None:
+        """(k, i, j) of the connection drawn in cell (x, y), or None."""
+        if self._lines_at is None:
+            return None
+        owner, lines = self._lines_at
+        height, width = owner.shape
+        if not (0 <= x < width and 0 <= y < height) or owner[y, x] < 0:
+            return None
+        return tuple(int(v) for v in lines[owner[y, x]])
+
+    def map_cells_of(self, column: int, neuron: int) -> list[tuple[int, int]]:
+        """The (row, x) cells the map of a neuron covers, as last drawn ([] without maps)."""
+        box = getattr(self, "_map_boxes", {}).get((column, neuron))
+        if box is None:
+            return []
+        top, first, px, cells = box
+        rows = sorted({1 + p // 2 for p in range(top, top + px)})
+        return [(row, x) for row in rows for x in range(first, first + cells)]
+
     def show(self, snapshot: Snapshot) -> None:
         """Draw this snapshot; nothing happens if it is the one already shown."""
         key = (snapshot.seq, snapshot.epoch, snapshot.steps, snapshot.phase_index, snapshot.sizes)
         if key != self._key:
             self.snapshot, self._key = snapshot, key
-            self.refresh()
+            self.repaint_rows()  # only the rows that changed reach the terminal
 
     @property
     def highlight_layer(self) -> int | None:
@@ -275,15 +357,12 @@ class NetworkView(Widget):
             return snap.n_layers - 1
         return self.ALL if kind in (FORWARD, UPDATE) else None
 
-    def render_line(self, y: int) -> Strip:
-        """Line y of the panel; the whole panel is drawn once per snapshot, selection, size."""
-        width, height = self.size
-        base = self.rich_style  # the widget's colours and background
-        key = (self._key, self.selected, width, height, base)
-        if self._cache is None or self._cache[0] != key:
-            self._cache = (key, self.draw(width, height, base))
-        strips = self._cache[1]
-        return strips[y] if 0 <= y < len(strips) else Strip.blank(width, base)
+    def rows(self, width: int, height: int) -> list[Strip]:
+        """The whole panel, drawn once per snapshot, selection, size (see ChangedRows)."""
+        return self.draw(width, height, self.rich_style)  # the widget's colours, background
+
+    def rows_key(self) -> tuple:
+        return (*super().rows_key(), self.selected, self.hovered, self.draw_maps)
 
     def draw(self, width: int, height: int, base: Style | None = None) -> list[Strip]:
         """The whole panel: ``height`` strips of ``width`` cells, styled over ``base``."""
@@ -291,7 +370,8 @@ class NetworkView(Widget):
         if snap is None or width < 1 or height < 1:
             return []
         codes = np.full((height, width), 32, "<u4")  # code points
-        styles = np.zeros((height, width), np.intp)  # indices into _STYLES
+        styles = np.zeros((height, width), np.intp)  # indices into _STYLES, or MAP
+        shades = np.full((2, height, width), -1, np.intp)  # a map cell's upper, lower level
 
         def put(row: int, x: int, text: str, style: int) -> None:
             x = min(max(x, 0), max(width - len(text), 0))  # clamped into the row, cut on the right
@@ -301,23 +381,61 @@ class NetworkView(Widget):
 
         ncol = len(snap.sizes)
         left, right = name_margins(snap, width)  # room for a CSV file's column and class names
-        for level in range(3):  # the longest labels that fit
-            labels = _labels(snap, level)
-            xs = _columns(labels, width - left - right)
-            if xs:
-                xs = [x + left for x in xs]
-                break
-        else:  # too narrow even for the sizes: spread the columns, drop overlapping labels
-            xs = [round(c * (width - 1) / (ncol - 1)) for c in range(ncol)]
         body = height - 2  # rows between the labels and the caption
+        maps = map_layout(snap, width, body, (left, right)) if self.draw_maps else None
+        if maps:
+            xs, labels, map_px, map_cells = maps
+        else:
+            for level in range(3):  # the longest labels that fit
+                labels = _labels(snap, level)
+                xs = _columns(labels, width - left - right)
+                if xs:
+                    xs = [x + left for x in xs]
+                    break
+            else:  # too narrow even for the sizes: spread the columns, drop overlapping labels
+                xs = [round(c * (width - 1) / (ncol - 1)) for c in range(ncol)]
         phase = current_phase(snap)
         layers, columns = phase_emphasis(phase, snap.n_layers)
         dim = set(range(snap.n_layers)) - layers if phase else set()
         sel = self.selected
-        if body > 0:
+        self._lines_at = None
+        self._map_boxes: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        if body > 0 and maps:
+            tops = [map_tops(n, body, map_px) for n in snap.sizes]
+            firsts = [x - map_cells // 2 for x in xs]
+            ends = [(x, x + map_cells - 1) for x in firsts]
+            dots_y = [4 + 2 * t + map_px - 1 for t in tops]  # the dot row at a map's middle
+            self._layout = (xs, [list(1 + (t + map_px // 2) // 2) for t in tops])
+            highlight = [line for line in (sel, self.hovered) if line is not None]
+            owner, lines = _connections(snap, ends, dots_y, (codes, styles), dim, highlight)
+            self._lines_at = (owner.reshape(height, width), lines)
+            self._draw_maps(snap, (tops, firsts, map_px, map_cells), styles, shades)
+            self._map_boxes = {
+                (c, i): (int(t), first, map_px, map_cells)
+                for c, (top, first) in enumerate(zip(tops, firsts, strict=True))
+                for i, t in enumerate(top)
+            }
+            for c, (top, first) in enumerate(zip(tops, firsts, strict=True)):
+                dead = dead_mask(snap, c)
+                for i in np.flatnonzero(dead) if dead is not None else ():
+                    row = 1 + (int(top[i]) + map_px // 2) // 2
+                    put(row, first + map_cells // 2, DEAD_NEURON, DEAD)
+                    shades[:, row, first + map_cells // 2] = -1
+            for i, t in enumerate(tops[0] if left else ()):  # inputs' names, to their left
+                name = snap.input_names[i][: left - 1]
+                put(1 + (int(t) + map_px // 2) // 2, firsts[0] - 1 - len(name), name, FAINT)
+            for j, t in enumerate(tops[-1] if right else ()):  # outputs' names, to their right
+                row = 1 + (int(t) + map_px // 2) // 2
+                put(row, ends[-1][1] + 2, snap.output_names[j][: right - 1], FAINT)
+        elif body > 0:
             ys, hidden = zip(*(_rows(n, body) for n in snap.sizes), strict=True)
             self._layout = (xs, ys)  # where the neurons are, for clicks
-            _connections(snap, xs, ys, (codes, styles), dim, sel)
+            highlight = [line for line in (sel, self.hovered) if line is not None]
+            dots_y = [np.asarray(y, np.intp) * 4 + 1 for y in ys]
+            owner, lines = _connections(
+                snap, [(x, x) for x in xs], dots_y, (codes, styles), dim, highlight
+            )
+            self._lines_at = (owner.reshape(height, width), lines)
             spacing = min(b - a for a, b in pairwise(xs))
             for c, x in enumerate(xs):
                 if hidden[c]:
@@ -348,12 +466,71 @@ class NetworkView(Widget):
                 put(0, start, label, BOLD if c in columns else 0)
                 last_end = start + len(label)
         if height > 1:
-            put(height - 1, 0, caption(snap), BOLD if phase else FAINT)
+            put(height - 1, 0, self.caption(bool(maps)), BOLD if phase else FAINT)
+        return self._strips(codes, styles, shades, base)
+
+    def caption(self, maps: bool) -> str:
+        """The line under the drawing: the weight under the mouse, else ``caption``'s; with
+        maps instead of the activations, what the maps show."""
+        snap = self.snapshot
+        if self.hovered is not None:
+            return weight_caption(snap, self.hovered)
+        text = caption(snap)
+        if maps and text.startswith("activations:"):
+            return "maps: each neuron's output over (x1, x2), orange < 0 < blue"
+        return text
+
+    @staticmethod
+    def _draw_maps(snap: Snapshot, where: tuple, styles: np.ndarray, shades: np.ndarray) -> None:
+        """Each neuron's map into the cells: ``where`` = (top pixel of each neuron by
+        column, first cell of each column, pixel rows, cells across)."""
+        tops, firsts, px, cells = where
+        maps = snap.neuron_maps
+        for c, (top, first) in enumerate(zip(tops, firsts, strict=True)):
+            column = map_pixels(maps.columns[c][: len(top)], maps.ranges[c], px, cells)
+            for t, pixels in zip(top, column, strict=True):
+                rows = 2 + t + np.arange(px)  # pixel rows of the panel (row 1 is pixels 2, 3)
+                shades[rows % 2, rows // 2, first : first + cells] = pixels
+                styles[rows // 2, first : first + cells] = MAP
+
+    @staticmethod
+    def _strips(codes, styles, shades, base: Style) -> list[Strip]:
+        """The cells as strips: one segment per run of cells of the same style (and, in a
+        map, the same colours)."""
+        palette = map_palette(base)
+        n = len(palette) + 1
+        upper, lower = shades
+        on_map = styles == MAP
+        glyphs = np.where(upper < 0, ord(LOWER), ord(UPPER))
+        codes = np.where(on_map, glyphs, codes).astype("<u4")
+        fg, bg = np.where(upper < 0, lower, upper), np.where(upper < 0, -1, lower)
+        keys = (styles * n + (fg + 1)) * n + (bg + 1)
         styled = [base + style for style in _STYLES]
+        seen: dict[int, Style] = {}
+
+        def style(key: int) -> Style:
+            if key not in seen:
+                kind, f, b = key // (n * n), key // n % n - 1, key % n - 1
+                seen[key] = (
+                    styled[kind]
+                    if kind != MAP
+                    else cell_style(base, palette[f], palette[b] if b >= 0 else None)
+                )
+            return seen[key]
+
+        width = codes.shape[1]
         strips = []
-        for line, row in zip(codes, styles, strict=True):
+        for line, row in zip(codes, keys, strict=True):
             text = line.tobytes().decode("utf-32-le")
             cuts = [0, *(np.flatnonzero(row[1:] != row[:-1]) + 1).tolist(), width]
-            segments = [Segment(text[a:b], styled[row[a]]) for a, b in pairwise(cuts)]
+            segments = [Segment(text[a:b], style(row[a])) for a, b in pairwise(cuts)]
             strips.append(Strip(segments, width))
         return strips
+
+
+def weight_caption(snap: Snapshot, line: tuple[int, int, int]) -> str:
+    """ "W2[3,1] = -0.4231: a1[3] → neuron 1 of layer 2" for the connection (k, i, j)."""
+    k, i, j = line
+    w = float(snap.weights[k][i, j])
+    source = snap.input_names[i] if k == 0 and len(snap.input_names) > i else f"a{k}[{i}]"
+    return f"W{k + 1}[{i},{j}] = {w:.4g}: {source} → neuron {j} of layer {k + 1}"
