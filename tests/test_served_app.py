@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from apphelpers import dialog, make_app, wait_until
-from servehelpers import packets_text
+from servehelpers import children, packets_text
 from test_prompts import type_into_prompt
 
 from tui import sandbox
@@ -52,7 +52,8 @@ def read_until(stream, words: str, timeout: float = 20.0) -> str:
 
 def test_a_served_app_whose_server_is_gone_saves_and_ends(tmp_path):
     """The server's end closes the app's input: it saves to its folder and leaves (the
-    web driver alone leaves it running for good)."""
+    web driver alone leaves it running for good). It trains in a thread (no worker process:
+    a class's sessions take one process each)."""
     folder = tmp_path / "kept"
     folder.mkdir()
     env = {
@@ -73,6 +74,8 @@ def test_a_served_app_whose_server_is_gone_saves_and_ends(tmp_path):
     try:
         shown = read_until(app.stdout, "Files you save or open")
         assert "Files you save or open" in shown  # the notice says where files go
+        read_until(app.stdout, "running", 5.0)  # training: a worker process would be up
+        assert children(app.pid) == []  # a served run trains in a thread: one process
         app.stdin.close()  # the server is gone
         assert app.wait(timeout=10) == 1  # as after a lost terminal
         saves = list(folder.glob("autosave-*.npz"))

@@ -2,11 +2,11 @@
 
 The run trains in a worker process of its own (tui.worker.remote), started once the first
 frame is drawn (the screen shows the run's first snapshot meanwhile); with
-BACKPROP_TUI_WORKER=thread in a thread of the app's process, as before (slower: the screen
-and the run then share one interpreter lock). The autosave is written when the run starts
-(which also checks that it can be), and when it ends: after q, or at once on a hang-up
-(SIGHUP, a closed terminal) or SIGTERM, always from the worker's own state once the worker
-has stopped (tui.cli.hangup).
+BACKPROP_TUI_WORKER=thread, and in a served session (its pace capped), in a thread of the
+app's process, as before (slower at full speed: the screen and the run then share one
+interpreter lock). The autosave is written when the run starts (which also checks that it
+can be), and when it ends: after q, or at once on a hang-up (SIGHUP, a closed terminal) or
+SIGTERM, always from the worker's own state once the worker has stopped (tui.cli.hangup).
 """
 
 from __future__ import annotations
@@ -112,7 +112,10 @@ def run_app(args: argparse.Namespace) -> int:
     """Run the app; the run is saved at the end, also after a hang-up or SIGTERM."""
     hangup = Hangup().install()
     hangup.watch(0)
-    thread = os.environ.get("BACKPROP_TUI_WORKER", "process") == "thread"
+    # A served session (backprop-tui serve) trains in a thread: its pace is capped, so the
+    # screen hardly competes with it, and a class's sessions then take one process each.
+    served = getattr(args, "served_folder", None) is not None
+    thread = served or os.environ.get("BACKPROP_TUI_WORKER", "process") == "thread"
     worker = None if thread else RemoteSession()  # nothing runs until the run is given
     try:
         return _run_app(args, hangup, worker)
