@@ -54,7 +54,7 @@ def test_serve_gives_the_apps_flags_to_every_session(recorder, capsys):
     [(argv, options)] = recorder.made
     assert argv[1:] == ["-m", "tui.cli", "--lesson", "xor", "--paused"]
     assert options["host"] == "127.0.0.1" and options["port"] == 8123
-    assert options["max_sessions"] == 10 and options["max_pace"] == 100
+    assert options["max_sessions"] == 10 and options["max_pace"] == 30
     assert capsys.readouterr().err == ""  # loopback: nothing to warn about
 
 

@@ -1,6 +1,6 @@
 """A class on a small machine (`pytest -m slow -s -n 0 tests/test_serve_load.py`): 10
 browser sessions of `backprop-tui serve` at once, all training at the default pace cap
-(100 epochs a second), in one headless Chromium on this machine. It prints the key latency
+(30 epochs a second), in one headless Chromium on this machine. It prints the key latency
 in one of them (key down to the first message from the server that shows the change),
 each session's memory and training rate, and checks that every one trains and that every
 app process is gone once the tabs close. Latency is reported, not asserted."""

@@ -1,7 +1,11 @@
 """A served session's pace is capped (so that a class shares a small machine): full speed
 and faster paces become the cap, slower ones stand, and the learner is told once."""
 
+import os
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from test_session import applied
@@ -50,3 +54,39 @@ def test_a_capped_session_starts_and_stays_at_the_cap(served):
     assert applied(served, n) and served.latest.pace == Pace(EPOCHS, 30)
     n = served.set_pace(PACES[-1])
     assert applied(served, n) and served.latest.pace.kind == PHASES
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="niceness per thread: Linux")
+def test_the_training_thread_alone_runs_at_the_niceness_asked():
+    """A served session's training gives way to its screen: only the thread that trains is
+    niced (Linux sets niceness per thread), the app's own threads keep theirs."""
+    session = TrainingSession(Trainer(Config(n_samples=100)), paused=True, nice=7)
+    seen = {}
+
+    def train():
+        seen["tid"] = threading.get_native_id()
+        session.run()
+
+    worker = threading.Thread(target=train)
+    worker.start()
+    try:
+        assert wait_for(lambda: "tid" in seen and niceness(seen["tid"]) == 7)
+        assert niceness(threading.get_native_id()) == os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        session.stop()
+        worker.join(5)
+
+
+def niceness(tid: int) -> int:
+    """A thread's niceness, field 19 of /proc/self/task/TID/stat."""
+    stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+def wait_for(check, timeout: float = 5.0) -> bool:
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True

@@ -14,6 +14,7 @@ from core.settings import SETTINGS, ConfigError, Setting
 from core.trainer import Trainer
 
 from ..worker.pace import Pace, parse_pace
+from .served import SERVED_MAX_PACE
 
 # what a resumed run can change (the rest is fixed by its checkpoint's data and network)
 RESUMABLE = ("lr", "batch_size", "optimizer", "l2", "epochs", "patience", "restore_best")
@@ -274,8 +275,9 @@ def build_serve_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-pace",
         type=_max_pace,
-        default=100.0,
+        default=SERVED_MAX_PACE,
         metavar="N",
-        help="each session trains at most N epochs a second (default 100; full: no cap)",
+        help=f"each session trains at most N epochs a second (default {SERVED_MAX_PACE:g}; "
+        "full: no cap)",
     )
     return p

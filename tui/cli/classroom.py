@@ -36,6 +36,8 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from .served import SERVED_MAX_PACE
+
 log = logging.getLogger("backprop-tui serve")
 TITLE = "backprop-tui"
 STOP_GRACE = 3.0  # seconds a closed page's app has to quit before its processes are killed
@@ -157,7 +159,7 @@ class Classroom(Server):
         max_sessions: int = 10,
         data_dir: Path | None = None,
         sessions_dir: Path | None = None,
-        max_pace: float | None = 100.0,
+        max_pace: float | None = SERVED_MAX_PACE,
         grace: float = STOP_GRACE,
     ) -> None:
         super().__init__(shlex.join(app_argv), host=host, port=port, title=TITLE)

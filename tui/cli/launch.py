@@ -26,7 +26,7 @@ from ..worker.session import TrainingSession
 from . import autosave
 from .args import AUTOSAVE, config_from_args, refuse_with_lesson, resume, resume_changes
 from .hangup import Hangup, say
-from .served import install, served_session
+from .served import SERVED_FPS, SERVED_NICE, install, served_session
 
 QUIT_WORKER_WAIT = 5.0  # after q, how long the save waits for a running command to end
 
@@ -149,7 +149,8 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
         notices.append(f"continuing {resumed.name} at epoch {trainer.epoch:,}{listed}")
     pace = args.pace or (parse_pace(lesson.pace) if lesson else FULL_SPEED)
     max_rate = served.max_rate if served else None
-    session = TrainingSession(trainer, paused=args.paused, pace=pace, max_rate=max_rate)
+    nice = SERVED_NICE if served else 0
+    session = TrainingSession(trainer, args.paused, pace=pace, max_rate=max_rate, nice=nice)
     path = autosave.new_path(folder.path) if folder.path is not None else None
     final_save = FinalSave(session, path, folder.warning)
     hangup.arm(final_save)
@@ -169,7 +170,8 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
 
     from ..ui.app import BackpropApp  # Textual is imported only for the app
 
-    app = BackpropApp(session, lesson=lesson, notices=notices, hangup=hangup)
+    fps = SERVED_FPS if served else 10.0
+    app = BackpropApp(session, fps, lesson=lesson, notices=notices, hangup=hangup)
     if served:
         app.checkpoint_path = served.checkpoint_path
     hangup.attach(app.hang_up)

@@ -17,6 +17,12 @@ from .. import sandbox
 from ..sandbox import Sandbox
 from .autosave import Folder
 
+# What a class of 10 on a 2-core machine can share (measured, issue 15): the default run
+# costs 17% of a core at 100 epochs a second and its screen about 1% per frame a second.
+SERVED_MAX_PACE = 30.0  # epochs a second, the default cap (serve --max-pace)
+SERVED_FPS = 4.0  # frames a second while training (a key's answer is drawn at once)
+SERVED_NICE = 10  # the training thread's niceness: the screen and keys come first
+
 NO_AUTOSAVE = "served sessions keep no autosave (serve --sessions-dir DIR keeps them)"
 
 

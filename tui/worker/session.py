@@ -12,7 +12,9 @@ Nothing here imports Textual: the session can be driven from a test or a script,
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import queue
 import threading
 import time
@@ -69,6 +71,8 @@ class TrainingSession:
         curve_points: buckets per curve in a snapshot (about two per plot column).
         pace: how fast to train (full speed by default).
         max_rate: at most this many epochs a second, whatever the pace asked (served).
+        nice: the niceness of the thread that runs ``run`` (Linux sets it per thread): a
+            served session's training gives way to its screen and keys on a busy machine.
         clock: seconds, monotonic; a test passes its own to control the pace.
     """
 
@@ -80,11 +84,13 @@ class TrainingSession:
         pace: Pace = FULL_SPEED,
         clock: Callable[[], float] = time.monotonic,
         max_rate: float | None = None,
+        nice: int = 0,
     ) -> None:
         self.trainer = trainer
         self.running = not paused
         self.clock = clock
         self.max_rate = max_rate
+        self.nice = nice
         self.pace = pace = capped(pace, max_rate)
         self._pacer = Pacer(pace, clock())
         self.curve_points = curve_points
@@ -335,6 +341,9 @@ class TrainingSession:
         """The worker loop: ``tick`` after ``tick``, waiting between them as the pace says
         (a command or a request for a snapshot ends the wait at once)."""
         self.finished.clear()
+        if self.nice:
+            with contextlib.suppress(OSError, AttributeError):  # not Linux: as it is
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         try:
             while not (self._stop or cancelled()):
                 wait = self.tick()
