@@ -14,6 +14,7 @@ from core.settings import SETTINGS, ConfigError, Setting
 from core.trainer import Trainer
 
 from ..worker.pace import Pace, parse_pace
+from .served import SERVED_MAX_PACE
 
 # what a resumed run can change (the rest is fixed by its checkpoint's data and network)
 RESUMABLE = ("lr", "batch_size", "optimizer", "l2", "epochs", "patience", "restore_best")
@@ -161,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lesson", help="start a lesson (see --list-lessons)")
     p.add_argument("--list-lessons", action="store_true", help="print the lessons and exit")
-    sub = p.add_subparsers(dest="command", metavar="{train,gradcheck}")
+    add_served_flags(p)
+    sub = p.add_subparsers(dest="command", metavar="{train,gradcheck,serve}")
     t = sub.add_parser("train", help="train without the UI")
     add_training_flags(t)
     t.add_argument("--history", metavar="FILE.csv", help="write each epoch as a CSV row")
@@ -178,4 +180,104 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gradcheck", help="backprop against finite differences, per layer")
     add_training_flags(g)
     g.error = p.error  # type: ignore[method-assign]
+    # `backprop-tui serve` is read by tui.cli.serve (main sends it there); listed for --help
+    sub.add_parser("serve", help="serve the app to web browsers (backprop-tui serve --help)")
+    return p
+
+
+def add_served_flags(p: argparse.ArgumentParser) -> None:
+    """The hidden flags with which `backprop-tui serve` starts each browser's session
+    (tui.cli.served): its folder, the teacher's data folder, keep the folder, pace cap."""
+    p.add_argument("--served-folder", type=a_path, help=argparse.SUPPRESS)
+    p.add_argument("--served-data", type=a_path, help=argparse.SUPPRESS)
+    p.add_argument("--served-keep", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--served-max-pace", type=float, help=argparse.SUPPRESS)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1 to 65535)")
+    return value
+
+
+def _max_pace(text: str) -> float | None:
+    if text.strip().lower() == "full":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a pace: a number of epochs a second above 0, or full (no cap)"
+        )
+    return value
+
+
+def _folder(text: str) -> Path:
+    path = Path(a_path(text)).expanduser()
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a folder")
+    return path
+
+
+def build_serve_parser() -> argparse.ArgumentParser:
+    """``backprop-tui serve [SERVE FLAGS] [APP FLAGS]``: its own flags; the rest are the
+    app's, given to every session (tui.cli.serve checks them first)."""
+    p = Parser(
+        prog="backprop-tui serve",
+        allow_abbrev=False,  # --data (the app's) is not short for --data-dir
+        usage="backprop-tui serve [--host 127.0.0.1] [--port 8000] [--max-sessions N] "
+        "[--data-dir DIR] [--sessions-dir DIR] [--max-pace N] [APP FLAGS]",
+        description="Serve the app to web browsers: each visitor gets a run of their own, "
+        "started with APP FLAGS (e.g. --lesson xor, --data FILE.csv, --paused; see "
+        "backprop-tui --help). A session reads and writes only its own folder and, read "
+        "only, --data-dir and the files named in APP FLAGS.",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only); another lets "
+        "anyone who can reach it start sessions, without a login",
+    )
+    p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--max-sessions",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="sessions at once (default 10); a visitor beyond them is told the class is full",
+    )
+    p.add_argument(
+        "--data-dir",
+        type=_folder,
+        metavar="DIR",
+        help="a folder of data files (CSV) and checkpoints that sessions may open, read only",
+    )
+    p.add_argument(
+        "--sessions-dir",
+        type=_folder,
+        metavar="DIR",
+        help="keep each session's folder (its autosave, the runs saved) in DIR; without it "
+        "each session's folder is temporary, removed when its page closes",
+    )
+    p.add_argument(
+        "--max-pace",
+        type=_max_pace,
+        default=SERVED_MAX_PACE,
+        metavar="N",
+        help=f"each session trains at most N epochs a second (default {SERVED_MAX_PACE:g}; "
+        "full: no cap)",
+    )
     return p

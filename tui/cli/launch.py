@@ -2,11 +2,11 @@
 
 The run trains in a worker process of its own (tui.worker.remote), started once the first
 frame is drawn (the screen shows the run's first snapshot meanwhile); with
-BACKPROP_TUI_WORKER=thread in a thread of the app's process, as before (slower: the screen
-and the run then share one interpreter lock). The autosave is written when the run starts
-(which also checks that it can be), and when it ends: after q, or at once on a hang-up
-(SIGHUP, a closed terminal) or SIGTERM, always from the worker's own state once the worker
-has stopped (tui.cli.hangup).
+BACKPROP_TUI_WORKER=thread, and in a served session (its pace capped), in a thread of the
+app's process, as before (slower at full speed: the screen and the run then share one
+interpreter lock). The autosave is written when the run starts (which also checks that it
+can be), and when it ends: after q, or at once on a hang-up (SIGHUP, a closed terminal) or
+SIGTERM, always from the worker's own state once the worker has stopped (tui.cli.hangup).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ..worker.session import TrainingSession
 from . import autosave
 from .args import AUTOSAVE, config_from_args, refuse_with_lesson, resume, resume_changes
 from .hangup import Hangup, say
+from .served import SERVED_FPS, SERVED_NICE, install, served_session
 
 QUIT_WORKER_WAIT = 5.0  # after q, how long the save waits for a running command to end
 
@@ -111,7 +112,10 @@ def run_app(args: argparse.Namespace) -> int:
     """Run the app; the run is saved at the end, also after a hang-up or SIGTERM."""
     hangup = Hangup().install()
     hangup.watch(0)
-    thread = os.environ.get("BACKPROP_TUI_WORKER", "process") == "thread"
+    # A served session (backprop-tui serve) trains in a thread: its pace is capped, so the
+    # screen hardly competes with it, and a class's sessions then take one process each.
+    served = getattr(args, "served_folder", None) is not None
+    thread = served or os.environ.get("BACKPROP_TUI_WORKER", "process") == "thread"
     worker = None if thread else RemoteSession()  # nothing runs until the run is given
     try:
         return _run_app(args, hangup, worker)
@@ -124,15 +128,19 @@ def run_app(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | None) -> int:
     if args.resume is not None:
         resume_changes(args)  # a flag a resumed run cannot take: refused before anything else
-    folder = autosave.open_folder()
+    served = served_session(args)  # a browser's session (backprop-tui serve): its files only
+    folder = served.autosave_folder if served else autosave.open_folder()
     notices = []
-    if folder.warning:
+    if folder.warning and not served:
         say(f"backprop-tui: {folder.warning}")
         notices.append(folder.warning)
     others = 0
     if args.resume is AUTOSAVE:  # --resume alone: the most recent autosave
         args.resume, others = latest_autosave()
     trainer, lesson = build_trainer(args)
+    if served:
+        served = install(served, trainer.config)
+        notices.append(served.notice())
     resumed = Path(args.resume) if args.resume else None
     if trainer.config.data is not None and resumed is None:  # what was read and decided
         notices.append("\n".join(describe(trainer)))
@@ -140,7 +148,9 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
         listed = f" ({others} others: listed in the terminal once you quit)" if others else ""
         notices.append(f"continuing {resumed.name} at epoch {trainer.epoch:,}{listed}")
     pace = args.pace or (parse_pace(lesson.pace) if lesson else FULL_SPEED)
-    session = TrainingSession(trainer, paused=args.paused, pace=pace)
+    max_rate = served.max_rate if served else None
+    nice = SERVED_NICE if served else 0
+    session = TrainingSession(trainer, args.paused, pace=pace, max_rate=max_rate, nice=nice)
     path = autosave.new_path(folder.path) if folder.path is not None else None
     final_save = FinalSave(session, path, folder.warning)
     hangup.arm(final_save)
@@ -160,7 +170,10 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
 
     from ..ui.app import BackpropApp  # Textual is imported only for the app
 
-    app = BackpropApp(session, lesson=lesson, notices=notices, hangup=hangup)
+    fps = SERVED_FPS if served else 10.0
+    app = BackpropApp(session, fps, lesson=lesson, notices=notices, hangup=hangup)
+    if served:
+        app.checkpoint_path = served.checkpoint_path
     hangup.attach(app.hang_up)
     failure: Exception | None = None
     try:
@@ -168,10 +181,12 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
     except Exception as e:  # Textual failing on a terminal that went away, or a bug
         failure = e
     saved, message = hangup.save(QUIT_WORKER_WAIT)
-    say(message)
+    unkept = served is not None and not served.keep  # its folder goes with it, by design
+    if not unkept:
+        say(message)
     if hangup.triggered:
         return hangup.code
     if failure is not None:
         raise failure
     code = app.return_code if app.return_code is not None else 1
-    return code if saved or code != 0 else 1
+    return code if saved or unkept or code != 0 else 1

@@ -16,9 +16,22 @@ DUMB_TERMINAL = (
     "can (or set TERM, e.g. TERM=xterm-256color), or train without it: backprop-tui train"
 )
 
+SERVE_FIRST = (
+    "backprop-tui: serve comes first, then its flags and the app's: "
+    "backprop-tui serve [--host H] [--port P] [--max-sessions N] [APP FLAGS]"
+)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:  # its own flags, then the app's (tui.cli.serve)
+        from .serve import serve
+
+        return serve(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.command == "serve":  # flags before it
+        print(SERVE_FIRST, file=sys.stderr)
+        return 2
     try:
         if args.command == "train":
             from .headless import train

@@ -17,6 +17,7 @@ from core.config import Config
 from core.ghosts import Ghost, differences
 from core.settings import DATASET_NAMES, ONE_INPUT, SETTINGS, number
 
+from .. import sandbox
 from ..snapshot import Snapshot
 from ..worker.pace import parse_pace
 
@@ -125,6 +126,8 @@ def read_source(text: str) -> dict[str, object]:
     name = text.strip().lower()
     if name in DATASET_NAMES:
         return {"dataset": name, "data": None, "val_data": None}
+    if sandbox.active() is not None:  # a served session: its folders only
+        return {"data": path_to_read(text), "val_data": None, "hidden": None}
     path = Path(text.strip()).expanduser()
     if not path.is_file():
         raise ValueError(
@@ -135,6 +138,9 @@ def read_source(text: str) -> dict[str, object]:
 
 
 def path_to_write(text: str) -> str:
+    """A checkpoint's path to write; in a served session, inside its folder (tui.sandbox)."""
+    if (box := sandbox.active()) is not None:
+        return str(box.to_write(text))
     path = Path(text.strip()).expanduser()
     if not text.strip():
         raise ValueError("give a file name")
@@ -146,6 +152,9 @@ def path_to_write(text: str) -> str:
 
 
 def path_to_read(text: str) -> str:
+    """An existing file's path; in a served session, one it may read (tui.sandbox)."""
+    if (box := sandbox.active()) is not None:
+        return str(box.to_read(text))
     path = Path(text.strip()).expanduser()
     if not path.is_file():
         raise ValueError(f"no such file: {path}")

@@ -88,6 +88,15 @@ def parse_pace(text: str) -> Pace:
     )
 
 
+def capped(pace: Pace, most: float | None) -> Pace:
+    """``pace``, at most ``most`` epochs (or steps) a second (a served session's cap, so that
+    a class shares a small machine): full speed becomes ``most`` epochs a second; None: no
+    cap. A step costs no more than an epoch, so N steps a second stays within the cap."""
+    if most is None or pace.kind == PHASES or pace.per_second <= most:
+        return pace
+    return Pace(STEPS if pace.kind == STEPS else EPOCHS, most)
+
+
 def slowness(pace: Pace) -> tuple[int, float]:
     """Orders paces from fast to slow: full speed, epochs (fastest first), steps, phases."""
     return ([FULL, EPOCHS, STEPS, PHASES].index(pace.kind), 1.0 / pace.per_second)

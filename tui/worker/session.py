@@ -12,7 +12,9 @@ Nothing here imports Textual: the session can be driven from a test or a script,
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import queue
 import threading
 import time
@@ -32,7 +34,7 @@ from core.trainer import Diverged, Trainer
 
 from ..snapshot import Curve, DataView, NeuronMaps, Snapshot, Surface
 from .ladder import ladder_step
-from .pace import EPOCHS, FULL, FULL_SPEED, PHASES, STEPS, Pace, Pacer, pace_step
+from .pace import EPOCHS, FULL, FULL_SPEED, PHASES, STEPS, Pace, Pacer, capped, pace_step
 from .results import DataFacts
 from .surface import DescentPath, loss_surface, surface_note
 from .views import (
@@ -68,6 +70,9 @@ class TrainingSession:
         paused: start paused.
         curve_points: buckets per curve in a snapshot (about two per plot column).
         pace: how fast to train (full speed by default).
+        max_rate: at most this many epochs a second, whatever the pace asked (served).
+        nice: the niceness of the thread that runs ``run`` (Linux sets it per thread): a
+            served session's training gives way to its screen and keys on a busy machine.
         clock: seconds, monotonic; a test passes its own to control the pace.
     """
 
@@ -78,11 +83,15 @@ class TrainingSession:
         curve_points: int = 240,
         pace: Pace = FULL_SPEED,
         clock: Callable[[], float] = time.monotonic,
+        max_rate: float | None = None,
+        nice: int = 0,
     ) -> None:
         self.trainer = trainer
         self.running = not paused
         self.clock = clock
-        self.pace = pace
+        self.max_rate = max_rate
+        self.nice = nice
+        self.pace = pace = capped(pace, max_rate)
         self._pacer = Pacer(pace, clock())
         self.curve_points = curve_points
         self._commands: queue.SimpleQueue[tuple[int, str, Command]] = queue.SimpleQueue()
@@ -332,6 +341,9 @@ class TrainingSession:
         """The worker loop: ``tick`` after ``tick``, waiting between them as the pace says
         (a command or a request for a snapshot ends the wait at once)."""
         self.finished.clear()
+        if self.nice:
+            with contextlib.suppress(OSError, AttributeError):  # not Linux: as it is
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         try:
             while not (self._stop or cancelled()):
                 wait = self.tick()
@@ -454,7 +466,9 @@ class TrainingSession:
             self._pacer = Pacer(self.pace, self.clock())  # the schedule starts now
 
     def _set_pace(self, pace: Pace) -> None:
-        self.pace = pace
+        if capped(pace, self.max_rate) != pace:
+            self._notify(f"this server trains at most {self.max_rate:g} epochs a second")
+        self.pace = pace = capped(pace, self.max_rate)
         self._pacer = Pacer(pace, self.clock())
         self._rate = (self.clock(), self.trainer.epoch, 0.0)
 
