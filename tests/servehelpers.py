@@ -96,6 +96,8 @@ def start_server(*flags: str, log=None, timeout: float = 20.0) -> tuple[subproce
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # Ctrl+C stops it (stop_server), even where the tests run in a shell's background
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     end = time.monotonic() + timeout
     while time.monotonic() < end and server.poll() is None:

@@ -76,9 +76,9 @@ def test_an_interrupted_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
 
 
 def test_saves_killed_with_kill_9_leave_no_litter_after_the_next_save(tmp_path):
-    """A process saving over and over is killed (SIGKILL) until three kills came during a
-    save (at most ten tries): the file is always whole, and the next save removes the
-    temporary files the killed ones left."""
+    """A process saving over and over is killed (SIGKILL) until a kill comes during a save
+    (at most ten tries): the file is always whole, and the next save removes the temporary
+    file the killed one left."""
     path = tmp_path / "run.npz"
     saver = (
         "import sys; from core.trainer import Trainer; from core.config import Config\n"
@@ -89,8 +89,6 @@ def test_saves_killed_with_kill_9_leave_no_litter_after_the_next_save(tmp_path):
     )
     root = Path(__file__).resolve().parent.parent
     for delay in (0.05, 0.13, 0.21, 0.08, 0.17, 0.11, 0.25, 0.06, 0.19, 0.14):
-        if len(list(tmp_path.glob(".run.npz.*.tmp"))) >= 3:
-            break  # three kills came during a save (a loaded machine may need more tries)
         proc = subprocess.Popen(
             [sys.executable, "-c", saver, str(path)], cwd=root, stdout=subprocess.PIPE
         )
@@ -101,6 +99,8 @@ def test_saves_killed_with_kill_9_leave_no_litter_after_the_next_save(tmp_path):
         proc.stdout.close()
         if path.exists():
             load_checkpoint(path)  # whole, whenever the kill came
+        if list(tmp_path.glob(".run.npz.*.tmp")):
+            break  # this kill came during a save (the next saver would remove its litter)
     litter = list(tmp_path.glob(".run.npz.*.tmp"))
     assert litter  # a kill came during a save (most of the loop's time)
     for tmp in litter:  # as if killed a while ago

@@ -179,6 +179,12 @@ def test_a_bad_save_path_is_refused_before_training(tmp_path, capsys, save, mess
     assert not hist.exists()  # nothing was trained
 
 
+def default_signals() -> None:
+    """SIGINT as a terminal's command gets it: a shell ignores it in the commands it puts
+    in the background (a test run started with ``&``), and they pass that on."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_a_signal_stops_headless_training_and_saves_like_ctrl_c(tmp_path):
     signals = [signal.SIGTERM, signal.SIGHUP, signal.SIGINT]  # one process each, together
     runs = {}
@@ -191,6 +197,7 @@ def test_a_signal_stops_headless_training_and_saves_like_ctrl_c(tmp_path):
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
+                preexec_fn=default_signals,  # as typed in a terminal, even if pytest ignores them
             ),
         )
     time.sleep(1.5)  # training by then (start-up takes about 0.4 s)
