@@ -17,10 +17,13 @@ from .. import sandbox
 from ..sandbox import Sandbox
 from .autosave import Folder
 
-# What a class of 10 on a 2-core machine can share (measured, issue 15): the default run
-# costs 17% of a core at 100 epochs a second and its screen about 1% per frame a second.
+# What a class of 10 on a 2-core machine can share (measured, issue 15: 10 sessions and
+# their tabs in Chromium on 2 cores; key latency p95 1856 ms at 100 epochs a second and 10
+# frames a second, 172-644 ms at 30 and 4, 82-94 ms at 30 and 2). The default run costs 17%
+# of a core at 100 epochs a second; a frame of its screen about 17 ms.
 SERVED_MAX_PACE = 30.0  # epochs a second, the default cap (serve --max-pace)
-SERVED_FPS = 4.0  # frames a second while training (a key's answer is drawn at once)
+SERVED_FPS = 2.0  # frames a second at a fast pace (a key's answer, and every epoch of a
+# watchable pace, are drawn as they come)
 SERVED_NICE = 10  # the training thread's niceness: the screen and keys come first
 
 NO_AUTOSAVE = "served sessions keep no autosave (serve --sessions-dir DIR keeps them)"
