@@ -125,3 +125,18 @@ def test_the_connection_under_the_mouse_is_highlighted_with_its_weight():
     assert caption.startswith(f"W{k + 1}[{i},{j}] = {w:.4g}")
     yellow = [s for pos, (ch, s) in grid_of(strips).items() if s.color and s.bold]
     assert any(s.color.name.lower() == "#eab308" for s in yellow)
+
+
+def test_a_hovered_line_of_a_larger_network_is_forgotten_when_the_network_shrinks():
+    """The mouse rests on a line of 2-8-8-1; the network becomes 2-3-1 from the keyboard
+    (a control, a lesson, a checkpoint): the next drawing neither fails nor names it."""
+    view, _ = drawn(with_maps(hidden=(8, 8)), maps=False)
+    view.hovered = (1, 6, 0)  # W2[6,0]: no such weight in 2-3-1
+    small = with_maps(hidden=(3,))
+    strips = view.draw(60, 24, DARK)  # still the large network: its line named
+    assert strips[-1].text.startswith("W2[6,0]")
+    view.show(small)
+    assert view.hovered is None
+    assert not view.draw(60, 24, DARK)[-1].text.startswith("W2[")
+    view.hovered = (1, 6, 0)  # set between a snapshot and its drawing: not named either
+    assert not view.draw(60, 24, DARK)[-1].text.startswith("W2[")

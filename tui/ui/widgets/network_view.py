@@ -342,6 +342,8 @@ class NetworkView(ChangedRows, Widget):
         """Draw this snapshot; nothing happens if it is the one already shown."""
         key = (snapshot.seq, snapshot.epoch, snapshot.steps, snapshot.phase_index, snapshot.sizes)
         if key != self._key:
+            if self.snapshot is not None and self.snapshot.sizes != snapshot.sizes:
+                self.hovered = None  # a line of the network before: the mouse moves again
             self.snapshot, self._key = snapshot, key
             self.repaint_rows()  # only the rows that changed reach the terminal
 
@@ -473,7 +475,7 @@ class NetworkView(ChangedRows, Widget):
         """The line under the drawing: the weight under the mouse, else ``caption``'s; with
         maps instead of the activations, what the maps show."""
         snap = self.snapshot
-        if self.hovered is not None:
+        if self.hovered is not None and weight_exists(snap, self.hovered):
             return weight_caption(snap, self.hovered)
         text = caption(snap)
         if maps and text.startswith("activations:"):
@@ -526,6 +528,12 @@ class NetworkView(ChangedRows, Widget):
             segments = [Segment(text[a:b], style(row[a])) for a, b in pairwise(cuts)]
             strips.append(Strip(segments, width))
         return strips
+
+
+def weight_exists(snap: Snapshot, line: tuple[int, int, int]) -> bool:
+    """Whether the connection (k, i, j) is one of this network's."""
+    k, i, j = line
+    return 0 <= k < len(snap.weights) and 0 <= i < snap.sizes[k] and 0 <= j < snap.sizes[k + 1]
 
 
 def weight_caption(snap: Snapshot, line: tuple[int, int, int]) -> str:
