@@ -136,3 +136,17 @@ def test_the_notice_says_where_files_go(rooms):
     own, data, _ = rooms
     text = Sandbox.of(own, data).where()
     assert str(own) in text and str(data) in text
+
+
+@pytest.mark.parametrize("where", ["served", "terminal"])
+def test_names_the_file_system_refuses_are_a_message_not_a_crash(rooms, where, request):
+    """A 300-character name (ENAMETOOLONG) and a loop of symbolic links, typed in the save
+    and open prompts: each a ValueError the prompt shows, in a served session or not."""
+    own, _, _ = rooms
+    if where == "served":
+        request.getfixturevalue("served")
+    (own / "loop").symlink_to(own / "loop")
+    for parse in (path_to_read, path_to_write):
+        for name in ("a" * 300, str(own / "loop" / "x.npz")):
+            with pytest.raises(ValueError):
+                parse(name)

@@ -138,7 +138,29 @@ def read_source(text: str) -> dict[str, object]:
 
 
 def path_to_write(text: str) -> str:
-    """A checkpoint's path to write; in a served session, inside its folder (tui.sandbox)."""
+    """A checkpoint's path to write; in a served session, inside its folder (tui.sandbox).
+    ValueError saying why not (also for what the file system refuses to look at)."""
+    return _asking_the_file_system(_path_to_write, text)
+
+
+def path_to_read(text: str) -> str:
+    """An existing file's path; in a served session, one it may read (tui.sandbox).
+    ValueError saying why not (also for what the file system refuses to look at)."""
+    return _asking_the_file_system(_path_to_read, text)
+
+
+def _asking_the_file_system(check: Callable[[str], str], text: str) -> str:
+    """``check(text)``, with the file system's own refusals (a name too long, a loop of
+    symbolic links) turned into a ValueError that names the path."""
+    try:
+        return check(text)
+    except OSError as e:
+        raise ValueError(f"{text.strip()[:80]}: {e.strerror or e}") from None
+    except RuntimeError as e:  # pathlib's symlink loop
+        raise ValueError(f"{text.strip()[:80]}: {e}") from None
+
+
+def _path_to_write(text: str) -> str:
     if (box := sandbox.active()) is not None:
         return str(box.to_write(text))
     path = Path(text.strip()).expanduser()
@@ -151,8 +173,7 @@ def path_to_write(text: str) -> str:
     return str(path)
 
 
-def path_to_read(text: str) -> str:
-    """An existing file's path; in a served session, one it may read (tui.sandbox)."""
+def _path_to_read(text: str) -> str:
     if (box := sandbox.active()) is not None:
         return str(box.to_read(text))
     path = Path(text.strip()).expanduser()
