@@ -312,13 +312,13 @@ def test_a_worker_that_cannot_start_says_why(tmp_path, monkeypatch):
     session = RemoteSession()
     try:
         session.start(Trainer(Config(n_samples=200)))
-        assert not session.wait_ready(10.0)  # the app then trains in a thread
+        assert not session.wait_ready(10.0)  # the screen says so, and names the thread
         assert session.gone == "ModuleNotFoundError: no numpy here"
     finally:
         session.close()
 
 
-def test_commands_before_the_worker_starts_wait_for_it_in_order(tmp_path):
+def test_commands_before_the_worker_starts_wait_for_it_in_order():
     trainer = Trainer(Config(n_samples=200))
     first = TrainingSession(trainer, paused=True).latest
     session = RemoteSession()
@@ -327,10 +327,43 @@ def test_commands_before_the_worker_starts_wait_for_it_in_order(tmp_path):
         assert session.pid is None and session.latest.seq == 0  # shown until the worker's
         session.set_lr(0.1)  # as a lesson's commands at the app's start
         n = session.step_lr(up=True)
-        saved, _, epoch = session.final_save(tmp_path / "early.npz", 1.0)  # nothing trained
-        assert saved and epoch == 0 and load_checkpoint(tmp_path / "early.npz").epoch == 0
         session.begin()  # the app does this once its first frame is drawn
         assert session.pid is not None
         assert settled(session, n) and session.latest.config.lr == 0.3
+    finally:
+        session.close()
+
+
+def test_a_save_before_the_worker_starts_saves_the_run_and_no_worker_starts(tmp_path):
+    """A hang-up or SIGTERM before the first frame: the run is saved by the app (the child
+    never had it), and the app's begin() then starts no child to train unseen."""
+    trainer = Trainer(Config(n_samples=200))
+    session = RemoteSession()
+    try:
+        session.start(trainer, paused=True, defer=True)
+        saved, _, epoch = session.final_save(tmp_path / "early.npz", 1.0)  # nothing trained
+        assert saved and epoch == 0 and load_checkpoint(tmp_path / "early.npz").epoch == 0
+        session.begin()
+        assert session.pid is None and session.proc is None
+    finally:
+        session.close()
+
+
+def test_a_failure_reading_the_workers_answers_ends_it_and_is_said():
+    """A bug on the app's side of the pipe (here the callback for a new snapshot raises):
+    the child, whom nobody would read any more, is ended, and ``gone`` says why."""
+    session = RemoteSession()
+    calls = []
+
+    def broken() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyError("a bug")
+
+    session.on_publish = broken
+    try:
+        session.start(Trainer(Config(n_samples=200)))
+        assert session.finished.wait(10.0)
+        assert "KeyError" in session.gone and session.proc.poll() is not None
     finally:
         session.close()

@@ -1,13 +1,13 @@
 """The worker process: a TrainingSession of its own, steered by the app over two pipes.
 
-Started by ``remote.py`` (``python -P -m tui.worker.child IN OUT PARENT``) when the app
-starts; it imports nothing heavy until it receives the run (a trainer's ``state()``, sent
-once the app has drawn its first frame, so that the two do not compete for a CPU then).
-It then loops exactly as the worker thread would (``TrainingSession.run``) while
-a reader thread turns what arrives on IN into the very same session methods: the command
-numbers, the pause between two steps, the snapshots are those of the thread design.
-Snapshots go out on OUT pickled, the slow-changing parts (the data view's grid, the loss
-surface, the confusion matrix, the ghosts) only when they are new objects.
+Started by ``remote.py`` (``python -P -m tui.worker.child IN OUT PARENT``) once the app
+has drawn its first frame (so that the two do not compete for a CPU then), and handed the
+run at once (a trainer's ``state()``). It then loops exactly as the worker thread would
+(``TrainingSession.run``) while a reader thread turns what arrives on IN into the very
+same session methods: the command numbers, the pause between two steps, the snapshots are
+those of the thread design. Snapshots go out on OUT pickled, the slow-changing parts (the
+data view's grid, the neurons' maps, the loss surface, the confusion matrix, the ghosts)
+only when they are new objects.
 
 It dies with the app: the kernel kills it when the app does (PR_SET_PDEATHSIG, Linux), and
 the end of IN (the app's side closed, whatever killed it) ends it too. At the app's end it
@@ -26,13 +26,12 @@ import traceback
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported once the run has come (NumPy and the rest: see ``start``)
-    from core.trainer import Trainer
+from core.checkpoint import save_checkpoint
+from core.trainer import Trainer
 
-    from ..snapshot import Snapshot
-    from .session import TrainingSession
+from ..snapshot import Snapshot
+from .session import TrainingSession
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Snapshot fields sent only when they are new objects: the session reuses them between
@@ -99,10 +98,6 @@ class Worker:
         kind, state, options = self.commands.recv()
         if kind != "start":  # the app ended before it handed over the run
             raise EOFError(kind)
-        from core.trainer import Trainer
-
-        from .session import TrainingSession
-
         self.crash_save = options.pop("crash_save", None)
         self.session = TrainingSession(Trainer.from_state(state), **options)
         self.session.on_publish = lambda: self.sender.snapshot(self.session.latest)
@@ -144,8 +139,6 @@ class Worker:
 
     def save(self, path: Path) -> tuple[bool, str, int]:
         """Save the run to ``path``: (saved, error if not, epoch)."""
-        from core.checkpoint import save_checkpoint
-
         trainer = self.session.trainer
         try:
             path.parent.mkdir(parents=True, exist_ok=True)  # removed meanwhile?

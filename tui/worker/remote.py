@@ -46,7 +46,8 @@ from .session import TrainingSession
 
 PIPE_BYTES = 1 << 20  # the snapshots' pipe: room for many, so the child never waits on it
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Linux
-# TrainingSession's public methods that are not commands: done here, not forwarded
+# TrainingSession's public methods that are not commands: never forwarded (run, stop and
+# request_snapshot have their own below; tick and submit have no meaning here)
 LOCAL = frozenset(("run", "tick", "stop", "request_snapshot", "submit"))
 
 
@@ -157,7 +158,8 @@ class RemoteSession:
         """Stop the child's loop and have it save the run to ``path`` from its own state:
         (saved, the error if not, epoch); None if it had not answered after ``wait`` s."""
         with self._send_lock:
-            run = self._run
+            run, self._run = self._run, None  # (begin() then starts no child)
+            self._stopping = self._stopping or run is not None
         if run is not None:  # the child never had the run: it is as it started, save it here
             return self._save_here(run[0], path)
         if not self.gone:
@@ -257,7 +259,18 @@ class RemoteSession:
             pass  # the child has gone: the receiving thread says so
 
     def _receive(self) -> None:
-        """Snapshots and answers as they arrive, until the child's end."""
+        """Snapshots and answers as they arrive, until the child's end (or a failure here:
+        then the child, whom nobody would read, is ended, and the screen says why)."""
+        try:
+            self._read_replies()
+        except Exception as e:
+            self.gone = f"its answers could not be read: {type(e).__name__}: {e}"
+            if self.proc is not None:
+                self.proc.kill()
+        finally:
+            self._ended()
+
+    def _read_replies(self) -> None:
         while True:
             try:
                 message = pickle.loads(self._replies.recv_bytes())
@@ -277,7 +290,6 @@ class RemoteSession:
                 self._states.put(message[1])
             elif kind == "crash":
                 self._crash = message[1:]
-        self._ended()
 
     def _ended(self) -> None:
         """The child has closed its side: after a final save or a stop, as asked; else it
@@ -288,13 +300,15 @@ class RemoteSession:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 code = self.proc.wait(2.0)
             self._replies.close()
-        if self._final is None:  # ended without the final save: failed, or killed
-            self.gone = self.gone or self._why(code)
-            if not self._stopping or self._crash is not None:
-                self._publish_gone(self._crash_notice())
-        self.finished.set()
-        self._final_done.set()
-        self._ready.set()
+        try:
+            if self._final is None:  # ended without the final save: failed, or killed
+                self.gone = self.gone or self._why(code)
+                if not self._stopping or self._crash is not None:
+                    self._publish_gone(self._crash_notice())
+        finally:  # whatever the notice did: nobody waits for this child any more
+            self.finished.set()
+            self._final_done.set()
+            self._ready.set()
 
     def _why(self, code: int | None) -> str:
         if self._crash is not None:
