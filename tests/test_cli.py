@@ -200,20 +200,26 @@ def test_a_signal_stops_headless_training_and_saves_like_ctrl_c(tmp_path):
                 preexec_fn=default_signals,  # as typed in a terminal, even if pytest ignores them
             ),
         )
-    time.sleep(1.5)  # training by then (start-up takes about 0.4 s)
-    for signum, (_, proc) in runs.items():
-        proc.send_signal(signum)
-    for signum, (ckpt, proc) in runs.items():
-        assert proc.wait(10) == 128 + signum
-        stderr = proc.stderr.read()
-        proc.stderr.close()
-        saved = load_checkpoint(ckpt)
-        assert saved.epoch > 0
-        name = signal.Signals(signum).name
-        assert f"interrupted ({name}) at epoch {saved.epoch}" in stderr
-        assert f"saved {ckpt} at epoch {saved.epoch}" in stderr
-        assert saved.phase_index == 0  # stopped between two steps
-        saved.train(1)
+    try:
+        time.sleep(1.5)  # training by then (start-up takes about 0.4 s)
+        for signum, (_, proc) in runs.items():
+            proc.send_signal(signum)
+        for signum, (ckpt, proc) in runs.items():
+            assert proc.wait(10) == 128 + signum
+            stderr = proc.stderr.read()
+            saved = load_checkpoint(ckpt)
+            assert saved.epoch > 0
+            name = signal.Signals(signum).name
+            assert f"interrupted ({name}) at epoch {saved.epoch}" in stderr
+            assert f"saved {ckpt} at epoch {saved.epoch}" in stderr
+            assert saved.phase_index == 0  # stopped between two steps
+            saved.train(1)
+    finally:  # a run that did not stop would train for hours
+        for _, proc in runs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stderr.close()
 
 
 @pytest.mark.parametrize(
