@@ -19,7 +19,8 @@ from .autosave import Folder
 
 # What a class of 10 on a 2-core machine can share (measured, issue 15: 10 sessions and
 # their tabs in Chromium on 2 cores; key latency p95 1856 ms at 100 epochs a second and 10
-# frames a second, 172-644 ms at 30 and 4, 82-94 ms at 30 and 2). The default run costs 17%
+# frames a second, 829 ms at 30 and 10, 172-326 ms at 30 and 4, 66-116 ms at 30 and 2,
+# with the training thread at nice +10 in the last two). The default run costs 17%
 # of a core at 100 epochs a second; a frame of its screen about 17 ms.
 SERVED_MAX_PACE = 30.0  # epochs a second, the default cap (serve --max-pace)
 SERVED_FPS = 2.0  # frames a second at a fast pace (a key's answer, and every epoch of a
