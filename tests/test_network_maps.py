@@ -7,6 +7,7 @@ import dataclasses
 
 import numpy as np
 from rich.style import Style
+from test_network_view import cells as grid_of  # (row, x) -> (character, style)
 
 from core.config import Config
 from core.trainer import Trainer
@@ -31,17 +32,6 @@ def drawn(snap: Snapshot, size=(60, 24), maps=True) -> tuple[NetworkView, list]:
     view.draw_maps = maps
     view.show(snap)
     return view, view.draw(*size, DARK)
-
-
-def grid_of(strips) -> dict[tuple[int, int], tuple[str, Style]]:
-    out = {}
-    for row, strip in enumerate(strips):
-        x = 0
-        for segment in strip:
-            for ch in segment.text:
-                out[row, x] = (ch, segment.style)
-                x += 1
-    return out
 
 
 def map_cells(strips) -> dict[tuple[int, int], Style]:
