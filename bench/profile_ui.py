@@ -509,22 +509,18 @@ def report_spy(runs: list[dict], size, seconds: float, gil: bool, top: int) -> N
     for part in dict.fromkeys([p for p, _, _ in PARTS] + ["other"]):
         shares = [r["parts"].get(part, 0) / max(r["main"], 1) for r in runs]
         print(f"  {part:52} {' '.join(f'{100 * s:5.1f}%' for s in shares)}")
-    print(f"\nUI thread: top {top} functions by inclusive samples (% of its samples, each run)")
-    total = collections.Counter()
-    for r in runs:
-        for frame, n in r["inclusive"].items():
-            total[frame] += n / max(r["main"], 1)
-    for frame, _ in total.most_common(top):
-        shares = [r["inclusive"].get(frame, 0) / max(r["main"], 1) for r in runs]
-        print(f"  {' '.join(f'{100 * s:5.1f}%' for s in shares)}  {frame}")
-    print(f"\nUI thread: top {top} functions by own samples (the frame running)")
-    total = collections.Counter()
-    for r in runs:
-        for frame, n in r["own"].items():
-            total[frame] += n / max(r["main"], 1)
-    for frame, _ in total.most_common(top):
-        shares = [r["own"].get(frame, 0) / max(r["main"], 1) for r in runs]
-        print(f"  {' '.join(f'{100 * s:5.1f}%' for s in shares)}  {frame}")
+    for key, what in (
+        ("inclusive", "inclusive samples"),
+        ("own", "own samples (the frame running)"),
+    ):
+        print(f"\nUI thread: top {top} functions by {what} (% of its samples, each run)")
+        total = collections.Counter()
+        for r in runs:
+            for frame, n in r[key].items():
+                total[frame] += n / max(r["main"], 1)
+        for frame, _ in total.most_common(top):
+            shares = [r[key].get(frame, 0) / max(r["main"], 1) for r in runs]
+            print(f"  {' '.join(f'{100 * s:5.1f}%' for s in shares)}  {frame}")
 
 
 def main() -> int:
