@@ -5,16 +5,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.style import Style
 
 from core.config import Config
 from core.trainer import Trainer
+from tui.ui.halfblocks import LEVELS
+from tui.ui.neuron_maps import cell_rows, map_palette, map_pixels
 from tui.worker.session import TrainingSession
 from tui.worker.views import MAP_COLS, MAP_ROWS, MAX_MAPS, grid_points, neuron_maps
 
 IRIS = Path(__file__).resolve().parents[1] / "assets" / "iris.csv"
 
 
-def grid_of(t: Trainer, maps) -> np.ndarray:
+def grid_of(maps) -> np.ndarray:
     """The grid's points (MAP_ROWS * MAP_COLS, 2), row by row from the top (x2 max)."""
     return grid_points(maps.extent, MAP_ROWS, MAP_COLS)
 
@@ -25,8 +28,8 @@ def test_a_neurons_map_is_its_activation_at_the_grid_points(activation):
     t.train(3)
     maps = neuron_maps(t)
     assert [m.shape for m in maps.columns] == [(n, MAP_ROWS, MAP_COLS) for n in t.net.sizes]
-    points = grid_of(t, maps)
-    t.net.run_forward(points)  # the training code's own forward pass, point by point
+    points = grid_of(maps)
+    t.net.run_forward(points)  # the training code's own forward pass, all points at once
     assert np.array_equal(maps.columns[0].reshape(2, -1).T, points)
     for k, a in enumerate(t.net.a):
         for j in range(a.shape[1]):
@@ -50,7 +53,7 @@ def test_with_features_the_inputs_column_is_the_features_over_the_plane():
         Config(dataset="circle", n_samples=200, features=("x1sq", "x2sq", "sinx1"), hidden=(3,))
     )
     maps = neuron_maps(t)
-    points = grid_of(t, maps)
+    points = grid_of(maps)
     x1, x2 = points.T
     assert np.allclose(maps.columns[0][0].ravel(), x1**2)
     assert np.allclose(maps.columns[0][2].ravel(), np.sin(np.pi * x1))
@@ -71,7 +74,7 @@ def test_a_wide_layer_keeps_the_first_maps_and_the_scale_of_all():
     t = Trainer(Config(dataset="xor", n_samples=100, hidden=(MAX_MAPS + 36,)))
     maps = neuron_maps(t)
     assert maps.columns[1].shape == (MAX_MAPS, MAP_ROWS, MAP_COLS)
-    t.net.run_forward(grid_of(t, maps))
+    t.net.run_forward(grid_of(maps))
     top = np.abs(t.net.a[0]).max()  # over all 100 neurons
     assert maps.ranges[1] == pytest.approx((-top, top))
 
@@ -103,3 +106,13 @@ def test_the_ui_asks_for_maps_by_a_command():
     s.show_neuron_maps(False)
     s.tick()
     assert s.latest.neuron_maps is None
+
+
+def test_huge_values_get_colours_not_a_crash():
+    """A weight typed as 1e308 makes a map of +-1e308: its span's width overflows; every
+    pixel still gets a level of the palette (the inspector indexed it with -2**63)."""
+    values = np.array([[-1e308, 0.0], [1e308, np.nan]])
+    pixels = map_pixels(values, (-1.7e308, 1.7e308), 4, 4)
+    assert pixels.min() >= 0 and pixels.max() <= LEVELS
+    assert pixels[0, 0] < LEVELS // 2 < pixels[-1, 0]  # orange below, blue above
+    assert len(cell_rows(pixels, map_palette(Style()), Style())) == 2

@@ -56,18 +56,20 @@ def levels(values: np.ndarray, task: str, lo: float, hi: float, neutral: int) ->
     with np.errstate(all="ignore"):  # huge values only clip
         if task == "multiclass":
             index = np.clip(v, 0, 2**31).astype(np.intp) % neutral
-        else:
-            t = (v - lo) / (hi - lo) if hi > lo else np.full_like(v, 0.5)
+        else:  # halves: hi - lo itself may overflow (a weight typed as 1e308)
+            t = (v / 2 - lo / 2) / (hi / 2 - lo / 2) if hi > lo else np.full_like(v, 0.5)
+            t = np.where(np.isfinite(t), t, 0.5)
             index = np.rint(np.clip(t, 0.0, 1.0) * (LEVELS - 1)).astype(np.intp)
     return np.where(ok, index, neutral)
 
 
 def sample(grid: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """The grid's values (R, C) nearest to the centres of rows x cols pixels over it."""
-    R, C = grid.shape
+    """The grid's values (..., R, C) nearest to the centres of rows x cols pixels over it:
+    (..., rows, cols)."""
+    R, C = grid.shape[-2:]
     r = np.rint((np.arange(rows) + 0.5) / rows * (R - 1)).astype(np.intp)
     c = np.rint((np.arange(cols) + 0.5) / cols * (C - 1)).astype(np.intp)
-    return grid[np.ix_(r, c)]
+    return grid[..., r[:, None], c]
 
 
 @lru_cache(maxsize=4096)

@@ -16,7 +16,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 
-from .halfblocks import LEVELS, UPPER, background, cell_style, levels, palettes
+from .halfblocks import LEVELS, UPPER, background, cell_style, levels, palettes, sample
 
 STRENGTH = 0.9  # how far a map goes from the neutral towards orange or blue
 
@@ -38,11 +38,7 @@ def map_pixels(values: np.ndarray, span: tuple[float, float], rows: int, cols: i
     lo, hi = span
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
         lo, hi = -1.0, 1.0
-    values = np.asarray(values, float)
-    R, C = values.shape[-2:]
-    r = np.rint((np.arange(rows) + 0.5) / rows * (R - 1)).astype(np.intp)
-    c = np.rint((np.arange(cols) + 0.5) / cols * (C - 1)).astype(np.intp)
-    return levels(values[..., r, :][..., c], "binary", lo, hi, LEVELS)
+    return levels(sample(np.asarray(values, float), rows, cols), "binary", lo, hi, LEVELS)
 
 
 def cell_rows(
