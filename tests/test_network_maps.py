@@ -6,12 +6,14 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from rich.color import Color
 from rich.style import Style
 from test_network_view import cells as grid_of  # (row, x) -> (character, style)
 
 from core.config import Config
 from core.trainer import Trainer
 from tui.snapshot import Snapshot
+from tui.ui.halfblocks import LEVELS
 from tui.ui.neuron_maps import map_palette
 from tui.ui.widgets.network_view import NetworkView
 from tui.worker.session import TrainingSession
@@ -87,7 +89,8 @@ def test_a_dead_relu_is_flat_and_marked_on_its_map():
     marks = [pos for pos in on_map if cells[pos][0] == "○"]
     assert len(marks) == 1 and cells[marks[0]][1].color.name.lower() == "#ef4444"
     shades = {cells[pos][1].color for pos in on_map if cells[pos][0] in MAP_CELLS}
-    assert len(shades) == 1  # flat: one colour, the neutral
+    neutral = map_palette(DARK)[LEVELS // 2]
+    assert shades == {Color.from_rgb(*neutral)}  # flat: one colour, the neutral
     assert "○ 1 dead" in "".join(cells[len(strips) - 1, x][0] for x in range(60))
 
 
