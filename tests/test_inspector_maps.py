@@ -64,6 +64,18 @@ async def test_paused_the_chain_rule_keeps_its_room_and_a_shows_the_maps_alone()
         assert any(line.startswith("da/dz") for line in panel(app))
 
 
+async def test_a_on_data_with_no_plane_keeps_the_chain_rule_and_its_keys():
+    app = make_app(seed=3, dataset="sine")  # one input: no plane, no maps
+    async with app.run_test(size=(80, 24)) as pilot:
+        await chain_shown(pilot)
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        lines = panel(app)
+    assert any(line.startswith("da/dz") for line in lines)
+    keys = [line for line in lines if line.strip()][-1]
+    assert keys.startswith("←→↑↓[] pick ,. sample")
+
+
 async def test_the_maps_colours_are_the_neurons_values():
     app = make_app(seed=3, hidden=(3,))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -137,7 +137,7 @@ class Inspector(Widget, can_focus=True):
         text.append(f": {source} → {act} neuron {j}\n", style="dim")
         maps = self.maps_alone and s.neuron_maps is not None
         ins = s.inspection
-        if maps:
+        if maps:  # the maps alone (a): no chain rule below the title
             pass
         elif s.status == "running" and s.pace.kind not in ("steps", "phases") or ins is None:
             text.append(f"{'b' if bias else 'w'} = {num(value_of(s))}\n")
@@ -168,7 +168,7 @@ class Inspector(Widget, can_focus=True):
                 lines[row].append_text(piece)
         out = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
         out.append("\n")
-        return self._keys(out, has_maps=bool(block) or self.maps_alone)
+        return self._keys(out, has_maps=bool(block))
 
     def _factors(self, text: Text, s: Snapshot, c) -> None:
         """The three factors for one sample, its product, the batch mean and the update."""
@@ -227,7 +227,7 @@ class Inspector(Widget, can_focus=True):
             text.append(f"{rule}: {name} {num(w)} → {num(ins.w_now)}\n")
 
     def _keys(self, text: Text, has_maps: bool = False) -> Text:
-        if self.maps_alone:
+        if self.maps_alone and has_maps:  # (a on data with no plane: the chain rule stays)
             keys = "←→↑↓[] pick  a the chain rule"
         else:
             keys = "←→↑↓[] pick ,. sample f check w edit"
