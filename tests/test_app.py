@@ -3,6 +3,7 @@
 import time
 
 import numpy as np
+import pytest
 from apphelpers import dialog, make_app, wait_until
 
 from tui.ui.fields import FIELDS
@@ -273,3 +274,19 @@ async def test_command_palette_offers_the_actions():
             "Pace: phases (0.5 s each)",
         ):
             assert title in titles
+
+
+@pytest.mark.parametrize("pace", [Pace(EPOCHS, 10), Pace(EPOCHS, 30)])
+async def test_a_phase_then_resume_goes_on_training(pace):
+    """space, p, space: the run resumes mid-step at a pace that shows no phases (it ended
+    the app: the screen read the step's phase from a field the snapshot left empty)."""
+    app = make_app(paused=False, pace=pace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_until(pilot, lambda: app.snapshot.epoch >= 1)
+        for key in ("space", "p", "space"):
+            await pilot.press(key)
+        assert await wait_until(pilot, lambda: app.snapshot.applied >= 3)
+        epoch = app.snapshot.epoch
+        assert await wait_until(pilot, lambda: app.snapshot.epoch >= epoch + 2)
+        assert app.is_running and app.snapshot.status == "running"
+        assert "running" in status_text(app)

@@ -196,7 +196,7 @@ class Snapshot:
     batch_pos: int  # steps done in the current epoch
     phases: tuple[Phase, ...]  # forward, loss, backward L-1 ... 0, update
     phase_index: int  # the next phase to run (0: between steps)
-    last_phase: Phase | None  # the phase that ran last, when paused or stepping at a slow pace
+    stepping: bool  # paused, or running a step or a phase at a time: the phases are shown
     pace: Pace  # how fast training goes
     config: Config  # the settings the run uses (lr included)
     task: str  # regression, binary, multiclass
@@ -252,3 +252,14 @@ class Snapshot:
     @property
     def n_layers(self) -> int:
         return len(self.sizes) - 1
+
+    @property
+    def last_phase(self) -> Phase | None:
+        """The phase that ran last: within a step always the one before ``phase_index``
+        (derived, so it can never disagree with it); between steps the update, while
+        stepping (None at full speed, before the first step and after a divergence)."""
+        if self.phase_index:
+            return self.phases[self.phase_index - 1]
+        if self.stepping and self.steps and self.status != "diverged":
+            return self.phases[-1]
+        return None

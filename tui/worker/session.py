@@ -603,7 +603,7 @@ class TrainingSession:
             batch_pos=t.batches.pos,
             phases=tuple(t.phases),
             phase_index=t.phase_index,
-            last_phase=t.last_phase if stepping else None,
+            stepping=stepping,
             pace=self.pace,
             config=t.config,
             task=t.task,
