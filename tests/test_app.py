@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from apphelpers import dialog, make_app, wait_until
 
+from core.pace import EPOCHS, Pace
 from tui.ui.fields import FIELDS
 from tui.ui.widgets.status_line import StatusLine
-from tui.worker.pace import EPOCHS, Pace
 
 
 def status_text(app) -> str:
@@ -75,7 +75,7 @@ async def test_plus_minus_follow_the_ladder_exactly():
         ]:
             await pilot.press(key)
             assert await wait_until(pilot, lambda x=expected: app.snapshot.config.lr == x)
-            assert app.session.trainer.optimizer.lr == expected
+            assert app.session.trainer.config.lr == expected
         assert "lr 0.003" in status_text(app)
 
 
@@ -87,7 +87,7 @@ async def test_keys_faster_than_the_screen_each_take_a_rung():
         for _ in range(4):
             app.screen.action_lr_down()  # back to back, no frame in between
         assert await wait_until(pilot, lambda: app.snapshot.config.lr == 0.0003)
-        assert app.session.trainer.optimizer.lr == 0.0003
+        assert app.session.trainer.config.lr == 0.0003
 
 
 async def test_l_types_an_exact_learning_rate():
@@ -95,7 +95,7 @@ async def test_l_types_an_exact_learning_rate():
     async with app.run_test(size=(80, 24)) as pilot:
         await dialog(pilot, "l")
         await pilot.press(*"0.0456", "enter")  # the field starts selected
-        assert await wait_until(pilot, lambda: app.session.trainer.optimizer.lr == 0.0456)
+        assert await wait_until(pilot, lambda: app.session.trainer.config.lr == 0.0456)
 
 
 async def test_a_bad_learning_rate_is_refused_beside_the_field():
@@ -115,7 +115,7 @@ async def test_a_bad_learning_rate_is_refused_beside_the_field():
             assert error.display
             await pilot.press("escape")
             await pilot.pause(0.05)
-        assert app.session.trainer.optimizer.lr == 0.03
+        assert app.session.trainer.config.lr == 0.03
         assert np.array_equal(app.session.trainer.net.params, before)
 
 
