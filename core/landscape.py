@@ -25,6 +25,7 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,13 +34,18 @@ from .hessian import CHUNK_ROWS, Curvature, Eigen, top_eigenvalue
 from .network import STEP, Network
 from .optimizers import Optimizer
 
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
 Floats = NDArray[np.float64]
 
 
 # --- sharpness ------------------------------------------------------------------------
 
 
-def training_rows(trainer, max_rows: int | None = None, seed: int = 0) -> tuple[NDArray, NDArray]:
+def training_rows(
+    trainer: Trainer, max_rows: int | None = None, seed: int = 0
+) -> tuple[NDArray, NDArray]:
     """The training rows (X, Y) measured: all of them, or ``max_rows`` of them drawn without
     replacement (seeded, in their order) when there are more."""
     X, Y = trainer.X, trainer.Y
@@ -52,7 +58,7 @@ def training_rows(trainer, max_rows: int | None = None, seed: int = 0) -> tuple[
 
 
 def sharpness_estimate(
-    trainer,
+    trainer: Trainer,
     *,
     tol: float = 1e-5,
     max_iter: int = 200,
@@ -66,8 +72,9 @@ def sharpness_estimate(
     Power iteration on exact Hessian-vector products (core/hessian.py), in float64 whatever
     the run's dtype. start (P,): where the iteration starts, e.g. the vector of the last
     estimate (few products when the weights moved little); else a normal vector drawn
-    from ``seed``. tol, max_iter, budget (seconds): see ``top_eigenvalue``. max_rows:
-    measure on at most this many training rows (``training_rows``), not all of them.
+    from ``seed``. tol, max_iter, budget (seconds, for the iteration): see
+    ``top_eigenvalue``. max_rows: measure on at most this many training rows, drawn with
+    ``seed`` (``training_rows``). Weights that are not finite give nan.
     """
     X, Y = training_rows(trainer, max_rows, seed)
     curve = Curvature(trainer.net, X, Y, trainer.loss, l2=trainer.optimizer.l2)
@@ -77,7 +84,7 @@ def sharpness_estimate(
     return top_eigenvalue(curve.hvp, start, tol, max_iter, budget)
 
 
-def sharpness(trainer, **options) -> float:
+def sharpness(trainer: Trainer, **options) -> float:
     """λmax of the training objective's Hessian at the current weights (options: see
     ``sharpness_estimate``)."""
     return sharpness_estimate(trainer, **options).value
@@ -108,7 +115,7 @@ class SharpnessColumn:
         self.every, self.options = every, options
         self.vector: Floats | None = None
 
-    def __call__(self, trainer) -> float:
+    def __call__(self, trainer: Trainer) -> float:
         if trainer.epoch % self.every:
             return math.nan
         estimate = sharpness_estimate(trainer, start=self.vector, **self.options)
@@ -123,7 +130,7 @@ class _LossAt:
     """E at any weights (P,) on rows X, Y, by a copy of the trainer's network: the same
     products as ``Trainer.evaluate``, so at θ itself it gives the trainer's number."""
 
-    def __init__(self, trainer, X: NDArray, Y: NDArray) -> None:
+    def __init__(self, trainer: Trainer, X: NDArray, Y: NDArray) -> None:
         net = trainer.net
         names = [a.name for a in net.activations]
         self.copy = Network(net.sizes, names, "zeros", 0, 1.0, net.dtype)
@@ -141,7 +148,7 @@ class _LossAt:
         return float(total)
 
 
-def next_step(trainer, max_rows: int | None = None, seed: int = 0) -> Floats:
+def next_step(trainer: Trainer, max_rows: int | None = None, seed: int = 0) -> Floats:
     """The change (P,) the trainer's optimiser would make now on the full-batch gradient:
     params_new - params. A copy of the optimiser takes it, with its momentum or averages,
     penalties and clipping."""
@@ -177,7 +184,7 @@ class LineSlice:
 
 
 def line_slice(
-    trainer,
+    trainer: Trainer,
     direction: NDArray | str = "last",
     alphas: NDArray | None = None,
     max_rows: int | None = None,
@@ -199,7 +206,8 @@ def line_slice(
         if direction not in ("last", "step"):
             raise ValueError(f"direction {direction!r} is unknown: last, step or a vector")
         last = -net.flat[STEP].astype(np.float64)
-        use_last = direction == "last" and trainer.steps > 0 and np.any(last)
+        usable = trainer.steps > 0 and np.any(last) and np.all(np.isfinite(last))
+        use_last = direction == "last" and usable
         d = last if use_last else step
     else:
         d = np.asarray(direction, np.float64)
@@ -295,7 +303,7 @@ def _coarse_first(grid: int) -> list[tuple[int, int]]:
 
 
 def plane_slice(
-    trainer,
+    trainer: Trainer,
     grid: int = 21,
     seed: int = 0,
     span: float = 1.0,
@@ -365,7 +373,7 @@ class WeightPath:
         self.max_bytes = max_bytes
         self.points: deque[Floats] = deque()
 
-    def record(self, trainer) -> None:
+    def record(self, trainer: Trainer) -> None:
         """Keep a copy of the current weights, unless they equal the last ones kept."""
         params = trainer.net.params
         if self.points and self.points[-1].shape != params.shape:

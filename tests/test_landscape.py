@@ -254,6 +254,13 @@ def test_the_budget_and_the_cap_stop_the_iteration_unconverged():
     assert capped.products <= 4 and not capped.converged
 
 
+def test_weights_that_are_not_finite_have_no_sharpness():
+    t = trainer()
+    t.net.params[0] = np.nan
+    estimate = sharpness_estimate(t)
+    assert np.isnan(estimate.value) and estimate.products == 1
+
+
 def test_max_rows_measures_a_seeded_subset():
     t = trainer(n_samples=300)
     part = sharpness_estimate(t, max_rows=50, seed=1)
