@@ -220,6 +220,19 @@ def test_a_dominant_negative_eigenvalue_is_shifted_past():
     assert all_negative.value == pytest.approx(-2.0)  # the largest of all -2
 
 
+def test_a_negative_eigenvalue_still_mixed_in_is_not_taken_for_convergence():
+    """λ from -0.9995 to 1: the estimate settles at 0.864 while v still holds much of the
+    -0.9995 eigenvector (vᵀHv is then well below ‖Hv‖), and the shifted run finds 1."""
+    rng = np.random.default_rng(21)
+    eigenvalues = rng.uniform(-1, 1, 40)
+    eigenvalues[0] = 1.0
+    Q = np.linalg.qr(rng.normal(size=(40, 40)))[0]
+    H = (Q * eigenvalues) @ Q.T
+    found = top_eigenvalue(lambda v: H @ v, rng.normal(size=40))
+    assert found.shift > 0
+    assert found.value == pytest.approx(1.0, rel=0.01)
+
+
 def test_a_network_whose_most_negative_eigenvalue_dominates():
     X, Y = batch("mse", n=9)
     net = Network([3, 4, 5, 3], ["tanh", "tanh", "linear"], init="normal", seed=1)
