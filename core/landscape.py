@@ -238,8 +238,8 @@ def random_directions(net: Network, seed: int = 0) -> Floats:
     Each direction is drawn normal, then the incoming weights of each neuron j of layer k
     (the column W_k[:, j]) are scaled to the norm of that neuron's own weights: a neuron
     with large weights is moved as far, relatively, as one with small weights, and a
-    network's scale does not change the picture. The biases are not moved (0), as in the
-    authors' own code by default.
+    network's scale does not change the picture (a neuron whose weights are all 0 is not
+    moved). The biases are not moved (0), as in the authors' own code by default.
     """
     rng = np.random.default_rng(seed)
     out = np.zeros((2, net.n_params))
