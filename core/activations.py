@@ -25,6 +25,14 @@ Array = NDArray[np.floating]
 LEAKY_SLOPE = 0.01
 
 
+def _zeros(z: Array, out: Array | None) -> Array:
+    """Zeros shaped like z (into ``out`` when one is given)."""
+    if out is None:
+        return np.zeros_like(z)
+    out.fill(0.0)
+    return out
+
+
 def linear(z: Array, out: Array | None = None) -> Array:
     """a = z."""
     if out is None:
@@ -140,14 +148,6 @@ def _into(out: Array | None, value: Array) -> Array:
     if out is None:
         return value
     np.copyto(out, value)
-    return out
-
-
-def _zeros(z: Array, out: Array | None) -> Array:
-    """Zeros shaped like z (into ``out`` when one is given)."""
-    if out is None:
-        return np.zeros_like(z)
-    out.fill(0.0)
     return out
 
 
