@@ -144,6 +144,24 @@ def regression_trainer(X: np.ndarray, Y: np.ndarray, **changes) -> Trainer:
     return Trainer(config, (train, val, None))
 
 
+def test_rows_in_parts_give_what_all_rows_at_once_give(monkeypatch):
+    """A training set larger than CHUNK_ROWS goes through in parts, each weighted by its
+    share of the rows (here parts of 7 rows of 48, the last one shorter)."""
+    t = trainer(dataset="spiral3", hidden=(5,), n_samples=60)
+    t.train(5)
+    whole = Curvature(t.net, t.X, t.Y, t.loss)
+    v = np.random.default_rng(0).normal(size=t.net.n_params)
+    line = line_slice(t, alphas=np.array([-1.0, 0.5]))
+    monkeypatch.setattr("core.hessian.CHUNK_ROWS", 7)
+    monkeypatch.setattr("core.landscape.CHUNK_ROWS", 7)
+    parts = Curvature(t.net, t.X, t.Y, t.loss)
+    assert len(parts.parts) == 7
+    assert parts.value == pytest.approx(whole.value, rel=1e-13)
+    assert np.allclose(parts.gradient, whole.gradient, rtol=1e-12, atol=1e-15)
+    assert np.allclose(parts.hvp(v), whole.hvp(v), rtol=1e-12, atol=1e-15)
+    assert np.allclose(line_slice(t, alphas=np.array([-1.0, 0.5])).values, line.values, rtol=1e-13)
+
+
 def test_a_linear_model_with_mse_has_the_hessian_2_over_n_xtx():
     """y = [x, 1] @ [W; b] with k outputs: E = mean over n k of (y - t)², so each output's
     block of H is 2 / (n k) AᵀA, A = [X, 1], and λmax is the largest eigenvalue of that."""
