@@ -111,7 +111,7 @@ class SharpnessColumn:
 
     def __init__(self, every: int, **options) -> None:
         if not (isinstance(every, int) and every >= 1):
-            raise ValueError(f"--sharpness-every {every!r} is not allowed: a whole number >= 1")
+            raise ValueError(f"every = {every!r} is not allowed: epochs between estimates, >= 1")
         self.every, self.options = every, options
         self.vector: Floats | None = None
 

@@ -487,7 +487,7 @@ def test_the_sharpness_column_is_nan_between_its_epochs():
         values.append(column(t))
     assert np.isnan(values[0]) and np.isnan(values[1]) and np.isnan(values[3])
     assert values[5] == pytest.approx(sharpness(t), rel=1e-3)
-    with pytest.raises(ValueError, match="--sharpness-every 0 is not allowed"):
+    with pytest.raises(ValueError, match="every = 0 is not allowed: epochs between"):
         SharpnessColumn(0)
 
 
