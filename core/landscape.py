@@ -154,7 +154,12 @@ def next_step(trainer: Trainer, max_rows: int | None = None, seed: int = 0) -> F
     penalties and clipping."""
     X, Y = training_rows(trainer, max_rows, seed)
     net = trainer.net
-    gradient = Curvature(net, X, Y, trainer.loss, dtype=net.dtype).gradient
+    return _step(trainer, Curvature(net, X, Y, trainer.loss, dtype=net.dtype).gradient)
+
+
+def _step(trainer: Trainer, gradient: NDArray) -> Floats:
+    """``next_step`` for a full-batch gradient already computed."""
+    net = trainer.net
     params, step = net.params.copy(), np.empty_like(net.params)
     copy.deepcopy(trainer.optimizer).apply(params, gradient, step, net.weight_mask)
     return -step.astype(np.float64)
@@ -170,7 +175,10 @@ class LineSlice:
     alphas (m,), values (m,): E at θ + α d. direction d (P,). loss_now: E(θ) (α = 0).
     step_alpha: where the next full-batch step s lands along d, <s, d> / <d, d> (1 when d
     is that step); step_loss: E(θ + s), the loss where it really lands; step_off_line:
-    ‖s - step_alpha d‖ / ‖s‖, 0 when the step lies on the line. rows: training rows used.
+    ‖s - step_alpha d‖ / ‖s‖, 0 when the step lies on the line. bottom_alpha: where E's
+    quadratic model along d is lowest, -(∇E·d) / (dᵀ∇²E d) (exact for a quadratic; nan
+    where the line curves down): a step landing past 2 bottom_alpha ends higher than it
+    started. rows: training rows used.
     """
 
     alphas: Floats
@@ -180,6 +188,7 @@ class LineSlice:
     step_alpha: float
     step_loss: float
     step_off_line: float
+    bottom_alpha: float
     rows: int
 
 
@@ -195,13 +204,15 @@ def line_slice(
     direction: "last", the last update (params - params before it; the next step when no
     step has been taken yet); "step", the optimiser's next full-batch step (``next_step``),
     so that α = 1 is where it lands; or any vector (P,). alphas: the points (m,); by default
-    41 from -L to L, L = max(2, 1.25 |step_alpha|), 0 among them. max_rows, seed: see
+    41 from -L to L, L = 1.25 times the farthest of step_alpha and bottom_alpha, at least
+    2 (and bottom_alpha counted up to 20 at most), 0 among them. max_rows, seed: see
     ``training_rows``.
     """
     X, Y = training_rows(trainer, max_rows, seed)
     net, loss_at = trainer.net, _LossAt(trainer, X, Y)
     theta = net.params.astype(np.float64)
-    step = next_step(trainer, max_rows, seed)
+    curve = Curvature(net, X, Y, trainer.loss, dtype=net.dtype)
+    step = _step(trainer, curve.gradient)
     if isinstance(direction, str):
         if direction not in ("last", "step"):
             raise ValueError(f"direction {direction!r} is unknown: last, step or a vector")
@@ -219,13 +230,16 @@ def line_slice(
     step_alpha = float(step @ d) / dd
     step_norm = float(np.linalg.norm(step))
     off = float(np.linalg.norm(step - step_alpha * d)) / step_norm if step_norm else 0.0
+    bend = float(d @ curve.hvp(d))
+    bottom = -float(curve.gradient @ d) / bend if bend > 0 else math.nan
     if alphas is None:
-        reach = max(2.0, 1.25 * abs(step_alpha))
+        reach = max(2.0, 1.25 * abs(step_alpha), 1.25 * min(abs(bottom), 20.0))
         alphas = reach * np.arange(-20, 21) / 20.0
     alphas = np.asarray(alphas, np.float64)
     values = np.array([loss_at(theta + a * d) for a in alphas])
+    landing = loss_at(theta + step)
     return LineSlice(
-        alphas, values, d, loss_at(net.params), step_alpha, loss_at(theta + step), off, len(X)
+        alphas, values, d, loss_at(net.params), step_alpha, landing, off, bottom, len(X)
     )
 
 

@@ -396,13 +396,25 @@ def test_the_last_update_points_back_to_the_weights_before_it():
 
 def test_a_step_past_the_valley_lands_on_the_other_side():
     """lr well above 2 / λmax: the next step crosses the bottom of the line and lands
-    higher than it started; the slice's lowest point lies between."""
+    higher than it started, past twice the bottom's distance; the loss of a linear model
+    is quadratic, so the bottom is exactly where the model says."""
     t = regression_trainer(*linear_rows(), lr=0.1)
     lam = sharpness(t)
     t.set_lr(2.5 / lam)  # lr λmax = 2.5 > 2
     line = line_slice(t, "step", alphas=np.linspace(-0.5, 1.5, 41))
-    assert line.step_loss > line.loss_now
+    assert line.step_loss > line.loss_now and 1.0 > 2 * line.bottom_alpha > 0
     assert 0 < line.alphas[np.argmin(line.values)] < 1
+    near = line_slice(t, "step", alphas=line.bottom_alpha + np.array([-0.01, 0.0, 0.01]))
+    assert near.values[1] < near.values[0] and near.values[1] < near.values[2]
+
+
+def test_a_small_step_stops_short_and_the_line_reaches_the_bottom():
+    t = regression_trainer(*linear_rows(), lr=0.1)
+    line = line_slice(t, "step")  # default alphas
+    assert line.step_loss < line.loss_now and 2 < line.bottom_alpha < 20
+    assert line.alphas[-1] >= 1.25 * line.bottom_alpha
+    lowest = line.alphas[np.argmin(line.values)]
+    assert lowest == pytest.approx(line.bottom_alpha, abs=line.alphas[1] - line.alphas[0])
 
 
 def linear_rows():
