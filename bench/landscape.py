@@ -7,6 +7,7 @@ Per workload (the app's default batch of 10; 400 training rows of a 2-D set, or 
 - sharpness: ``sharpness_estimate`` from a cold start (seeded), default tolerance 1e-5, on
   every training row; also with max_rows=256. Its products (Hessian-vector products) are
   printed: the time per product is what a warm start saves;
+- line: ``line_slice`` (41 losses, the next step's and one Hessian-vector product);
 - plane: ``plane_slice`` 21 x 21 (441 losses on every training row).
 All are timed in interleaved rounds (epoch, sharpness, plane, ...), so each ratio comes from
 the same run under the same load; the medians over rounds are printed, with the ratios to
@@ -28,7 +29,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 sys.path.insert(0, os.path.dirname(_HERE))
 
 from core.config import Config  # noqa: E402
-from core.landscape import plane_slice, sharpness_estimate  # noqa: E402
+from core.landscape import line_slice, plane_slice, sharpness_estimate  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
 
 WARM = 20  # epochs trained before timing
@@ -57,7 +58,7 @@ def timed(fn) -> tuple[float, object]:
 def measure(name: str, config: Config, repeats: int) -> str:
     t = Trainer(config)
     t.train(WARM)
-    times: dict[str, list[float]] = {"epoch": [], "sharp": [], "sharp256": [], "plane": []}
+    times: dict[str, list[float]] = {k: [] for k in ("epoch", "sharp", "sharp256", "line", "plane")}
     products = []
     for _ in range(repeats):
         times["epoch"].append(timed(t.run_epoch)[0])
@@ -65,6 +66,7 @@ def measure(name: str, config: Config, repeats: int) -> str:
         times["sharp"].append(seconds)
         products.append(estimate.products)
         times["sharp256"].append(timed(lambda: sharpness_estimate(t, max_rows=256))[0])
+        times["line"].append(timed(lambda: line_slice(t))[0])
         times["plane"].append(timed(lambda: plane_slice(t, grid=21))[0])
     med = {k: statistics.median(v) for k, v in times.items()}
     epoch = med["epoch"]
@@ -73,6 +75,7 @@ def measure(name: str, config: Config, repeats: int) -> str:
         f" | sharpness {med['sharp'] * 1e3:8.1f} ms = {med['sharp'] / epoch:6.2f} epochs"
         f" ({statistics.median(products):.0f} products)"
         f" | 256 rows {med['sharp256'] / epoch:6.2f} epochs"
+        f" | line {med['line'] / epoch:6.2f} epochs"
         f" | plane 21x21 {med['plane'] * 1e3:8.1f} ms = {med['plane'] / epoch:6.2f} epochs"
     )
 
