@@ -323,6 +323,8 @@ class Activation:
         R-operator's step through an activation (core/hessian.py). All (n, units)."""
         if not self.elementwise:
             return softmax_curvature(a, grad_a, rz)
+        if self.second_derivative is None:
+            raise NotImplementedError(f"activation {self.name} has no second derivative")
         out = self.second_derivative(z, a)
         out *= grad_a
         out *= rz
