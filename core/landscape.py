@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from .hessian import CHUNK_ROWS, Curvature, Eigen, top_eigenvalue
 from .network import STEP, Network
-from .optimizers import Optimizer
+from .optimizers import SGD, Momentum
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -77,7 +77,7 @@ def sharpness_estimate(
     ``seed`` (``training_rows``). Weights that are not finite give nan.
     """
     X, Y = training_rows(trainer, max_rows, seed)
-    curve = Curvature(trainer.net, X, Y, trainer.loss, l2=trainer.optimizer.l2)
+    curve = Curvature(trainer.net, X, Y, trainer.loss, l2=trainer.config.l2)
     n = trainer.net.n_params
     if start is None or np.shape(start) != (n,) or not np.linalg.norm(start) > 0:
         start = np.random.default_rng(seed).normal(size=n)
@@ -90,15 +90,14 @@ def sharpness(trainer: Trainer, **options) -> float:
     return sharpness_estimate(trainer, **options).value
 
 
-def stability_limit(optimizer: Optimizer) -> float | None:
-    """The sharpness above which the optimiser's steps grow on a quadratic: 2 / lr for
-    gradient descent, (2 + 2 beta) / lr with momentum beta; None for Adam (its steps are
-    scaled per weight, so its limit is on a rescaled Hessian, not on λmax)."""
-    if optimizer.name == "sgd":
-        return 2.0 / optimizer.lr
-    if optimizer.name == "momentum":
-        return (2.0 + 2.0 * optimizer.beta) / optimizer.lr
-    return None
+def stability_limit(trainer: Trainer) -> float | None:
+    """The sharpness above which the run's steps grow on a quadratic: 2 / lr for gradient
+    descent, (2 + 2 beta) / lr with momentum beta; None for Adam (its steps are scaled per
+    weight, so its limit is on a rescaled Hessian, not on λmax)."""
+    optimizer, lr = trainer.optimizer, trainer.config.lr
+    if isinstance(optimizer, Momentum):
+        return (2.0 + 2.0 * optimizer.beta) / lr
+    return 2.0 / lr if isinstance(optimizer, SGD) else None
 
 
 class SharpnessColumn:
@@ -160,8 +159,9 @@ def next_step(trainer: Trainer, max_rows: int | None = None, seed: int = 0) -> F
 def _step(trainer: Trainer, gradient: NDArray) -> Floats:
     """``next_step`` for a full-batch gradient already computed."""
     net = trainer.net
-    params, step = net.params.copy(), np.empty_like(net.params)
-    copy.deepcopy(trainer.optimizer).apply(params, gradient, step, net.weight_mask)
+    params, step, c = net.params.copy(), np.empty_like(net.params), trainer.config
+    optimizer = copy.deepcopy(trainer.optimizer)  # its state (momentum, Adam's) unchanged
+    optimizer.apply(params, gradient, step, net.weight_mask, c.lr, c.l2, c.l1, c.clip)
     return -step.astype(np.float64)
 
 

@@ -73,7 +73,7 @@ def torch_top_eigenvalue(t: Trainer) -> float:
             value = torch.nn.functional.binary_cross_entropy_with_logits(z, Y)
         else:  # cross_entropy, Y one-hot
             value = -(torch.log_softmax(z, dim=1) * Y).sum() / len(Y)
-        return value + 0.5 * t.optimizer.l2 * ((flat * mask) ** 2).sum()
+        return value + 0.5 * t.config.l2 * ((flat * mask) ** 2).sum()
 
     flat = torch.tensor(net.params.astype(np.float64))
     H = torch.autograd.functional.hessian(objective, flat).numpy()
@@ -110,7 +110,7 @@ def test_the_products_are_torchs_hessian_column_by_column():
     t = trainer(dataset="spiral3", activation="relu", hidden=(4, 3), l2=0.01)
     t.train(20)
     torch = pytest.importorskip("torch")
-    curve = Curvature(t.net, t.X, t.Y, t.loss, l2=t.optimizer.l2)
+    curve = Curvature(t.net, t.X, t.Y, t.loss, l2=t.config.l2)
     ours = dense_hessian(curve)
     flat = torch.tensor(t.net.params.copy())
     # the same objective as torch_top_eigenvalue, written once more by hand for this net
@@ -301,11 +301,9 @@ def test_max_rows_measures_a_seeded_subset():
 
 
 def test_stability_limits():
-    assert stability_limit(trainer(lr=0.25).optimizer) == 8.0
-    assert stability_limit(trainer(lr=0.25, optimizer="momentum").optimizer) == pytest.approx(
-        3.8 / 0.25
-    )
-    assert stability_limit(trainer(optimizer="adam").optimizer) is None
+    assert stability_limit(trainer(lr=0.25)) == 8.0
+    assert stability_limit(trainer(lr=0.25, optimizer="momentum")) == pytest.approx(3.8 / 0.25)
+    assert stability_limit(trainer(optimizer="adam")) is None
 
 
 # --- the trainer is left as it was --------------------------------------------------------
@@ -400,7 +398,7 @@ def test_a_step_past_the_valley_lands_on_the_other_side():
     is quadratic, so the bottom is exactly where the model says."""
     t = regression_trainer(*linear_rows(), lr=0.1)
     lam = sharpness(t)
-    t.set_lr(2.5 / lam)  # lr λmax = 2.5 > 2
+    t.apply({"lr": 2.5 / lam})  # lr λmax = 2.5 > 2
     line = line_slice(t, "step", alphas=np.linspace(-0.5, 1.5, 41))
     assert line.step_loss > line.loss_now and 1.0 > 2 * line.bottom_alpha > 0
     assert 0 < line.alphas[np.argmin(line.values)] < 1
