@@ -1,32 +1,80 @@
-"""Shared helpers for the app tests."""
+"""Shared helpers for the app tests: the app over either worker, and waiting on conditions.
+
+``make_app(worker="process")`` runs the worker as users get it, in a process of its own
+(tui.worker.remote), started once the first frame is drawn, as the launcher does;
+``worker="thread"`` runs it in a thread of the test's process (its trainer can then be
+read directly). tests/conftest.py ends every worker process a test started.
+"""
 
 import time
+import unicodedata
+
+from textual import events
 
 from core.config import Config
 from core.pace import FULL_SPEED, Pace
 from core.trainer import Trainer
 from tui.ui.app import BackpropApp
+from tui.worker.remote import RemoteSession
 from tui.worker.session import TrainingSession
+from waiting import DEADLINE
+
+WORKERS = ("thread", "process")
+STARTED: list[RemoteSession] = []  # worker processes to end after the test (conftest)
 
 
-def make_app(paused: bool = True, pace: Pace = FULL_SPEED, **config) -> BackpropApp:
+def make_app(
+    paused: bool = True, pace: Pace = FULL_SPEED, worker: str = "thread", **config
+) -> BackpropApp:
     """The app over a fresh run (small data so that tests are quick).
 
     A running app at full speed keeps the process busy, and Pilot waits up to a second for
     an idle moment after each key: tests that need it running choose a slow pace.
     """
     config = {"n_samples": 200, "pace": pace, **config}
-    return BackpropApp(TrainingSession(Trainer(Config(**config)), paused=paused))
+    return app_over(Trainer(Config(**config)), paused, worker)
 
 
-async def wait_until(pilot, predicate, timeout: float = 5.0) -> bool:
+def app_over(trainer: Trainer, paused: bool, worker: str, **options) -> BackpropApp:
+    """The app over ``trainer`` with the worker asked for (see the module docstring)."""
+    local = TrainingSession(trainer, paused=paused)
+    if worker == "thread":
+        return BackpropApp(local, **options)
+    remote = RemoteSession()
+    remote.start(trainer, paused, first=local.latest, defer=True)  # begun by the app
+    STARTED.append(remote)
+    return BackpropApp(remote, **options)
+
+
+async def wait_until(pilot, predicate, timeout: float = DEADLINE) -> bool:
     """Let the app run until ``predicate()`` holds (False after ``timeout`` seconds)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
             return True
-        await pilot.pause(0.02)
+        await pilot.pause(0.005)
     return predicate()
+
+
+async def settled(pilot) -> bool:
+    """Wait until the screen shows a snapshot in which every command sent so far has been
+    applied, and has handled what is pending (what it draws is then up to date)."""
+    app = pilot.app
+    done = await wait_until(pilot, lambda: app.snapshot.applied >= app.session.submitted)
+    await pilot.pause(0)  # the screen's pending messages (not a wait for the CPU to idle)
+    return done
+
+
+async def key(pilot, name: str) -> None:
+    """Press one key as a terminal sends it (the Key event the driver posts), and wait
+    until the screen has handled it: Pilot's ``press`` also waits for the process's CPU to
+    go idle, up to a second a key while a worker trains in it."""
+    try:  # "plus" -> "+", "space" -> " ", "a" -> "a"; enter, escape, up ... have none
+        char = unicodedata.lookup(name.upper().replace("_", " "))
+    except KeyError:
+        char = name if len(name) == 1 else None
+    pilot.app.post_message(events.Key(name, char))
+    await pilot.pause(0)  # every widget has handled what was pending
 
 
 async def dialog(pilot, *keys: str) -> None:

@@ -1,0 +1,190 @@
+"""Random keys, the way people press them, at every pace, in lessons, at two sizes, over the
+worker users get (a process) and the thread one: the app never ends, and after every key
+the screen says what the session did (model-based testing with seeded sequences).
+
+Each sequence is drawn from a seed; a failure names the seed, the configuration and the
+keys up to the one that failed, and ``BACKPROP_KEYS="space p space" pytest -k replay``
+plays any sequence again (``BACKPROP_CONFIG`` picks its configuration). The default run
+presses about two thousand keys; ``pytest -m slow`` many more.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from dataclasses import dataclass
+
+import pytest
+from apphelpers import app_over, settled
+
+from core.config import Config
+from core.lessons import get_lesson
+from core.pace import PACES, parse_pace
+from core.trainer import Trainer
+from tui.ui.main_screen import MainScreen
+from tui.ui.widgets.controls import Controls
+from tui.ui.widgets.status_line import StatusLine
+
+# Every key a person presses on the main screen and in its dialogs (q aside: it quits; the
+# command palette aside: typing in it can pick "quit"), weighted as people press them:
+# the loop the app exists for most, then the views, then what is typed into prompts.
+KEYS = (
+    ["space"] * 6 + ["n"] * 4 + ["p"] * 6 + ["e"] * 2 + ["plus", "minus"] * 2
+    + ["less_than_sign", "greater_than_sign"] * 3
+    + list("rdvuicbygGmsol") + ["tab", "question_mark", "escape", "enter"] * 2
+    + ["up", "down", "left", "right", "left_square_bracket", "right_square_bracket"]
+    + ["comma", "full_stop", "f", "w", "a", "backspace"]
+    + list("0135x")
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Where the keys are pressed: how fast it runs, in which lesson (or none), the
+    terminal's size, the worker."""
+
+    pace: str = "10"
+    lesson: str = ""
+    size: tuple[int, int] = (80, 24)
+    worker: str = "thread"
+    paused: bool = False
+
+    def __str__(self) -> str:
+        where = f"lesson {self.lesson}" if self.lesson else f"pace {self.pace}"
+        return f"{where}, {self.size[0]}x{self.size[1]}, {self.worker}"
+
+    def app(self):
+        if self.lesson:
+            lesson = get_lesson(self.lesson)
+            return app_over(Trainer(lesson.config), self.paused, self.worker, lesson=lesson)
+        config = Config(n_samples=200, pace=parse_pace(self.pace))
+        return app_over(Trainer(config), self.paused, self.worker)
+
+
+SETUPS = (
+    Setup("10", worker="process"),
+    Setup("30", size=(120, 40)),
+    Setup("1 step", worker="process", size=(120, 40)),
+    Setup("phases"),
+    Setup("full", paused=True),
+    Setup(lesson="xor", worker="process"),
+    Setup(lesson="linear-regression", size=(120, 40)),
+    Setup(lesson="cures"),
+)
+
+
+def status_says(text: str, snap) -> list[str]:
+    """What the status line gets wrong about the snapshot it was shown ([] when nothing)."""
+    wrong = []
+    if snap.status == "diverged":
+        return [] if "DIVERGED" in text else ["DIVERGED is not said"]
+    expected = [snap.status, f"ep {snap.epoch:,}", f"lr {snap.config.lr:g}"]
+    if snap.status == "paused":
+        expected.append(f"step {snap.steps:,}")
+    elif snap.pace.kind != "full":
+        expected.append(snap.pace.short)
+    if snap.phase_index:
+        expected.append(f"next: {snap.phases[snap.phase_index].label}")
+    wrong += [f"{e!r} is not said" for e in expected if e not in text]
+    return wrong
+
+
+def controls_say(text: str, snap) -> list[str]:
+    """The controls show the run's learning rate and pace."""
+    found = {
+        "lr": re.search(r"\blr\s+(\S+)", text),
+        "pace": re.search(r"\bpace\s+(\S+(?: \S+/s)?)", text),
+    }
+    wrong = []
+    if found["lr"] is None or float(found["lr"].group(1)) != snap.config.lr:
+        wrong.append(f"the controls' lr is not {snap.config.lr:g}")
+    if found["pace"] is None or found["pace"].group(1) != snap.pace.short:
+        wrong.append(f"the controls' pace is not {snap.pace.short}")
+    return wrong
+
+
+def disagreements(app) -> list[str]:
+    """What the screen gets wrong about the session, now that every key has been applied."""
+    snap = app.snapshot
+    session = app.session
+    wrong = []
+    if isinstance(app.screen, MainScreen):  # (a dialog covers the panels)
+        wrong += status_says(app.query_one(StatusLine).render().plain, snap)
+        wrong += controls_say(app.query_one(Controls).render().plain, snap)
+    trainer = getattr(session, "trainer", None)  # the thread worker's, read directly
+    if trainer is not None and snap.status != "running" and session.finished.is_set() is False:
+        facts = ("epoch", "steps", "phase_index")
+        wrong += [
+            f"{name}: the screen says {getattr(snap, name)}, the run is at {getattr(trainer, name)}"
+            for name in facts
+            if getattr(snap, name) != getattr(trainer, name)
+        ]
+        if snap.config != trainer.config:
+            wrong.append(f"settings: the screen has {snap.config}, the run {trainer.config}")
+    return wrong
+
+
+async def press_and_check(setup: Setup, keys: list[str], seed: object) -> None:
+    """Press ``keys`` one by one; after each, the app lives and agrees with its session."""
+    app = setup.app()
+    async with app.run_test(size=setup.size) as pilot:
+        assert await settled(pilot)
+        for n, key in enumerate(keys):
+            await pilot.press(key)
+            where = f"seed {seed}, {setup}, after {' '.join(keys[: n + 1])}"
+            assert app.is_running, f"the app ended: {where}"
+            assert await settled(pilot), f"the keys were never all applied: {where}"
+            wrong = disagreements(app)
+            assert not wrong, f"{where}: " + "; ".join(wrong)
+    assert app.return_code in (None, 0), f"seed {seed}, {setup}: exit {app.return_code}"
+
+
+def sequence(seed: int, length: int) -> list[str]:
+    rng = random.Random(seed)
+    return [rng.choice(KEYS) for _ in range(length)]
+
+
+@pytest.fixture(autouse=True)
+def away_from_home(tmp_path, monkeypatch):
+    """Saves (s, then enter) go to a folder of the test's own; autosaves too."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+
+
+@pytest.mark.parametrize("setup", SETUPS, ids=str)
+async def test_random_keys_never_end_the_app_and_the_screen_agrees(setup):
+    seed = SETUPS.index(setup)
+    await press_and_check(setup, sequence(seed, 60), seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(100, 140))
+async def test_many_more_random_keys(seed):
+    rng = random.Random(seed)
+    setup = Setup(
+        pace=rng.choice([p.short for p in PACES]),
+        lesson=rng.choice(["", "", "xor", "lr-too-large", "dead-relu", "batch-sizes"]),
+        size=rng.choice([(80, 24), (120, 40), (100, 30)]),
+        worker=rng.choice(["thread", "process"]),
+        paused=rng.random() < 0.3,
+    )
+    await press_and_check(setup, sequence(seed, 200), seed)
+
+
+async def test_the_keys_that_ended_the_app():
+    """space, p, space at 10 and 30 epochs a second, and in the xor lesson (escape p p
+    space): the gradients panel read a phase the snapshot left empty."""
+    for setup, keys in (
+        (Setup("10"), ["space", "p", "space"]),
+        (Setup("30", worker="process"), ["space", "p", "space"]),
+        (Setup(lesson="xor"), ["escape", "p", "p", "space"]),
+    ):
+        await press_and_check(setup, keys, "given")
+
+
+@pytest.mark.skipif("BACKPROP_KEYS" not in os.environ, reason="replays BACKPROP_KEYS")
+async def test_replay():
+    keys = os.environ["BACKPROP_KEYS"].split()
+    setup = SETUPS[int(os.environ.get("BACKPROP_CONFIG", "0"))]
+    await press_and_check(setup, keys, "replayed")
