@@ -112,8 +112,9 @@ def diverged_session(config: Config, epochs: int = 2000) -> TrainingSession:
 
 
 async def test_a_one_layer_run_that_diverges_overshoots_and_never_explodes():
-    """lr-too-large: the panel said "8.0e+151 exploding" for a network of one layer."""
-    snap = diverged_session(get_lesson("lr-too-large").config)._build_snapshot()
+    """y = m x + b at lr 2.5: the panel said "8.0e+151 exploding" for a network of one layer."""
+    config = dataclasses.replace(get_lesson("lr-too-large").config, lr=2.5)
+    snap = diverged_session(config)._build_snapshot()
     assert snap.status == "diverged" and snap.grad_norm[0] > 1e100
     text = (await rendered(snap)).plain
     assert "overshoot" in text and "exploding" not in text and "vanishing" not in text

@@ -89,7 +89,7 @@ async def test_u_shows_the_surface_and_again_goes_back():
             app.query_one("#surface").render_line(y).text
             for y in range(app.query_one("#surface").size.height)
         )
-        assert "mse over (m, b): ● m" in text and "true m 3, b 2" in text
+        assert "mse over (m, b): ● m" in text and "✕ m 3, b 2 │ m" in text
         await pilot.press("u")
         assert await wait_until(pilot, lambda: app.snapshot.surface is None)
         assert app.current_view == "loss"

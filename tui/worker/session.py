@@ -27,7 +27,7 @@ import numpy as np
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
 from core.ghosts import MAX_GHOSTS, Ghost, keep
-from core.health import symmetric_layers
+from core.health import saturation, symmetric_layers
 from core.inspect import parameter_name
 from core.run_data import describe
 from core.trainer import Diverged, Trainer
@@ -636,6 +636,7 @@ class TrainingSession:
             ghosts=tuple(t.ghosts),
             dead_neurons=tuple(None if d is None else d.copy() for d in t.activity.dead),
             symmetric=symmetric_layers(net.weights, net.biases),
+            saturation=saturation(net, t.loss),
             detail=phase_detail(t) if stepping else None,
             selected=self.selected,
             selected_name=""
