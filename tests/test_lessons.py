@@ -50,14 +50,34 @@ def test_xor_fails_without_a_hidden_layer_and_succeeds_with_one():
     assert trainer("xor", hidden=()).train(200).train_acc < 0.75
 
 
-def test_too_large_a_learning_rate_overshoots_and_diverges():
+def test_too_large_a_learning_rate_zig_zags_across_the_valley_and_diverges():
     t = trainer("lr-too-large")
-    with pytest.raises(
-        Diverged, match="learning rate 2.5 is likely too large: each step overshoots"
-    ):
-        t.train(1000)
+    x = t.X[:, 0]
+    hessian = 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+    assert 0.98 < 2 / np.linalg.eigvalsh(hessian).max() < 1.0  # "takes rates up to about 1"
+    low_b, bs = 2.0, [float(t.net.biases[0][0])]
+    with pytest.raises(Diverged, match="learning rate 1.05 is likely too large: each step"):
+        for _ in range(100):
+            t.run_epoch()
+            bs.append(float(t.net.biases[0][0]))
+    assert t.epoch == 15  # "after 15 epochs"
     losses = t.history.recent("train_loss")[1]
-    assert len(losses) > 50 and np.all(np.diff(losses) > 0)  # higher every epoch: overshoot
+    assert np.all(np.diff(losses) > 0)  # the loss grows every epoch
+    sides = np.sign(np.array(bs[1:]) - low_b)
+    assert np.all(sides[1:] == -sides[:-1])  # across the valley at every step: a zig-zag
+    assert np.all(np.diff(np.abs(np.array(bs[1:]) - low_b)) > 0)  # further out each time
+
+
+def test_after_the_overshoot_lr_03_goes_into_the_valley_and_along_its_floor():
+    t = trainer("lr-too-large", lr=0.3)
+    path = [(float(t.net.weights[0][0, 0]), float(t.net.biases[0][0]))]
+    for _ in range(40):
+        t.run_epoch()
+        path.append((float(t.net.weights[0][0, 0]), float(t.net.biases[0][0])))
+    m, b = np.array(path).T
+    assert np.all(np.diff(b[:5]) > 0) and b.max() < 2.05  # into the valley, not across it
+    assert np.all(np.diff(m) > 0) and abs(m[-1] - 3) < 0.01  # then along it to the ✕
+    assert np.all(np.diff(t.history.recent("train_loss")[1]) <= 0)
 
 
 def test_too_small_a_learning_rate_crawls():

@@ -107,10 +107,11 @@ def captions(snap: Snapshot) -> list[str]:
     what = {
         FORWARD: ["a = f(a·W + b), layer by layer", "a = f(a·W + b)"],
         LOSS: [f"{snap.loss_name} and dE_s/dz of the output layer {n}", f"dE_s/dz of layer {n}"],
-        UPDATE: [update_rule(c.optimizer, c.l2, c.l1, c.clip)],
+        UPDATE: [update_rule(c.optimizer, c.l2, c.l1, c.clip)],  # the rule alone next
         BACKWARD: [f"dE/dW of layer {(phase.layer or 0) + 1}"],
     }[phase.kind]
-    return [*(f"{head}: {w}" for w in what), head]
+    alone = [f"▶ {what[0]}"] if phase.kind == UPDATE else []
+    return [*(f"{head}: {w}" for w in what), *alone, head]
 
 
 def caption(snap: Snapshot, width: int = 1000) -> str:

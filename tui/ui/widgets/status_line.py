@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...snapshot import Snapshot
+from ..colours import TRAIN, VAL
 from ..numbers import num
 
 
@@ -33,10 +34,10 @@ class StatusLine(Widget):
         moved = old is None or (old.status, old.message) != (snapshot.status, snapshot.message)
         self.refresh(layout=moved)
 
-    def _curve_colours(self) -> tuple[str, str]:
+    @staticmethod
+    def _curve_colours() -> tuple[str, str]:
         """The colours the loss plot gives the training and the validation curve."""
-        theme = self.app.theme_variables
-        return f"bold {theme.get('primary', 'blue')}", f"bold {theme.get('accent', 'yellow')}"
+        return f"bold {TRAIN}", f"bold {VAL}"
 
     def render(self) -> Text:
         s = self.snapshot
