@@ -27,7 +27,7 @@ from ..colours import GHOST_FADE, GHOSTS, TRAIN, VAL
 from ..fields import ghost_label
 from ..fit import cut_words
 from ..rows import ChangedRows
-from ..ticks import compact, nice_ticks, unique_labels, y_ticks
+from ..ticks import nice_ticks, unique_labels, y_ticks
 
 MAX_LR_MARKS = 5  # vertical lines for the most recent learning-rate changes
 LEGEND_GAP = "  "  # between two entries of the legend
@@ -89,7 +89,7 @@ class LossPlot(ChangedRows, PlotextPlot):
 
     def plot_title(self) -> str:
         """ "loss per epoch (lr 0.03)", with ", log" on log scale: the x axis is epochs."""
-        lr = f"lr {compact(self.snapshot.config.lr, 3)}" if self.snapshot else ""
+        lr = f"lr {self.snapshot.config.lr:g}" if self.snapshot else ""  # as the status line
         extras = ", ".join(e for e in (lr, "log" if self.log_scale else "") if e)
         return f"loss per epoch ({extras})" if extras else "loss per epoch"
 
