@@ -163,17 +163,26 @@ def legend_lines(
 ) -> list[Text]:
     """The title and the entries (text, colour) packed into lines of ``width`` cells, in
     order, at most ``most`` lines: the title shortens or goes first, then ghosts' labels
-    are cut to whole words; an entry is never split across lines."""
-    for cut in (None, 24, 12, 2):  # a ghost's label: whole, then its first words
+    keep their first settings; an entry is never split across lines."""
+    for cut in (None, 24, 12, 2):  # a ghost's label: whole, then its first settings
         for title in [*titles, ""]:
             items = [
-                (t if cut is None or i < 2 else cut_words(t, cut), c)
+                (t if cut is None or i < 2 else shorter(t, cut), c)
                 for i, (t, c) in enumerate(entries)
             ]
             lines = _pack([(title, "")] if title else [], items, width)
             if len(lines) <= most:
                 return lines
     return lines[:most]
+
+
+def shorter(entry: str, width: int) -> str:
+    """A ghost's entry "━━ lr 0.3, batch 1" in ``width`` cells: its first settings whole
+    ("━━ lr 0.3"), else its first words."""
+    parts = entry.split(", ")
+    while len(parts) > 1 and len(", ".join(parts)) > width:
+        parts.pop()
+    return cut_words(", ".join(parts), width)
 
 
 def _pack(head: list, items: list, width: int) -> list[Text]:
