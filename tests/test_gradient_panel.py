@@ -258,6 +258,14 @@ async def test_a_healthy_run_and_the_vanishing_lesson_are_not_saturated():
     healthy = snapshot()
     assert max(healthy.saturation[:2]) < 0.1
     assert "saturated" not in (await rendered(healthy, (58, 17))).plain
+    # a trained classifier's last tanh layer sits at ±1 with its δ alive (the default run
+    # after 1,875 epochs: δ 1.4, 0.91, 0.11): not flagged; the same with δ cut is
+    alive = dataclasses.replace(
+        healthy, saturation=(0.1, 0.9, math.nan), delta_norm=np.array([1.4, 0.91, 0.11])
+    )
+    assert "saturated" not in (await rendered(alive, (58, 17))).plain
+    cut = dataclasses.replace(alive, delta_norm=np.array([1e-6, 1e-4, 0.11]))
+    assert "saturated" in (await rendered(cut, (58, 17))).plain
     s = session_of(get_lesson("vanishing-gradients").config)
     s.trainer.train(3)  # δ vanishes through 8 sigmoids of slope 0.25 at most, unsaturated
     snap = s._build_snapshot()

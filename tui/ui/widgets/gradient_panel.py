@@ -15,9 +15,9 @@ although ||dW|| = ||mean a_(k-1)ᵀ δ_k|| may stay flat. Flags:
 - "3/16 dead": ReLU neurons whose output was 0 for every sample of the last epoch;
 - symmetric: every neuron of the layer is the same; a note under the layers says what that
   means (a stationary point, not a minimum, when they get no gradient either);
-- saturated: most of a tanh or sigmoid layer's outputs sit at a flat end of its curve,
-  where f'(z) is all but 0, so δ is cut there (a note says so): the cause when δ collapses
-  in such a layer.
+- saturated: δ collapsed (0, or vanishing) in a tanh or sigmoid layer most of whose
+  outputs sit at a flat end of its curve, where f'(z) is all but 0: that is the cause (a
+  note says so).
 
 When space runs short the sparkline goes first, then the bar, then the second line, then
 the header; the flags move to their own lines when they do not fit beside a layer. While
@@ -139,20 +139,25 @@ def flags(
             words.append(f"{int(mask.sum())}/{mask.size} dead")
         if k < len(symmetric) and symmetric[k]:
             words.append("symmetric")
-        if not p and saturated(saturation, k):
+        if not p and saturated(saturation, deltas, k):
             words.append("saturated")
         out.append(words)
     return out
 
 
-def saturated(saturation: tuple[float, ...], k: int) -> bool:
-    """Whether layer k has SATURATED or more of its outputs at a flat end (nan: never)."""
-    return k < len(saturation) and saturation[k] >= SATURATED
+def saturated(saturation: tuple[float, ...], deltas: list[float], k: int) -> bool:
+    """Whether δ collapsed in layer k while SATURATED or more of its outputs sit at a flat
+    end (nan: never): its ||δ|| is 0 or vanishing. A trained classifier's layer may sit at
+    ±1 with its δ alive: that is not flagged."""
+    if not (k < len(saturation) and saturation[k] >= SATURATED and k < len(deltas)):
+        return False
+    return deltas[k] == 0 or depth_verdicts(deltas)[k] == "vanishing"
 
 
 def saturation_notes(snap: Snapshot) -> list[str]:
     """What the saturated layers mean, long and short, or [] when there are none."""
-    layers = [k for k in range(snap.n_layers) if saturated(snap.saturation, k)]
+    deltas = [float(d) for d in snap.delta_norm]
+    layers = [k for k in range(snap.n_layers) if saturated(snap.saturation, deltas, k)]
     if not layers:
         return []
     acts = sorted({snap.activation_names[k] for k in layers})

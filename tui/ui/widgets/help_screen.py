@@ -59,9 +59,9 @@ HELP = (
              vanishing (δ grew / shrank 100 times from the output
              back to the layer), overshoot (a step larger than the
              weights while the loss rises), n/m dead, symmetric (all
-             neurons of the layer the same), saturated (most of a
-             tanh's outputs near ±1, or a sigmoid's near 0 or 1,
-             where f'(z) ≈ 0 cuts δ)
+             neurons of the layer the same), saturated (δ cut in a
+             layer where most of a tanh's outputs are near ±1, or a
+             sigmoid's near 0 or 1: there f'(z) ≈ 0)
   Controls   lr, batch, optimiser, L2 and pace apply at the next step;
              the others build a new network (you are asked first).
              hidden 8×8: eight layers of 8 neurons
