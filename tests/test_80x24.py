@@ -42,7 +42,7 @@ async def test_the_forward_phase_keeps_names_and_values_apart():
         assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "forward")
         await pilot.pause(0.05)
         text = app.query_one(PhaseView).render().plain
-        assert "a3 sigm [" in text and "a0 x    [" in text
+        assert "a3 sigmoid [" in text and "a0 x       [" in text
 
 
 async def test_the_confirm_dialog_is_whole():

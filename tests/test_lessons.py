@@ -89,6 +89,16 @@ def test_too_small_a_learning_rate_crawls():
     assert good.history.last()["train_loss"] < 0.01 * first
 
 
+def test_ten_times_the_rate_is_ten_times_the_progress_per_epoch_at_the_start():
+    drops = []
+    for lr in (0.0003, 0.003, 0.03):
+        t = trainer("lr-too-small", lr=lr)
+        t.train(2)
+        before, after = t.history.recent("train_loss")[1][:2]
+        drops.append(before - after)
+    assert 8 < drops[1] / drops[0] < 12 and 8 < drops[2] / drops[1] < 12
+
+
 def test_stochastic_is_noisy_full_batch_is_smooth():
     def ups(t: Trainer) -> int:
         t.train(60)
@@ -103,6 +113,14 @@ def first_to_last_gradient(t: Trainer, epochs: int = 10) -> float:
     t.train(epochs)
     g = t.report().grad_norm
     return g[0] / g[-1]
+
+
+def test_vanishing_delta_is_about_100000_times_smaller_and_the_net_stays_at_chance():
+    t = trainer("vanishing-gradients")
+    report = t.train(300)  # ten seconds at the lesson's pace
+    d = t.report().delta_norm
+    assert 3e-6 < d[0] / d[-1] < 3e-5  # "about 100,000 times smaller"
+    assert abs(report.train_loss - 0.69) < 0.02 and report.train_acc < 0.6
 
 
 def test_vanishing_gradients_and_their_cure():

@@ -42,9 +42,11 @@ class PhaseView(Widget):
         text.append(f"  batch of {d.batch_size}, sample 1\n", style="dim")
         line = s.sizes == (1, 1)  # y = m x + b: name the two numbers
         if phase.kind == FORWARD:
-            text.append(f"a0 x    {vector(d.x[0], room)}\n")
+            names = s.activation_names  # whole: "line" would read as a word for linear
+            pad = max(map(len, names))
+            text.append(f"a0 {'x':<{pad}} {vector(d.x[0], room - pad + 4)}\n")
             for k, a in enumerate(d.a):
-                text.append(f"a{k + 1} {s.activation_names[k][:4]:<4} {vector(a[0], room)}\n")
+                text.append(f"a{k + 1} {names[k]:<{pad}} {vector(a[0], room - pad + 4)}\n")
         elif phase.kind == LOSS:
             text.append(f"E_s, {s.loss_name} of each sample (first {len(d.x)}):\n")
             text.append(f"  {vector(d.per_sample_loss, room + 8)}\n")
