@@ -95,20 +95,33 @@ def exits(path: np.ndarray, extent: tuple) -> list[tuple[int, np.ndarray, str]]:
 def path_lines(segments: list[tuple], extent: tuple, rows: int, cols: int) -> np.ndarray:
     """The straight lines between consecutive points of the path as braille dots: per
     cell of a rows x cols picture of ``extent`` the bits of its dots (0: none), (rows, cols).
-    ``segments``: ((m, b), (m, b)) pairs, both ends inside the view."""
+    ``segments``: ((m, b), (m, b)) pairs, both ends inside the view. One sample per dot
+    along each line, all lines at once."""
     m0, m1, b0, b1 = extent
     dots = np.zeros((rows, cols), np.int32)
     if not segments:
         return dots
     ends = np.array(segments, float)  # (k, 2 ends, 2)
-    x = (ends[..., 0] - m0) / (m1 - m0) * (2 * cols - 1)
-    y = (b1 - ends[..., 1]) / (b1 - b0) * (4 * rows - 1)
-    for (x0, x1), (y0, y1) in zip(x, y, strict=True):
-        t = np.linspace(0.0, 1.0, int(max(abs(x1 - x0), abs(y1 - y0))) + 2)
-        xs = np.clip(np.rint(x0 + (x1 - x0) * t).astype(int), 0, 2 * cols - 1)
-        ys = np.clip(np.rint(y0 + (y1 - y0) * t).astype(int), 0, 4 * rows - 1)
-        np.bitwise_or.at(dots, (ys >> 2, xs >> 1), 1 << BRAILLE_BITS[(ys & 3) * 2 + (xs & 1)])
+    x = (ends[..., 0] - m0) / (m1 - m0) * (2 * cols - 1)  # (k, 2) in dot columns
+    y = (b1 - ends[..., 1]) / (b1 - b0) * (4 * rows - 1)  # and dot rows
+    counts = np.maximum(np.abs(x[:, 1] - x[:, 0]), np.abs(y[:, 1] - y[:, 0])).astype(int) + 2
+    line = np.repeat(np.arange(len(counts)), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    t = (np.arange(counts.sum()) - first) / (counts[line] - 1)
+    xs = np.clip(np.rint(x[line, 0] + (x[line, 1] - x[line, 0]) * t).astype(int), 0, 2 * cols - 1)
+    ys = np.clip(np.rint(y[line, 0] + (y[line, 1] - y[line, 0]) * t).astype(int), 0, 4 * rows - 1)
+    np.bitwise_or.at(dots, (ys >> 2, xs >> 1), 1 << BRAILLE_BITS[(ys & 3) * 2 + (xs & 1)])
     return dots
+
+
+def cells_of(points: np.ndarray, extent: tuple, rows: int, cols: int) -> tuple:
+    """(pixel rows, columns) of the points (k, 2) inside a rows x cols picture of
+    ``extent``, as cell_of gives them one by one (the points outside left out)."""
+    m0, m1, b0, b1 = extent
+    points = points[inside(points, extent)]
+    fx, fy = (points[:, 0] - m0) / (m1 - m0), (b1 - points[:, 1]) / (b1 - b0)
+    r = np.minimum((fy * rows).astype(int), rows - 1)
+    return r, np.minimum((fx * cols).astype(int), cols - 1)
 
 
 def away(point: np.ndarray, extent: tuple) -> str:
@@ -152,40 +165,38 @@ def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip
     pixels = shades(s.grid[np.ix_(rows, cols)], bg)  # (2 body, width, 3)
     top, bottom = pixels[0::2], pixels[1::2]
     glyphs = np.full((body, width), "▀", object)
-    colours = top.copy()
+    colours, under = top.copy(), bottom.copy()
 
-    def mark(cell: tuple[int, int], glyph: str, colour: str) -> None:
-        r, c = cell[0] // 2, cell[1]
-        glyphs[r, c], colours[r, c], bottom[r, c] = (
-            glyph,
-            _rgb(colour),
-            (top[r, c] + bottom[r, c]) / 2,
-        )
+    def mark(r, c, glyph, colour: str) -> None:
+        """Glyph(s) at cell rows r, columns c (ints or arrays) over both pixels' mean."""
+        glyphs[r, c], colours[r, c], bottom[r, c] = glyph, _rgb(colour), (top + under)[r, c] / 2
 
     leaving = exits(s.path, s.extent)
     seen = inside(s.path, s.extent)
     segments = [(s.path[i], s.path[i + 1]) for i in np.flatnonzero(seen[:-1] & seen[1:])]
     segments += [(s.path[i], edge) for i, edge, _ in leaving]  # up to the edge
     lines = path_lines(segments, s.extent, body, width)
-    for r, c in zip(*np.nonzero(lines), strict=True):
-        mark((2 * r, c), chr(0x2800 + int(lines[r, c])), PATH)
-    marks = [(p, "path") for p in map(tuple, s.path)]
-    marks += [(s.truth or s.lowest, "truth"), (s.now, "now")]  # the latest on top
-    for point, kind in marks:
+    r, c = np.nonzero(lines)
+    if len(r):
+        mark(r, c, np.array([chr(0x2800 + int(b)) for b in lines[r, c]], object), PATH)
+    r, c = cells_of(s.path, s.extent, 2 * body, width)
+    if len(r):
+        mark(r // 2, c, MARKS["path"][0], MARKS["path"][1])
+    for point, kind in [(s.truth or s.lowest, "truth"), (s.now, "now")]:  # the latest on top
         cell = cell_of(point, s.extent, 2 * body, width)
         if cell is not None:
-            mark(cell, *MARKS[kind])
+            mark(cell[0] // 2, cell[1], *MARKS[kind])
     for index, (i, edge, arrow) in enumerate(leaving):
         cell = cell_of(edge, s.extent, 2 * body, width)
         if cell is None:
             continue
-        mark(cell, arrow, SELECTED)
+        mark(cell[0] // 2, cell[1], arrow, SELECTED)
         if index == len(leaving) - 1:  # the last exit says where the path went
             label = away(s.path[i + 1], s.extent)
-            r, c = cell[0] // 2, cell[1]
-            start = c + 2 if c + 2 + len(label) <= width else c - 1 - len(label)
+            row, col = cell[0] // 2, cell[1]
+            start = col + 2 if col + 2 + len(label) <= width else col - 1 - len(label)
             for k, ch in enumerate(label if start >= 0 else ""):
-                mark((2 * r, start + k), ch, SELECTED)
+                mark(row, start + k, ch, SELECTED)
 
     def style(fg: np.ndarray, back: np.ndarray) -> Style:
         return base + Style(
