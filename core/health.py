@@ -5,6 +5,9 @@
   c_k = ||delta_k|| / ||delta_out|| is how much it grew (or shrank) before reaching layer k.
   A one-layer network has no chain, so it can have neither; when it diverges, its steps
   overshoot (the learning rate is too large).
+- A tanh or sigmoid layer is saturated when most of its outputs sit at a flat end of the
+  curve (|a| near 1 for tanh, a near 0 or 1 for sigmoid), where f'(z) is all but 0: the
+  error signal delta = (delta_next . W^T) * f'(z) is cut there, whatever came from above.
 - A ReLU neuron is dead for an epoch when its output was 0 for every sample of it.
 - A hidden layer is symmetric when all its neurons are the same (same weights in and out,
   same bias): they compute the same output and get the same gradient, so training never
@@ -24,9 +27,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .losses import Loss
+from .network import Network
 
 DEPTH_FACTOR = 100.0  # c_k above it: exploding at layer k; below 1 / DEPTH_FACTOR: vanishing
 SYMMETRY_TOLERANCE = 1e-9  # relative: neurons this close are the same neuron
+# an output this close to a flat end is saturated: tanh |a| > 0.99 (f' = 1 - a² < 0.02),
+# sigmoid a < 0.01 or a > 0.99 (f' = a(1 - a) < 0.01); a layer with SATURATED of its outputs
+# (samples x neurons) there is flagged
+SATURATION_EDGE, SATURATED = 0.01, 0.5
 
 
 def depth_growth(delta_norm: Sequence[float]) -> NDArray[np.float64]:
@@ -53,6 +61,26 @@ def depth_verdicts(delta_norm: Sequence[float]) -> list[str]:
         else:
             verdicts.append("")
     return verdicts
+
+
+def saturation(net: Network, loss: Loss) -> tuple[float, ...]:
+    """Per layer (L,) the share of the last forward pass's outputs a (n, units) that sit
+    at a flat end of a tanh or sigmoid (see SATURATION_EDGE); nan for other activations,
+    for an output whose loss is fused with it (dE/dz = a - t has no f'(z) to vanish), and
+    before any forward pass."""
+    shares = []
+    for k, act in enumerate(net.activations):
+        fused = k == net.n_layers - 1 and loss.output_activation == act.name
+        if act.name not in ("tanh", "sigmoid") or fused or not net.has_pass:
+            shares.append(float("nan"))
+            continue
+        a = net.a[k]
+        if act.name == "tanh":
+            flat = np.abs(a) > 1 - SATURATION_EDGE
+        else:
+            flat = (a < SATURATION_EDGE) | (a > 1 - SATURATION_EDGE)
+        shares.append(float(np.mean(flat)) if a.size else 0.0)
+    return tuple(shares)
 
 
 def constant_guess_loss(loss: Loss, Y: NDArray) -> float:

@@ -10,6 +10,7 @@ import time
 import unicodedata
 
 from textual import events
+from waiting import DEADLINE
 
 from core.config import Config
 from core.pace import FULL_SPEED, Pace
@@ -17,7 +18,6 @@ from core.trainer import Trainer
 from tui.ui.app import BackpropApp
 from tui.worker.remote import RemoteSession
 from tui.worker.session import TrainingSession
-from waiting import DEADLINE
 
 WORKERS = ("thread", "process")
 STARTED: list[RemoteSession] = []  # worker processes to end after the test (conftest)

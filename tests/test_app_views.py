@@ -99,7 +99,7 @@ async def test_comma_and_full_stop_walk_the_samples_of_the_batch():
             assert f"a0[0] = {chain.dz_dw[sample]:.4g}" in text
             assert chain.dz_dw[sample] == net.layer_input(0)[sample, 0]
             product = chain.de_da[sample] * chain.da_dz[sample] * chain.dz_dw[sample]
-            assert f"sample {sample + 1}/10: dE/dw = {product:.4g}" in text  # its own product
+            assert f"sample {sample + 1}/10: dE_s/dw = {product:.4g}" in text  # its own product
 
 
 @pytest.mark.parametrize("selection", [(0, 1, 2), (1, 3, 0), (2, 1, 0)])
@@ -156,7 +156,7 @@ async def test_phase_view_follows_the_phases():
     async with app.run_test(size=(100, 30)) as pilot:
         expected = {
             "forward": "a1 tanh",
-            "loss": "mean over the batch",
+            "loss": "E = mean of the E_s",
             "backward 3": "‖dW‖ =",
             "update": "‖ΔW‖ =",
         }

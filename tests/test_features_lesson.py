@@ -51,4 +51,4 @@ async def test_the_circle_from_squares_then_a_line_then_depth_on_screen():
         await pilot.pause()
         screen = lesson.screen()
         assert "Loss" in screen and "hidden none" in screen  # run 2 differs in its layers
-        assert "inputs x1²,x2², hidden none" in screen  # run 1 in its inputs too
+        assert "━━ inputs x1²,x2²  ━━" in screen  # run 1 in its inputs (first, at 80x24)

@@ -118,8 +118,9 @@ def diverged_session(config: Config, turns: int = 2000) -> TrainingSession:
 
 
 async def test_a_one_layer_run_that_diverges_overshoots_and_never_explodes():
-    """lr-too-large: the panel said "8.0e+151 exploding" for a network of one layer."""
-    snap = diverged_session(get_lesson("lr-too-large").config).build_snapshot()
+    """y = m x + b at lr 2.5: the panel said "8.0e+151 exploding" for a network of one layer."""
+    config = get_lesson("lr-too-large").config.replace(lr=2.5)
+    snap = diverged_session(config).build_snapshot()
     assert snap.status == "diverged" and snap.grad_norm[0] > 1e100
     text = (await rendered(snap)).plain
     assert "overshoot" in text and "exploding" not in text and "vanishing" not in text
@@ -234,3 +235,45 @@ async def test_panel_at_40x10(capsys):
     with capsys.disabled():
         print("\n" + text)
     assert len(layer_lines(Text(text))) == 3 and text.count("|W|") == 3
+
+
+def lr30_session() -> TrainingSession:
+    """The default network at lr 30: its tanh layers pushed to ±1 within an epoch or two."""
+    s = session_of(Config(dataset="circle", hidden=(4, 2), lr=30.0))
+    for _ in range(3):
+        s.trainer.run_epoch()
+    return s
+
+
+@pytest.mark.parametrize("size", [(38, 9), (58, 17)])  # the panel at 80x24 and 120x40
+async def test_saturated_tanh_layers_are_named_where_delta_collapses(size):
+    """At lr 30, δ of the tanh layers was 0.0e+00 with no word for why."""
+    snap = lr30_session().build_snapshot()
+    assert snap.saturation[0] > 0.9 and snap.saturation[1] > 0.9
+    assert math.isnan(snap.saturation[2])  # the sigmoid output with bce: fused, no f'(z)
+    text = (await rendered(snap, size)).plain
+    rows = {line.split()[0]: line for line in text.splitlines() if line.startswith("L")}
+    flags = text.split("L3")[0]  # the first two layers' lines and their flag lines
+    assert flags.count("saturated") == 2 and "saturated" not in rows["L3"]
+    assert "saturated:" in text  # the note says what it means, whole
+    note = text[text.index("saturated:") :]
+    assert note.rstrip().endswith(("cuts δ", "from above"))
+
+
+async def test_a_healthy_run_and_the_vanishing_lesson_are_not_saturated():
+    healthy = snapshot()
+    assert max(healthy.saturation[:2]) < 0.1
+    assert "saturated" not in (await rendered(healthy, (58, 17))).plain
+    # a trained classifier's last tanh layer sits at ±1 with its δ alive (the default run
+    # after 1,875 epochs: δ 1.4, 0.91, 0.11): not flagged; the same with δ cut is
+    alive = dataclasses.replace(
+        healthy, saturation=(0.1, 0.9, math.nan), delta_norm=np.array([1.4, 0.91, 0.11])
+    )
+    assert "saturated" not in (await rendered(alive, (58, 17))).plain
+    cut = dataclasses.replace(alive, delta_norm=np.array([1e-6, 1e-4, 0.11]))
+    assert "saturated" in (await rendered(cut, (58, 17))).plain
+    s = session_of(get_lesson("vanishing-gradients").config)
+    s.trainer.train(3)  # δ vanishes through 8 sigmoids of slope 0.25 at most, unsaturated
+    snap = s.build_snapshot()
+    assert max(x for x in snap.saturation if not math.isnan(x)) < 0.5
+    assert "saturated" not in (await rendered(snap, (58, 17))).plain

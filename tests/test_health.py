@@ -121,3 +121,19 @@ def test_constant_guess_loss():
     ce = -(0.5 * np.log(0.5) + 2 * 0.25 * np.log(0.25))
     assert constant_guess_loss(get_loss("cross_entropy"), onehot) == pytest.approx(ce)
     assert constant_guess_loss(get_loss("bce"), np.ones((3, 1))) < 1e-9  # p clipped: finite
+
+
+def test_saturation_is_the_share_of_outputs_at_a_flat_end():
+    from core.health import saturation
+
+    t = Trainer(small(hidden=(3, 2), activation="tanh", loss="mse"))
+    assert all(np.isnan(saturation(t.net, t.loss)))  # no forward pass yet
+    t.net.run_forward(t.X[:4])
+    t.net.a[0][:] = [[1.0, 0.995, 0.2]] * 4  # two of three outputs at tanh's ends
+    t.net.a[1][:] = 0.3
+    t.net.a[2][:] = [[0.999], [0.5], [0.001], [0.5]]  # sigmoid output, mse: not fused
+    shares = saturation(t.net, t.loss)
+    assert shares == pytest.approx((2 / 3, 0.0, 0.5))
+    fused = Trainer(small(hidden=(3,), activation="relu"))  # relu; sigmoid output with bce
+    fused.step()
+    assert all(np.isnan(saturation(fused.net, fused.loss)))

@@ -73,3 +73,17 @@ async def test_the_help_repeats_what_was_said_about_a_csv_file(tmp_path):
         assert await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = " ".join(str(w.render()) for w in app.screen.query("Static"))
         assert "This data" in text and "data.csv: 40 rows" in text
+
+
+def test_every_symbol_the_panels_show_is_named_in_the_help():
+    from rich.text import Text
+
+    from tui.ui.widgets.help_screen import HELP
+    from tui.ui.widgets.network_view import SHORT_NAMES
+
+    text = Text.from_markup(HELP).plain
+    shown = ["E_s", "dE_s/dz", "dE/dW", "R²", "acc", "◉", "●", "○", "• the weights after each",
+             "✕", "+ 8 more", "+8", "8×8", "saturated", "waiting", "fused", "↓ b -32"]  # fmt: skip
+    assert [s for s in shown if s not in text] == []
+    for name, short in SHORT_NAMES.items():  # column labels where room is short: "8σ"
+        assert f"{short} {name}" in " ".join(text.split()), name

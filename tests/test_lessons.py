@@ -50,14 +50,34 @@ def test_xor_fails_without_a_hidden_layer_and_succeeds_with_one():
     assert trainer("xor", hidden=()).train(200).train_acc < 0.75
 
 
-def test_too_large_a_learning_rate_overshoots_and_diverges():
+def test_too_large_a_learning_rate_zig_zags_across_the_valley_and_diverges():
     t = trainer("lr-too-large")
-    with pytest.raises(
-        Diverged, match="learning rate 2.5 is likely too large: each step overshoots"
-    ):
-        t.train(1000)
+    x = t.X[:, 0]
+    hessian = 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+    assert 0.98 < 2 / np.linalg.eigvalsh(hessian).max() < 1.0  # "takes rates up to about 1"
+    low_b, bs = 2.0, [float(t.net.biases[0][0])]
+    with pytest.raises(Diverged, match="learning rate 1.05 is likely too large: each step"):
+        for _ in range(100):
+            t.run_epoch()
+            bs.append(float(t.net.biases[0][0]))
+    assert t.epoch == 15  # "after 15 epochs"
     losses = t.history.recent("train_loss")[1]
-    assert len(losses) > 50 and np.all(np.diff(losses) > 0)  # higher every epoch: overshoot
+    assert np.all(np.diff(losses) > 0)  # the loss grows every epoch
+    sides = np.sign(np.array(bs[1:]) - low_b)
+    assert np.all(sides[1:] == -sides[:-1])  # across the valley at every step: a zig-zag
+    assert np.all(np.diff(np.abs(np.array(bs[1:]) - low_b)) > 0)  # further out each time
+
+
+def test_after_the_overshoot_lr_03_goes_into_the_valley_and_along_its_floor():
+    t = trainer("lr-too-large", lr=0.3)
+    path = [(float(t.net.weights[0][0, 0]), float(t.net.biases[0][0]))]
+    for _ in range(40):
+        t.run_epoch()
+        path.append((float(t.net.weights[0][0, 0]), float(t.net.biases[0][0])))
+    m, b = np.array(path).T
+    assert np.all(np.diff(b[:5]) > 0) and b.max() < 2.05  # into the valley, not across it
+    assert np.all(np.diff(m) > 0) and abs(m[-1] - 3) < 0.01  # then along it to the ✕
+    assert np.all(np.diff(t.history.recent("train_loss")[1]) <= 0)
 
 
 def test_too_small_a_learning_rate_crawls():
@@ -67,6 +87,16 @@ def test_too_small_a_learning_rate_crawls():
     assert slow.history.last()["train_loss"] > 0.5 * first  # still far from the minimum
     assert np.all(np.diff(slow.history.recent("train_loss")[1]) < 0)  # but never worse
     assert good.history.last()["train_loss"] < 0.01 * first
+
+
+def test_ten_times_the_rate_is_ten_times_the_progress_per_epoch_at_the_start():
+    drops = []
+    for lr in (0.0003, 0.003, 0.03):
+        t = trainer("lr-too-small", lr=lr)
+        t.train(2)
+        before, after = t.history.recent("train_loss")[1][:2]
+        drops.append(before - after)
+    assert 8 < drops[1] / drops[0] < 12 and 8 < drops[2] / drops[1] < 12
 
 
 def test_stochastic_is_noisy_full_batch_is_smooth():
@@ -83,6 +113,14 @@ def first_to_last_gradient(t: Trainer, epochs: int = 10) -> float:
     t.train(epochs)
     g = t.report().grad_norm
     return g[0] / g[-1]
+
+
+def test_vanishing_delta_is_about_100000_times_smaller_and_the_net_stays_at_chance():
+    t = trainer("vanishing-gradients")
+    report = t.train(300)  # ten seconds at the lesson's pace
+    d = t.report().delta_norm
+    assert 3e-6 < d[0] / d[-1] < 3e-5  # "about 100,000 times smaller"
+    assert abs(report.train_loss - 0.69) < 0.02 and report.train_acc < 0.6
 
 
 def test_vanishing_gradients_and_their_cure():

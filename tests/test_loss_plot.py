@@ -203,4 +203,4 @@ def test_numbers_never_read_minus_zero():
 
 async def test_train_and_val_differ_in_shape_not_only_in_colour():
     text = await rendered(snapshot(20), size=(60, 16))
-    assert "⢕⢕ train" in text and "•• val" in text and "•" in text.split("val", 1)[1]
+    assert "━━ train" in text and "•• val" in text and "•" in text.split("val", 1)[1]

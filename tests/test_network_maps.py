@@ -133,3 +133,32 @@ def test_a_hovered_line_of_a_larger_network_is_forgotten_when_the_network_shrink
     assert not view.draw(60, 24, DARK)[-1].text.startswith("W2[")
     view.hovered = (1, 6, 0)  # set between a snapshot and its drawing: not named either
     assert not view.draw(60, 24, DARK)[-1].text.startswith("W2[")
+
+
+def test_maps_are_square_on_screen_and_shrink_to_fit_the_width():
+    """A terminal cell is about twice as tall as wide: a map of h pixel rows (h / 2 cells)
+    is square when it is h cells wide. A narrower panel gets smaller maps, not dots."""
+    snap = with_maps(hidden=(4, 2))
+    sizes = []
+    for width in (58, 51, 44):  # the network panel at 120 and 160 columns, and narrower
+        view, _ = drawn(snap, size=(width, 20))
+        boxes = view._map_boxes
+        assert len(boxes) == sum(snap.sizes)  # every neuron a map
+        assert all(px == cells for _, _, px, cells in boxes.values())  # square
+        sizes.append(next(iter(boxes.values()))[2])
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] < sizes[0]
+
+
+async def test_the_default_network_draws_maps_at_120x40_and_160x44():
+    from apphelpers import make_app, wait_until
+
+    for size in [(120, 40), (160, 44)]:
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            network = app.query_one(NetworkView)
+            assert await wait_until(pilot, lambda n=network: bool(getattr(n, "_map_boxes", {})))
+            boxes = network._map_boxes
+            caption = network.caption(True, network.size.width)
+            assert len(boxes) == 2 + 4 + 2 + 1 and app.snapshot.sizes == (2, 4, 2, 1)
+            assert all(px == cells >= 6 for _, _, px, cells in boxes.values())
+            assert caption.endswith("orange < 0 < blue")  # the whole caption, not "blu"

@@ -115,7 +115,7 @@ async def test_a_784_256_128_10_network_collapses_into_the_panel(wide: Snapshot)
 def test_labels_shorten_when_the_panel_is_narrow(wide: Snapshot) -> None:
     view = NetworkView()
     view.show(wide)
-    assert text(view.draw(30, 8))[0].split() == ["784", "256r", "128r", "10s"]
+    assert text(view.draw(30, 8))[0].split() == ["784", "256r", "128r", "10sm"]
     assert text(view.draw(16, 8))[0].split() == ["784", "256", "128", "10"]
 
 
@@ -223,7 +223,7 @@ def test_every_size_down_to_zero_fits(wide: Snapshot) -> None:
                 lines = text(view.draw(width, height))
                 assert [len(line) for line in lines] == [width] * (height if width else 0)
     view.show(snapshot(hidden=(4, 2)))
-    assert text(view.draw(10, 4))[0].split() == ["2", "4t", "2t", "1s"]
+    assert text(view.draw(10, 4))[0].split() == ["2", "4t", "2t", "1σ"]
 
 
 async def test_dead_relus_are_drawn_hollow_with_a_legend() -> None:

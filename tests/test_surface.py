@@ -91,7 +91,7 @@ async def test_u_shows_the_surface_and_again_goes_back():
             app.query_one("#surface").render_line(y).text
             for y in range(app.query_one("#surface").size.height)
         )
-        assert "mse over (m, b): ● m" in text and "true m 3, b 2" in text
+        assert "mse over (m, b): ● m" in text and "✕ m 3, b 2 │ m" in text
         await pilot.press("u")
         assert await wait_until(pilot, lambda: app.snapshot.surface is None)
         assert app.current_view == "loss"
@@ -105,3 +105,51 @@ async def test_the_surface_view_of_a_bigger_network_says_why_it_is_empty():
         panel = app.query_one("#surface")
         text = " ".join(panel.render_line(y).text.strip() for y in range(panel.size.height))
         assert "drawn for a network of two numbers" in text
+
+
+def surface_text(surface, width=38, height=11) -> list[str]:
+    from rich.style import Style
+
+    from tui.ui.widgets.loss_surface import draw_surface
+
+    strips = draw_surface(surface, width, height, Style.parse("#e0e0e0 on #121212"))
+    return [strip.text for strip in strips]
+
+
+def test_a_path_that_leaves_the_view_gets_an_arrow_and_where_it_went():
+    """lr 2.5: the second step lands at b = -32; the view keeps the valley and says so."""
+    from tui.ui.widgets.loss_surface import ARROWS, exits
+
+    t = Trainer(Config(**{**LINEAR, "lr": 2.5}))
+    path = DescentPath()
+    path.record(t)
+    for _ in range(6):
+        t.run_epoch()
+        path.record(t)
+    s = loss_surface(t, path)
+    leaving = exits(s.path, s.extent)
+    assert [i for i, _, _ in leaving] == [1]  # from the first step's point, inside, out
+    _, edge, arrow = leaving[0]
+    m0, m1, b0, b1 = s.extent
+    assert edge[1] == pytest.approx(b0) and arrow in "↓↙↘"  # down through the bottom edge
+    lines = surface_text(s)
+    went = f"b {s.path[2][1]:.3g}"
+    assert any(arrow in line and went in line for line in lines[1:-1])  # "↓ b -32.3"
+    assert "off the view" in lines[0] or lines[0].endswith(" off")  # ● is elsewhere
+    assert ARROWS.count(arrow) == 1
+
+
+@pytest.mark.parametrize("width", [38, 58])
+def test_header_and_footer_are_whole_at_80_and_120_columns(width):
+    """m and b of a diverging run once cut the header ("b -3.59e+") and the footer ("b -0.")."""
+    t = Trainer(Config(**{**LINEAR, "lr": 2.5}))
+    path = DescentPath()
+    path.record(t)
+    for _ in range(200):
+        t.run_epoch()
+        path.record(t)
+    s = loss_surface(t, path)
+    head, *_, foot = surface_text(s, width)
+    m, b = (f"{v:.3g}" for v in s.now)
+    assert f"● m {m}" in head and f"b {b}" in head  # both numbers, whole
+    assert foot.rstrip().endswith("↑") and "→ b" in foot  # the axes' ranges, whole

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from core.config import Config
 from core.ghosts import Ghost
-from core.health import depth_verdicts
+from core.health import SATURATED, depth_verdicts
 from core.inspect import ChainRule
 from core.pace import Pace
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
@@ -35,6 +35,7 @@ __all__ = [
     "Ghost",
     "Pace",
     "Phase",
+    "SATURATED",
     "depth_verdicts",
 ]
 
@@ -277,6 +278,9 @@ class Snapshot:
     input_names: tuple[str, ...] = ()  # a CSV file's columns or the features, to label inputs
     activation_notes: tuple[str, ...] = ()  # per layer, what is special about its activation
     output_names: tuple[str, ...] = ()  # its classes (P(name) for two), or the target
+    # per layer: the share of the last batch's outputs at a flat end of a tanh or sigmoid,
+    # where f'(z) is all but 0 and δ is cut (nan: another activation, or a fused output)
+    saturation: tuple[float, ...] = ()
 
     @property
     def n_layers(self) -> int:

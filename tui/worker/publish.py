@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from core.evaluation import r2
-from core.health import symmetric_layers
+from core.health import saturation, symmetric_layers
 from core.inspect import parameter_name
 from core.pace import PHASES, STEPS
 from core.run_data import describe
@@ -149,6 +149,7 @@ class SnapshotMaker:
             ghosts=tuple(t.ghosts),
             dead_neurons=tuple(None if d is None else frozen(d) for d in t.activity.dead),
             symmetric=symmetric_layers(net.weights, net.biases),
+            saturation=saturation(net, t.loss),
             detail=phase_detail(t) if stepping else None,
             selected=selected,
             selected_name="" if selected is None else parameter_name(*selected, net.sizes),

@@ -18,7 +18,10 @@ from ..snapshot import Surface, frozen
 
 ROWS, COLS = 48, 96  # loss samples over the plane
 PATH_POINTS = 4096  # the most recent (m, b) kept for the path
-REACH = 4.0  # the view reaches this many times the start's distance from the lowest point
+# The view follows the path out to this many times the start's distance from the lowest
+# point (a zig-zag that grows stays on it); a point beyond has run off (a diverging run),
+# and the panel marks where the path left the view instead of zooming out for ever.
+REACH = 12.0
 
 
 def surface_note(t: Trainer) -> str:

@@ -68,7 +68,7 @@ class Controls(Widget, can_focus=True):
         for i, field in enumerate(FIELDS):
             value = self._values[i] if self._values else ""
             cell = Text(f"{field.label:<7}", style="dim" if field.live else "italic dim")
-            cell.append(value[: width - 9].ljust(width - 8), style="bold")
+            cell.append(fit_value(value, width - 9).ljust(width - 8), style="bold")
             if i == self.cursor and self.has_focus:
                 cell.stylize("reverse")
             elif i == self.cursor:
@@ -124,3 +124,23 @@ class Controls(Widget, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
+
+
+def fit_value(value: str, room: int) -> str:
+    """A setting's value in ``room`` cells: as it is, else layers of the same width counted
+    ("8,8,8,8,8,8,8,8" -> "8×8": eight layers of 8), else cut after a whole item ("…")."""
+    if len(value) <= room:
+        return value
+    items = value.split(",")
+    if all(item.strip().isdigit() for item in items):  # hidden layers: count runs
+        runs: list[list] = []
+        for item in items:
+            if runs and runs[-1][1] == item:
+                runs[-1][0] += 1
+            else:
+                runs.append([1, item])
+        counted = ",".join(f"{n}×{w}" if n > 1 else w for n, w in runs)
+        if len(counted) <= room:
+            return counted
+    cut = max((value.rfind(sep, 0, room) for sep in ", /"), default=-1)
+    return value[:cut] + "…" if cut > 0 else value[: max(room - 1, 0)] + "…"

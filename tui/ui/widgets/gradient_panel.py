@@ -14,7 +14,10 @@ although ||dW|| = ||mean a_(k-1)ᵀ δ_k|| may stay flat. Flags:
   training loss rose, or in a run that diverged: a learning rate too large;
 - "3/16 dead": ReLU neurons whose output was 0 for every sample of the last epoch;
 - symmetric: every neuron of the layer is the same; a note under the layers says what that
-  means (a stationary point, not a minimum, when they get no gradient either).
+  means (a stationary point, not a minimum, when they get no gradient either);
+- saturated: δ collapsed (0, or vanishing) in a tanh or sigmoid layer most of whose
+  outputs sit at a flat end of its curve, where f'(z) is all but 0: that is the cause (a
+  note says so).
 
 When space runs short the sparkline goes first, then the bar, then the second line, then
 the header; the flags move to their own lines when they do not fit beside a layer. While
@@ -31,7 +34,7 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ...snapshot import BACKWARD, Curve, Snapshot, depth_verdicts
+from ...snapshot import BACKWARD, SATURATED, Curve, Snapshot, depth_verdicts
 from ..rows import ChangedRows
 
 LOG_LO, LOG_HI = -8.0, 2.0  # the bar maps log10 ||dW|| from 1e-8 to 1e+2 onto its width
@@ -48,6 +51,11 @@ SYMMETRY = (
     "symmetry: the neurons of each symmetric layer are all the same and get the same "
     "gradient, so they stay the same (one neuron's worth)"
 )
+SATURATION = (
+    "saturated: most outputs of {layers} are near {ends}, where {act} is flat (f'(z) ≈ 0): "
+    "δ = (δ·Wᵀ)·f'(z) is cut there, whatever comes from above"
+)
+SATURATION_SHORT = "saturated: f'(z) ≈ 0 cuts δ"
 
 
 def sci(value: float) -> str:
@@ -110,12 +118,14 @@ def flags(
     loss_rose: bool = False,
     dead: tuple[np.ndarray | None, ...] = (),
     symmetric: tuple[bool, ...] = (),
+    saturation: tuple[float, ...] = (),
 ) -> list[list[str]]:
     """The words each layer is flagged with (see the module docstring).
 
     deltas, pending, ratios: per layer ||δ||, not reached yet in this step, Δ/W;
     loss_rose: the training loss went up (or the run diverged); dead: per layer a mask of
-    dead neurons or None; symmetric: per layer whether its neurons are all the same.
+    dead neurons or None; symmetric: per layer whether its neurons are all the same;
+    saturation: per layer the share of outputs at a flat end (nan: not tanh or sigmoid).
     Dead and symmetric describe the weights, not this step: shown even while pending.
     """
     depth = depth_verdicts(deltas)
@@ -129,8 +139,31 @@ def flags(
             words.append(f"{int(mask.sum())}/{mask.size} dead")
         if k < len(symmetric) and symmetric[k]:
             words.append("symmetric")
+        if not p and saturated(saturation, deltas, k):
+            words.append("saturated")
         out.append(words)
     return out
+
+
+def saturated(saturation: tuple[float, ...], deltas: list[float], k: int) -> bool:
+    """Whether δ collapsed in layer k while SATURATED or more of its outputs sit at a flat
+    end (nan: never): its ||δ|| is 0 or vanishing. A trained classifier's layer may sit at
+    ±1 with its δ alive: that is not flagged."""
+    if not (k < len(saturation) and saturation[k] >= SATURATED and k < len(deltas)):
+        return False
+    return deltas[k] == 0 or depth_verdicts(deltas)[k] == "vanishing"
+
+
+def saturation_notes(snap: Snapshot) -> list[str]:
+    """What the saturated layers mean, long and short, or [] when there are none."""
+    deltas = [float(d) for d in snap.delta_norm]
+    layers = [k for k in range(snap.n_layers) if saturated(snap.saturation, deltas, k)]
+    if not layers:
+        return []
+    acts = sorted({snap.activation_names[k] for k in layers})
+    ends = " or ".join("±1" if a == "tanh" else "0 or 1" for a in acts)
+    names = ", ".join(f"L{k + 1}" for k in layers)
+    return [SATURATION.format(layers=names, ends=ends, act=" or ".join(acts)), SATURATION_SHORT]
 
 
 def symmetry_note(snap: Snapshot) -> str:
@@ -141,6 +174,20 @@ def symmetry_note(snap: Snapshot) -> str:
         return ""
     still = snap.steps > 0 and all(float(snap.grad_norm[k]) == 0.0 for k in layers)
     return STATIONARY if still else SYMMETRY
+
+
+def notes(snap: Snapshot, width: int, room: int) -> list[str]:
+    """The notes under the layers (symmetry, saturation) wrapped in ``width``, each the
+    longest form that fits in the ``room`` lines left; a note with no room is left out."""
+    out: list[str] = []
+    saturation = saturation_notes(snap) if not snap.phase_index else []
+    for forms in ([symmetry_note(snap)], saturation):
+        for form in forms:
+            lines = textwrap.wrap(form, max(width, 10)) if form else []
+            if lines and len(out) + len(lines) <= room:
+                out += lines
+                break
+    return out
 
 
 def visible_layers(n: int, room: int) -> tuple[list[int], int]:
@@ -187,7 +234,9 @@ class GradientPanel(ChangedRows, Widget):
         deltas = [float(d) for d in snap.delta_norm]
         ratios = [float(r) for r in snap.update_ratio]
         loss_rose = snap.status == "diverged" or rising(snap.train_curve)
-        words = flags(deltas, pending, ratios, loss_rose, snap.dead_neurons, snap.symmetric)
+        words = flags(
+            deltas, pending, ratios, loss_rose, snap.dead_neurons, snap.symmetric, snap.saturation
+        )
         joined = [",".join(w) for w in words]
         names = [f"L{i + 1}" for i in range(n)]
         shapes = [f"{snap.sizes[i]}→{snap.sizes[i + 1]}" for i in range(n)]
@@ -218,7 +267,7 @@ class GradientPanel(ChangedRows, Widget):
         shown, before_gap = visible_layers(n, height)
         gap = len(shown) < n
         rows = len(shown) + gap + flag_lines * sum(bool(joined[i]) for i in shown)
-        note = textwrap.wrap(symmetry_note(snap), max(width, 10))[: max(height - rows, 0)]
+        note = notes(snap, width, height - rows)
         rows += len(note)
         header = height > rows
         second = not inline and height >= rows + header + len(shown) and width > name_w + stats_w

@@ -34,40 +34,60 @@ HELP = (
 
 [b]Panels[/b]
   Network    lines: blue a positive weight, orange a negative one;
-             bold large, dim small. A neuron's colour: its bias's sign;
-             ○ a dead ReLU (0 for every sample of the last epoch). From
-             120 columns (2-D data) each neuron is a map of its output
-             over (x1, x2): orange < 0 < blue; the mouse over a line
-             names its weight
-  Loss       training and validation loss per epoch; | marks a
-             change of lr; faint curves: ghosts (g), labelled by what
-             their run did differently
+             bold large, dim small. A neuron ●: its colour is its
+             bias's sign; ◉ the neurons the last phase worked on,
+             or the ends of the inspected weight; ○ a dead ReLU (0
+             for every sample of the last epoch). Over each column
+             its size and activation: "4 tanh", short "4t" (l
+             linear, σ sigmoid, t tanh, r relu, lr leaky_relu, e elu,
+             sp softplus, sw swish, g gelu, sm softmax), or "4".
+             "+ 8 more" (or "+8"): neurons of a column left out for
+             room. From 120 columns (2-D data) each neuron is a map
+             of its output over (x1, x2): orange < 0 < blue; the
+             mouse over a line names its weight
+  Loss       training (line) and validation (dots) loss per epoch;
+             | marks a change of lr; faint curves: ghosts (g), named
+             in the legend above the plot by what their run did
+             differently
+  Surface    (u) the loss over (m, b) for y = m x + b: blue low;
+             • the weights after each epoch, joined: the path; ● the
+             weights now; ✕ the line the data was made with (+ the
+             lowest point); an arrow on the edge: where the path
+             left the view, beside it where it went ("↓ b -32")
   Gradients  ‖dW‖ of each layer on a log scale, and its history; ‖δ‖
              (one sample's, RMS over the batch). Flags: exploding /
              vanishing (δ grew / shrank 100 times from the output
              back to the layer), overshoot (a step larger than the
              weights while the loss rises), n/m dead, symmetric (all
-             neurons of the layer the same)
+             neurons of the layer the same), saturated (δ cut in a
+             layer where most of a tanh's outputs are near ±1, or a
+             sigmoid's near 0 or 1: there f'(z) ≈ 0)
   Controls   lr, batch, optimiser, L2 and pace apply at the next step;
-             the others build a new network (you are asked first)
-  Status     paused / running, epoch, step, lr; loss and accuracy as
-             train/val, in the loss plot's two colours
+             the others build a new network (you are asked first).
+             hidden 8×8: eight layers of 8 neurons
+  Status     paused / running / waiting (a lesson's text is on
+             screen: ⏎ starts it), epoch, step, lr; loss and
+             accuracy (acc) as train/val, in the loss plot's two
+             colours; for a regression R² instead of acc: 1 a
+             perfect fit, 0 no better than always the mean
 
 [b]Symbols[/b] (the same in every panel)
   x = a0     the input; a_k the output of layer k (a = f(z))
   z          a neuron's sum before its activation: z = a·W + b
-  E          the batch's loss: the mean of each sample's loss E_s
+  E_s        one sample's loss (the inspector, δ)
+  E          the batch's loss: the mean of the samples' E_s
   δ_k        dE_s/dz of layer k for one sample s: how that sample's
              loss changes with z; backward passes it down a layer
-  dW, db     the gradient: the batch mean of a·δ (of δ for a bias)
+  dW, db     the gradient dE/dW: the batch mean of a·δ (of δ for a
+             bias)
   ‖dW‖       a gradient's size: the root of the sum of its squares
   |W|, Δ/W   the size of a layer's weights; the last update's size
              relative to them
   W_new      W - lr·dE/dW, the update rule (plain SGD); "held": the
              network holds exactly that value
   fused      bce with a sigmoid output, cross-entropy with softmax:
-             the code computes dE/dz = a - t in one go (finite for
-             any z) instead of dE/da · da/dz
+             the code computes dE_s/dz = a - t in one go (finite for
+             any z) instead of dE_s/da · da/dz
   b_k\\[j]     a bias: the weight of a constant input 1, so dz/db = 1
 
 Press Esc or ? to close."""

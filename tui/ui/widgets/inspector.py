@@ -1,6 +1,7 @@
 """The chain-rule inspector: dE/dw of one weight as three factors, with the code's numbers.
 
-    dE/dw = dE/da * da/dz * dz/dw      (for one sample; the gradient is the batch mean)
+    dE_s/dw = dE_s/da * da/dz * dz/dw     (one sample s's loss E_s)
+    dE/dw = the batch mean of dE_s/dw     (E, the batch's loss, is the mean of the E_s)
 
 then the update W_new = W_old - lr * grad, and the value the network holds afterwards.
 For 2-D data, the maps of the two neurons the weight joins (what each computes over the
@@ -19,6 +20,7 @@ from textual.widget import Widget
 
 from ...snapshot import Snapshot
 from ..fields import finite_number
+from ..fit import cut_words, first_fit
 from ..formulas import update_rule
 from ..neuron_maps import cell_rows, map_palette, map_pixels
 from ..numbers import num
@@ -27,7 +29,7 @@ from .prompt_dialog import PromptDialog
 
 def loss_derivative(s: Snapshot) -> str:
     """dE_s/da at the output for a loss that is not fused with its activation, in words.
-    E averages over the K outputs too, hence the /K."""
+    E_s averages over the K outputs too, hence the /K."""
     k = s.sizes[-1]
     per = "" if k == 1 else f"/{k}"
     return f"{s.loss_name}' = {s.loss_formula}{per}"
@@ -171,38 +173,66 @@ class Inspector(Widget, can_focus=True):
         return self._keys(out, has_maps=bool(block))
 
     def _factors(self, text: Text, s: Snapshot, c) -> None:
-        """The three factors for one sample, its product, the batch mean and the update."""
+        """The three factors for one sample, its product, the batch mean and the update:
+        each line the most complete form that fits (a number is never cut)."""
         k, j = c.layer, c.j
         n = len(c.dz_dw)
         at = self.sample % n  # a smaller batch than before wraps around like , and .
         last = k == len(s.sizes) - 2
+        width = self.size.width or 1000
+
+        def line(name: str, *forms: str) -> None:
+            text.append(name, style="bold").append(first_fit(list(forms), width - len(name)))
+            text.append("\n")
+
         source = loss_derivative(s) if last else f"Σm δ{k + 2}[m]·W{k + 2}[{j},m]"
-        text.append("dE/da", style="bold").append(f" = {source} = {num(c.de_da[at])}\n")
+        line("dE_s/da", f" = {source} = {num(c.de_da[at])}", f" = {num(c.de_da[at])}")
         if c.coupled:  # softmax: every output depends on every z, no single da/dz
-            rule = "a - t" if c.fused else "a(dE/da - Σ a·dE/da)"
-            text.append("dE/dz", style="bold").append(f" = {rule} = {num(c.de_dz[at])}")
-            text.append(" (fused)\n" if c.fused else "\n")
+            rule = "a - t" if c.fused else "a(dE_s/da - Σ a·dE_s/da)"
+            value = num(c.de_dz[at])
+            fused = " (fused)" if c.fused else ""
+            line("dE_s/dz", f" = {rule} = {value}{fused}", f" = {value}{fused}", f" = {value}")
         else:
             formula = f" = {s.activation_names[k]}' = {s.derivative_formulas[k]}"
-            value = f" = {num(c.da_dz[at])}"
-            text.append("da/dz", style="bold")
-            if len("da/dz" + formula + value) > self.size.width:  # the number on a line of its own
-                value = f"\n     {value}"
-            text.append(f"{formula}{value}\n")
+            value = num(c.da_dz[at])
+            if s.derivative_formulas[k] == value:  # linear' = 1: not "= 1 = 1"
+                line("da/dz", formula)
+            elif len(f"da/dz{formula} = {value}") > width and len(f"da/dz{formula}") <= width:
+                text.append("da/dz", style="bold").append(f"{formula}\n     = {value}\n")
+            else:  # on one line, or the number alone
+                line("da/dz", f"{formula} = {value}", f" = {value}")
             note = s.activation_notes[k] if k < len(s.activation_notes) else ""
             if note and self.size.height >= ROOM_FOR_NOTES:
-                text.append(f"  {note}\n", style="dim")
+                text.append(f"  {cut_words(note, width - 2)}\n", style="dim")
             if c.fused:  # the shortcut the code takes: the product, exact for any z
-                text.append("dE/dz", style="bold")
-                text.append(f" = dE/da·da/dz = a - t = {num(c.de_dz[at])} (fused)\n")
+                value = num(c.de_dz[at])
+                line(
+                    "dE_s/dz",
+                    f" = dE_s/da·da/dz = a - t = {value} (fused)",
+                    f" = a - t = {value} (fused)",
+                    f" = a - t = {value}",
+                    f" = {value}",
+                )
         if c.bias:
-            text.append("dz/db", style="bold").append(" = 1\n")
+            line("dz/db", " = 1")
         else:
-            text.append("dz/dw", style="bold").append(f" = a{k}[{c.i}] = {num(c.dz_dw[at])}\n")
-        d = "dE/db" if c.bias else "dE/dw"
-        text.append(f"sample {at + 1}/{n}: {d} = {num(float(c.products[at]))}\n")
+            line("dz/dw", f" = a{k}[{c.i}] = {num(c.dz_dw[at])}", f" = {num(c.dz_dw[at])}")
+        d = "db" if c.bias else "dw"
+        product = num(float(c.products[at]))
+        text.append(
+            first_fit(
+                [
+                    f"sample {at + 1}/{n}: dE_s/{d} = {product}",
+                    f"s {at + 1}/{n}: dE_s/{d} = {product}",
+                ],
+                width,
+            )
+            + "\n"
+        )
         agree = math.isclose(c.product_mean, c.backprop, rel_tol=1e-9, abs_tol=1e-15)
-        text.append(f"batch mean {c.product_mean:.6g} = backprop {'✓' if agree else '✗'}\n", "bold")
+        mean, tick = f"{c.product_mean:.6g}", "✓" if agree else "✗"
+        forms = [f"dE/{d} = batch mean {mean} = backprop {tick}", f"dE/{d} = mean {mean} {tick}"]
+        text.append(first_fit(forms, width) + "\n", "bold")
         self._update_line(text, s.inspection, c.backprop, c.bias)
         if s.inspection.finite_difference is not None:
             text.append(f"finite diff {s.inspection.finite_difference:.6g}\n")

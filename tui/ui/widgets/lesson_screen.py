@@ -27,3 +27,9 @@ class LessonScreen(ModalScreen[bool]):
             yield Label(Content(f"Lesson: {self.lesson_title}"), id="dialog-title")
             yield Static(Content(self.lesson_text))  # plain text, not markup
             yield Label("⏎ start · esc stay paused · ? shows this again", id="dialog-help")
+
+    def on_unmount(self) -> None:
+        """The status line below said the run waits for this text: it says what it does now
+        (a run left paused publishes nothing new that would redraw it)."""
+        for status in self.app.default_screen.query("StatusLine"):
+            status.refresh()

@@ -3,6 +3,10 @@
 The figure is rebuilt from the stored snapshot on every render, never reused: plotext's own
 log scale rewrites its data (and ticks) in place, so building twice would crash. Log scale
 is done here instead: log10 of the cleaned values on a linear axis, with our own tick labels.
+
+The legend (the title, train, val and each ghost by its label, in its colour) is drawn
+above the frame, never on the data: on one line, or two or three when the ghosts' labels
+need them. The colours (colours.py) stay apart for the common colour blindnesses.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.color import Color as RichColor
+from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.color import Color
@@ -17,12 +23,14 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from ...snapshot import Curve, Floats, Snapshot
-from ..colours import GHOSTS
+from ..colours import GHOST_FADE, GHOSTS, TRAIN, VAL
 from ..fields import ghost_label
+from ..fit import cut_words
 from ..rows import ChangedRows
-from ..ticks import compact, nice_ticks, unique_labels, y_ticks
+from ..ticks import nice_ticks, unique_labels, y_ticks
 
 MAX_LR_MARKS = 5  # vertical lines for the most recent learning-rate changes
+LEGEND_GAP = "  "  # between two entries of the legend
 Y_MARGIN = 8  # columns taken by the y tick labels and the frame
 LARGEST = 1e300  # losses above are drawn at this height: plotext overflows near 1e308
 
@@ -81,14 +89,14 @@ class LossPlot(ChangedRows, PlotextPlot):
 
     def plot_title(self) -> str:
         """ "loss per epoch (lr 0.03)", with ", log" on log scale: the x axis is epochs."""
-        lr = f"lr {compact(self.snapshot.config.lr, 3)}" if self.snapshot else ""
+        lr = f"lr {self.snapshot.config.lr:g}" if self.snapshot else ""  # as the status line
         extras = ", ".join(e for e in (lr, "log" if self.log_scale else "") if e)
         return f"loss per epoch ({extras})" if extras else "loss per epoch"
 
     def render(self) -> RenderResult:
         snap, log, plt = self.snapshot, self.log_scale, self.plt
-        plt.clear_data()  # not clear_figure: that would drop the theme and the title too
-        plt.title(self.plot_title())
+        plt.clear_data()  # not clear_figure: that would drop the theme
+        plt.title("")  # the title is the legend's first entry, above the frame
         train, val = (snap.train_curve, snap.val_curve) if snap else (Curve.empty(),) * 2
         ghosts = snap.ghosts if snap else ()
         finite = np.concatenate(
@@ -107,35 +115,42 @@ class LossPlot(ChangedRows, PlotextPlot):
             lx, ly = reduce(*clean(train.x, train.lo, log, cap), points // 2, False)
         colors = self.app.theme_variables
         surface = Color.parse(colors.get("surface", "#000000"))
-        primary = Color.parse(colors.get("primary", "#0178d4"))
-        labels = []  # placed once the axes are known
+        primary = Color.parse(TRAIN)
+        entries = [("━━ train", primary.rgb), ("•• val", Color.parse(VAL).rgb)]
         for (gx, gy), ghost, colour in zip(drawn, ghosts, GHOSTS, strict=False):
-            if gy.size:  # behind the live curves, faint, labelled at its end
-                faint = Color.parse(colour).blend(surface, 0.35).rgb
+            faint = Color.parse(colour).blend(surface, GHOST_FADE).rgb
+            entries.append((f"━━ {ghost_label(ghost, snap.config)}", faint))
+            if gy.size:  # behind the live curves, faint; named in the legend
                 plt.plot(gx, gy, marker="braille", color=faint)
-                labels.append((ghost_label(ghost, snap.config), gx[-1], gy[-1], faint))
         if ly.size:  # bucket minima as a faint, coarser line under the maxima
             plt.plot(lx, ly, marker="braille", color=primary.blend(surface, 0.55).rgb)
         if ty.size:
-            plt.plot(tx, ty, marker="braille", color=primary.rgb, label="train")
-        if vy.size:
-            plt.plot(
-                vx, vy, marker="dot", color=_rgb(colors, "accent"), label="val"
-            )  # not by colour only
+            plt.plot(tx, ty, marker="braille", color=primary.rgb)
+        if vy.size:  # dots: not by colour only
+            plt.plot(vx, vy, marker="dot", color=Color.parse(VAL).rgb)
         xs = np.concatenate([tx, vx, lx, *(gx for gx, _ in drawn)])
         ys = np.concatenate([ty, vy, ly, *(gy for _, gy in drawn)])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
-        for label, x, y, colour in labels:  # ending inside the frame, at the curve's end
-            x = min(x, x1 - 0.03 * (x1 - x0))
-            plt.text(label, x, y, color=colour, alignment="right")
         mark = Color.parse(colors.get("foreground", "#808080")).blend(surface, 0.4).rgb
         for epoch in lr_marks(snap.lr_changes, x0, x1):  # never outside: it stretches the axis
             plt.vline(epoch, color=mark)
-        xt = nice_ticks(x0, x1, max(2, min(6, (self.size.width - Y_MARGIN) // 8)), integer=True)
+        width, height = self.size
+        most = 1 if height < 9 else 2 if height < 16 else 3  # lines of legend
+        legend = legend_lines(self.plot_titles(), entries, width, most)
+        plot_height = max(height - len(legend), 3)
+        xt = nice_ticks(x0, x1, max(2, min(6, (width - Y_MARGIN) // 8)), integer=True)
         plt.xticks(xt, [str(int(t)) for t in xt])
-        yt = y_ticks(y0, y1, max(2, min(5, (self.size.height - 3) // 2)), log)
+        yt = y_ticks(y0, y1, max(2, min(5, (plot_height - 3) // 2)), log)
         plt.yticks(yt, unique_labels([10.0**t if log else t for t in yt]))
-        return super().render()
+        plt.plotsize(width, plot_height)
+        plt._set_size(width, plot_height)  # as PlotextPlot.render does (its issue 5)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        return Text("\n").join([*legend, Text.from_ansi(plt.build())])
+
+    def plot_titles(self) -> list[str]:
+        """The title, most complete first: "loss per epoch (lr 0.03, log)" ... "loss"."""
+        title = self.plot_title()
+        return [title, title.replace("loss per epoch", "loss"), "loss"]
 
     def _message(self, text: str) -> Text:
         """The title, then ``text`` centred in the panel (no plot)."""
@@ -143,8 +158,48 @@ class LossPlot(ChangedRows, PlotextPlot):
         return Text(f"{self.plot_title()}\n" + "\n" * lines + text, justify="center")
 
 
-def _rgb(colors: dict[str, str], name: str) -> tuple[int, int, int]:
-    return Color.parse(colors.get(name, "#808080")).rgb
+def legend_lines(
+    titles: list[str], entries: list[tuple[str, tuple[int, int, int]]], width: int, most: int
+) -> list[Text]:
+    """The title and the entries (text, colour) packed into lines of ``width`` cells, in
+    order, at most ``most`` lines: the title shortens or goes first, then ghosts' labels
+    keep their first settings; an entry is never split across lines."""
+    for cut in (None, 24, 12, 2):  # a ghost's label: whole, then its first settings
+        for title in [*titles, ""]:
+            items = [
+                (t if cut is None or i < 2 else shorter(t, cut), c)
+                for i, (t, c) in enumerate(entries)
+            ]
+            lines = _pack([(title, "")] if title else [], items, width)
+            if len(lines) <= most:
+                return lines
+    return lines[:most]
+
+
+def shorter(entry: str, width: int) -> str:
+    """A ghost's entry "━━ lr 0.3, batch 1" in ``width`` cells: its first settings whole
+    ("━━ lr 0.3"), else its first words."""
+    parts = entry.split(", ")
+    while len(parts) > 1 and len(", ".join(parts)) > width:
+        parts.pop()
+    return cut_words(", ".join(parts), width)
+
+
+def _pack(head: list, items: list, width: int) -> list[Text]:
+    """Entries (text, colour) into lines of ``width`` cells, LEGEND_GAP between two."""
+    lines: list[Text] = []
+    line = Text(no_wrap=True, overflow="crop")
+    for text, colour in [*head, *items]:
+        text = text if len(text) <= width else cut_words(text, width)
+        if not text:
+            continue
+        if line.cell_len and line.cell_len + len(LEGEND_GAP) + len(text) > width:
+            lines.append(line)
+            line = Text(no_wrap=True, overflow="crop")
+        if line.cell_len:
+            line.append(LEGEND_GAP)
+        line.append(text, style=Style(color=RichColor.from_rgb(*colour)) if colour else "")
+    return [*lines, line] if line.cell_len else lines
 
 
 def _same(a: Curve, b: Curve) -> bool:

@@ -24,6 +24,7 @@ from textual.widget import Widget
 
 from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Phase, Snapshot
 from ..colours import NEGATIVE, POSITIVE, SELECTED
+from ..fit import first_fit
 from ..formulas import update_rule
 from ..halfblocks import LOWER, UPPER, cell_style
 from ..neuron_maps import map_palette, map_pixels
@@ -47,8 +48,8 @@ _STYLES = [
     )
 ]
 SEL_LINE, SEL_NEURON, BOLD, FAINT, DEAD, MAP = 7, 8, 9, 10, 11, 12  # MAP: a map's cell
-MIN_MAP_PX, MAX_MAP_PX = 4, 8  # a neuron's map: pixel rows (two to a cell row)
-LINE_ROOM = 6  # cells kept between two columns of maps for the connections
+MIN_MAP_PX, MAX_MAP_PX = 4, 8  # a neuron's map: pixel rows (two to a cell row), as many cells
+LINE_ROOM, MIN_LINE_ROOM = 6, 4  # cells kept between two columns of maps for the connections
 # the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
 _BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
 
@@ -78,24 +79,37 @@ def grouped(names: tuple[str, ...]) -> list[str]:
     return [f"{count}× {name}" if count > 1 else name for name, count in runs]
 
 
-def caption(snap: Snapshot) -> str:
-    """One line under the drawing: between steps the legend of dead neurons if there are
-    any; else the last phase (1-based layers); else the activations."""
+def captions(snap: Snapshot) -> list[str]:
+    """The line under the drawing, from the most complete to the shortest: between steps
+    the legend of dead neurons if there are any; else the last phase (1-based layers);
+    else the activations."""
     phase, n, c = snap.last_phase, snap.n_layers, snap.config
     dead = sum(int(mask.sum()) for mask in snap.dead_neurons if mask is not None)
     if dead and snap.phase_index == 0:  # between steps the legend of the hollow neurons
-        return f"{DEAD_NEURON} {dead} dead: ReLU 0 for every sample"  # of the last epoch
+        return [  # of the last epoch
+            f"{DEAD_NEURON} {dead} dead: ReLU 0 for every sample",
+            f"{DEAD_NEURON} {dead} dead ReLU",
+            f"{DEAD_NEURON} {dead} dead",
+        ]
     if phase is None:
         if "leaky_relu" in snap.activation_names[:-1]:
-            return "leaky_relu is never 0: no neuron dies"
-        return "activations: " + " → ".join(grouped(snap.activation_names))
+            return ["leaky_relu is never 0: no neuron dies", "leaky_relu: none dies"]
+        names = " → ".join(grouped(snap.activation_names))
+        return [f"activations: {names}", names]
+    head = f"▶ {phase.label}"
     what = {
-        FORWARD: "a = f(a·W + b), layer by layer",
-        LOSS: f"{snap.loss_name} and dE/dz of the output layer {n}",
-        UPDATE: update_rule(c.optimizer, c.l2, c.l1, c.clip),
-        BACKWARD: f"dE/dW of layer {(phase.layer or 0) + 1}",
+        FORWARD: ["a = f(a·W + b), layer by layer", "a = f(a·W + b)"],
+        LOSS: [f"{snap.loss_name} and dE_s/dz of the output layer {n}", f"dE_s/dz of layer {n}"],
+        UPDATE: [update_rule(c.optimizer, c.l2, c.l1, c.clip)],  # the rule alone next
+        BACKWARD: [f"dE/dW of layer {(phase.layer or 0) + 1}"],
     }[phase.kind]
-    return f"▶ {phase.label}: {what}"
+    alone = [f"▶ {what[0]}"] if phase.kind == UPDATE else []
+    return [*(f"{head}: {w}" for w in what), *alone, head]
+
+
+def caption(snap: Snapshot, width: int = 1000) -> str:
+    """The line under the drawing, the most complete that fits in ``width``."""
+    return first_fit(captions(snap), width)
 
 
 def dead_mask(snap: Snapshot, column: int) -> np.ndarray | None:
@@ -104,11 +118,19 @@ def dead_mask(snap: Snapshot, column: int) -> np.ndarray | None:
     return masks[column - 1] if 0 < column <= len(masks) else None
 
 
+# an activation's short name in a column's label where room is short ("8σ": 8 sigmoid
+# neurons); the help's legend lists them
+SHORT_NAMES = {
+    "linear": "l", "sigmoid": "σ", "tanh": "t", "relu": "r", "leaky_relu": "lr", "elu": "e",
+    "softplus": "sp", "swish": "sw", "gelu": "g", "softmax": "sm",
+}  # fmt: skip
+
+
 def _labels(snap: Snapshot, level: int) -> list[str]:
     """Column labels, shorter with each level: "128 relu", "128r", "128"."""
     labels = []
     for n, act in zip(snap.sizes, ("in", *snap.activation_names), strict=True):
-        short = f"{n}{act[0]}" if level == 1 and act != "in" else f"{n}"
+        short = f"{n}{SHORT_NAMES.get(act, act[:2])}" if level == 1 and act != "in" else f"{n}"
         labels.append(f"{n} {act}" if level == 0 else short)
     return labels
 
@@ -231,23 +253,27 @@ def map_layout(
 ) -> tuple[list[int], list[str], int, int] | None:
     """Where the neurons' maps go, if every neuron's fits: (x of each column, its labels,
     map height in pixels (2 a row), map width in cells); None when they would not fit
-    (a column too tall for maps of MIN_MAP_PX, too little room between columns)."""
+    (a column too tall for maps of MIN_MAP_PX, too little room between columns).
+
+    A map is square on screen: a cell is about twice as tall as wide, so a map of h pixel
+    rows (h / 2 cells) is h cells wide. The largest that fits both ways is taken, the
+    tallest column deciding the most pixels, the room between columns the most cells.
+    """
     maps = snap.neuron_maps
     if maps is None or len(maps.columns) != len(snap.sizes) or body < 2:
         return None
     if any(m.shape[0] < n for m, n in zip(maps.columns, snap.sizes, strict=True)):
         return None
-    height = min(MAX_MAP_PX, 2 * body // max(snap.sizes) - 1)  # a pixel apart, at least
-    if height < MIN_MAP_PX:
-        return None
+    tallest = min(MAX_MAP_PX, 2 * body // max(snap.sizes) - 1)  # a pixel apart, at least
     left, right = margins
-    for cells in range(2 * height, height - 1, -1):  # wider maps first: up to twice as wide
-        for level in range(3):
-            labels = _labels(snap, level)
-            room = [lab.center(max(len(lab), cells + LINE_ROOM)) for lab in labels]
-            xs = _columns(room, width - left - right)
-            if xs:
-                return [x + left for x in xs], labels, height, cells
+    for px in range(tallest, MIN_MAP_PX - 1, -1):
+        for room in range(LINE_ROOM, MIN_LINE_ROOM - 1, -1):  # lines get less room first
+            for level in range(3):
+                labels = _labels(snap, level)
+                wide = [lab.center(max(len(lab), px + room)) for lab in labels]
+                xs = _columns(wide, width - left - right)
+                if xs:
+                    return [x + left for x in xs], labels, px, px
     return None
 
 
@@ -461,19 +487,23 @@ class NetworkView(ChangedRows, Widget):
                 put(0, start, label, BOLD if c in columns else 0)
                 last_end = start + len(label)
         if height > 1:
-            put(height - 1, 0, self.caption(bool(maps)), BOLD if phase else FAINT)
+            put(height - 1, 0, self.caption(bool(maps), width), BOLD if phase else FAINT)
         return self._strips(codes, styles, shades, base)
 
-    def caption(self, maps: bool) -> str:
-        """The line under the drawing: the weight under the mouse, else ``caption``'s; with
-        maps instead of the activations, what the maps show."""
+    def caption(self, maps: bool, width: int = 1000) -> str:
+        """The line under the drawing: the weight under the mouse, else ``captions``'; with
+        maps instead of the activations, what the maps show. The most complete that fits."""
         snap = self.snapshot
         if self.hovered is not None and weight_exists(snap, self.hovered):
-            return weight_caption(snap, self.hovered)
-        text = caption(snap)
-        if maps and text.startswith("activations:"):
-            return "maps: each neuron's output over (x1, x2), orange < 0 < blue"
-        return text
+            return first_fit(weight_captions(snap, self.hovered), width)
+        options = captions(snap)
+        if maps and options[0].startswith("activations:"):
+            options = [
+                "maps: each neuron's output over (x1, x2), orange < 0 < blue",
+                "maps: each neuron's output, orange < 0 < blue",
+                "maps: orange < 0 < blue",
+            ]
+        return first_fit(options, width)
 
     @staticmethod
     def _draw_maps(snap: Snapshot, where: tuple, styles: np.ndarray, shades: np.ndarray) -> None:
@@ -529,9 +559,16 @@ def weight_exists(snap: Snapshot, line: tuple[int, int, int]) -> bool:
     return 0 <= k < len(snap.weights) and 0 <= i < snap.sizes[k] and 0 <= j < snap.sizes[k + 1]
 
 
-def weight_caption(snap: Snapshot, line: tuple[int, int, int]) -> str:
-    """ "W2[3,1] = -0.4231: a1[3] → neuron 1 of layer 2" for the connection (k, i, j)."""
+def weight_captions(snap: Snapshot, line: tuple[int, int, int]) -> list[str]:
+    """The connection (k, i, j), most complete first: "W2[3,1] = -0.4231: a1[3] → neuron 1
+    of layer 2", "W2[3,1] = -0.4231"."""
     k, i, j = line
     w = float(snap.weights[k][i, j])
     source = snap.input_names[i] if k == 0 and len(snap.input_names) > i else f"a{k}[{i}]"
-    return f"W{k + 1}[{i},{j}] = {w:.4g}: {source} → neuron {j} of layer {k + 1}"
+    value = f"W{k + 1}[{i},{j}] = {w:.4g}"
+    return [f"{value}: {source} → neuron {j} of layer {k + 1}", value]
+
+
+def weight_caption(snap: Snapshot, line: tuple[int, int, int]) -> str:
+    """ "W2[3,1] = -0.4231: a1[3] → neuron 1 of layer 2" for the connection (k, i, j)."""
+    return weight_captions(snap, line)[0]

@@ -1,9 +1,9 @@
 """The phase view: what the last phase of a step computed, with its numbers.
 
-forward: each layer's activations a_k (a0 is the input x); loss: the per-sample errors and
-their mean E; backward k: the layer's δ_k = dE_s/dz_k for one sample, and the batch's
-gradients dW_k = mean a_(k-1)ᵀ·δ_k, db_k = mean δ_k (signed); update: what each weight
-matrix and bias changed by. For y = m x + b: dE/dm, dE/db and the updates of m and b.
+forward: each layer's activations a_k (a0 is the input x); loss: each sample's loss E_s and
+their mean E, the batch's loss; backward k: the layer's δ_k = dE_s/dz_k for one sample,
+and the batch's gradients dW_k = mean a_(k-1)ᵀ·δ_k, db_k = mean δ_k (signed); update: what
+each weight matrix and bias changed by. For y = m x + b: dE/dm, dE/db and the updates of m and b.
 """
 
 from __future__ import annotations
@@ -42,13 +42,15 @@ class PhaseView(Widget):
         text.append(f"  batch of {d.batch_size}, sample 1\n", style="dim")
         line = s.sizes == (1, 1)  # y = m x + b: name the two numbers
         if phase.kind == FORWARD:
-            text.append(f"a0 x    {vector(d.x[0], room)}\n")
+            names = s.activation_names  # whole: "line" would read as a word for linear
+            pad = max(map(len, names))
+            text.append(f"a0 {'x':<{pad}} {vector(d.x[0], room - pad + 4)}\n")
             for k, a in enumerate(d.a):
-                text.append(f"a{k + 1} {s.activation_names[k][:4]:<4} {vector(a[0], room)}\n")
+                text.append(f"a{k + 1} {names[k]:<{pad}} {vector(a[0], room - pad + 4)}\n")
         elif phase.kind == LOSS:
-            text.append(f"{s.loss_name} per sample (first {len(d.x)}):\n")
+            text.append(f"E_s, {s.loss_name} of each sample (first {len(d.x)}):\n")
             text.append(f"  {vector(d.per_sample_loss, room + 8)}\n")
-            text.append(f"E = mean over the batch = {s.last_loss:.6g}\n", style="bold")
+            text.append(f"E = mean of the E_s = {s.last_loss:.6g}\n", style="bold")
             text.append(f"y {vector(d.a[-1][0], room)}  t {vector(d.y_true[0], 12)}\n")
         elif phase.kind == BACKWARD:
             self._backward(text, s, phase.layer, line, room)
@@ -59,7 +61,7 @@ class PhaseView(Widget):
     @staticmethod
     def _backward(text: Text, s: Snapshot, k: int, line: bool, room: int) -> None:
         d, n = s.detail, k + 1
-        text.append(f"δ{n} = dE/dz {vector(d.delta[k][0], room - 4)}\n")
+        text.append(f"δ{n} = dE_s/dz {vector(d.delta[k][0], room - 6)}\n")
         if line:  # y = m x + b: the two gradients, with their signs
             text.append(f"dE/dm = mean x·δ1 = {d.dweights[k][0, 0]:+.4g}\n", style="bold")
             text.append(f"dE/db = mean δ1   = {d.dbiases[k][0]:+.4g}\n", style="bold")

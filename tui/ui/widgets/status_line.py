@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...snapshot import Snapshot
+from ..colours import TRAIN, VAL
 from ..numbers import num
 
 
@@ -33,10 +34,10 @@ class StatusLine(Widget):
         moved = old is None or (old.status, old.message) != (snapshot.status, snapshot.message)
         self.refresh(layout=moved)
 
-    def _curve_colours(self) -> tuple[str, str]:
+    @staticmethod
+    def _curve_colours() -> tuple[str, str]:
         """The colours the loss plot gives the training and the validation curve."""
-        theme = self.app.theme_variables
-        return f"bold {theme.get('primary', 'blue')}", f"bold {theme.get('accent', 'yellow')}"
+        return f"bold {TRAIN}", f"bold {VAL}"
 
     def render(self) -> Text:
         s = self.snapshot
@@ -46,44 +47,74 @@ class StatusLine(Widget):
             text = Text(" DIVERGED ", style="bold reverse red")
             text.append(f" {s.message}", style="red")
             return text
-        # most wanted first, as 80 columns cut the end: where it is, the lr keys steer, loss
-        text = Text(no_wrap=True, overflow="ellipsis")
+        return fitted(self.pieces(s), self.size.width or 80)
+
+    def pieces(self, s: Snapshot) -> list[tuple[int, Text]]:
+        """The line's pieces in order, each with its rank: when 80 columns are too few,
+        the highest rank goes first, a whole piece at a time (never a number without its
+        name, nor a name without its number)."""
+        out: list[tuple[int, Text]] = []
+
+        def add(rank: int, *parts: str | tuple[str, str]) -> None:
+            piece = Text()
+            for part in parts:
+                piece.append(*((part,) if isinstance(part, str) else part))
+            out.append((rank, piece))
+
+        if self.lesson_waiting():  # the run is held until the lesson's text is read
+            add(0, (" ⏸ waiting ", "bold reverse yellow"))
+            add(0, " for ⏎: the lesson starts when you have read it")
+            add(4, " (esc: stay paused)")
+            add(3, (f" │ lr {s.config.lr:g}", "bold"))
+            return out
         if s.status == "running":  # the step count runs too fast to read: the epoch will do
-            text.append(" ▶ running ", style="bold reverse green")
+            add(0, (" ▶ running ", "bold reverse green"))
             if s.pace.kind != "full":  # how fast, where a learner can see it
-                text.append(f" {s.pace.short} ·", style="bold green")
-            text.append(f" ep {s.epoch:,}")
+                add(5, (f" {s.pace.short} ·", "bold green"))
+            add(0, f" ep {s.epoch:,}")
         else:
-            text.append(" ⏸ paused ", style="bold reverse yellow")
-            text.append(f" ep {s.epoch:,} step {s.steps:,}")
+            add(0, (" ⏸ paused ", "bold reverse yellow"))
+            add(0, f" ep {s.epoch:,}")
+            add(6, f" step {s.steps:,}")
         if s.phase_index:
-            text.append(f" ▸ next: {s.phases[s.phase_index].label}", style="bold")
-        text.append(f" │ lr {s.config.lr:g}", style="bold")
+            add(1, (f" ▸ next: {s.phases[s.phase_index].label}", "bold"))
+        add(1, (f" │ lr {s.config.lr:g}", "bold"))
         if s.epoch == 0:  # no epoch yet: the last mini-batch's loss
-            text.append(f" │ batch loss {num(s.last_loss)}")
+            add(2, f" │ batch loss {num(s.last_loss)}")
         else:  # train/val, in the loss plot's colours for its two curves
             train, val = self._curve_colours()
             has_val = s.val_size > 0
-            text.append(" │ loss ")
-            text.append(num(s.train_loss), style=train)
-            if has_val:
-                text.append("/")
-                text.append(num(s.val_loss), style=val)
+            slash = ("/", (num(s.val_loss), val)) if has_val else ()
+            add(2, " │ loss ", (num(s.train_loss), train), *slash)
             if s.task != "regression":
-                text.append(" acc ")
-                text.append(pct(s.train_acc), style=train)
-                if has_val:
-                    text.append("/")
-                    text.append(pct(s.val_acc), style=val)
+                slash = ("/", (pct(s.val_acc), val)) if has_val else ()
+                add(4, " acc ", (pct(s.train_acc), train), *slash)
             elif not math.isnan(s.train_r2):  # R² beside the loss: 1 perfect, 0 the mean's
-                text.append(" R² ")
-                text.append(num(s.train_r2, ".3g"), style=train)
-                if has_val:
-                    text.append("/")
-                    text.append(num(s.val_r2, ".3g"), style=val)
+                slash = ("/", (num(s.val_r2, ".3g"), val)) if has_val else ()
+                add(4, " R² ", (num(s.train_r2, ".3g"), train), *slash)
             if not has_val:
-                text.append(" (no validation set)")
+                add(7, " (no validation set)")
         measured = s.epochs_per_second > 0  # the first second has no rate yet
         if s.status == "running" and s.pace.kind == "full" and measured and not self.hide_rate:
-            text.append(f" │ {s.epochs_per_second:,.0f} ep/s")
-        return text
+            add(8, f" │ {s.epochs_per_second:,.0f} ep/s")
+        return out
+
+    def lesson_waiting(self) -> bool:
+        """A lesson's text is on screen, the run held until it has been read."""
+        from .lesson_screen import LessonScreen  # (a screen of the app, not a child of ours)
+
+        return any(isinstance(screen, LessonScreen) for screen in self.app.screen_stack)
+
+
+def fitted(pieces: list[tuple[int, Text]], width: int) -> Text:
+    """The pieces that fit in ``width`` cells, in their order, dropping the highest ranks
+    first (rank 0 always stays)."""
+    kept = list(pieces)
+    while sum(p.cell_len for _, p in kept) > width and any(rank for rank, _ in kept):
+        worst = max(rank for rank, _ in kept)
+        drop = max(i for i, (rank, _) in enumerate(kept) if rank == worst)  # the last of them
+        del kept[drop]
+    text = Text(no_wrap=True, overflow="crop")
+    for _, piece in kept:
+        text.append_text(piece)
+    return text
