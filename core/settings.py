@@ -15,6 +15,7 @@ from it). Errors read ``name = value is not allowed: what is`` (or ``is not a nu
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import numbers
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from .csv_cells import MISSING_CHOICES, SEPARATORS
 from .csv_targets import TASK_CHOICES
 from .datasets import GENERATORS, ONE_INPUT
 from .features import FEATURES, PLANE, feature_key, labels
@@ -389,6 +391,27 @@ SETTINGS: dict[str, Setting] = {
         yes_no(
             "restore_best",
             "end on the weights of the epoch with the lowest validation loss (headless)",
+        ),
+        yes_no_auto("header", "CSV first row: auto (a header if it names the columns), yes, no"),
+        dataclasses.replace(
+            choice(
+                "sep",
+                "CSV field separator: auto (the one that splits the first lines evenly)",
+                ("auto", *SEPARATORS),
+            ),
+            read=lambda text: "tab" if text == "\t" else text.strip().lower(),
+            metavar="SEP",
+        ),
+        choice(
+            "missing",
+            "CSV missing values (empty, NA, NaN...): refuse (say where), drop their rows, or "
+            "fill a feature's with its column's mean",
+            MISSING_CHOICES,
+        ),
+        yes_no(
+            "keep_index",
+            "keep a CSV file's index column (unnamed, a different value in each row, as "
+            "pandas and R write row numbers) as a feature instead of leaving it out",
         ),
     )
 }

@@ -1,0 +1,505 @@
+"""A CSV file read into columns: its separator, its header, quoted fields, missing cells.
+
+``read_table(path, sep="auto", header=None) -> Table`` is the entry point (``load_csv``
+builds a Dataset on it; anything else that reads a user's file should too). It reads:
+
+- the separator ``sep``: ",", ";", "\\t" or "|"; "auto" takes the one that splits the first
+  lines into the same number of fields (2 or more), the most of them numbers;
+- the header ``header``: True, False, or None (guess): the first row is a header when one
+  of its cells is text over a column of numbers, when its numbers count 0, 1, 2, ...
+  (pandas' names for unnamed columns), or when it has one field fewer than the rows
+  below (R's ``write.table``: the row names' column has no name, ``""`` is added);
+- fields quoted as R, Excel, pandas and the csv module write them (a separator, a quote
+  written "" or a line break inside quotes); spaces around a field are dropped; rows with
+  no value (blank lines, ``,,,``) are skipped; with a separator other than ",", ``1,5``
+  is the number 1.5 (a decimal comma, as spreadsheets and R's write.csv2 write it);
+- missing cells: empty, NA, N/A, #N/A, NaN, null, None, <NA> or ? (any case) -> NaN.
+
+A ``Table`` keeps every column in one float64 array ``values`` (n, k): a number column its
+numbers, a text column the index of each cell's text in ``levels[j]``; NaN where a cell is
+missing. ``kinds``, ``missing_counts()``, ``texts(j)``, ``has_index`` and ``lines`` (the line
+each row starts on, for messages) describe it.
+
+Speed: the rows are parsed once by NumPy's C reader (np.loadtxt), with a Python converter
+only for the columns that need one (text, missing cells, decimal commas), as the first
+SAMPLE_ROWS rows show. A file that does not fit that guess (text or a missing cell further
+down, a blank line, a line break inside quotes) is read again by the csv module row by row:
+the same table, more slowly, or a ValueError naming the line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import math
+import re
+import stat
+import warnings
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import memory
+from .csv_cells import SEPARATORS, is_missing, number
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+
+SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}  # for messages
+INDEX_NAMES = ("", "Unnamed: 0")  # the header of pandas' and R's index column
+SAMPLE_ROWS = 1000  # rows read first to see each column's kind
+RETRIES = 4  # fast reads, each after a cell that changed a column's plan
+HEAD_BYTES = 1 << 16  # bytes read first to estimate the memory a file needs
+NUMBER, TEXT = "number", "text"
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A CSV file's cells by column; see the module docstring."""
+
+    file: str  # the file's name, for messages
+    names: tuple[str, ...]  # the header's cells ("" for a column without a name); () if none
+    values: Floats  # (n, k): numbers, or a text column's level index; NaN: a missing cell
+    levels: dict[int, tuple[str, ...]]  # text column j -> its distinct texts, as first seen
+    lines: Ints  # (n,) the line each row starts on (the file's first line is 1)
+    sep: str  # the separator: ",", ";", "\t" or "|"
+    sniffed: bool  # the separator was guessed (sep="auto")
+    decimal_comma: bool  # some number was written with a decimal comma (1,5)
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.values.shape[1])
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """ "number" or "text" per column."""
+        return tuple(TEXT if j in self.levels else NUMBER for j in range(self.n_cols))
+
+    @property
+    def header(self) -> bool:
+        return bool(self.names)
+
+    def column(self, j: int) -> str:
+        """'column 3 (species)', or 'column 3' without a header or a name."""
+        name = self.names[j] if self.names else ""
+        return f"column {j + 1}" + (f" ({name})" if name else "")
+
+    def missing(self) -> NDArray[np.bool_]:
+        """(n, k) True where a cell is missing."""
+        return np.isnan(self.values)
+
+    def missing_counts(self) -> Ints:
+        """(k,) missing cells per column."""
+        return np.isnan(self.values).sum(axis=0)
+
+    def texts(self, j: int) -> list[str | None]:
+        """A text column's cells as text, None where missing (n,)."""
+        levels = self.levels[j]
+        return [None if c != c else levels[int(c)] for c in self.values[:, j].tolist()]
+
+    @property
+    def has_index(self) -> bool:
+        """The first column is a row index as pandas (``df.to_csv(path)``) and R
+        (``write.csv``) write one: unnamed in the header, a distinct value in every row."""
+        if not self.names or self.names[0] not in INDEX_NAMES or self.n_cols < 2:
+            return False
+        first = self.values[:, 0]
+        return not np.isnan(first).any() and len(np.unique(first)) == self.n_rows
+
+
+def read_table(path: str | Path, sep: str = "auto", header: bool | None = None) -> Table:
+    """The cells of a CSV file (see the module docstring). ValueError, naming the file and
+    the line, for a file that cannot be read as a table."""
+    path = Path(path)
+    text = _read_text(path)
+    sniffed = sep == "auto"
+    if sniffed:
+        sep = sniff(_first_lines(text, 50))
+    comma = sep != ","  # a comma in a number is a decimal comma
+    records = _records(text, sep, path.name, SAMPLE_ROWS + 1)
+    if not records:
+        raise ValueError(f"{path.name} is empty: it needs a row per sample")
+    first_line, first_end, first = records[0]
+    sample = [fields for _, _, fields in records[1:]]
+    short = _short_header(first, sample, comma)  # R's write.table: no name for the row names
+    if header is None:
+        header = short or _looks_like_header(first, sample, comma)
+    names = tuple([""] * short + first) if header else ()
+    k = len(names or first)
+    if k < 2:
+        raise ValueError(_one_column(path.name, sniffed, sep))
+    if header:
+        start, line = first_end, records[1][0] if sample else first_line + 1
+    else:
+        start, line, sample = _offset(text, first_line), first_line, [first, *sample]
+    width_line = records[1][0] if short else first_line  # the line whose fields count
+    plan = _plan(sample, k, comma)
+    values, lines, levels, decimal = _parse(text, start, line, sep, plan, path.name, width_line)
+    keep = ~np.isnan(values).all(axis=1)  # rows with no value at all
+    if not keep.all():
+        values, lines = values[keep], lines[keep]
+    return Table(path.name, names, values, levels, lines, sep, sniffed, decimal)
+
+
+# --- the file's text ----------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str:
+    """The text of a regular file whose reading fits in memory: a FIFO or a device
+    (/dev/zero) would hang or never end; UTF-8 (a byte order mark skipped) or UTF-16 with
+    its byte order mark (Excel's "Unicode text")."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ValueError(f"no such file: {path}") from None
+    except OSError as e:
+        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a regular file: give a CSV file")
+    try:
+        with path.open("rb") as f:
+            head = f.read(HEAD_BYTES)
+            _check_memory(path.name, head, info.st_size)
+            f.seek(0)
+            raw = f.read(info.st_size + 1)
+    except OSError as e:
+        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
+    if len(raw) > info.st_size:
+        raise ValueError(f"{path.name} grew while it was read: read it once it is complete")
+    if raw.startswith(b"PK\x03\x04"):
+        raise ValueError(f"{path.name} is a zip archive (an .xlsx workbook?): save it as CSV")
+    utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    try:
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise ValueError(
+            f"{path.name} line {line} is not {'UTF-16' if utf16 else 'UTF-8'} text (byte "
+            f"{e.start:,}: {e.reason}): save the file as UTF-8"
+        ) from None
+    if "\n" not in text and "\r" in text:  # old Mac line ends
+        text = text.replace("\r", "\n")
+    return text
+
+
+def _check_memory(file: str, head: bytes, size: int) -> None:
+    """Refuse a file whose reading and training would not fit in memory, before reading
+    it: its rows and columns estimated from its first bytes."""
+    lines = [x for x in head.splitlines()[: -1 if len(head) < size else None] if x.strip()]
+    rows = cols = 1  # no whole line in the head: its bytes alone decide
+    if lines:
+        first = lines[0].decode("utf-8", "replace")
+        cols = max(len(next(csv.reader([first], delimiter=s))) for s in SEPARATORS.values())
+        rows = size * len(lines) // (sum(map(len, lines)) + len(lines))
+    memory.check_csv_memory(file, size, rows, cols)
+
+
+def _first_lines(text: str, n: int) -> str:
+    """The text of the first ``n`` lines."""
+    end = -1
+    for _ in range(n):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[: end + 1]
+
+
+def _offset(text: str, line: int) -> int:
+    """Where line ``line`` (1 the first) starts."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.index("\n", start) + 1
+    return start
+
+
+Row = tuple[int, int, list[str]]  # (line, offset after the row, stripped fields)
+
+
+def _rows(text: str, start: int, line: int, sep: str, file: str) -> Iterator[Row]:
+    """(line, offset after the row, stripped fields) of each row with a value, from offset
+    ``start`` (on line ``line``) on. A quote that is never closed is named with its line."""
+    end = start
+
+    def lines() -> Iterator[str]:
+        nonlocal end
+        while end < len(text):
+            part = text[end : text.find("\n", end) + 1 or len(text)]
+            end += len(part)
+            yield part
+
+    reader = csv.reader(lines(), delimiter=sep, strict=True)
+    at = line
+    try:
+        for row in reader:
+            fields = [x.strip() for x in row]
+            if not all(map(is_missing, fields)):
+                yield at, end, fields
+            at = line + reader.line_num
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            never = 'a quote (") opens a field that is never closed'
+            raise ValueError(f"{file} line {at}: {never}") from None
+        raise ValueError(f"{file} line {line + reader.line_num - 1}: {e}") from None
+
+
+def _records(text: str, sep: str, file: str, n: int) -> list[Row]:
+    """The first ``n`` rows with a value: (line, offset after it, fields)."""
+    records = []
+    for record in _rows(text, 0, 1, sep, file):
+        records.append(record)
+        if len(records) == n:
+            break
+    return records
+
+
+def _one_column(file: str, sniffed: bool, sep: str) -> str:
+    tried = "tried , ; tab and |" if sniffed else f"separated by {SEPARATOR_NAMES[sep]}"
+    return (
+        f"{file} has 1 column ({tried}): it needs feature columns and a target column; "
+        "give --sep if its fields are separated by another character"
+    )
+
+
+# --- what the first rows say --------------------------------------------------------------
+
+
+def sniff(head: str) -> str:
+    """The separator of the lines ``head``: of those that split each line into as many
+    fields (2 or more), the one with the most numbers below the first line; else the one
+    with the most fields in the first line; "," if none splits it."""
+    best, score = ",", (False, 0, 1)
+    for sep in SEPARATORS.values():
+        rows = [r for r in csv.reader(head.splitlines(), delimiter=sep) if any(r)]
+        if not rows:
+            continue
+        same = len({len(r) for r in rows}) == 1
+        numbers = sum(number(x.strip(), sep != ",") is not None for r in rows[1:] for x in r)
+        candidate = (same and len(rows[0]) > 1, numbers, len(rows[0]))
+        if candidate > score:
+            best, score = sep, candidate
+    return best
+
+
+def _looks_like_header(first: list[str], sample: list[list[str]], comma: bool) -> bool:
+    """Whether the first row names the columns: numbers 0, 1, 2, ... in order (pandas'
+    names for unnamed columns), or a text cell over a column of numbers (or of nothing)."""
+    numbers = [x for x in first if number(x, comma) is not None]
+    if len(numbers) >= 3 and numbers == [str(i) for i in range(len(numbers))]:
+        return True
+    for j, cell in enumerate(first):
+        if number(cell, comma) is not None or is_missing(cell):
+            continue
+        below = [r[j] for r in sample if j < len(r) and not is_missing(r[j])]
+        if all(number(x, comma) is not None for x in below):  # (or nothing below)
+            return True
+    return False
+
+
+def _short_header(first: list[str], sample: list[list[str]], comma: bool) -> int:
+    """1 if the first row is names, one fewer than the fields of every row below (R's
+    write.table leaves the row names' column unnamed), else 0."""
+    widths = {len(r) for r in sample}
+    texts = any(number(x, comma) is None and not is_missing(x) for x in first)
+    return int(texts and widths == {len(first) + 1})
+
+
+@dataclass
+class _Plan:
+    """How to read each column, as the sample rows show it."""
+
+    kinds: list[str]  # NUMBER or TEXT
+    missing: list[bool]  # a missing cell seen: read by Python (the C reader refuses "NA")
+    commas: list[bool]  # a decimal comma seen
+    comma: bool  # the separator is not ",": a comma in a number is a decimal comma
+
+
+def _plan(sample: list[list[str]], k: int, comma: bool) -> _Plan:
+    plan = _Plan([NUMBER] * k, [False] * k, [False] * k, comma)
+    for row in sample:
+        for j, cell in enumerate(row[:k]):
+            if plan.kinds[j] == TEXT:
+                continue
+            if is_missing(cell):
+                plan.missing[j] = True
+            elif number(cell, comma) is None:
+                plan.kinds[j] = TEXT
+            elif comma and "," in cell:
+                plan.commas[j] = True
+    return plan
+
+
+# --- reading the rows ---------------------------------------------------------------------
+
+
+def _number_reader(comma: bool, commas: list[bool]) -> Callable[[str], float]:
+    """A cell -> its number, NaN if missing; ValueError if it holds text. A decimal comma
+    read sets ``commas[0]``."""
+
+    def read(cell: str) -> float:
+        cell = cell.strip()
+        x = number(cell, comma)
+        if x is not None:
+            if comma and "," in cell:
+                commas[0] = True
+            return x
+        if is_missing(cell):
+            return math.nan
+        raise ValueError(cell)
+
+    return read
+
+
+def _text_reader(codes: dict[str, int]) -> Callable[[str], float]:
+    """A cell -> the index of its text in ``codes`` (added if new), NaN if missing."""
+
+    def read(cell: str) -> float:
+        cell = cell.strip()
+        if is_missing(cell):
+            return math.nan
+        return codes.setdefault(cell, len(codes))
+
+    return read
+
+
+Parsed = tuple[Floats, Ints, dict[int, tuple[str, ...]], bool]
+# NumPy's message for a cell its C reader cannot convert (a plain ValueError otherwise)
+_UNCONVERTED = re.compile(
+    r"could not convert string '(.*)' to float64 at row \d+, column (\d+)\.$", re.S
+)
+
+
+def _parse(
+    text: str, start: int, line: int, sep: str, plan: _Plan, file: str, width_line: int
+) -> Parsed:
+    """The rows from offset ``start`` (line ``line``) on: by the fast reader, which tries
+    again when a cell further down than the sample changes a column's plan (a missing
+    value, text, a decimal comma), at most RETRIES times; else by the careful reader."""
+    parsed: Parsed | _Unconverted | None = None
+    for _ in range(RETRIES):
+        parsed = _fast(text, start, line, sep, plan)
+        if not isinstance(parsed, _Unconverted):
+            break
+        if not _replan(plan, parsed):
+            break
+    while not isinstance(parsed, tuple):
+        parsed = _careful(text, start, line, sep, plan, file, width_line)
+        if isinstance(parsed, int):  # a column the sample took for numbers holds text
+            plan.kinds[parsed] = TEXT
+    return parsed
+
+
+@dataclass(frozen=True)
+class _Unconverted:
+    """A cell the C reader could not convert, in column ``j`` (its error message says)."""
+
+    j: int
+    cell: str
+
+
+def _replan(plan: _Plan, miss: _Unconverted) -> bool:
+    """Change a column's plan for a cell the C reader could not convert; False if the
+    plan already covers it (the careful reader will say what is wrong)."""
+    j, cell = miss.j, miss.cell.strip()
+    if plan.kinds[j] == TEXT or (plan.missing[j] and plan.commas[j]):
+        return False
+    if is_missing(cell):
+        plan.missing[j] = True
+    elif number(cell, plan.comma) is not None:
+        plan.commas[j] = True
+    else:
+        plan.kinds[j] = TEXT
+    return True
+
+
+def _fast(text: str, start: int, line: int, sep: str, plan: _Plan) -> Parsed | _Unconverted | None:
+    """The rows from offset ``start`` (line ``line``) parsed by np.loadtxt; or the first
+    cell it could not convert; or None if they do not fit the plan otherwise
+    or their lines cannot be told (the careful reader reads them)."""
+    if '"' in text and text.count('"', start) % 2:
+        return None  # a quote never closed: the careful reader names its line
+    k = len(plan.kinds)
+    text_cols = [j for j in range(k) if plan.kinds[j] == TEXT]
+    commas = [False]
+    python = plan.missing
+    if plan.comma and not text_cols and "," in text[start:]:
+        text, start = text[start:].replace(",", "."), 0  # commas can only be decimal ones
+        commas = [True]
+    elif plan.comma:
+        python = [m or c for m, c in zip(plan.missing, plan.commas, strict=True)]
+    lines = _lines_from(text, start)
+    while lines and not lines[-1].strip():
+        lines.pop()  # blank lines at the end
+    codes = {j: {} for j in text_cols}
+    converters = {j: _text_reader(codes[j]) for j in text_cols}
+    converters |= {
+        j: _number_reader(plan.comma, commas) for j in range(k) if python[j] and j not in codes
+    }
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data"
+            values = np.loadtxt(
+                lines, np.float64, delimiter=sep, quotechar='"', comments=None, ndmin=2,
+                converters=converters or None,
+            )  # fmt: skip
+    except ValueError as e:
+        unconverted = _UNCONVERTED.match(str(e))
+        if unconverted and unconverted[2].isdigit() and int(unconverted[2]) <= k:
+            return _Unconverted(int(unconverted[2]) - 1, unconverted[1])
+        return None
+    except TypeError:
+        return None
+    n = len(values)
+    if n != len(lines) or (n and values.shape[1] != k):
+        return None  # a blank line, a line break inside quotes, a row of another width
+    lines_of = np.arange(line, line + n, dtype=np.int64)
+    return values.reshape(n, k), lines_of, _levels(codes), commas[0]
+
+
+def _lines_from(text: str, start: int) -> list[str]:
+    """The lines of ``text`` from offset ``start`` on, each with its line end."""
+    lines = text.splitlines(keepends=True)
+    skip = length = 0
+    while length < start:
+        length += len(lines[skip])
+        skip += 1
+    return lines[skip:] if length == start else text[start:].splitlines(keepends=True)
+
+
+def _careful(
+    text: str, start: int, line: int, sep: str, plan: _Plan, file: str, width_line: int
+) -> Parsed | int:
+    """The rows read one by one by the csv module; or the index of a number column that
+    holds text (to be read again as text). ValueError for a row of another width."""
+    k = len(plan.kinds)
+    values, lines = array("d"), array("q")
+    codes = {j: {} for j in range(k) if plan.kinds[j] == TEXT}
+    commas = [False]
+    number_reader = _number_reader(plan.comma, commas)
+    readers = [_text_reader(codes[j]) if j in codes else number_reader for j in range(k)]
+    for at, _, fields in _rows(text, start, line, sep, file):
+        if len(fields) != k:
+            raise ValueError(
+                f"{file} line {at}: expected {k} fields (as in line {width_line}), "
+                f"found {len(fields)}"
+            )
+        for j, (read, cell) in enumerate(zip(readers, fields, strict=True)):
+            try:
+                values.append(read(cell))
+            except ValueError:
+                return j
+        lines.append(at)
+    table = np.frombuffer(values, np.float64).reshape(len(lines), k)
+    return table, np.frombuffer(lines, np.int64), _levels(codes), commas[0]
+
+
+def _levels(codes: dict[int, dict[str, int]]) -> dict[int, tuple[str, ...]]:
+    """Text column -> its texts in the order of their index."""
+    return {j: tuple(c) for j, c in codes.items()}
