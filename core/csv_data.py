@@ -203,7 +203,7 @@ def _missing_cells(
     keep = np.flatnonzero(~gaps[:, -1])
     note = f"missing  {counts[:-1].sum():,} values filled with their column's mean: {per_column}"
     if counts[-1]:
-        note += f"; {counts[-1]:,} rows without a target left out"
+        note += f"; {counts[-1]:,} row{'s' * bool(counts[-1] > 1)} without a target left out"
     return keep, [note]
 
 
@@ -259,8 +259,8 @@ def _reading_notes(table: Table, index_dropped: bool) -> list[str]:
         notes.append("read     " + ", ".join(how))
     if index_dropped:
         notes.append(
-            "index    column 1 left out: unnamed, a different value in each row, it numbers "
-            "the rows (pandas' or R's index); --keep-index keeps it as a feature"
+            "index    column 1 left out: pandas' or R's row index (unnamed, a different "
+            "value in each row); --keep-index keeps it as a feature"
         )
     return notes
 

@@ -52,7 +52,7 @@ Ints = NDArray[np.int64]
 SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}  # for messages
 INDEX_NAMES = ("", "Unnamed: 0")  # the header of pandas' and R's index column
 SAMPLE_ROWS = 1000  # rows read first to see each column's kind
-RETRIES = 4  # fast reads, each after a cell that changed a column's plan
+RETRIES = 6  # fast reads, each after a cell that changed a column's plan
 HEAD_BYTES = 1 << 16  # bytes read first to estimate the memory a file needs
 NUMBER, TEXT = "number", "text"
 
@@ -289,18 +289,18 @@ def sniff(head: str) -> str:
 
 
 def _looks_like_header(first: list[str], sample: list[list[str]], comma: bool) -> bool:
-    """Whether the first row names the columns: numbers 0, 1, 2, ... in order (pandas'
-    names for unnamed columns), or a text cell over a column of numbers (or of nothing)."""
-    numbers = [x for x in first if number(x, comma) is not None]
-    if len(numbers) >= 3 and numbers == [str(i) for i in range(len(numbers))]:
+    """Whether the first row names the columns: a text cell over a column of numbers (or
+    of nothing); or numbers 0, 1, 2, ... in order (pandas' names for unnamed columns),
+    3 of them or beside a text that its column below does not hold (a name, not a label)."""
+    below = [
+        [r[j] for r in sample if j < len(r) and not is_missing(r[j])] for j in range(len(first))
+    ]
+    texts = [j for j, x in enumerate(first) if number(x, comma) is None and not is_missing(x)]
+    if any(all(number(x, comma) is not None for x in below[j]) for j in texts):
         return True
-    for j, cell in enumerate(first):
-        if number(cell, comma) is not None or is_missing(cell):
-            continue
-        below = [r[j] for r in sample if j < len(r) and not is_missing(r[j])]
-        if all(number(x, comma) is not None for x in below):  # (or nothing below)
-            return True
-    return False
+    numbers = [x for x in first if number(x, comma) is not None]
+    counting = len(numbers) >= 2 and numbers == [str(i) for i in range(len(numbers))]
+    return counting and (len(numbers) >= 3 or any(first[j] not in below[j] for j in texts))
 
 
 def _short_header(first: list[str], sample: list[list[str]], comma: bool) -> int:
@@ -316,8 +316,8 @@ class _Plan:
     """How to read each column, as the sample rows show it."""
 
     kinds: list[str]  # NUMBER or TEXT
-    missing: list[bool]  # a missing cell seen: read by Python (the C reader refuses "NA")
-    commas: list[bool]  # a decimal comma seen
+    odd: list[bool]  # cells the C reader refuses ("NA", a space it keeps): read by Python
+    commas: list[bool]  # a decimal comma seen (read by Python, or made a point first)
     comma: bool  # the separator is not ",": a comma in a number is a decimal comma
 
 
@@ -328,7 +328,7 @@ def _plan(sample: list[list[str]], k: int, comma: bool) -> _Plan:
             if plan.kinds[j] == TEXT:
                 continue
             if is_missing(cell):
-                plan.missing[j] = True
+                plan.odd[j] = True
             elif number(cell, comma) is None:
                 plan.kinds[j] = TEXT
             elif comma and "," in cell:
@@ -371,9 +371,7 @@ def _text_reader(codes: dict[str, int]) -> Callable[[str], float]:
 
 Parsed = tuple[Floats, Ints, dict[int, tuple[str, ...]], bool]
 # NumPy's message for a cell its C reader cannot convert (a plain ValueError otherwise)
-_UNCONVERTED = re.compile(
-    r"could not convert string '(.*)' to float64 at row \d+, column (\d+)\.$", re.S
-)
+_UNCONVERTED = re.compile(r"could not convert string .* at row \d+, column (\d+)\.$", re.S)
 
 
 def _parse(
@@ -381,13 +379,13 @@ def _parse(
 ) -> Parsed:
     """The rows from offset ``start`` (line ``line``) on: by the fast reader, which tries
     again when a cell further down than the sample changes a column's plan (a missing
-    value, text, a decimal comma), at most RETRIES times; else by the careful reader."""
-    parsed: Parsed | _Unconverted | None = None
+    value, a decimal comma, text), at most RETRIES times; else by the careful reader, from
+    the sample's plan (lines the fast reader split wrongly may have misled it)."""
+    parsed: Parsed | int | None = None
+    fast = _Plan(list(plan.kinds), list(plan.odd), list(plan.commas), plan.comma)
     for _ in range(RETRIES):
-        parsed = _fast(text, start, line, sep, plan)
-        if not isinstance(parsed, _Unconverted):
-            break
-        if not _replan(plan, parsed):
+        parsed = _fast(text, start, line, sep, fast)
+        if not isinstance(parsed, int) or not _replan(fast, parsed):
             break
     while not isinstance(parsed, tuple):
         parsed = _careful(text, start, line, sep, plan, file, width_line)
@@ -396,44 +394,34 @@ def _parse(
     return parsed
 
 
-@dataclass(frozen=True)
-class _Unconverted:
-    """A cell the C reader could not convert, in column ``j`` (its error message says)."""
-
-    j: int
-    cell: str
-
-
-def _replan(plan: _Plan, miss: _Unconverted) -> bool:
-    """Change a column's plan for a cell the C reader could not convert; False if the
-    plan already covers it (the careful reader will say what is wrong)."""
-    j, cell = miss.j, miss.cell.strip()
-    if plan.kinds[j] == TEXT or (plan.missing[j] and plan.commas[j]):
-        return False
-    if is_missing(cell):
-        plan.missing[j] = True
-    elif number(cell, plan.comma) is not None:
-        plan.commas[j] = True
-    else:
+def _replan(plan: _Plan, j: int) -> bool:
+    """Change column j's plan after a cell the fast reader could not convert: numbers read
+    by Python (a missing value, a decimal comma, a space the C reader keeps), then text;
+    False if it is text already (the careful reader will say what is wrong)."""
+    if not plan.odd[j]:
+        plan.odd[j] = True
+    elif plan.kinds[j] == NUMBER:
         plan.kinds[j] = TEXT
+    else:
+        return False
     return True
 
 
-def _fast(text: str, start: int, line: int, sep: str, plan: _Plan) -> Parsed | _Unconverted | None:
-    """The rows from offset ``start`` (line ``line``) parsed by np.loadtxt; or the first
-    cell it could not convert; or None if they do not fit the plan otherwise
-    or their lines cannot be told (the careful reader reads them)."""
+def _fast(text: str, start: int, line: int, sep: str, plan: _Plan) -> Parsed | int | None:
+    """The rows from offset ``start`` (line ``line``) parsed by np.loadtxt; or the column
+    of the first cell it could not convert; or None if they do not fit the plan otherwise or their
+    lines cannot be told (the careful reader reads them then)."""
     if '"' in text and text.count('"', start) % 2:
         return None  # a quote never closed: the careful reader names its line
     k = len(plan.kinds)
     text_cols = [j for j in range(k) if plan.kinds[j] == TEXT]
     commas = [False]
-    python = plan.missing
-    if plan.comma and not text_cols and "," in text[start:]:
+    python = plan.odd
+    if plan.comma and not text_cols and text.find(",", start) >= 0:
         text, start = text[start:].replace(",", "."), 0  # commas can only be decimal ones
         commas = [True]
     elif plan.comma:
-        python = [m or c for m, c in zip(plan.missing, plan.commas, strict=True)]
+        python = [o or c for o, c in zip(plan.odd, plan.commas, strict=True)]
     lines = _lines_from(text, start)
     while lines and not lines[-1].strip():
         lines.pop()  # blank lines at the end
@@ -451,8 +439,8 @@ def _fast(text: str, start: int, line: int, sep: str, plan: _Plan) -> Parsed | _
             )  # fmt: skip
     except ValueError as e:
         unconverted = _UNCONVERTED.match(str(e))
-        if unconverted and unconverted[2].isdigit() and int(unconverted[2]) <= k:
-            return _Unconverted(int(unconverted[2]) - 1, unconverted[1])
+        if unconverted and int(unconverted[1]) <= k:
+            return int(unconverted[1]) - 1
         return None
     except TypeError:
         return None
