@@ -37,7 +37,7 @@ def pandas_files() -> None:
     # Excel's "CSV UTF-8" in a German locale: a byte order mark, CRLF, ';', decimal commas
     iris.to_csv(HERE / "pandas_excel_style.csv", sep=";", decimal=",", index=False,
                 encoding="utf-8-sig", lineterminator="\r\n")  # fmt: skip
-    labelled = iris.assign(species=iris["species"].map(lambda s: f"Iris {s}, \"wild\""))
+    labelled = iris.assign(species=iris["species"].map(lambda s: f'Iris {s}, "wild"'))
     labelled.to_csv(HERE / "pandas_quoted_labels.csv", index=False)  # quotes as needed
     iris.to_csv(HERE / "pandas_tab.tsv", sep="\t", index=False)
 
