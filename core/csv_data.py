@@ -72,45 +72,47 @@ def load_csv(
     if header is None and isinstance(target, str):
         header = True
     table = read_table(path, SEPARATORS.get(sep, sep), header)
-    file = table.file
     tcol = _target_index(target, table)
-    index = table.has_index and tcol != 0
-    columns = [j for j in range(table.n_cols) if j != tcol and (keep_index or not index or j)]
+    index = table.has_index and tcol != 0 and not keep_index  # left out
+    columns = [j for j in range(table.n_cols) if j != tcol and not (index and j == 0)]
     if like is not None:
-        _same_columns(like, table, columns, tcol)
-    _check_features(table, columns, tcol)
-    rows, notes = _missing_cells(table, columns, tcol, missing)
-    notes = _reading_notes(table, index and not keep_index) + notes
-    X = table.values[np.ix_(rows, columns)] if rows is not None else table.values[:, columns]
+        _same_columns(like, table, columns)
+    _check_features(table, columns)
+    rows, missed = _missing_cells(table, columns, tcol, missing)
+    X = table.values[:, columns] if rows is None else table.values[np.ix_(rows, columns)]
     if missing == "mean":
         X = _filled(X, table, columns, like)
     if len(X) < (1 if like is not None else 2):
-        raise ValueError(f"{file} has {len(X)} data rows: at least 2 are needed")
-    labels = _target_values(table, tcol, rows)
-    column = f"{file} {table.column(tcol)}"
-    Y, kind, class_names, reason = read_targets(labels, column, task, like)
-    first = int(table.lines[0 if rows is None else rows[0]])
-    if like is None and kind != "regression" and len(class_names) < 2:
-        where = f"{file} line {first}, {table.column(tcol)}"
-        raise ValueError(f"{where}: the target has only one class")
-    if like is None and kind == "regression" and np.ptp(Y) == 0:
-        raise ValueError(
-            f"{column} holds {Y[0, 0]:g} in every row: a constant target leaves nothing to "
-            "learn (its deviation is 0); is it the target column? (--target)"
-        )
-    named = (
-        [table.names[j] or f"column {j + 1}" for j in range(table.n_cols)] if table.header else []
+        raise ValueError(f"{table.file} has {len(X)} data rows: at least 2 are needed")
+    column = f"{table.file} {table.column(tcol)}"
+    Y, task, class_names, reason = read_targets(
+        _target_values(table, tcol, rows), column, task, like
     )
-    features = (
-        like.feature_names
-        if like is not None
-        else tuple(named[j] if named else f"x{j + 1}" for j in columns)
-    )
-    target_name = named[tcol] if named else f"column {tcol + 1}"
+    if like is None:
+        _check_target(table, tcol, rows, Y, task, class_names)
+    named = [table.names[j] or f"column {j + 1}" for j in range(table.n_cols)]
+    features = tuple(named[j] if table.header else f"x{j + 1}" for j in columns)
     return Dataset(
-        name or file, X, Y, kind, features, class_names,
-        target=target_name, reason=reason, notes=tuple(notes),
+        name or table.file, X, Y, task, like.feature_names if like else features, class_names,
+        target=named[tcol] if table.header else f"column {tcol + 1}", reason=reason,
+        notes=tuple(_reading_notes(table, index) + missed),
     )  # fmt: skip
+
+
+def _check_target(
+    table: Table, tcol: int, rows: np.ndarray | None, Y: np.ndarray, task: str, classes: tuple
+) -> None:
+    """A training file's target has two classes or more, or numbers not all equal."""
+    if task != "regression" and len(classes) < 2:
+        first = int(table.lines[0 if rows is None else rows[0]])
+        where = f"{table.file} line {first}, {table.column(tcol)}"
+        raise ValueError(f"{where}: the target has only one class")
+    if task == "regression" and np.ptp(Y) == 0:
+        raise ValueError(
+            f"{table.file} {table.column(tcol)} holds {Y[0, 0]:g} in every row: a constant "
+            "target leaves nothing to learn (its deviation is 0); is it the target column? "
+            "(--target)"
+        )
 
 
 def _target_index(target: int | str, table: Table) -> int:
@@ -135,7 +137,7 @@ def _target_index(target: int | str, table: Table) -> int:
     return target % ncols
 
 
-def _same_columns(like: Dataset, table: Table, columns: list[int], tcol: int) -> None:
+def _same_columns(like: Dataset, table: Table, columns: list[int]) -> None:
     """A validation file must have the training file's columns (by name, with headers)."""
     file = table.file
     if len(columns) != like.n_features:
@@ -153,9 +155,9 @@ def _same_columns(like: Dataset, table: Table, columns: list[int], tcol: int) ->
                 )
 
 
-def _check_features(table: Table, columns: list[int], tcol: int) -> None:
-    """Each feature column holds numbers and the target's numbers are finite: ValueError
-    naming the first cell that is not (with a hint at --target for a column of labels)."""
+def _check_features(table: Table, columns: list[int]) -> None:
+    """Each feature column holds numbers: ValueError naming the first cell that does not
+    (with a hint at --target for a column of labels)."""
     comma = table.sep != ","
     for j in columns:
         if j not in table.levels:
@@ -169,28 +171,26 @@ def _check_features(table: Table, columns: list[int], tcol: int) -> None:
             hint = f"; only the target may hold text: did you mean --target {name}?"
         where = f"{table.file} line {table.lines[bad]}, {table.column(j)}"
         raise ValueError(f"{where}: {texts[bad]!r} is not a number{hint}")
-    for j in [*columns, tcol]:
-        if j not in table.levels and np.isinf(table.values[:, j]).any():
-            i = int(np.flatnonzero(np.isinf(table.values[:, j]))[0])
-            where = f"{table.file} line {table.lines[i]}, {table.column(j)}"
-            raise ValueError(f"{where}: {table.values[i, j]} is not finite")
 
 
 def _missing_cells(
     table: Table, columns: list[int], tcol: int, missing: str
 ) -> tuple[np.ndarray | None, list[str]]:
-    """The rows to keep (None: all) and a note, for the missing cells of the columns used:
-    refused (ValueError with the count per column), their rows dropped, or (mean) the
-    rows of a missing target dropped."""
+    """The rows to keep (None: all) and a note, for the missing values of the columns
+    used: refused (ValueError with the count per column), their rows left out ("drop"),
+    or ("mean") the rows of a missing target left out. ValueError for an infinite number."""
+    if np.isfinite(table.values).all():  # (one pass, when every cell is there)
+        return None, []
     used = [*columns, tcol]
+    _check_finite(table, used)
     gaps = np.isnan(table.values[:, used])
-    counts = gaps.sum(axis=0)
-    if not counts.any():
+    counts = gaps.sum(axis=0).tolist()
+    total = sum(counts)
+    if not total:
         return None, []
     per_column = _per_column(table, used, counts)
     if missing == "refuse":
         first = int(table.lines[np.flatnonzero(gaps.any(axis=1))[0]])
-        total = int(counts.sum())
         raise ValueError(
             f"{table.file} has {total:,} missing value{'s' * (total > 1)} (empty, NA, NaN...), "
             f"the first on line {first}: {per_column}; give --missing drop to leave out "
@@ -200,17 +200,25 @@ def _missing_cells(
         keep = np.flatnonzero(~gaps.any(axis=1))
         left = table.n_rows - len(keep)
         return keep, [f"missing  {left:,} rows with missing values left out: {per_column}"]
-    keep = np.flatnonzero(~gaps[:, -1])
-    note = f"missing  {counts[:-1].sum():,} values filled with their column's mean: {per_column}"
+    note = f"missing  {total - counts[-1]:,} values filled with their column's mean: {per_column}"
     if counts[-1]:
-        note += f"; {counts[-1]:,} row{'s' * bool(counts[-1] > 1)} without a target left out"
-    return keep, [note]
+        note += f"; {counts[-1]:,} row{'s' * (counts[-1] > 1)} without a target left out"
+    return np.flatnonzero(~gaps[:, -1]), [note]
 
 
-def _per_column(table: Table, used: list[int], counts: np.ndarray) -> str:
+def _check_finite(table: Table, used: list[int]) -> None:
+    """ValueError naming the first infinite number (1e400, inf) in the columns used."""
+    infinite = np.isinf(table.values[:, used])
+    if infinite.any():
+        i, j = np.argwhere(infinite)[0]
+        where = f"{table.file} line {table.lines[i]}, {table.column(used[j])}"
+        raise ValueError(f"{where}: {table.values[i, used[j]]} is not finite")
+
+
+def _per_column(table: Table, used: list[int], counts: list[int]) -> str:
     """'age 177, fare 2' (at most 5 columns named)."""
     named = [(table.names[j] if table.header and table.names[j] else table.column(j), c)
-             for j, c in zip(used, counts.tolist(), strict=True) if c]  # fmt: skip
+             for j, c in zip(used, counts, strict=True) if c]  # fmt: skip
     text = ", ".join(f"{name} {c:,}" for name, c in named[:5])
     return text + (f" and {len(named) - 5} more columns" if len(named) > 5 else "")
 

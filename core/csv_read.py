@@ -13,24 +13,29 @@ builds a Dataset on it; anything else that reads a user's file should too). It r
   written "" or a line break inside quotes); spaces around a field are dropped; rows with
   no value (blank lines, ``,,,``) are skipped; with a separator other than ",", ``1,5``
   is the number 1.5 (a decimal comma, as spreadsheets and R's write.csv2 write it);
-- missing cells: empty, NA, N/A, #N/A, NaN, null, None, <NA> or ? (any case) -> NaN.
+- missing cells (csv_cells.MISSING): empty, NA, N/A, #N/A, NaN, null, None, <NA> or ?,
+  in any case -> NaN.
 
 A ``Table`` keeps every column in one float64 array ``values`` (n, k): a number column its
 numbers, a text column the index of each cell's text in ``levels[j]``; NaN where a cell is
 missing. ``kinds``, ``missing_counts()``, ``texts(j)``, ``has_index`` and ``lines`` (the line
 each row starts on, for messages) describe it.
 
-Speed: the rows are parsed once by NumPy's C reader (np.loadtxt), with a Python converter
-only for the columns that need one (text, missing cells, decimal commas), as the first
-SAMPLE_ROWS rows show. A file that does not fit that guess (text or a missing cell further
-down, a blank line, a line break inside quotes) is read again by the csv module row by row:
-the same table, more slowly, or a ValueError naming the line.
+Speed: the rows are parsed in one pass by NumPy's C reader (np.loadtxt), with a Python
+converter only for the columns that need one (text, missing values, decimal commas) as the
+first SAMPLE_ROWS rows show; a cell further down that the plan did not foresee changes its
+column's plan and the C reader runs again (at most RETRIES times). A file it cannot read
+(a blank line or a line break inside quotes, a row of another width, a bad quote) is read
+by the csv module row by row: the same table, more slowly, or a ValueError naming the
+line. Either way a number is exactly float(text): what NumPy's C reader and Python parse
+(no "_" and ASCII digits only, see csv_cells.py).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
 import math
 import re
 import stat
@@ -118,16 +123,22 @@ class Table:
 def read_table(path: str | Path, sep: str = "auto", header: bool | None = None) -> Table:
     """The cells of a CSV file (see the module docstring). ValueError, naming the file and
     the line, for a file that cannot be read as a table."""
-    path = Path(path)
-    text = _read_text(path)
-    sniffed = sep == "auto"
+    path, sniffed = Path(path), sep == "auto"
+    sep = SEPARATORS.get(sep, sep)
+    if not sniffed and sep not in SEPARATORS.values():
+        raise ValueError(f"sep = {sep!r} is not allowed: auto, {', '.join(SEPARATORS)}")
+    raw = _read_bytes(path)
+    head = _decoded(raw[: _end_of_line(raw, SAMPLE_ROWS + 50)], path.name)
     if sniffed:
-        sep = sniff(_first_lines(text, 50))
+        sep = sniff("".join(head.splitlines(keepends=True)[:50]))
     comma = sep != ","  # a comma in a number is a decimal comma
-    records = _records(text, sep, path.name, SAMPLE_ROWS + 1)
+    try:
+        records = _records(head, sep, path.name, SAMPLE_ROWS + 1)
+    except ValueError:  # a quoted field goes on past the head, or the file is bad
+        records = _records(_decoded(raw, path.name), sep, path.name, SAMPLE_ROWS + 1)
     if not records:
         raise ValueError(f"{path.name} is empty: it needs a row per sample")
-    first_line, first_end, first = records[0]
+    first_line, after_first, first = records[0]
     sample = [fields for _, _, fields in records[1:]]
     short = _short_header(first, sample, comma)  # R's write.table: no name for the row names
     if header is None:
@@ -136,26 +147,25 @@ def read_table(path: str | Path, sep: str = "auto", header: bool | None = None) 
     k = len(names or first)
     if k < 2:
         raise ValueError(_one_column(path.name, sniffed, sep))
-    if header:
-        start, line = first_end, records[1][0] if sample else first_line + 1
-    else:
-        start, line, sample = _offset(text, first_line), first_line, [first, *sample]
+    line = after_first if header else first_line  # the first line of the rows
+    if not header:
+        sample = [first, *sample]
     width_line = records[1][0] if short else first_line  # the line whose fields count
     plan = _plan(sample, k, comma)
-    values, lines, levels, decimal = _parse(text, start, line, sep, plan, path.name, width_line)
+    values, lines, levels, decimal = _parse(raw, line, sep, plan, path.name, width_line)
     keep = ~np.isnan(values).all(axis=1)  # rows with no value at all
     if not keep.all():
         values, lines = values[keep], lines[keep]
     return Table(path.name, names, values, levels, lines, sep, sniffed, decimal)
 
 
-# --- the file's text ----------------------------------------------------------------------
+# --- the file's bytes and text ------------------------------------------------------------
 
 
-def _read_text(path: Path) -> str:
-    """The text of a regular file whose reading fits in memory: a FIFO or a device
-    (/dev/zero) would hang or never end; UTF-8 (a byte order mark skipped) or UTF-16 with
-    its byte order mark (Excel's "Unicode text")."""
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file whose reading fits in memory (a FIFO or a device such
+    as /dev/zero would hang or never end), as UTF-8 without a byte order mark (UTF-16 with
+    its byte order mark, Excel's "Unicode text", is converted) and with line ends."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -166,8 +176,7 @@ def _read_text(path: Path) -> str:
         raise ValueError(f"{path} is not a regular file: give a CSV file")
     try:
         with path.open("rb") as f:
-            head = f.read(HEAD_BYTES)
-            _check_memory(path.name, head, info.st_size)
+            _check_memory(path.name, f.read(HEAD_BYTES), info.st_size)
             f.seek(0)
             raw = f.read(info.st_size + 1)
     except OSError as e:
@@ -176,18 +185,39 @@ def _read_text(path: Path) -> str:
         raise ValueError(f"{path.name} grew while it was read: read it once it is complete")
     if raw.startswith(b"PK\x03\x04"):
         raise ValueError(f"{path.name} is a zip archive (an .xlsx workbook?): save it as CSV")
-    utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            raw = raw.decode("utf-16").encode()
+        except UnicodeDecodeError as e:
+            raise ValueError(
+                f"{path.name} is not UTF-16 text ({e.reason}): save it as UTF-8"
+            ) from None
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    if b"\n" not in raw and b"\r" in raw:  # old Mac line ends
+        raw = raw.replace(b"\r", b"\n")
+    return raw
+
+
+def _decoded(raw: bytes, file: str) -> str:
+    """UTF-8 bytes as text; ValueError naming the line of a byte that is not UTF-8."""
     try:
-        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
+        return raw.decode()
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         raise ValueError(
-            f"{path.name} line {line} is not {'UTF-16' if utf16 else 'UTF-8'} text (byte "
-            f"{e.start:,}: {e.reason}): save the file as UTF-8"
+            f"{file} line {line} is not UTF-8 text (byte {e.start:,}: {e.reason}): save the "
+            "file as UTF-8"
         ) from None
-    if "\n" not in text and "\r" in text:  # old Mac line ends
-        text = text.replace("\r", "\n")
-    return text
+
+
+def _end_of_line(raw: bytes, n: int) -> int:
+    """Where the first ``n`` lines end (the end of the bytes if they have fewer)."""
+    end = -1
+    for _ in range(n):
+        end = raw.find(b"\n", end + 1)
+        if end < 0:
+            return len(raw)
+    return end + 1
 
 
 def _check_memory(file: str, head: bytes, size: int) -> None:
@@ -202,16 +232,6 @@ def _check_memory(file: str, head: bytes, size: int) -> None:
     memory.check_csv_memory(file, size, rows, cols)
 
 
-def _first_lines(text: str, n: int) -> str:
-    """The text of the first ``n`` lines."""
-    end = -1
-    for _ in range(n):
-        end = text.find("\n", end + 1)
-        if end < 0:
-            return text
-    return text[: end + 1]
-
-
 def _offset(text: str, line: int) -> int:
     """Where line ``line`` (1 the first) starts."""
     start = 0
@@ -220,29 +240,30 @@ def _offset(text: str, line: int) -> int:
     return start
 
 
-Row = tuple[int, int, list[str]]  # (line, offset after the row, stripped fields)
+Row = tuple[int, int, list[str]]  # (line, the line after it, stripped fields)
 
 
-def _rows(text: str, start: int, line: int, sep: str, file: str) -> Iterator[Row]:
-    """(line, offset after the row, stripped fields) of each row with a value, from offset
-    ``start`` (on line ``line``) on. A quote that is never closed is named with its line."""
-    end = start
+def _rows(text: str, line: int, sep: str, file: str) -> Iterator[Row]:
+    """Each row with a value from line ``line`` on: (line, the line after it, stripped
+    fields). A quote that is never closed is named with its line."""
+    start = _offset(text, line)
 
     def lines() -> Iterator[str]:
-        nonlocal end
-        while end < len(text):
-            part = text[end : text.find("\n", end) + 1 or len(text)]
-            end += len(part)
-            yield part
+        at = start
+        while at < len(text):
+            end = text.find("\n", at) + 1 or len(text)
+            yield text[at:end]
+            at = end
 
     reader = csv.reader(lines(), delimiter=sep, strict=True)
     at = line
     try:
         for row in reader:
             fields = [x.strip() for x in row]
+            after = line + reader.line_num
             if not all(map(is_missing, fields)):
-                yield at, end, fields
-            at = line + reader.line_num
+                yield at, after, fields
+            at = after
     except csv.Error as e:
         if "unexpected end of data" in str(e):
             never = 'a quote (") opens a field that is never closed'
@@ -251,9 +272,9 @@ def _rows(text: str, start: int, line: int, sep: str, file: str) -> Iterator[Row
 
 
 def _records(text: str, sep: str, file: str, n: int) -> list[Row]:
-    """The first ``n`` rows with a value: (line, offset after it, fields)."""
+    """The first ``n`` rows with a value: (line, the line after it, fields)."""
     records = []
-    for record in _rows(text, 0, 1, sep, file):
+    for record in _rows(text, 1, sep, file):
         records.append(record)
         if len(records) == n:
             break
@@ -322,6 +343,7 @@ class _Plan:
 
 
 def _plan(sample: list[list[str]], k: int, comma: bool) -> _Plan:
+    """How to read the ``k`` columns, from the sample rows (stripped fields)."""
     plan = _Plan([NUMBER] * k, [False] * k, [False] * k, comma)
     for row in sample:
         for j, cell in enumerate(row[:k]):
@@ -344,11 +366,16 @@ def _number_reader(comma: bool, commas: list[bool]) -> Callable[[str], float]:
     read sets ``commas[0]``."""
 
     def read(cell: str) -> float:
+        try:  # most cells: float() takes them, and they are ASCII without "_"
+            x = float(cell)
+            if cell.isascii() and "_" not in cell:
+                return x
+        except ValueError:
+            pass
         cell = cell.strip()
         x = number(cell, comma)
         if x is not None:
-            if comma and "," in cell:
-                commas[0] = True
+            commas[0] = commas[0] or "," in cell
             return x
         if is_missing(cell):
             return math.nan
@@ -374,21 +401,21 @@ Parsed = tuple[Floats, Ints, dict[int, tuple[str, ...]], bool]
 _UNCONVERTED = re.compile(r"could not convert string .* at row \d+, column (\d+)\.$", re.S)
 
 
-def _parse(
-    text: str, start: int, line: int, sep: str, plan: _Plan, file: str, width_line: int
-) -> Parsed:
-    """The rows from offset ``start`` (line ``line``) on: by the fast reader, which tries
-    again when a cell further down than the sample changes a column's plan (a missing
-    value, a decimal comma, text), at most RETRIES times; else by the careful reader, from
-    the sample's plan (lines the fast reader split wrongly may have misled it)."""
+def _parse(raw: bytes, line: int, sep: str, plan: _Plan, file: str, width_line: int) -> Parsed:
+    """The rows from line ``line`` on: by the fast reader, which tries again when a cell
+    further down than the sample changes a column's plan (a missing value, a decimal
+    comma, text), at most RETRIES times; else by the careful reader, from the sample's
+    plan (lines the fast reader split wrongly may have misled it)."""
     parsed: Parsed | int | None = None
     fast = _Plan(list(plan.kinds), list(plan.odd), list(plan.commas), plan.comma)
     for _ in range(RETRIES):
-        parsed = _fast(text, start, line, sep, fast)
+        parsed = _fast(raw, line, sep, fast)
         if not isinstance(parsed, int) or not _replan(fast, parsed):
             break
+    text = None
     while not isinstance(parsed, tuple):
-        parsed = _careful(text, start, line, sep, plan, file, width_line)
+        text = text or _decoded(raw, file)
+        parsed = _careful(text, line, sep, plan, file, width_line)
         if isinstance(parsed, int):  # a column the sample took for numbers holds text
             plan.kinds[parsed] = TEXT
     return parsed
@@ -407,24 +434,20 @@ def _replan(plan: _Plan, j: int) -> bool:
     return True
 
 
-def _fast(text: str, start: int, line: int, sep: str, plan: _Plan) -> Parsed | int | None:
-    """The rows from offset ``start`` (line ``line``) parsed by np.loadtxt; or the column
-    of the first cell it could not convert; or None if they do not fit the plan otherwise or their
+def _fast(raw: bytes, line: int, sep: str, plan: _Plan) -> Parsed | int | None:
+    """The rows from line ``line`` on, parsed by np.loadtxt; or the column of the first
+    cell it could not convert; or None if they do not fit the plan otherwise or their
     lines cannot be told (the careful reader reads them then)."""
-    if '"' in text and text.count('"', start) % 2:
+    if b'"' in raw and raw.count(b'"') % 2:
         return None  # a quote never closed: the careful reader names its line
     k = len(plan.kinds)
     text_cols = [j for j in range(k) if plan.kinds[j] == TEXT]
     commas = [False]
     python = plan.odd
-    if plan.comma and not text_cols and text.find(",", start) >= 0:
-        text, start = text[start:].replace(",", "."), 0  # commas can only be decimal ones
-        commas = [True]
+    if plan.comma and not text_cols and b"," in raw:
+        raw, commas = raw.replace(b",", b"."), [True]  # commas can only be decimal ones
     elif plan.comma:
         python = [o or c for o, c in zip(plan.odd, plan.commas, strict=True)]
-    lines = _lines_from(text, start)
-    while lines and not lines[-1].strip():
-        lines.pop()  # blank lines at the end
     codes = {j: {} for j in text_cols}
     converters = {j: _text_reader(codes[j]) for j in text_cols}
     converters |= {
@@ -434,10 +457,10 @@ def _fast(text: str, start: int, line: int, sep: str, plan: _Plan) -> Parsed | i
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "input contained no data"
             values = np.loadtxt(
-                lines, np.float64, delimiter=sep, quotechar='"', comments=None, ndmin=2,
-                converters=converters or None,
+                io.BytesIO(raw), np.float64, delimiter=sep, quotechar='"', comments=None,
+                skiprows=line - 1, ndmin=2, converters=converters or None, encoding="utf-8",
             )  # fmt: skip
-    except ValueError as e:
+    except ValueError as e:  # (a byte that is not UTF-8 too)
         unconverted = _UNCONVERTED.match(str(e))
         if unconverted and int(unconverted[1]) <= k:
             return int(unconverted[1]) - 1
@@ -445,34 +468,33 @@ def _fast(text: str, start: int, line: int, sep: str, plan: _Plan) -> Parsed | i
     except TypeError:
         return None
     n = len(values)
-    if n != len(lines) or (n and values.shape[1] != k):
+    if n != _lines_after(raw, line) or (n and values.shape[1] != k):
         return None  # a blank line, a line break inside quotes, a row of another width
     lines_of = np.arange(line, line + n, dtype=np.int64)
     return values.reshape(n, k), lines_of, _levels(codes), commas[0]
 
 
-def _lines_from(text: str, start: int) -> list[str]:
-    """The lines of ``text`` from offset ``start`` on, each with its line end."""
-    lines = text.splitlines(keepends=True)
-    skip = length = 0
-    while length < start:
-        length += len(lines[skip])
-        skip += 1
-    return lines[skip:] if length == start else text[start:].splitlines(keepends=True)
+def _lines_after(raw: bytes, line: int) -> int:
+    """The lines from line ``line`` on, blank lines at the end left out."""
+    total = raw.count(b"\n") + (not raw.endswith(b"\n"))
+    tail = raw[-4096:]
+    blank = tail[len(tail.rstrip()) :].count(b"\n") - raw.endswith(b"\n")
+    return total - (line - 1) - max(blank, 0)
 
 
 def _careful(
-    text: str, start: int, line: int, sep: str, plan: _Plan, file: str, width_line: int
+    text: str, line: int, sep: str, plan: _Plan, file: str, width_line: int
 ) -> Parsed | int:
-    """The rows read one by one by the csv module; or the index of a number column that
-    holds text (to be read again as text). ValueError for a row of another width."""
+    """The rows from line ``line`` on, read one by one by the csv module; or the index of
+    a number column that holds text (to be read again as text). ValueError for a row of
+    another width."""
     k = len(plan.kinds)
     values, lines = array("d"), array("q")
     codes = {j: {} for j in range(k) if plan.kinds[j] == TEXT}
     commas = [False]
     number_reader = _number_reader(plan.comma, commas)
     readers = [_text_reader(codes[j]) if j in codes else number_reader for j in range(k)]
-    for at, _, fields in _rows(text, start, line, sep, file):
+    for at, _, fields in _rows(text, line, sep, file):
         if len(fields) != k:
             raise ValueError(
                 f"{file} line {at}: expected {k} fields (as in line {width_line}), "
