@@ -90,8 +90,9 @@ def load_csv(
     )
     if like is None:
         _check_target(table, tcol, rows, Y, task, class_names)
-    named = [table.names[j] or f"column {j + 1}" for j in range(table.n_cols)]
-    features = tuple(named[j] if table.header else f"x{j + 1}" for j in columns)
+    unnamed = [f"x{j + 1}" for j in range(table.n_cols)]  # without a header
+    named = [x or f"column {j + 1}" for j, x in enumerate(table.names)] or unnamed
+    features = tuple(named[j] for j in columns)
     return Dataset(
         name or table.file, X, Y, task, like.feature_names if like else features, class_names,
         target=named[tcol] if table.header else f"column {tcol + 1}", reason=reason,
