@@ -74,7 +74,7 @@ class Config:
     patience: int = 0  # headless: stop after this many epochs without a lower val loss
     restore_best: bool = False  # headless: end on the lowest validation loss's weights
     header: bool | None = None  # CSV first row: None guesses (see csv_read)
-    sep: str = "auto"  # CSV field separator: auto (sniffed), ",", ";", "tab" or "|"
+    sep: str = "auto"  # CSV field separator: auto (sniffed), comma, semicolon, tab or pipe
     missing: str = "refuse"  # CSV missing values: refuse, drop their rows, or mean
     keep_index: bool = False  # keep a CSV file's index column (pandas', R's) as a feature
 

@@ -8,7 +8,7 @@ the targets and the settings).
 
 from __future__ import annotations
 
-SEPARATORS = {",": ",", ";": ";", "tab": "\t", "|": "|"}  # a name -> the character
+SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}  # name -> character
 MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "-nan", "null", "none", "<na>", "?"})
 MISSING_CHOICES = ("refuse", "drop", "mean")  # what to do with rows of missing cells
 
@@ -26,6 +26,16 @@ def number(text: str, comma: bool = False) -> float | None:
         return float(text)
     except ValueError:
         return None
+
+
+def separator_name(value: object) -> str | None:
+    """ "semicolon" for ";" or "Semicolon", "auto" for "auto"; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    text = value if value == "\t" else value.strip().lower()
+    if text == "auto" or text in SEPARATORS:
+        return text
+    return next((name for name, char in SEPARATORS.items() if char == text), None)
 
 
 def is_missing(text: str) -> bool:

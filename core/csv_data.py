@@ -57,7 +57,7 @@ def load_csv(
             decide instead (see csv_targets.py).
         like: read a second file (a validation set) with the columns, task and classes
             of that data set; its missing feature cells are filled with ``like``'s means.
-        sep: "auto" (sniffed), ",", ";", "tab" or "|".
+        sep: "auto" (sniffed), ",", ";", "\\t" or "|", or their names (csv_cells).
         missing: "refuse", "drop" or "mean" (see the module docstring).
         keep_index: keep an index column as a feature instead of dropping it.
 

@@ -3,8 +3,9 @@
 ``read_table(path, sep="auto", header=None) -> Table`` is the entry point (``load_csv``
 builds a Dataset on it; anything else that reads a user's file should too). It reads:
 
-- the separator ``sep``: ",", ";", "\\t" or "|"; "auto" takes the one that splits the first
-  lines into the same number of fields (2 or more), the most of them numbers;
+- the separator ``sep``: ",", ";", "\\t" or "|" (or its name: comma, semicolon, tab,
+  pipe); "auto" takes the one that splits the first lines into the same number of fields
+  (2 or more), the most of them numbers;
 - the header ``header``: True, False, or None (guess): the first row is a header when one
   of its cells is text over a column of numbers, when its numbers count 0, 1, 2, ...
   (pandas' names for unnamed columns), or when it has one field fewer than the rows
@@ -126,7 +127,8 @@ def read_table(path: str | Path, sep: str = "auto", header: bool | None = None) 
     path, sniffed = Path(path), sep == "auto"
     sep = SEPARATORS.get(sep, sep)
     if not sniffed and sep not in SEPARATORS.values():
-        raise ValueError(f"sep = {sep!r} is not allowed: auto, {', '.join(SEPARATORS)}")
+        names = ", ".join(f"{name} ({char!r})" for name, char in SEPARATORS.items())
+        raise ValueError(f"sep = {sep!r} is not allowed: auto, {names}")
     raw = _read_bytes(path)
     head = _decoded(raw[: _end_of_line(raw, SAMPLE_ROWS + 50)], path.name)
     if sniffed:

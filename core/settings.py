@@ -15,7 +15,6 @@ from it). Errors read ``name = value is not allowed: what is`` (or ``is not a nu
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import numbers
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from .csv_cells import MISSING_CHOICES, SEPARATORS
+from .csv_cells import MISSING_CHOICES, SEPARATORS, separator_name
 from .csv_targets import TASK_CHOICES
 from .datasets import GENERATORS, ONE_INPUT
 from .features import FEATURES, PLANE, feature_key, labels
@@ -393,13 +392,16 @@ SETTINGS: dict[str, Setting] = {
             "end on the weights of the epoch with the lowest validation loss (headless)",
         ),
         yes_no_auto("header", "CSV first row: auto (a header if it names the columns), yes, no"),
-        dataclasses.replace(
-            choice(
-                "sep",
-                "CSV field separator: auto (the one that splits the first lines evenly)",
-                ("auto", *SEPARATORS),
+        Setting(
+            "sep",
+            "CSV field separator, or its character (, ; | or a tab): auto is the one that "
+            "splits the first lines evenly",
+            lambda v: (
+                separator_name(v)
+                or refuse("sep", v, "auto, or , ; | or a tab (comma, semicolon, pipe, tab)")
             ),
-            read=lambda text: "tab" if text == "\t" else text.strip().lower(),
+            str,
+            choices=("auto", *SEPARATORS),
             metavar="SEP",
         ),
         choice(

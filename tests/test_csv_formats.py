@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 from csvfiles import write
 
+import core.csv_read as csv_read
+from core.config import Config, ConfigError
 from core.csv_data import load_csv
 from core.csv_read import read_table
+from core.settings import SETTINGS
 from tui.cli.main import main
 
 DATA = Path(__file__).parent / "data"
@@ -68,6 +71,9 @@ def test_pandas_numbers_for_every_column_name_are_a_header():
 
 @pytest.mark.parametrize("name", ["pandas_semicolon.csv", "pandas_excel_style.csv"])
 def test_semicolons_and_decimal_commas_as_spreadsheets_write_them(name):
+    if name == "pandas_excel_style.csv":  # a byte order mark and CRLF
+        raw = (DATA / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == 151
     ds = load_csv(DATA / name)
     np.testing.assert_array_equal(ds.X, IRIS_X)
     assert ds.class_names == ("setosa", "versicolor", "virginica")
@@ -206,6 +212,25 @@ def test_a_separator_given_is_used_and_named_when_it_splits_nothing(tmp_path, ca
     )
 
 
+@pytest.mark.parametrize(
+    "given, read",
+    [(";", "semicolon"), ("Semicolon", "semicolon"), ("\t", "tab"), (",", "comma"), ("|", "pipe"),
+     ("auto", "auto")],
+)  # fmt: skip
+def test_a_separator_reads_from_its_character_or_its_name(given, read):
+    assert SETTINGS["sep"].parse(given) == read == Config(sep=given).sep
+    assert Config.from_dict({"sep": given}).sep == read
+    assert SETTINGS["sep"].parse(SETTINGS["sep"].show(read)) == read
+
+
+def test_a_separator_that_is_none_of_them_is_refused():
+    with pytest.raises(ConfigError) as e:
+        Config(sep=" ")
+    assert str(e.value) == (
+        "sep = ' ' is not allowed: auto, or , ; | or a tab (comma, semicolon, pipe, tab)"
+    )
+
+
 def test_the_cli_says_what_it_read(tmp_path, capsys):
     code, out, _ = run(capsys, "--data", DATA / "r_airquality.csv", "--missing", "drop",
                        "--target", "Temp", "--epochs", 1)  # fmt: skip
@@ -255,3 +280,54 @@ def test_a_class_with_one_row_is_said_to_be_never_validated(tmp_path, capsys):
                        "--epochs", 0)  # fmt: skip
     assert code == 0
     assert err == "warning: no validation rows for class rare (1 row): never validated\n"
+
+
+# --- the two readers -------------------------------------------------------------------------
+
+
+def careful_table(path, monkeypatch, **kw):
+    """The table the csv module's reader makes, NumPy's C reader switched off."""
+    with monkeypatch.context() as m:
+        m.setattr(csv_read, "_fast", lambda *a: None)
+        return read_table(path, **kw)
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.[ct]sv")), ids=lambda p: p.name)
+def test_each_file_reads_the_same_by_the_c_reader_and_row_by_row(path, monkeypatch):
+    fast, careful = read_table(path), careful_table(path, monkeypatch)
+    np.testing.assert_array_equal(fast.values, careful.values)
+    np.testing.assert_array_equal(fast.lines, careful.lines)
+    assert (fast.names, fast.levels, fast.sep) == (careful.names, careful.levels, careful.sep)
+
+
+@pytest.mark.parametrize(
+    "late, kinds",
+    [("NA", "number"), ("", "number"), ("7,5", "number"), ("cat", "text")],
+)
+def test_a_cell_past_the_first_rows_changes_its_columns_reading(tmp_path, monkeypatch, late,
+                                                               kinds):  # fmt: skip
+    rows = [f"{i};{i % 7};{i % 3}" for i in range(1500)]
+    rows[1200] = f"1200;{late};0"  # beyond the rows the plan is made from
+    path = tmp_path / "late.csv"
+    path.write_text("a;b;y\n" + "\n".join(rows) + "\n")
+    table = read_table(path)
+    assert table.kinds[1] == kinds and table.lines[1200] == 1202
+    careful = careful_table(path, monkeypatch)
+    np.testing.assert_array_equal(table.values, careful.values)
+    assert table.levels == careful.levels
+
+
+def test_a_blank_line_keeps_the_line_numbers_true(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,y\n1,0\n\n2,1\n3,x\n")
+    with pytest.raises(ValueError, match=r"^d.csv line 5, column 2 \(y\): 'x' is not a number$"):
+        load_csv(path, target=0)
+    assert read_table(path).lines.tolist() == [2, 4, 5]
+
+
+def test_a_utf16_file_as_excel_saves_unicode_text(tmp_path):
+    path = tmp_path / "d.txt"
+    text = "länge\tart\r\n" + "".join(f"{i},5\t{'ab'[i % 2]}\r\n" for i in range(6))
+    path.write_bytes(text.encode("utf-16"))  # with its byte order mark
+    ds = load_csv(path)
+    assert ds.feature_names == ("länge",) and ds.X[:, 0].tolist() == [i + 0.5 for i in range(6)]

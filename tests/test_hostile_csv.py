@@ -128,3 +128,14 @@ async def test_two_rows_say_there_is_no_validation_set_on_the_status_line(tmp_pa
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
         line = app.query_one(StatusLine).render().plain
         assert "(no validation set)" in line and "–" not in line.split("│")[-1]
+
+
+@pytest.mark.slow
+def test_a_file_over_the_old_50_mb_limit_is_read(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = "\n".join(",".join(map(repr, row)) + f",{i % 3}" for i, row in
+                     enumerate(rng.normal(size=(60_000, 49)).tolist()))  # fmt: skip
+    path = write(tmp_path, "\n".join(f"x{j}" for j in range(49)).replace("\n", ",") + ",y\n" + rows)
+    assert path.stat().st_size > 55_000_000
+    ds = load_csv(path)
+    assert ds.X.shape == (60_000, 49) and ds.class_names == ("0", "1", "2")
