@@ -79,7 +79,7 @@ def load_csv(
         _same_columns(like, table, columns)
     _check_features(table, columns)
     rows, missed = _missing_cells(table, columns, tcol, missing)
-    X = table.values[:, columns] if rows is None else table.values[np.ix_(rows, columns)]
+    X = _cells(table.values, rows, columns)
     if missing == "mean":
         X = _filled(X, table, columns, like)
     if len(X) < (1 if like is not None else 2):
@@ -98,6 +98,15 @@ def load_csv(
         target=named[tcol] if table.header else f"column {tcol + 1}", reason=reason,
         notes=tuple(_reading_notes(table, index) + missed),
     )  # fmt: skip
+
+
+def _cells(values: np.ndarray, rows: np.ndarray | None, columns: list[int]) -> np.ndarray:
+    """A copy of ``values[rows][:, columns]`` (rows None: all), by slices where it can."""
+    if rows is not None:
+        return values[np.ix_(rows, columns)]
+    if columns == list(range(columns[0], columns[-1] + 1)):
+        return values[:, columns[0] : columns[-1] + 1].copy()
+    return values[:, columns]
 
 
 def _check_target(

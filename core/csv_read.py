@@ -315,15 +315,16 @@ def _looks_like_header(first: list[str], sample: list[list[str]], comma: bool) -
     """Whether the first row names the columns: a text cell over a column of numbers (or
     of nothing); or numbers 0, 1, 2, ... in order (pandas' names for unnamed columns),
     3 of them or beside a text that its column below does not hold (a name, not a label)."""
-    below = [
-        [r[j] for r in sample if j < len(r) and not is_missing(r[j])] for j in range(len(first))
-    ]
+
+    def below(j: int) -> list[str]:
+        return [r[j] for r in sample if j < len(r) and not is_missing(r[j])]
+
     texts = [j for j, x in enumerate(first) if number(x, comma) is None and not is_missing(x)]
-    if any(all(number(x, comma) is not None for x in below[j]) for j in texts):
+    if any(all(number(x, comma) is not None for x in below(j)) for j in texts):
         return True
     numbers = [x for x in first if number(x, comma) is not None]
     counting = len(numbers) >= 2 and numbers == [str(i) for i in range(len(numbers))]
-    return counting and (len(numbers) >= 3 or any(first[j] not in below[j] for j in texts))
+    return counting and (len(numbers) >= 3 or any(first[j] not in below(j) for j in texts))
 
 
 def _short_header(first: list[str], sample: list[list[str]], comma: bool) -> int:
@@ -349,14 +350,12 @@ def _plan(sample: list[list[str]], k: int, comma: bool) -> _Plan:
     plan = _Plan([NUMBER] * k, [False] * k, [False] * k, comma)
     for row in sample:
         for j, cell in enumerate(row[:k]):
-            if plan.kinds[j] == TEXT:
-                continue
-            if is_missing(cell):
+            if number(cell, comma) is not None:
+                plan.commas[j] = plan.commas[j] or (comma and "," in cell)
+            elif is_missing(cell):
                 plan.odd[j] = True
-            elif number(cell, comma) is None:
+            else:
                 plan.kinds[j] = TEXT
-            elif comma and "," in cell:
-                plan.commas[j] = True
     return plan
 
 
