@@ -84,10 +84,9 @@ def _texts(
             "--target"
         )  # fmt: skip
         raise ValueError(f"{column} holds text ({texts[0]!r}): {whose}")
-    keys = {v: _class_key(x) if (x := number(v)) is not None else v for v in set(values)}
-    distinct = sorted(set(keys.values()))
+    distinct = sorted(set(values))
     position = {name: i for i, name in enumerate(distinct)}
-    index = np.fromiter((position[keys[v]] for v in values), np.int64, len(values))
+    index = np.fromiter(map(position.__getitem__, values), np.int64, len(values))
     if like is not None:
         return _as_classes_of(like, distinct, index, column)
     names = _class_names(distinct, column)

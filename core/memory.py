@@ -22,7 +22,8 @@ A run whose estimate is over MEMORY_BUDGET is refused with the estimate in the m
 A CSV file of S bytes, n rows and k columns (estimated from its first lines) is refused
 before it is read when reading it and training on it would be over the budget:
 
-    csv = 3 * S                    its bytes, their text and the text's lines
+    csv = 3 * S                    its bytes, NumPy's reading buffers or the text the csv
+                                   module reads
           + 16 * n * k             the parsed numbers and the reader's growing copy
           + 4 * 8 * n * (k + 1)    the data term above, one output
 """

@@ -119,17 +119,19 @@ def one_sided_classes(train: Dataset, val: Dataset) -> list[str]:
     validation rows they are never validated, with no training rows never learned."""
     if not val.n_samples:
         return []
-    rows = list(zip(train.class_names, class_counts(train).tolist(), class_counts(val).tolist(),
-                    strict=True))  # fmt: skip
+    counts = zip(train.class_names, class_counts(train).tolist(), class_counts(val).tolist(),
+                 strict=True)  # fmt: skip
+    rows = [(name, t, v) for name, t, v in counts]
     warnings = []
-    for side, never, k in (("validation", "validated", 2), ("training", "learned", 1)):
-        missed = [(name, t + v) for name, t, v in rows if (name, t, v)[k] == 0]
+    for side, never in (("validation", "validated"), ("training", "learned")):
+        missed = [(name, t + v) for name, t, v in rows if (v if side == "validation" else t) == 0]
         if missed:
             said = ", ".join(f"{name} ({c:,} row{'s' * (c != 1)})" for name, c in missed[:5])
             more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
             plural = "es" * (len(missed) > 1)
-            said = f"class{plural} {said}{more}"
-            warnings.append(f"warning: no {side} rows for {said}: never {never}")
+            warnings.append(
+                f"warning: no {side} rows for class{plural} {said}{more}: never {never}"
+            )
     return warnings
 
 

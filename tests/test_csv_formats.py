@@ -14,6 +14,7 @@ from core.config import Config, ConfigError
 from core.csv_data import load_csv
 from core.csv_read import read_table
 from core.settings import SETTINGS
+from core.trainer import Trainer
 from tui.cli.main import main
 
 DATA = Path(__file__).parent / "data"
@@ -331,3 +332,12 @@ def test_a_utf16_file_as_excel_saves_unicode_text(tmp_path):
     path.write_bytes(text.encode("utf-16"))  # with its byte order mark
     ds = load_csv(path)
     assert ds.feature_names == ("länge",) and ds.X[:, 0].tolist() == [i + 0.5 for i in range(6)]
+
+
+def test_reading_notes_come_back_from_a_state_that_holds_them():
+    t = Trainer(Config(data=str(DATA / "r_iris.csv"), hidden=(4,)))
+    state = t.state()
+    state["meta"]["train"].pop("notes", None)  # a state from before notes
+    assert Trainer.from_state(state).train_set.notes == ()
+    state["meta"]["train"]["notes"] = list(t.train_set.notes)
+    assert Trainer.from_state(state).train_set.notes == t.train_set.notes != ()
