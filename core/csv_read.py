@@ -20,7 +20,10 @@ builds a Dataset on it; anything else that reads a user's file should too). It r
 A ``Table`` keeps every column in one float64 array ``values`` (n, k): a number column its
 numbers, a text column the index of each cell's text in ``levels[j]``; NaN where a cell is
 missing. ``kinds``, ``missing_counts()``, ``texts(j)``, ``has_index`` and ``lines`` (the line
-each row starts on, for messages) describe it.
+each row starts on, for messages) describe it. Rows to predict for a trained run are read
+the same way: ``read_table(path, config.sep, config.header)``, the run's feature names
+found in ``names``, the index column (``has_index``) left out, ``kinds`` and
+``missing_counts()`` checked before ``values`` is used.
 
 Speed: the rows are parsed in one pass by NumPy's C reader (np.loadtxt), with a Python
 converter only for the columns that need one (text, missing values, decimal commas) as the
