@@ -75,6 +75,10 @@ class Config:
     patience: int = 0  # headless: stop after this many epochs without a lower val loss
     restore_best: bool = False  # headless: end on the lowest validation loss's weights
     pace: Pace = FULL_SPEED  # how fast the app trains (headless: always as fast as it can)
+    header: bool | None = None  # CSV first row: None guesses (see csv_read)
+    sep: str = "auto"  # CSV field separator: auto (sniffed), comma, semicolon, tab or pipe
+    missing: str = "refuse"  # CSV missing values: refuse, drop their rows, or mean
+    keep_index: bool = False  # keep a CSV file's index column (pandas', R's) as a feature
 
     def __post_init__(self) -> None:
         for name, setting in SETTINGS.items():  # each checked and normalised (list -> tuple)

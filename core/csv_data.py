@@ -1,125 +1,35 @@
-"""Data from files: CSV with an optional header and a target column, and the bundled Iris.
+"""Data from files: a CSV file's feature columns and target column as a Dataset, and the
+bundled Iris.
 
-A missing or non-numeric value is rejected with its line and column in the message, and so
-is a quote that is never closed. The target column holds labels (classification: binary
-or one-hot multiclass, at most MAX_CLASSES classes) or numbers (regression). Only regular
-files of at most MAX_CSV_BYTES are read: a FIFO or a device would hang or never end.
+``load_csv`` reads the file with ``csv_read.read_table`` (the separator, the header, quoted
+fields, missing cells: see there) and then decides, saying what it decided in
+``Dataset.notes`` (lines of the load summary):
+
+- pandas' or R's index column (an unnamed first column of distinct row numbers or names)
+  is dropped, or kept as a feature with ``keep_index``;
+- missing cells are refused with their count per column (``missing="refuse"``), or their
+  rows dropped (``"drop"``), or a feature's filled with its column's mean over the file's
+  rows (``"mean"``; a row whose target is missing is dropped);
+- every feature column must hold numbers, all finite; the target column holds labels
+  (classification: binary or one-hot multiclass, at most MAX_CLASSES classes) or numbers
+  (regression, not all equal): see csv_targets.py.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import itertools
-import math
-import stat
-import sys
-from array import array
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
+from .csv_cells import MISSING_CHOICES, SEPARATORS, number
+from .csv_read import SEPARATOR_NAMES, Table, read_table
 from .csv_targets import MAX_CLASSES, read_targets
 from .datasets import Dataset
 
-__all__ = ["MAX_CLASSES", "MAX_CSV_BYTES", "asset_path", "load_csv", "load_iris"]
-
-MAX_CSV_BYTES = 50_000_000  # read at most this much of a CSV file
-
-
-def _number(text: str) -> float | None:
-    """The float a field holds, or None if it is not a number."""
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _open(path: Path) -> IO[str]:
-    """The file, open for text, if it is a regular file of at most MAX_CSV_BYTES: a FIFO
-    or a device (``/dev/zero``) would hang or never end."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise ValueError(f"no such file: {path}") from None
-    except OSError as e:
-        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{path} is not a regular file: give a CSV file")
-    if info.st_size > MAX_CSV_BYTES:
-        raise ValueError(_too_big(path, info.st_size))
-    try:
-        return path.open(newline="", encoding="utf-8-sig")
-    except OSError as e:
-        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
-
-
-def _too_big(path: Path, size: int) -> str:
-    return (
-        f"{path.name} has {size / 1e6:,.0f} MB: at most {MAX_CSV_BYTES / 1e6:,.0f} MB of CSV "
-        "can be read (about a million rows of a few columns); use a sample of the rows"
-    )
-
-
-def _rows(f: IO[str], path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line number, stripped fields) of every non-blank row, read one at a time; a quote
-    that is never closed is named with the line it opens on."""
-    read = 0
-
-    def lines() -> Iterator[str]:
-        nonlocal read
-        for line in f:
-            read += len(line)
-            if read > MAX_CSV_BYTES:  # the file grew while read
-                raise ValueError(_too_big(path, read))
-            yield line
-
-    reader = csv.reader(lines(), strict=True)
-    start = 1
-    try:
-        for row in reader:
-            if any(x.strip() for x in row):
-                yield start, [x.strip() for x in row]
-            start = reader.line_num + 1
-    except csv.Error as e:
-        if "unexpected end of data" in str(e):
-            raise ValueError(
-                f'{path.name} line {start}: a quote (") opens a field that is never closed'
-            ) from None
-        raise ValueError(f"{path.name} line {reader.line_num}: {e}") from None
-    except UnicodeDecodeError as e:
-        raise ValueError(f"cannot read {path}: it is not UTF-8 text ({e.reason})") from None
-    except OSError as e:
-        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
-
-
-def _has_header(first: list[str], target: int | str) -> bool:
-    """Whether the first row is a header: a target name, or a non-number in a feature column."""
-    if isinstance(target, str):
-        return True
-    ncols = len(first)
-    t = target % ncols if -ncols <= target < ncols else None
-    return any(_number(x) is None for j, x in enumerate(first) if j != t)
-
-
-def _target_index(target: int | str, header: list[str] | None, ncols: int, file: str) -> int:
-    if isinstance(target, str):
-        if header is None:
-            raise ValueError(f"{file} has no header row, so target {target!r} names no column")
-        if target not in header:
-            close = difflib.get_close_matches(target, header, n=1)
-            hint = f"did you mean --target {close[0]}? " if close else ""
-            raise ValueError(f"{file} has no column {target!r}: {hint}columns: {', '.join(header)}")
-        return header.index(target)
-    if not -ncols <= target < ncols:
-        raise ValueError(
-            f"target = {target} is not allowed: {file} has {ncols} columns, "
-            f"so 0 to {ncols - 1} or -{ncols} to -1"
-        )
-    return target % ncols
+__all__ = ["MAX_CLASSES", "asset_path", "load_csv", "load_iris"]
 
 
 def load_csv(
@@ -129,62 +39,125 @@ def load_csv(
     name: str | None = None,
     task: str = "auto",
     like: Dataset | None = None,
+    sep: str = "auto",
+    missing: str = "refuse",
+    keep_index: bool = False,
 ) -> Dataset:
-    """Read a comma-separated file: numeric feature columns and one target column.
+    """Read a CSV file: numeric feature columns and one target column.
 
-    ``header=None`` detects a header row (any non-number in a feature column of the first
-    row). ``task="auto"`` reads text labels, or at most 10 distinct whole numbers, as
-    classes and other numbers as a regression target ("classification" or "regression"
-    decide instead; see csv_targets.py). ``like``: read a second file (a validation set)
-    with the columns, task and classes of that data set. Rows are converted as they are
-    read (8 bytes per number kept). ValueError on a bad file.
+    Args:
+        path: the file.
+        target: the target column: its index in the file (0 the first, -1 the last) or
+            its header name.
+        header: whether the first row is a header; None guesses (see csv_read), True if
+            ``target`` is a name.
+        name: the data set's name (default: the file's).
+        task: "auto" reads text labels, or at most 10 distinct whole numbers, as classes
+            and other numbers as a regression target; "classification" or "regression"
+            decide instead (see csv_targets.py).
+        like: read a second file (a validation set) with the columns, task and classes
+            of that data set; its missing feature cells are filled with ``like``'s means.
+        sep: "auto" (sniffed), ",", ";", "\\t" or "|", or their names (csv_cells).
+        missing: "refuse", "drop" or "mean" (see the module docstring).
+        keep_index: keep an index column as a feature instead of dropping it.
+
+    Returns:
+        The Dataset, X (n, d) and Y as it holds them, ``notes`` saying what was decided.
+        ValueError, naming the file, the line and the column, for a file that cannot be
+        read so.
     """
-    path = Path(path)
-    file = path.name
-    with _open(path) as f:
-        rows = _rows(f, path)
-        first_line, first = next(rows, (0, None))
-        if first is None:
-            raise ValueError(f"{file} is empty: it needs a row per sample")
-        ncols = len(first)
-        if ncols < 2:
-            raise ValueError(f"{file} has 1 column: it needs feature columns and a target column")
-        if header is None:
-            header = _has_header(first, target)
-        head = first if header else None
-        tcol = _target_index(target, head, ncols, file)
-        if like is not None:
-            _same_columns(like, head, ncols, tcol, file)
-        data = rows if header else itertools.chain([(first_line, first)], rows)
-        features, labels, first_data = _read_data(data, ncols, tcol, first_line, head, file)
-    if len(labels) < (1 if like is not None else 2):
-        raise ValueError(f"{file} has {len(labels)} data rows: at least 2 are needed")
-    X = np.frombuffer(features, dtype=np.float64).reshape(len(labels), ncols - 1)
-    column = f"{file} {_column(head, tcol)}"
-    Y, kind, class_names, reason = read_targets(labels, column, task, like)
-    if like is None and kind != "regression" and len(class_names) < 2:
-        raise ValueError(f"{_where(file, head, first_data, tcol)}: the target has only one class")
-    names = head or [f"x{j + 1}" for j in range(ncols)]
-    features_names = tuple(x for j, x in enumerate(names) if j != tcol)
+    if missing not in MISSING_CHOICES:
+        choices = ", ".join(MISSING_CHOICES)
+        raise ValueError(f"missing = {missing!r} is not allowed: one of {choices}")
+    if header is None and isinstance(target, str):
+        header = True
+    table = read_table(path, SEPARATORS.get(sep, sep), header)
+    tcol = _target_index(target, table)
+    index = table.has_index and tcol != 0 and not keep_index  # left out
+    columns = [j for j in range(table.n_cols) if j != tcol and not (index and j == 0)]
     if like is not None:
-        features_names = like.feature_names
-    target_name = names[tcol] if head else f"column {tcol + 1}"
+        _same_columns(like, table, columns)
+    _check_features(table, columns)
+    rows, missed = _missing_cells(table, columns, tcol, missing)
+    X = _cells(table.values, rows, columns)
+    if missing == "mean":
+        X = _filled(X, table, columns, like)
+    if len(X) < (1 if like is not None else 2):
+        raise ValueError(f"{table.file} has {len(X)} data rows: at least 2 are needed")
+    column = f"{table.file} {table.column(tcol)}"
+    Y, task, class_names, reason = read_targets(
+        _target_values(table, tcol, rows), column, task, like
+    )
+    if like is None:
+        _check_target(table, tcol, rows, Y, task, class_names)
+    unnamed = [f"x{j + 1}" for j in range(table.n_cols)]  # without a header
+    named = [x or f"column {j + 1}" for j, x in enumerate(table.names)] or unnamed
+    features = tuple(named[j] for j in columns)
     return Dataset(
-        name or path.name, X, Y, kind, features_names, class_names,
-        target=target_name, reason=reason,
+        name or table.file, X, Y, task, like.feature_names if like else features, class_names,
+        target=named[tcol] if table.header else f"column {tcol + 1}", reason=reason,
+        notes=tuple(_reading_notes(table, index) + missed),
     )  # fmt: skip
 
 
-def _same_columns(like: Dataset, head: list[str] | None, ncols: int, tcol: int, file: str) -> None:
-    """A validation file must have the training file's columns (by name, with headers)."""
-    if ncols - 1 != like.n_features:
+def _cells(values: np.ndarray, rows: np.ndarray | None, columns: list[int]) -> np.ndarray:
+    """A copy of ``values[rows][:, columns]`` (rows None: all), by slices where it can."""
+    if rows is not None:
+        return values[np.ix_(rows, columns)]
+    if columns == list(range(columns[0], columns[-1] + 1)):
+        return values[:, columns[0] : columns[-1] + 1].copy()
+    return values[:, columns]
+
+
+def _check_target(
+    table: Table, tcol: int, rows: np.ndarray | None, Y: np.ndarray, task: str, classes: tuple
+) -> None:
+    """A training file's target has two classes or more, or numbers not all equal."""
+    if task != "regression" and len(classes) < 2:
+        first = int(table.lines[0 if rows is None else rows[0]])
+        where = f"{table.file} line {first}, {table.column(tcol)}"
+        raise ValueError(f"{where}: the target has only one class")
+    if task == "regression" and np.ptp(Y) == 0:
         raise ValueError(
-            f"{file} has {ncols - 1} feature columns, the training file {like.n_features}: "
+            f"{table.file} {table.column(tcol)} holds {Y[0, 0]:g} in every row: a constant "
+            "target leaves nothing to learn (its deviation is 0); is it the target column? "
+            "(--target)"
+        )
+
+
+def _target_index(target: int | str, table: Table) -> int:
+    """The target's column index in the file; ValueError with a hint for a name that is
+    not there (the closest name, in any case)."""
+    ncols, file = table.n_cols, table.file
+    if isinstance(target, str):
+        if not table.header:
+            raise ValueError(f"{file} has no header row, so target {target!r} names no column")
+        names = list(table.names)
+        if target not in names:
+            same = [x for x in names if x.lower() == target.lower()]
+            close = same or difflib.get_close_matches(target, names, n=1)
+            hint = f"did you mean --target {close[0]}? " if close else ""
+            raise ValueError(f"{file} has no column {target!r}: {hint}columns: {', '.join(names)}")
+        return names.index(target)
+    if not -ncols <= target < ncols:
+        raise ValueError(
+            f"target = {target} is not allowed: {file} has {ncols} columns, "
+            f"so 0 to {ncols - 1} or -{ncols} to -1"
+        )
+    return target % ncols
+
+
+def _same_columns(like: Dataset, table: Table, columns: list[int]) -> None:
+    """A validation file must have the training file's columns (by name, with headers)."""
+    file = table.file
+    if len(columns) != like.n_features:
+        raise ValueError(
+            f"{file} has {len(columns)} feature columns, the training file {like.n_features}: "
             "a validation file needs the same columns"
         )
-    if head is not None and like.target and not like.target.startswith("column "):
-        features = tuple(x for j, x in enumerate(head) if j != tcol)
-        for mine, theirs in zip(features, like.feature_names, strict=True):
+    if table.header and like.target and not like.target.startswith("column "):
+        for j, theirs in zip(columns, like.feature_names, strict=True):
+            mine = table.names[j] or f"column {j + 1}"
             if mine != theirs:
                 raise ValueError(
                     f"{file} has column {mine!r} where the training file has {theirs!r}: "
@@ -192,55 +165,122 @@ def _same_columns(like: Dataset, head: list[str] | None, ncols: int, tcol: int, 
                 )
 
 
-def _column(head: list[str] | None, j: int) -> str:
-    """'column 3 (species)', or 'column 3' without a header."""
-    return f"column {j + 1}" + (f" ({head[j]})" if head else "")
+def _check_features(table: Table, columns: list[int]) -> None:
+    """Each feature column holds numbers: ValueError naming the first cell that does not
+    (with a hint at --target for a column of labels)."""
+    comma = table.sep != ","
+    for j in columns:
+        if j not in table.levels:
+            continue
+        texts = table.texts(j)
+        present = [i for i, x in enumerate(texts) if x is not None]
+        bad = next(i for i in present if number(texts[i], comma) is None)
+        hint = ""
+        if bad == present[0]:  # text from the first row on: a column of labels
+            name = table.names[j] if table.header and table.names[j] else j
+            hint = f"; only the target may hold text: did you mean --target {name}?"
+        where = f"{table.file} line {table.lines[bad]}, {table.column(j)}"
+        raise ValueError(f"{where}: {texts[bad]!r} is not a number{hint}")
 
 
-def _where(file: str, head: list[str] | None, line: int, j: int) -> str:
-    return f"{file} line {line}, {_column(head, j)}"
+def _missing_cells(
+    table: Table, columns: list[int], tcol: int, missing: str
+) -> tuple[np.ndarray | None, list[str]]:
+    """The rows to keep (None: all) and a note, for the missing values of the columns
+    used: refused (ValueError with the count per column), their rows left out ("drop"),
+    or ("mean") the rows of a missing target left out. ValueError for an infinite number."""
+    if np.isfinite(table.values).all():  # (one pass, when every cell is there)
+        return None, []
+    used = [*columns, tcol]
+    _check_finite(table, used)
+    gaps = np.isnan(table.values[:, used])
+    counts = gaps.sum(axis=0).tolist()
+    total = sum(counts)
+    if not total:
+        return None, []
+    per_column = _per_column(table, used, counts)
+    if missing == "refuse":
+        first = int(table.lines[np.flatnonzero(gaps.any(axis=1))[0]])
+        raise ValueError(
+            f"{table.file} has {total:,} missing value{'s' * (total > 1)} (empty, NA, NaN...), "
+            f"the first on line {first}: {per_column}; give --missing drop to leave out "
+            "their rows, or --missing mean to fill a feature's with its column's mean"
+        )
+    if missing == "drop":
+        keep = np.flatnonzero(~gaps.any(axis=1))
+        left = table.n_rows - len(keep)
+        return keep, [f"missing  {left:,} rows with missing values left out: {per_column}"]
+    note = f"missing  {total - counts[-1]:,} values filled with their column's mean: {per_column}"
+    if counts[-1]:
+        note += f"; {counts[-1]:,} row{'s' * (counts[-1] > 1)} without a target left out"
+    return np.flatnonzero(~gaps[:, -1]), [note]
 
 
-def _read_data(
-    rows: Iterator[tuple[int, list[str]]],
-    ncols: int,
-    tcol: int,
-    first_line: int,
-    head: list[str] | None,
-    file: str,
-) -> tuple[array, list[str], int]:
-    """(features row after row, the target's text per row, the first data row's line)."""
-    features = array("d")
-    labels: list[str] = []
-    first_data = 0
-    for line, fields in rows:
-        first_data = first_data or line
-        if len(fields) != ncols:
+def _check_finite(table: Table, used: list[int]) -> None:
+    """ValueError naming the first infinite number (1e400, inf) in the columns used."""
+    infinite = np.isinf(table.values[:, used])
+    if infinite.any():
+        i, j = np.argwhere(infinite)[0]
+        where = f"{table.file} line {table.lines[i]}, {table.column(used[j])}"
+        raise ValueError(f"{where}: {table.values[i, used[j]]} is not finite")
+
+
+def _per_column(table: Table, used: list[int], counts: list[int]) -> str:
+    """'age 177, fare 2' (at most 5 columns named)."""
+    named = [(table.names[j] if table.header and table.names[j] else table.column(j), c)
+             for j, c in zip(used, counts, strict=True) if c]  # fmt: skip
+    text = ", ".join(f"{name} {c:,}" for name, c in named[:5])
+    return text + (f" and {len(named) - 5} more columns" if len(named) > 5 else "")
+
+
+def _filled(X: np.ndarray, table: Table, columns: list[int], like: Dataset | None) -> np.ndarray:
+    """X (n, d) with each missing value replaced by its column's mean: over the file's
+    rows, or ``like``'s (the training file's, for a validation file)."""
+    gaps = np.isnan(X)
+    if not gaps.any():
+        return X
+    for j in np.flatnonzero(gaps.any(axis=0)):
+        if like is not None:
+            mean = like.X[:, j].mean()
+        elif gaps[:, j].all():
             raise ValueError(
-                f"{file} line {line}: expected {ncols} fields (as in line {first_line}), "
-                f"found {len(fields)}"
+                f"{table.file} {table.column(columns[j])} has no values: no mean to fill it "
+                "with; leave the column out of the file"
             )
-        for j, text in enumerate(fields):
-            if text == "":
-                raise ValueError(f"{_where(file, head, line, j)} is empty: fill or remove the row")
-            x = _number(text)
-            if x is not None and not math.isfinite(x):
-                raise ValueError(f"{_where(file, head, line, j)}: {text!r} is not finite")
-            if j == tcol:
-                labels.append(sys.intern(text))  # one object per distinct label
-            elif x is None:
-                raise ValueError(
-                    f"{_where(file, head, line, j)}: {text!r} is not a number"
-                    + (
-                        f"; only the target may hold text: did you mean --target "
-                        f"{head[j] if head else j}?"
-                        if line == first_data
-                        else ""
-                    )
-                )  # text in the first row: a column of labels, likely the target
-            else:
-                features.append(x)
-    return features, labels, first_data
+        else:
+            mean = X[~gaps[:, j], j].mean()
+        X[gaps[:, j], j] = mean
+    return X
+
+
+def _target_values(table: Table, tcol: int, rows: np.ndarray | None) -> np.ndarray | list[str]:
+    """The target's numbers (n,), or its text per row for a column of text."""
+    if tcol in table.levels:
+        texts = table.texts(tcol)
+        return texts if rows is None else [texts[i] for i in rows.tolist()]
+    y = table.values[:, tcol]
+    return y if rows is None else y[rows]
+
+
+def _reading_notes(table: Table, index_dropped: bool) -> list[str]:
+    """Lines of the load summary for what was read otherwise than plainly."""
+    notes = []
+    how = []
+    if table.sep != ",":
+        guessed = "sniffed; --sep to choose" if table.sniffed else "--sep"
+        how.append(f"fields separated by {SEPARATOR_NAMES[table.sep]} ({guessed})")
+    if table.decimal_comma:
+        how.append("decimal commas (1,5 is 1.5)")
+    if not table.header:
+        how.append("no header row (--header yes if the first row names the columns)")
+    if how:
+        notes.append("read     " + ", ".join(how))
+    if index_dropped:
+        notes.append(
+            "index    column 1 left out: pandas' or R's row index (unnamed, a different "
+            "value in each row); --keep-index keeps it as a feature"
+        )
+    return notes
 
 
 def asset_path(name: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .csv_cells import number
 from .datasets import Dataset, Floats
 
 MAX_CLASSES = 100  # distinct labels in a target column (one output unit each)
@@ -17,19 +18,9 @@ MAX_INTEGER_CLASSES = 10  # at most this many distinct whole numbers are read as
 TASK_CHOICES = ("auto", "classification", "regression")
 
 
-def _number(text: str) -> float | None:
-    """The float a field holds, or None if it is not a number."""
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _class_key(text: str, x: float | None) -> str:
-    """A label's class name: "2" for "2", "2.0" and "02"; other numbers and text as they are."""
-    if x is not None and x == round(x) and abs(x) < 2**53:
-        return str(int(x))
-    return text
+def _class_key(x: float) -> str:
+    """A number's class name: "2" for 2.0 (written 2, 2.0 or 02); others as repr: "0.5"."""
+    return str(int(x)) if x == round(x) and abs(x) < 2**53 else repr(x)
 
 
 def _encode(index: np.ndarray, n_classes: int) -> tuple[Floats, str]:
@@ -40,12 +31,12 @@ def _encode(index: np.ndarray, n_classes: int) -> tuple[Floats, str]:
 
 
 def read_targets(
-    values: list[str], column: str, task: str = "auto", like: Dataset | None = None
+    values: Floats | list[str], column: str, task: str = "auto", like: Dataset | None = None
 ) -> tuple[Floats, str, tuple[str, ...], str]:
     """Y, task, class names and the reason, for the target column's values (one per row).
 
     Args:
-        values: the target's text in each row.
+        values: a number column (n,) (finite), or a text column's text per row.
         column: names the column in a message ("iris.csv column 5 (species)").
         task: "auto" (guess), "classification" or "regression".
         like: a data set whose task and classes these values must follow (a validation
@@ -56,42 +47,76 @@ def read_targets(
         names; why that task, in words ("" with ``like``). ValueError for a column that
         cannot be read so.
     """
-    distinct = set(values)
-    numbers = {v: _number(v) for v in distinct}
-    numeric = all(x is not None for x in numbers.values())
+    if isinstance(values, list):
+        numbers = {v: number(v) for v in set(values)}
+        if any(x is None for x in numbers.values()):
+            return _texts(values, sorted(v for v, x in numbers.items() if x is None), column,
+                          task, like)  # fmt: skip
+        values = np.fromiter(map(numbers.__getitem__, values), np.float64, len(values))
+    return _numbers(values, column, task, like)
+
+
+def _numbers(
+    y: Floats, column: str, task: str, like: Dataset | None
+) -> tuple[Floats, str, tuple[str, ...], str]:
+    """read_targets for a column of numbers."""
+    distinct, index = np.unique(y, return_inverse=True)
+    whole = bool(np.all(distinct == np.round(distinct)))
+    if like is not None and like.task == "regression":
+        return y[:, None], "regression", (), ""
     if like is not None:
-        return _like(values, numbers, column, like)
-    if task == "regression" or (task == "auto" and numeric and not _few_integers(numbers)):
-        if not numeric:
-            text = next(v for v, x in sorted(numbers.items()) if x is None)
-            raise ValueError(
-                f"{column} holds text ({text!r}): a regression target must hold numbers; "
-                "give --task classification, or another --target"
-            )
-        y = np.fromiter(map(numbers.__getitem__, values), np.float64, len(values))
-        return y[:, None], "regression", (), _regression_reason(numbers, task)
-    if numeric:
-        key = {v: _class_key(v, x) for v, x in numbers.items()}
-        order = sorted(set(key.values()), key=lambda k: float(k))
-    else:
-        key = {v: v for v in distinct}
-        order = sorted(distinct)
-    if len(order) > MAX_CLASSES:
+        return _as_classes_of(like, [_class_key(x) for x in distinct.tolist()], index, column)
+    few = whole and len(distinct) <= MAX_INTEGER_CLASSES
+    if task == "regression" or (task == "auto" and not few):
+        return y[:, None], "regression", (), _regression_reason(len(distinct), whole, task)
+    names = _class_names([_class_key(x) for x in distinct.tolist()], column)
+    Y, kind = _encode(index.reshape(-1), len(names))
+    return Y, kind, names, _class_reason(True, len(names), task)
+
+
+def _texts(
+    values: list[str], texts: list[str], column: str, task: str, like: Dataset | None
+) -> tuple[Floats, str, tuple[str, ...], str]:
+    """read_targets for a column holding text (``texts``: its values that are not numbers)."""
+    if task == "regression" or (like is not None and like.task == "regression"):
+        whose = "the training file's target is numbers (regression)" if like else (
+            "a regression target must hold numbers; give --task classification, or another "
+            "--target"
+        )  # fmt: skip
+        raise ValueError(f"{column} holds text ({texts[0]!r}): {whose}")
+    distinct = sorted(set(values))
+    position = {name: i for i, name in enumerate(distinct)}
+    index = np.fromiter(map(position.__getitem__, values), np.int64, len(values))
+    if like is not None:
+        return _as_classes_of(like, distinct, index, column)
+    names = _class_names(distinct, column)
+    Y, kind = _encode(index, len(names))
+    return Y, kind, names, _class_reason(False, len(names), task)
+
+
+def _class_names(names: list[str], column: str) -> tuple[str, ...]:
+    if len(names) > MAX_CLASSES:
         raise ValueError(
-            f"{column} holds {len(order):,} distinct labels: at most {MAX_CLASSES} classes "
+            f"{column} holds {len(names):,} distinct labels: at most {MAX_CLASSES} classes "
             "can be learned (one output unit each); is it the target column? (--target)"
         )
-    names = tuple(order)
-    position = {name: i for i, name in enumerate(names)}
-    index = np.fromiter((position[key[v]] for v in values), np.int64, len(values))
-    Y, kind = _encode(index, len(names))
-    return Y, kind, names, _class_reason(numeric, len(names), task)
+    return tuple(names)
 
 
-def _few_integers(numbers: dict[str, float | None]) -> bool:
-    """At most MAX_INTEGER_CLASSES distinct values, all whole numbers."""
-    distinct = set(numbers.values())
-    return len(distinct) <= MAX_INTEGER_CLASSES and all(x == round(x) for x in distinct)
+def _as_classes_of(
+    like: Dataset, names: list[str], index: np.ndarray, column: str
+) -> tuple[Floats, str, tuple[str, ...], str]:
+    """Y for rows of class ``names[index]``, in ``like``'s classes (a validation file)."""
+    position = {name: i for i, name in enumerate(like.class_names)}
+    unknown = [name for name in names if name not in position]
+    if unknown:
+        raise ValueError(
+            f"{column} holds the label {unknown[0]!r}, which the training file does not have "
+            f"(its classes: {', '.join(like.class_names)})"
+        )
+    mapped = np.array([position[name] for name in names], np.int64)[index.reshape(-1)]
+    Y, kind = _encode(mapped, len(like.class_names))
+    return Y, kind, like.class_names, ""
 
 
 def _class_reason(numeric: bool, k: int, task: str) -> str:
@@ -102,40 +127,12 @@ def _class_reason(numeric: bool, k: int, task: str) -> str:
     return f"its values are {k} distinct whole numbers (at most {MAX_INTEGER_CLASSES} are classes)"
 
 
-def _regression_reason(numbers: dict[str, float | None], task: str) -> str:
+def _regression_reason(distinct: int, whole: bool, task: str) -> str:
     if task == "regression":
         return "as asked (--task regression)"
-    distinct = set(numbers.values())
-    if all(x == round(x) for x in distinct):
+    if whole:
         return (
-            f"its values are {len(distinct):,} distinct whole numbers (more than "
+            f"its values are {distinct:,} distinct whole numbers (more than "
             f"{MAX_INTEGER_CLASSES}: --task classification reads them as classes)"
         )
     return "its values are numbers, not all whole"
-
-
-def _like(
-    values: list[str], numbers: dict[str, float | None], column: str, like: Dataset
-) -> tuple[Floats, str, tuple[str, ...], str]:
-    """The values read with ``like``'s task and classes (see read_targets)."""
-    if like.task == "regression":
-        text = [v for v, x in numbers.items() if x is None]
-        if text:
-            raise ValueError(
-                f"{column} holds text ({sorted(text)[0]!r}): the training file's target "
-                "is numbers (regression)"
-            )
-        y = np.fromiter(map(numbers.__getitem__, values), np.float64, len(values))
-        return y[:, None], "regression", (), ""
-    position = {name: i for i, name in enumerate(like.class_names)}
-    key = {v: _class_key(v, x) if all(_number(c) is not None for c in position) else v
-           for v, x in numbers.items()}  # fmt: skip
-    unknown = sorted(k for k in set(key.values()) if k not in position)
-    if unknown:
-        raise ValueError(
-            f"{column} holds the label {unknown[0]!r}, which the training file does not have "
-            f"(its classes: {', '.join(like.class_names)})"
-        )
-    index = np.fromiter((position[key[v]] for v in values), np.int64, len(values))
-    Y, kind = _encode(index, len(like.class_names))
-    return Y, kind, like.class_names, ""

@@ -45,6 +45,7 @@ class Dataset:
     target: str = ""  # the target column's name (a CSV file's), "" for a generated set
     reason: str = ""  # why this task: "its values are text labels" ("" when not guessed)
     plane: Floats | None = None  # (n, 2) the points X was made from (core.features), or None
+    notes: tuple[str, ...] = ()  # lines of the load summary: what reading a file decided
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:

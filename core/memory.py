@@ -18,6 +18,14 @@ b (n for the full batch) and e bytes per number (8 for float64, 4 for float32):
                                                    after a weight edit): z, a and a temporary
 
 A run whose estimate is over MEMORY_BUDGET is refused with the estimate in the message.
+
+A CSV file of S bytes, n rows and k columns (estimated from its first lines) is refused
+before it is read when reading it and training on it would be over the budget:
+
+    csv = 3 * S                    its bytes, NumPy's reading buffers or the text the csv
+                                   module reads
+          + 16 * n * k             the parsed numbers and the reader's growing copy
+          + 4 * 8 * n * (k + 1)    the data term above, one output
 """
 
 from __future__ import annotations
@@ -60,4 +68,21 @@ def check_run_memory(
             f"this run would need about {gib(need)} of memory, over the {gib(MEMORY_BUDGET)} "
             f"budget ({n_train + n_val:,} rows, layers {'-'.join(map(str, sizes))}, batch "
             f"{batch}): use fewer samples, fewer hidden units or a smaller batch size"
+        )
+
+
+def csv_bytes(size: int, rows: int, cols: int) -> int:
+    """The estimate above for a CSV file of ``size`` bytes, ``rows`` x ``cols`` cells."""
+    return 3 * size + 16 * rows * cols + 4 * 8 * rows * (cols + 1)
+
+
+def check_csv_memory(file: str, size: int, rows: int, cols: int) -> None:
+    """ValueError, with the estimate, if reading the file and training on it would be
+    over the budget."""
+    need = csv_bytes(size, rows, cols)
+    if need > MEMORY_BUDGET:
+        raise ValueError(
+            f"{file} has {size / 1e6:,.0f} MB, about {rows:,} rows of {cols} columns: reading "
+            f"and training on it would need about {gib(need)} of memory, over the "
+            f"{gib(MEMORY_BUDGET)} budget: use a sample of its rows"
         )

@@ -45,13 +45,15 @@ def build_data(config: Config) -> RunData:
     if config.val_data is not None and config.data is None:
         raise ValueError("val_data needs data: a CSV file to train on (--data)")
     csv = config.data is not None
+    reading = {"target": config.target, "header": config.header, "sep": config.sep,
+               "missing": config.missing, "keep_index": config.keep_index}  # fmt: skip
     if csv:
-        full = load_csv(config.data, target=config.target, task=config.task)
+        full = load_csv(config.data, task=config.task, **reading)
     else:
         made = make_dataset(config.dataset, config.n_samples, config.noise, rng)
         full = with_features(made, config.features)
     if config.val_data is not None:
-        train, val = full, load_csv(config.val_data, target=config.target, like=full)
+        train, val = full, load_csv(config.val_data, like=full, **reading)
         stratified = False
     else:
         stratified = csv and full.task != "regression" and config.val_fraction > 0
@@ -112,6 +114,27 @@ def class_counts(ds: Dataset) -> np.ndarray:
     return np.bincount(ds.labels(), minlength=ds.n_classes)
 
 
+def one_sided_classes(train: Dataset, val: Dataset) -> list[str]:
+    """Warnings for the classes a split left on one side (too few rows to share): with no
+    validation rows they are never validated, with no training rows never learned."""
+    if not val.n_samples:
+        return []
+    counts = zip(train.class_names, class_counts(train).tolist(), class_counts(val).tolist(),
+                 strict=True)  # fmt: skip
+    rows = [(name, t, v) for name, t, v in counts]
+    warnings = []
+    for side, never in (("validation", "validated"), ("training", "learned")):
+        missed = [(name, t + v) for name, t, v in rows if (v if side == "validation" else t) == 0]
+        if missed:
+            said = ", ".join(f"{name} ({c:,} row{'s' * (c != 1)})" for name, c in missed[:5])
+            more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
+            plural = "es" * (len(missed) > 1)
+            warnings.append(
+                f"warning: no {side} rows for class{plural} {said}{more}: never {never}"
+            )
+    return warnings
+
+
 def summary(config: Config, data: RunData, loss: str, output: str, fitted: bool) -> list[str]:
     """What was read and decided, one "what  how" line each (said once on load): the file,
     the task and why, the classes and their counts, the loss, the split, the scaling, the
@@ -120,6 +143,7 @@ def summary(config: Config, data: RunData, loss: str, output: str, fitted: bool)
     n = train.n_samples + (0 if config.val_data else val.n_samples)
     target = f", target {train.target}" if train.target else ""
     lines = [f"data     {train.name}: {n:,} rows, {train.n_features} features{target}"]
+    lines += train.notes  # what reading the file decided: the separator, an index, ...
     task = "classification" if train.task != "regression" else "regression"
     why = f": {train.reason}" if train.reason else ""
     lines.append(f"task     {task}{why}" + ("; --task to override" if "asked" not in why else ""))
@@ -128,6 +152,7 @@ def summary(config: Config, data: RunData, loss: str, output: str, fitted: bool)
         shown = [f"{name} ({c:,})" for name, c in zip(train.class_names, counts, strict=True)]
         more = f", ... ({len(shown) - 12} more)" if len(shown) > 12 else ""
         lines.append(f"classes  {len(shown)}: " + ", ".join(shown[:12]) + more)
+        lines += one_sided_classes(train, val)
     lines.append(f"loss     {loss} ({output} output)")
     if config.val_data:
         how = f"from {val.name}"

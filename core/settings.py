@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from .csv_cells import MISSING_CHOICES, SEPARATORS, separator_name
 from .csv_targets import TASK_CHOICES
 from .datasets import GENERATORS, ONE_INPUT
 from .features import FEATURES, PLANE, feature_key, labels
@@ -444,6 +445,30 @@ SETTINGS: dict[str, Setting] = {
                 show=lambda p: p.short,
                 metavar="PACE",
             )
+        ),
+        yes_no_auto("header", "CSV first row: auto (a header if it names the columns), yes, no"),
+        Setting(
+            "sep",
+            "CSV field separator, or its character (, ; | or a tab): auto is the one that "
+            "splits the first lines evenly",
+            lambda v: (
+                separator_name(v)
+                or refuse("sep", v, "auto, or , ; | or a tab (comma, semicolon, pipe, tab)")
+            ),
+            str,
+            choices=("auto", *SEPARATORS),
+            metavar="SEP",
+        ),
+        choice(
+            "missing",
+            "CSV missing values (empty, NA, NaN...): refuse (say where), drop their rows, or "
+            "fill a feature's with its column's mean",
+            MISSING_CHOICES,
+        ),
+        yes_no(
+            "keep_index",
+            "keep a CSV file's index column (unnamed, a different value in each row, as "
+            "pandas and R write row numbers) as a feature instead of leaving it out",
         ),
     )
 }

@@ -208,7 +208,8 @@ def _dataset(meta: dict, state: dict, name: str, like: Dataset | None = None) ->
     if f"{name}/plane" in state:
         plane = _array(state, f"{name}/plane", "f", (len(X), 2))
         _finite(f"{name}/plane", plane)
-    return Dataset(title, X, Y, task, features, classes, truth, *extras, plane=plane)
+    notes = _text_list(f"{name} notes", info.get("notes", []))  # absent in older states
+    return Dataset(title, X, Y, task, features, classes, truth, *extras, plane=plane, notes=notes)
 
 
 def _features(config: Config, sets: tuple[Dataset, ...], scaler: Standardizer | None) -> None:

@@ -74,6 +74,7 @@ def state_of(trainer: Trainer) -> dict:
             "truth": dict(ds.truth),
             "target": ds.target,
             "reason": ds.reason,
+            "notes": list(ds.notes),  # what reading the file decided (an index column...)
         }
         arrays[f"{name}/X"], arrays[f"{name}/Y"] = ds.X, ds.Y
         if ds.plane is not None:  # the points derived inputs were made from

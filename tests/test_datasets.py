@@ -315,21 +315,25 @@ def test_csv_empty_field(tmp_path):
     path = write(tmp_path, "a,b,c\n1,2,0\n1,,1\n")
     with pytest.raises(ValueError) as e:
         load_csv(path)
-    assert str(e.value) == "data.csv line 3, column 2 (b) is empty: fill or remove the row"
+    assert str(e.value) == (
+        "data.csv has 1 missing value (empty, NA, NaN...), the first on line 3: b 1; give "
+        "--missing drop to leave out their rows, or --missing mean to fill a feature's with "
+        "its column's mean"
+    )
 
 
 def test_csv_empty_target_field(tmp_path):
     path = write(tmp_path, "a,b\n1,0\n2,\n")
-    with pytest.raises(ValueError, match=r"line 3, column 2 \(b\) is empty"):
+    with pytest.raises(ValueError, match=r"1 missing value .*, the first on line 3: b 1;"):
         load_csv(path)
 
 
-@pytest.mark.parametrize("text", ["nan", "inf", "-Infinity"])
+@pytest.mark.parametrize("text", ["inf", "-Infinity", "1e400"])
 def test_csv_rejects_non_finite_values(tmp_path, text):
     path = write(tmp_path, f"a,b\n1,0\n{text},1\n")
     with pytest.raises(ValueError) as e:
         load_csv(path)
-    assert "line 3, column 1 (a)" in str(e.value) and "not finite" in str(e.value)
+    assert "line 3, column 1 (a)" in str(e.value) and "inf is not finite" in str(e.value)
 
 
 def test_csv_ragged_row(tmp_path):

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-import core.csv_data as csv_data
+import core.memory as memory
 from core.config import Config
 from core.csv_data import MAX_CLASSES, load_csv
 from core.datasets import Dataset, standardized
@@ -67,11 +67,16 @@ def test_dev_zero_as_data_is_one_line_and_exit_2(capsys):
     assert err == "backprop-tui: /dev/zero is not a regular file: give a CSV file"
 
 
-def test_a_file_over_the_size_cap_is_refused_unread(tmp_path, monkeypatch):
-    monkeypatch.setattr(csv_data, "MAX_CSV_BYTES", 1_000_000)
-    path = write(tmp_path, "a,y\n" + "1,0\n" * 300_000)
-    with pytest.raises(ValueError, match="data.csv has 1 MB: at most 1 MB of CSV can be read"):
+def test_a_file_over_the_memory_budget_is_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr(memory, "MEMORY_BUDGET", 20_000_000)
+    path = write(tmp_path, "a,y\n" + "1,0\n" * 300_000)  # 1.2 MB: 300,000 rows of 2
+    with pytest.raises(ValueError) as e:
         load_csv(path)
+    assert str(e.value) == (
+        "data.csv has 1 MB, about 300,001 rows of 2 columns: reading and training on it "
+        "would need about 0.039 GiB of memory, over the 0.019 GiB budget: use a sample of "
+        "its rows"
+    )
 
 
 def test_thirty_thousand_labels_are_refused_with_the_count(tmp_path):
@@ -92,8 +97,11 @@ def test_as_many_labels_as_allowed_still_load(tmp_path):
 def test_a_file_that_is_not_utf8_text(tmp_path):
     path = tmp_path / "data.csv"
     path.write_bytes(b"a,y\n1,0\n\xff\xfe,1\n")
-    with pytest.raises(ValueError, match="is not UTF-8 text"):
+    with pytest.raises(ValueError) as e:
         load_csv(path)
+    assert str(e.value) == (
+        "data.csv line 3 is not UTF-8 text (byte 8: invalid start byte): save the file as UTF-8"
+    )
 
 
 TWO_ROWS = "a,b,y\n1,2,0\n3,4,1\n"  # both rows train: round(2 * 0.2) = 0 for validation
@@ -120,3 +128,14 @@ async def test_two_rows_say_there_is_no_validation_set_on_the_status_line(tmp_pa
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 1)
         line = app.query_one(StatusLine).render().plain
         assert "(no validation set)" in line and "–" not in line.split("│")[-1]
+
+
+@pytest.mark.slow
+def test_a_file_over_the_old_50_mb_limit_is_read(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = "\n".join(",".join(map(repr, row)) + f",{i % 3}" for i, row in
+                     enumerate(rng.normal(size=(60_000, 49)).tolist()))  # fmt: skip
+    path = write(tmp_path, "\n".join(f"x{j}" for j in range(49)).replace("\n", ",") + ",y\n" + rows)
+    assert path.stat().st_size > 55_000_000
+    ds = load_csv(path)
+    assert ds.X.shape == (60_000, 49) and ds.class_names == ("0", "1", "2")
