@@ -451,9 +451,8 @@ async def test_the_teachers_view_lists_every_run_and_ends_one(room):
     assert rows["Bob"]["connected"] is True and rows["Bob"]["idle_seconds"] >= 0
     assert (await room.client.post(f"/teacher/end/{run}")).status == 204
     assert await wait_until(lambda: not alive(first["pid"]))
-    assert [r["student"] for r in await (await room.client.get("/teacher.json")).json()] == [
-        "Bob"
-    ]
+    rows = await (await room.client.get("/teacher.json")).json()
+    assert [r["student"] for r in rows] == ["Bob"]
     assert not two.closed  # Bob's page goes on
 
 
