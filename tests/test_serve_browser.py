@@ -22,6 +22,8 @@ from servehelpers import (
     wait_for,
 )
 
+from core.checkpoint import load_checkpoint
+
 pytest.importorskip(
     "textual_serve", reason="textual-serve is not installed: pip install '.[serve]'"
 )
@@ -66,11 +68,11 @@ def student(browser):
     return page
 
 
-def open_app(page, url: str) -> None:
+def open_app(page, url: str, wait_ms: float = WAIT_MS) -> None:
     """``url`` in ``page``, once the app's panels are on screen, with the keyboard on it."""
     page.goto(url)
     for panel in ("Network", "Gradients"):
-        page.wait_for_function(f"window.__screen().includes({panel!r})", timeout=WAIT_MS)
+        page.wait_for_function(f"window.__screen().includes({panel!r})", timeout=wait_ms)
     page.locator(".xterm-helper-textarea").focus()
 
 
@@ -102,6 +104,9 @@ def test_each_student_has_a_run_of_their_own_and_the_one_too_many_waits(servers,
     press(first, "Space", "paused")
     press(first, "+", "lr 0.1")  # 0.03, one rung up the ladder
     assert first.evaluate("document.fonts.check(\"16px 'Roboto Mono'\", '\\u23f8')")
+    with first.expect_download(timeout=WAIT_MS) as download:
+        first.click("text=download my run")
+    assert load_checkpoint(download.value.path()).config.lr == 0.1  # the run as it is now
 
     second = student(browser)
     open_app(second, url + "run")
@@ -143,6 +148,11 @@ def test_a_reload_keeps_the_run_also_in_a_full_class(servers, browser):
     first.wait_for_selector("text=You left this page", timeout=WAIT_MS)
     first.click("text=Back to my run")
     reaches(first, before)
+
+    first.evaluate("window.__sockets.at(-1).close()")  # the connection drops
+    first.wait_for_selector("text=reconnecting", timeout=WAIT_MS)
+    first.wait_for_function("window.__sockets.length == 1", timeout=WAIT_MS)  # a new page
+    reaches(first, before)  # by itself, to the same run
     assert sorted(children(process.pid)) == sessions
 
 

@@ -18,7 +18,7 @@ _STYLE = (
     "body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em;"
     "line-height:1.45;color:#1c2830}a{color:#0b5fa5}li{margin:.3em 0}"
     "table{border-collapse:collapse}td,th{padding:.25em .7em;text-align:left;"
-    "border-bottom:1px solid #ccd}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "border-bottom:1px solid #ccd}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "code{background:#eef;padding:0 .2em}"
 )
 
