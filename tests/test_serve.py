@@ -378,6 +378,15 @@ async def test_a_full_class_lets_its_students_back_and_lines_up_the_others(room)
     assert (await bob.get(room.url("/lesson/xor"))).status == 200
 
 
+@with_options(max_sessions=3)
+async def test_students_arriving_together_beyond_the_limit_are_told_the_class_is_full(room):
+    students = [room.student() for _ in range(5)]
+    pages = await asyncio.gather(*(s.get(room.url("/lesson/xor")) for s in students))
+    assert sorted(p.status for p in pages) == [200, 200, 200, 503, 503]
+    told = [await p.text() for p in pages if p.status == 503]
+    assert any("next in line" in t for t in told) and any("number 2" in t for t in told)
+
+
 @with_options(max_sessions=1)
 async def test_a_websocket_without_a_place_sends_its_page_back_to_ask(room):
     ada, bob = room.student(), room.student()
@@ -525,7 +534,7 @@ async def test_stopping_the_server_ends_every_run_and_removes_its_folder():
     assert not folder.exists()
 
 
-async def test_a_killed_servers_folder_is_removed_at_the_next_start(room, own_temp):
+async def test_a_killed_servers_folder_is_removed_at_the_next_start(own_temp):
     import fcntl
 
     dead, live = own_temp / f"{CLASS_PREFIX}dead", own_temp / f"{CLASS_PREFIX}live"
@@ -534,8 +543,8 @@ async def test_a_killed_servers_folder_is_removed_at_the_next_start(room, own_te
         (folder / ".lock").touch()
     with (live / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # its server runs
-        ws, _ = await open_run(room.student(), room)
-        await hello(ws)
+        c = await served()
+        await c.close()
     assert not dead.exists() and live.is_dir()
 
 

@@ -306,7 +306,7 @@ def build_serve_parser() -> argparse.ArgumentParser:
         type=_folder,
         metavar="DIR",
         help="keep each session's folder (its autosave, the runs saved) in DIR; without it "
-        "each session's folder is temporary, removed when its page closes",
+        "each session's folder is temporary, removed when its run ends",
     )
     p.add_argument(
         "--max-pace",

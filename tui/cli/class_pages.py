@@ -18,7 +18,8 @@ _STYLE = (
     "body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em;"
     "line-height:1.45;color:#1c2830}a{color:#0b5fa5}li{margin:.3em 0}"
     "table{border-collapse:collapse}td,th{padding:.25em .7em;text-align:left;"
-    "border-bottom:1px solid #ccd}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "border-bottom:1px solid #ccd}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "code{background:#eef;padding:0 .2em}"
 )
 
@@ -190,7 +191,7 @@ def app_page(rendered: str, run_id: str, name: str, what: str, grace: float) -> 
     ask = (
         ""
         if name
-        else "<form onsubmit='saveName(this); return false'>Your name, for your teacher: "
+        else "<form onsubmit='saveName(this); return false'>Your name: "
         "<input name='name' maxlength='40' autocomplete='name'> <button>OK</button></form>"
     )
     who = escape(name) if name else "you"

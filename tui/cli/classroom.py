@@ -297,6 +297,8 @@ class Classroom(Server):
                 f"{duration(self.grace)} for its student; Ctrl+C ends the class"
             )
             self.console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
+        if self.sessions_dir is None:
+            self._temporary_folder()  # and the ones killed servers left go now
         self._reaper = asyncio.ensure_future(self._reap())
 
     async def on_shutdown(self, app: web.Application) -> None:
@@ -434,14 +436,15 @@ class Classroom(Server):
                 await self.start_run(run, page, size)
             else:
                 await run.process.attach(page, *size)
-            await run.process.relay(page, on_key=lambda: setattr(run, "last_key", time.monotonic()))
         except Exception as e:  # the app could not start: its place is freed
             log.error("session of %s could not start: %s", run.name or "a student", e)
             await self.end_run(run, f"it failed: {e}", "The app could not start on the server.")
-        finally:
+            return page
+        try:
+            await run.process.relay(page, on_key=lambda: setattr(run, "last_key", time.monotonic()))
+        finally:  # the run waits for its student (whatever ended the page)
             self.places.page_gone(run, page)
-            if run.process is not None:
-                run.process.detach(page)
+            run.process.detach(page)
         return page
 
     async def handle_my_run(self, request: web.Request) -> web.StreamResponse:

@@ -10,6 +10,7 @@ what a screen can be, and a malformed message costs one line in the log, not a t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -235,7 +236,8 @@ class SessionProcess(AppService):
                 return "a size that is not two whole numbers"
             await self.set_terminal_size(*size)
         elif kind == "ping":
-            await page.send_json(["pong", data])
+            with contextlib.suppress(ConnectionError):  # the page is closing
+                await page.send_json(["pong", data])
         elif kind == "blur":
             await self.blur()
         elif kind == "focus":
