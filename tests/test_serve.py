@@ -25,7 +25,8 @@ aiohttp = pytest.importorskip("aiohttp")
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
 from tui.cli.class_access import Access  # noqa: E402
-from tui.cli.classroom import CLASS_PREFIX, Classroom  # noqa: E402
+from tui.cli.class_folders import CLASS_PREFIX  # noqa: E402
+from tui.cli.classroom import Classroom  # noqa: E402
 from tui.cli.served_status import STATUS_FILE  # noqa: E402
 from tui.cli.session_process import MAX_COLUMNS, MAX_ROWS  # noqa: E402
 

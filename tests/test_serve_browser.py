@@ -73,7 +73,7 @@ def open_app(page, url: str, wait_ms: float = WAIT_MS) -> None:
     page.goto(url)
     for panel in ("Network", "Gradients"):
         page.wait_for_function(f"window.__screen().includes({panel!r})", timeout=wait_ms)
-    page.locator(".xterm-helper-textarea").focus()
+    page.locator(".xterm-helper-textarea").focus(timeout=wait_ms)
 
 
 def press(page, key: str, then: str) -> None:
@@ -131,7 +131,7 @@ def test_a_reload_keeps_the_run_also_in_a_full_class(servers, browser):
     open_app(first, url + "lesson/xor")
     first.keyboard.press("Enter")  # the lesson's paragraph read: the run starts
     open_app(second, url + "lesson/xor")
-    reaches(first, 20)
+    reaches(first, 5)
     before, sessions = epoch_shown(first), sorted(children(process.pid))
     assert len(sessions) == 2  # the class is full
 

@@ -7,9 +7,9 @@
   seconds (a reload, a dropped connection, q), and the next page of its student shows it
   again (tui.cli.session_process); a second tab takes it over. Beyond the limit, a
   visitor waits in line on a page that says so (HTTP 503);
-- each run has a folder of its own named by its student and lesson (in a temporary
-  folder of the class's, removed with the run, or kept in ``sessions_dir``), and the
-  hidden flags that make it a served session (tui.cli.served); ``/my-run/ID`` hands the
+- each run has a folder of its own named by its student and lesson (temporary, removed
+  with the run, or kept in ``sessions_dir``: tui.cli.class_folders), and the hidden
+  flags that make it a served session (tui.cli.served); ``/my-run/ID`` hands the
   student their run as a checkpoint;
 - ``/teacher`` and ``/teacher.json``: every run, its student, lesson, epoch, loss, pace and
   idle time (from the status file its app writes, tui.cli.served_status), and a button
@@ -23,13 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
-import re
 import secrets
 import shlex
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +43,7 @@ from .class_access import (
     student_id,
     student_name,
 )
+from .class_folders import Folders, slug
 from .class_runs import Places, Run
 from .served import SERVED_MAX_PACE, duration
 from .served_status import GRACE_ENV, STATUS_ENV, STATUS_FILE, read
@@ -56,37 +53,12 @@ log = logging.getLogger("backprop-tui serve")
 GRACE = 120.0  # seconds a run waits for its student's page (serve --grace)
 HEARTBEAT = 15.0  # seconds between pings; a pong is due within half (a busy machine is slow)
 SAVE_WAIT = 10.0  # seconds a download waits for the app to write the run
-CLASS_PREFIX = "backprop-tui-class-"  # the temporary folder of a server's sessions
 FONT = Path(__file__).with_name("static") / "pause-glyph.ttf"
 
 LEFT = "You left this page. Your run goes on on the server for {grace}."
 ELSEWHERE = "This run is now shown in another tab or window."
 ENDED_BY_TEACHER = "Your teacher ended this run."
 CLASS_ENDED = "The class has ended: the server stopped."
-
-
-def slug(text: str, default: str) -> str:
-    """A folder name's piece: lower-case letters, digits and dashes."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:24] or default
-
-
-def sweep_stale(temp: Path) -> list[Path]:
-    """Remove the temporary folders of servers that died without doing it (killed): a
-    live server holds a lock on its folder's .lock file. Returns those removed."""
-    removed = []
-    for folder in temp.glob(CLASS_PREFIX + "*"):
-        lock = folder / ".lock"
-        try:
-            with lock.open("a") as f:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # its server is gone
-        except FileNotFoundError:  # a server that has just made it and not yet locked it
-            if time.time() - folder.stat().st_mtime < 60:
-                continue
-        except OSError:  # locked: its server runs; or not ours to touch
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
 
 
 class Classroom(Server):
@@ -129,8 +101,7 @@ class Classroom(Server):
         self.teacher_link = teacher_link
         self.run_flags = run_flags  # the teacher's flags, as the lessons page shows them
         self.places = Places(max_sessions, grace)
-        self._class_folder: Path | None = None
-        self._lock = None
+        self.folders = Folders(sessions_dir)
         self._reaper: asyncio.Task | None = None
         self._ending: set[asyncio.Task] = set()  # runs being ended (awaited at shutdown)
 
@@ -141,39 +112,6 @@ class Classroom(Server):
 
     def address(self, lesson: str) -> str:
         return f"/lesson/{lesson}" if lesson else "/run"
-
-    def new_folder(self, run: Run) -> tuple[Path, bool]:
-        """The run's own folder, named by its student and lesson, and whether it is
-        temporary. A kept one is the student's again when they come back another day."""
-        name = f"{slug(run.name, 'student')}-{slug(run.lesson, 'run')}"
-        if self.sessions_dir is None:
-            parent, temporary = self._temporary_folder(), True
-        else:
-            parent, temporary = self.sessions_dir, False
-        for n in range(1, 1000):
-            folder = parent / (name if n == 1 else f"{name}-{n}")
-            owner = folder / ".student"
-            try:
-                folder.mkdir(mode=0o700)
-            except FileExistsError:
-                if not temporary and owner.is_file() and owner.read_text() == run.student:
-                    if not any(r.folder == folder for r in self.places.runs.values()):
-                        return folder, False  # theirs, and no run of theirs uses it
-                continue
-            owner.write_text(run.student)
-            return folder, temporary
-        raise OSError(f"no free folder name for {name} in {parent}")
-
-    def _temporary_folder(self) -> Path:
-        """This server's folder of temporary session folders, locked while it runs."""
-        if self._class_folder is None:
-            temp = Path(tempfile.gettempdir())
-            for gone in sweep_stale(temp):
-                log.info("removed %s, left by a server that was killed", gone)
-            self._class_folder = Path(tempfile.mkdtemp(prefix=CLASS_PREFIX))
-            self._lock = (self._class_folder / ".lock").open("w")
-            fcntl.flock(self._lock, fcntl.LOCK_EX)
-        return self._class_folder
 
     def session_argv(self, run: Run) -> list[str]:
         """The app's command line for the run (tui.cli.served's hidden flags)."""
@@ -189,7 +127,9 @@ class Classroom(Server):
         return argv
 
     async def start_run(self, run: Run, page: web.WebSocketResponse, size) -> None:
-        run.folder, run.temporary = self.new_folder(run)
+        in_use = [r.folder for r in self.places.runs.values() if r.folder is not None]
+        run.folder = self.folders.new(run.student, run.name, run.lesson, in_use)
+        run.temporary = self.folders.temporary
         process = SessionProcess(
             self.session_argv(run),
             run.folder,
@@ -297,8 +237,7 @@ class Classroom(Server):
                 f"{duration(self.grace)} for its student; Ctrl+C ends the class"
             )
             self.console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
-        if self.sessions_dir is None:
-            self._temporary_folder()  # and the ones killed servers left go now
+        self.folders.open()  # (and the folders killed servers left go now)
         self._reaper = asyncio.ensure_future(self._reap())
 
     async def on_shutdown(self, app: web.Application) -> None:
@@ -308,9 +247,7 @@ class Classroom(Server):
         await asyncio.gather(
             *(self.end_run(r, "the class ended", CLASS_ENDED) for r in runs), *self._ending
         )
-        if self._class_folder is not None:
-            shutil.rmtree(self._class_folder, ignore_errors=True)
-            self._lock.close()
+        self.folders.close()
 
     def refused(self, request: web.Request, teacher: bool = False) -> web.Response | None:
         status = (
@@ -441,7 +378,11 @@ class Classroom(Server):
             await self.end_run(run, f"it failed: {e}", "The app could not start on the server.")
             return page
         try:
-            await run.process.relay(page, on_key=lambda: setattr(run, "last_key", time.monotonic()))
+
+            def typed() -> None:
+                run.last_key = self.places.clock()
+
+            await run.process.relay(page, on_key=typed)
         finally:  # the run waits for its student (whatever ended the page)
             self.places.page_gone(run, page)
             run.process.detach(page)
@@ -482,7 +423,7 @@ class Classroom(Server):
     def status(self, run: Run) -> dict:
         """What the teacher's view shows of a run (a JSON object)."""
         app = read(run.folder / STATUS_FILE) if run.folder is not None else {}
-        now = time.monotonic()
+        now = self.places.clock()
         return {
             "id": run.id,
             "student": run.name or "(no name yet)",
