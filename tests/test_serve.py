@@ -505,15 +505,18 @@ async def test_sizes_from_the_page_are_capped_and_bad_messages_cost_one_line(roo
     with caplog.at_level(logging.WARNING, logger="backprop-tui serve"):
         await ws.send_json(["resize", {"width": 5000, "height": 3000}])
         await until_text(ws, f"resize:{MAX_COLUMNS}x{MAX_ROWS}")
-        for bad in ("not json", '["resize", {"width": "x"}]', "{}", '["stdin", 5]'):
-            await ws.send_str(bad)
+        bad = ["not json", '["resize", {"width": "x"}]', "{}", '["stdin", 5]', "[" * 10**5]
+        for text in bad:
+            await ws.send_str(text)
+        await ws.send_str('["stdin", "\\ud800"]')  # a lone surrogate: sent as a ?
+        await until_text(ws, "key:?")
         await ws.send_json(["stdin", "k"])  # the page still works
         await until_text(ws, "key:k")
         await ws.close()
         assert await wait_until(lambda: len(caplog.records) == 2)
     first, count = (r.getMessage() for r in caplog.records)
     assert "dropped (not JSON)" in first and "'not json'" in first
-    assert "4 malformed messages" in count
+    assert "5 malformed messages" in count
     assert not any(r.exc_info for r in caplog.records)
 
 

@@ -213,7 +213,7 @@ class SessionProcess(AppService):
         """Act on one message; what was wrong with it, or ""."""
         try:
             envelope = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return "not JSON"
         if not isinstance(envelope, list) or not envelope or not isinstance(envelope[0], str):
             return "not a list starting with its type"
@@ -225,7 +225,7 @@ class SessionProcess(AppService):
                 return "keys that are not text"
             if on_key is not None:
                 on_key()
-            await self.send_bytes(data.encode("utf-8"))
+            await self.send_bytes(data.encode("utf-8", "replace"))  # (a lone surrogate)
         elif kind == "resize":
             size = (
                 capped_size(*(data.get(k) for k in ("width", "height")))
