@@ -86,6 +86,8 @@ def test_a_served_app_whose_server_is_gone_saves_and_ends(tmp_path):
         saves = list(folder.glob("autosave-*.npz"))
         assert len(saves) == 1 and saves[0].stat().st_size > 0
         assert not list(Path.home().glob(f".local/state/backprop-tui/*-{app.pid}.npz"))
+        said = app.stderr.read().decode()  # on the server's console: a hint that works
+        assert f"backprop-tui --resume {saves[0]} continues it" in said
     finally:
         if app.poll() is None:
             app.kill()
@@ -176,3 +178,19 @@ def test_a_served_app_outlives_its_page_and_tells_the_teacher_how_it_goes(tmp_pa
     finally:
         app.process.kill()
         app.process.wait()
+
+
+async def test_the_start_notice_stands_above_the_status_line(session_folder):
+    from textual.widgets._toast import Toast
+
+    from tui.ui.widgets.status_line import StatusLine
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        app.notify("Files you save or open are in this session's folder " * 4, timeout=30)
+        assert await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        await pilot.pause()
+        toast = app.screen.query_one(Toast).region
+        assert toast.height > 3
+        status = app.screen.query_one(StatusLine).region
+        assert toast.bottom <= status.y  # the status line and the footer stay in view
