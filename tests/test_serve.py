@@ -574,3 +574,13 @@ async def test_a_kept_folder_is_the_students_again_and_the_data_folder_is_passed
         assert Path(flag((await hello(ws))["argv"], "--served-folder")).name == "ada-xor-2"
     finally:
         await c.close()
+
+
+async def test_the_console_gives_the_links_whole_one_a_line(capsys):
+    links = [f"http://192.168.1.{n}:8000/?token={'x' * 60}" for n in (20, 21)]
+    teacher = f"http://192.168.1.20:8000/teacher?token={'y' * 60}"
+    c = await served(links=links, teacher_link=teacher, max_sessions=1)
+    await c.close()
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["backprop-tui serve: students open", f"  {links[0]}", f"  {links[1]}"]
+    assert out[3].endswith(teacher) and "1 run at once" in out[4]

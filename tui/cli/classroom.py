@@ -143,7 +143,7 @@ class Classroom(Server):
         run.process = process
         await process.start(*size)
         log.info(
-            "session %s started: %s, %s (%d of %d places)",
+            "session %s started: %s, %s (places taken: %d of %d)",
             process.pid,
             run.name or "a student with no name yet",
             self.what(run.lesson),
@@ -232,8 +232,9 @@ class Classroom(Server):
             lines = [f"{pages.TITLE} serve: students open", *(f"  {u}" for u in self.links)]
             if self.teacher_link:
                 lines.append(f"the teacher's view (keep it to yourself): {self.teacher_link}")
+            runs = "1 run" if self.max_sessions == 1 else f"{self.max_sessions} runs"
             lines.append(
-                f"at most {self.max_sessions} runs at once; a closed page's run waits "
+                f"at most {runs} at once; a closed page's run waits "
                 f"{duration(self.grace)} for its student; Ctrl+C ends the class"
             )
             self.console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
@@ -443,7 +444,8 @@ class Classroom(Server):
     def summary(self) -> str:
         waiting = len(self.places.waiting())
         return (
-            f"{self.places.taken} of {self.max_sessions} places taken"
+            f"{self.places.taken} of {self.max_sessions} "
+            f"place{'s' * (self.max_sessions != 1)} taken"
             + (f", {waiting} waiting" if waiting else "")
             + f"; a closed page's run waits {duration(self.grace)} for its student."
         )
