@@ -408,8 +408,9 @@ async def test_without_the_token_nothing_opens(room):
         assert "ends in <code>?token=</code>" in await response.text()
     wrong = await browser.get(room.url("/lesson/xor?token=nope"))
     assert wrong.status == 403 and "not this class's" in await wrong.text()
-    ws = await browser.ws_connect(room.url("/ws/xor/x"))
-    assert json.loads((await receive(ws, aiohttp.WSMsgType.TEXT)).data)[0] == "open_url"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await browser.ws_connect(room.url("/ws/xor/x"))
+    assert refused.value.status == 401
     assert room.room.places.runs == {}
 
 

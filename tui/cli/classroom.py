@@ -350,13 +350,15 @@ class Classroom(Server):
             remember_student(response, student)
         return response
 
-    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
         """A page showing a run: its app starts with the first, a later one shows it
         again; the run outlives the page (see the module's docstring)."""
+        if (refusal := self.refused(request)) is not None:
+            return refusal
         page = web.WebSocketResponse(heartbeat=HEARTBEAT)
         await page.prepare(request)
         run = self.places.runs.get(request.match_info["run"])
-        if self.refused(request) or run is None or run.student != student_id(request):
+        if run is None or run.student != student_id(request):
             # its place was given up meanwhile, or not this browser's: the page asks anew
             lesson = request.match_info["lesson"]
             address = self.address("" if lesson == "-" else lesson)
