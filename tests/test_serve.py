@@ -585,3 +585,11 @@ async def test_the_console_gives_the_links_whole_one_a_line(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[:3] == ["backprop-tui serve: students open", f"  {links[0]}", f"  {links[1]}"]
     assert out[3].endswith(teacher) and "1 run at once" in out[4]
+
+
+@with_options(access=Access("class-code", "teacher-code"), default_lesson="xor")
+async def test_the_teachers_run_is_the_lesson_given_and_keeps_the_token(room):
+    response = await room.student().get(room.url("/run?token=class-code"))
+    assert response.status == 200 and str(response.url).endswith("/lesson/xor?token=class-code")
+    page = await (await room.student().get(room.url("/?token=class-code"))).text()
+    assert "<b>Today:</b> <a href='/lesson/xor'>xor: XOR needs a hidden layer</a>" in page

@@ -310,8 +310,9 @@ class Classroom(Server):
     async def handle_run(self, request: web.Request) -> web.StreamResponse:
         if (refusal := self.refused(request)) is not None:
             return refusal
-        if self.default_lesson:
-            raise web.HTTPFound(self.address(self.default_lesson))
+        if self.default_lesson:  # the teacher's run is a lesson (the address keeps its token)
+            query = f"?{request.query_string}" if request.query_string else ""
+            raise web.HTTPFound(self.address(self.default_lesson) + query)
         return await self.app_page(request, "")
 
     async def handle_lesson(self, request: web.Request) -> web.StreamResponse:
