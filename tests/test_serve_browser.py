@@ -2,8 +2,9 @@
 (pointed at the system's browser; nothing is downloaded). Each browser context is a
 student of their own (cookies apart). A student's keys answer, another has a run of their
 own, a third is told the class is full; a reload comes back to the same run, also in a
-full class; the link's token is required; the teacher's view lists the runs live and ends
-one; the pause sign has a font.
+full class (and, in the slow tier, after q and a dropped connection); the link's token is
+required; the teacher's view lists the runs live and ends one; the pause sign has a font;
+"download my run" downloads the run as it is.
 
 Skipped, with the reason, where Playwright, Chromium or textual-serve is missing
 (.ci/run installs them: `apt-get install chromium`, `pip install '.[browser]'`).
@@ -141,7 +142,15 @@ def test_a_reload_keeps_the_run_also_in_a_full_class(servers, browser):
     third = student(browser)
     assert third.goto(url + "lesson/xor").status == 503  # still full: no place was freed
 
-    first.locator(".xterm-helper-textarea").focus()
+
+@pytest.mark.slow
+def test_after_q_or_a_dropped_connection_the_student_is_back_on_the_run(servers, browser):
+    process, url = servers()
+    first = student(browser)
+    open_app(first, url + "run")
+    reaches(first, 5)
+    before, sessions = epoch_shown(first), sorted(children(process.pid))
+
     first.keyboard.press("q")  # leaving asks, then closes the page; the run waits
     first.wait_for_function("window.__since().includes('Leave this page?')", timeout=WAIT_MS)
     first.keyboard.press("y")
