@@ -104,7 +104,8 @@ def test_each_student_has_a_run_of_their_own_and_the_one_too_many_waits(servers,
     assert first.title() == "backprop-tui"
     press(first, "Space", "paused")
     press(first, "+", "lr 0.1")  # 0.03, one rung up the ladder
-    assert first.evaluate("document.fonts.check(\"16px 'Roboto Mono'\", '\\u23f8')")
+    loaded = "f.unicodeRange.includes('23F8') && f.status == 'loaded'"
+    first.wait_for_function(f"[...document.fonts].some((f) => {loaded})", timeout=WAIT_MS)
     with first.expect_download(timeout=WAIT_MS) as download:
         first.click("text=download my run")
     assert load_checkpoint(download.value.path()).config.lr == 0.1  # the run as it is now
