@@ -36,6 +36,7 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from . import class_pages as pages
+from .args import SERVED_MAX_PACE
 from .class_access import (
     Access,
     clean_name,
@@ -45,7 +46,7 @@ from .class_access import (
 )
 from .class_folders import Folders, slug
 from .class_runs import Places, Run
-from .served import SERVED_MAX_PACE, duration
+from .served import duration
 from .served_status import GRACE_ENV, STATUS_ENV, STATUS_FILE, read
 from .session_process import STOP_GRACE, SessionProcess, ended_message, query_size
 

@@ -25,6 +25,7 @@ from textual.geometry import Size
 
 from ..cli.served import duration
 from ..cli.served_status import GRACE_ENV, STATUS_ENV, Reporter
+from ..worker.commands import Save
 from .widgets.confirm_dialog import ConfirmDialog
 
 
@@ -69,7 +70,7 @@ class ServedDriver(WebDriver):
         if packet_type == "attach":
             self._on_app_thread(self._redraw, payload["width"], payload["height"])
         elif packet_type == "save":
-            self._on_app_thread(self._app.session.save, Path(str(payload["path"])))
+            self._on_app_thread(self._app.session.submit, Save(str(payload["path"])))
         else:
             super().on_meta(packet_type, payload)
 
