@@ -43,8 +43,10 @@ BROWSER_HOOK = r"""
   let mark = 0;
   const ESC = /\x1b\[[0-9;?<>=$]*[ -\/]*[@-~]|\x1b[()][A-Z0-9]|\x1b[=>]/g;
   const Native = window.WebSocket;
+  window.__sockets = [];  // to close one as a dropped connection would
   window.WebSocket = function (url, protocols) {
     const ws = new Native(url, protocols);
+    window.__sockets.push(ws);
     ws.addEventListener("message", (e) => {
       if (typeof e.data !== "string") {
         out.push([performance.now(), new TextDecoder().decode(e.data).replace(ESC, "")]);

@@ -5,6 +5,7 @@ Config they describe. A bad argument prints one line saying what is wrong and ex
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -191,6 +192,25 @@ def _max_pace(text: str) -> float | None:
     return value
 
 
+def _token(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.~-]{4,128}", text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a token: 4 to 128 letters, digits, '-', '_', '.' or '~' "
+            "(it goes in a link as it is)"
+        )
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 to 86400)")
+    return value
+
+
 def _folder(text: str) -> Path:
     path = Path(a_path(text)).expanduser()
     if not path.is_dir():
@@ -204,26 +224,42 @@ def build_serve_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="backprop-tui serve",
         allow_abbrev=False,  # --data (the app's) is not short for --data-dir
-        usage="backprop-tui serve [--host 127.0.0.1] [--port 8000] [--max-sessions N] "
-        "[--data-dir DIR] [--sessions-dir DIR] [--max-pace N] [APP FLAGS]",
-        description="Serve the app to web browsers: each visitor gets a run of their own, "
+        usage="backprop-tui serve [--host 127.0.0.1] [--port 8000] [--token T] "
+        "[--max-sessions N] [--grace S] [--data-dir DIR] [--sessions-dir DIR] [--max-pace N] "
+        "[APP FLAGS]",
+        description="Serve the app to web browsers, a class: each student gets runs of "
+        "their own, of any lesson (/ lists them; /lesson/NAME starts one), the default "
         "started with APP FLAGS (e.g. --lesson xor, --data FILE.csv, --paused; see "
-        "backprop-tui --help). A session reads and writes only its own folder and, read "
-        "only, --data-dir and the files named in APP FLAGS.",
+        "backprop-tui --help); /teacher shows every run. A session reads and writes only "
+        "its own folder and, read only, --data-dir and the files named in APP FLAGS.",
     )
     p.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only); another lets "
-        "anyone who can reach it start sessions, without a login",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every "
+        "network of this machine, whose addresses are printed with the link to hand out)",
     )
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--token",
+        type=_token,
+        help="the code in the link students need (default: a random one when --host is "
+        "not this machine; none on 127.0.0.1)",
+    )
     p.add_argument(
         "--max-sessions",
         type=_positive_int,
         default=10,
         metavar="N",
-        help="sessions at once (default 10); a visitor beyond them is told the class is full",
+        help="runs at once (default 10); a visitor beyond them waits in line",
+    )
+    p.add_argument(
+        "--grace",
+        type=_seconds,
+        default=120.0,
+        metavar="S",
+        help="seconds a run waits for its student after their page closes (a reload, a "
+        "dropped connection, q) before it ends (default 120)",
     )
     p.add_argument(
         "--data-dir",
@@ -236,7 +272,7 @@ def build_serve_parser() -> argparse.ArgumentParser:
         type=_folder,
         metavar="DIR",
         help="keep each session's folder (its autosave, the runs saved) in DIR; without it "
-        "each session's folder is temporary, removed when its page closes",
+        "each session's folder is temporary, removed when its run ends",
     )
     p.add_argument(
         "--max-pace",

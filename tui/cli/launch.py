@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from pathlib import Path
 
 from core.checkpoint import CheckpointError, save_checkpoint
@@ -103,7 +104,9 @@ class FinalSave:
         )
 
     def _saved(self, epoch: int) -> str:
-        return f"run saved to {self.path} (epoch {epoch:,}): backprop-tui --resume continues it"
+        found = self.path.parent in autosave.folders()  # where --resume alone looks
+        resume = "--resume" if found else f"--resume {shlex.quote(str(self.path))}"
+        return f"run saved to {self.path} (epoch {epoch:,}): backprop-tui {resume} continues it"
 
 
 def run_app(args: argparse.Namespace) -> int:

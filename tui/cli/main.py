@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -18,8 +20,18 @@ DUMB_TERMINAL = (
 
 SERVE_FIRST = (
     "backprop-tui: serve comes first, then its flags and the app's: "
-    "backprop-tui serve [--host H] [--port P] [--max-sessions N] [APP FLAGS]"
+    "backprop-tui serve [--host H] [--port P] [--token T] [--max-sessions N] [APP FLAGS]"
 )
+
+
+def _parses(argv: list[str]) -> bool:
+    """Whether the app's parser takes ``argv`` (its complaint unsaid)."""
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            build_parser().parse_args(argv)
+    except SystemExit:
+        return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,8 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .serve import serve
 
         return serve(argv[1:])
+    helped = {"-h", "--help"} & set(argv)
+    if "serve" in argv and not helped and not _parses(argv):  # serve's flags first: --port 9
+        print(SERVE_FIRST, file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
-    if args.command == "serve":  # flags before it
+    if args.command == "serve":  # the app's flags before it
         print(SERVE_FIRST, file=sys.stderr)
         return 2
     try:

@@ -8,6 +8,7 @@ says at start and the session's pace cap. Nothing here imports Textual or textua
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from core.config import Config
 from .. import sandbox
 from ..sandbox import Sandbox
 from .autosave import Folder
+from .served_status import GRACE_ENV
 
 # What a class of 10 on a 2-core machine can share (measured, issue 15: 10 sessions and
 # their tabs in Chromium on 2 cores; key latency p95 1856 ms at 100 epochs a second and 10
@@ -27,6 +29,14 @@ SERVED_FPS = 2.0  # frames a second at a fast pace (a key's answer, and every ep
 SERVED_NICE = 10  # the training thread's niceness: the screen and keys come first
 
 NO_AUTOSAVE = "served sessions keep no autosave (serve --sessions-dir DIR keeps them)"
+
+
+def duration(seconds: float) -> str:
+    """``seconds`` as a person says it: "2 minutes", "1 minute", "90 seconds"."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' * (minutes != 1)}"
+    return f"{seconds:g} second{'s' * (seconds != 1)}"
 
 
 @dataclass(frozen=True)
@@ -48,9 +58,16 @@ class Served:
         return str(self.sandbox.folder / "backprop-run.npz")
 
     def notice(self) -> str:
-        """Said when the app starts: where files go, and the pace cap."""
-        kept = "kept on the server" if self.keep else "removed when this page closes"
+        """Said when the app starts: where files go (and the runs saved there before),
+        how long the run waits after the page closes, the pace cap."""
+        kept = "kept on the server" if self.keep else "removed when this run ends"
         lines = [self.sandbox.where(kept)]
+        earlier = sorted(self.sandbox.folder.glob("*.npz"), key=lambda p: p.stat().st_mtime)
+        if earlier:
+            names = ", ".join(p.name for p in earlier[-3:])
+            lines.append(f"Your runs saved here before: {names} (o opens one).")
+        if grace := os.environ.get(GRACE_ENV):
+            lines.append(f"A reload, or q, keeps this run for {duration(float(grace))}.")
         if self.max_rate is not None:
             lines.append(f"Training runs at most {self.max_rate:g} epochs a second here.")
         return "\n".join(lines)

@@ -192,6 +192,10 @@ class BackpropApp(App[int]):
             self.push_screen(HelpScreen(lesson, self.snapshot.data_summary))
 
     async def action_quit(self) -> None:
+        leave = getattr(self._driver, "leave", None)  # a served page (tui.ui.served_driver)
+        if leave is not None:
+            leave()  # asks, and the run waits on the server for its student
+            return
         self._quit(0)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

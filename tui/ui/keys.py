@@ -86,7 +86,8 @@ KEYS: tuple[Key, ...] = (
     Key("?", "help (this list, what the panels show, the lesson's text)",
         "question_mark", "help", "Help", "?", "app"),
     Key("ctrl+p", "command palette: every action by name"),
-    Key("q", "quit; the run is saved to an autosave that backprop-tui --resume continues",
+    Key("q", "quit; the run is saved to an autosave that backprop-tui --resume continues "
+        "(in a class in the browser: leave the page, the run waiting for you)",
         "q", "quit", "Quit", "q", "app"),
 )  # fmt: skip
 
