@@ -182,6 +182,69 @@ class Surface:
     lowest: tuple[float, float]
     truth: tuple[float, float] | None
     loss_name: str
+    # the ghost runs' paths (k, 2) on the same plane, one per snapshot ghost (oldest first;
+    # empty when not known, e.g. a ghost loaded from a checkpoint)
+    ghost_paths: tuple[Floats, ...] = ()
+    # with mini-batches: where each of this epoch's batches' steps -lr·dE_b/d(m, b) goes from
+    # the weights now (n, 2), and the full batch's step, -lr·dE/d(m, b), both at ``now``
+    batch_steps: Floats | None = None
+    full_step: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """The training loss E around the current weights θ of any network (core.landscape).
+
+    Along a line through θ: ``alphas`` (m,), ``line`` (m,) = E(θ + α d), d the last update
+    (so α = -1 is where it started, ``direction`` "last"; "step" before any: the next step).
+    ``step_alpha``: where the optimiser's next full-batch step lands along d (its
+    projection); ``step_loss``: E where it really lands; ``step_off``: ‖step off the
+    line‖ / ‖step‖; ``bottom_alpha``: the lowest point of E's quadratic model along d (nan
+    where the line curves down).
+
+    Over a plane through θ: ``plane`` (g, g), E(θ + coords[j] d₁ + coords[i] d₂), the top
+    row at coords[-1] (nan: not reached within the time budget); ``plane_kind`` "random"
+    (directions normalised per neuron, Li et al. 2018) or "path" (the path's own two);
+    ``path`` (k, 2): the last weights kept (oldest first) projected on the plane;
+    ``path_off``: their median distance off the plane, as a share of their distance from θ.
+    ``loss_now``: E(θ) (the centre of both); ``rows``: training rows the losses are over.
+    """
+
+    alphas: Floats
+    line: Floats
+    direction: str
+    step_alpha: float
+    step_loss: float
+    step_off: float
+    bottom_alpha: float
+    coords: Floats
+    plane: Floats
+    plane_kind: str
+    path: Floats
+    path_off: float
+    loss_now: float
+    rows: int
+    complete: bool  # every point of the plane computed
+    loss_name: str
+
+
+@dataclass(frozen=True)
+class Sharpness:
+    """λmax, the largest eigenvalue of the training loss's Hessian (core.landscape.sharpness),
+    at the weights of ``epoch``/``steps``, beside the optimiser's stability limit.
+
+    ``value``: the estimate, a lower bound until ``converged``; ``limit``: the sharpness at
+    which the run's steps grow on a quadratic, 2/lr ((2 + 2β)/lr with momentum), None for
+    Adam; ``limit_name``: "2/lr", "(2+2β)/lr" or "" (Adam).
+    """
+
+    value: float
+    converged: bool
+    limit: float | None
+    limit_name: str
+    optimizer: str
+    epoch: int
+    steps: int
 
 
 @dataclass(frozen=True)
@@ -268,6 +331,8 @@ class Snapshot:
     neuron_maps: NeuronMaps | None = None  # 2-D data, while a panel that draws them is shown
     surface: Surface | None = None  # while the surface view is on screen, for y = m x + b
     surface_note: str = ""  # why there is no surface for this network, if asked for one
+    landscape: Landscape | None = None  # while the surface view is on screen, other networks
+    sharpness: Sharpness | None = None  # while the gradients panel shows it
     results: Results | None = None  # a classification's confusion matrix, while on screen
     train_r2: float = float("nan")  # a regression's R² (nan otherwise)
     val_r2: float = float("nan")

@@ -65,8 +65,11 @@ KEYS: tuple[Key, ...] = (
     Key("d", "data view: the model's output over its input plane, the data on top",
         "d", "view('data')", "Data"),
     Key("v", "validation points in the data view on / off", "v", "validation", "Val points"),
-    Key("u", "loss surface: the loss over (m, b) for y = m x + b, with the path of descent",
-        "u", "view('surface')", "Surface"),
+    Key("u", "loss surface: the loss over (m, b) for y = m x + b, with the path of descent; "
+        "any other network: the loss along the last update and over a plane through the "
+        "weights (its landscape)", "u", "view('surface')", "Surface"),
+    Key("t", "the landscape's plane: two random directions, or the two the path moved most "
+        "along", "t", "switch_plane", "Plane"),
     Key("i", "chain-rule inspector of one weight: ←→ layer, ↑↓ neuron, [ ] input (one past "
         "the last is the bias), , . the batch's samples, f finite-difference check, w type a "
         "new value (paused), a the maps of the two neurons it joins (2-D data)",

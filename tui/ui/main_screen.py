@@ -41,6 +41,7 @@ from ..worker.commands import (
     Step,
     StepLr,
     StepPace,
+    SwitchPlane,
     live_or_rebuild,
 )
 from ..worker.session import Session
@@ -109,6 +110,7 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         self.show(self.app.snapshot)
+        self.ask_for_data_view()
         self.query_one(Controls).focus()
         if self._first_view != "loss":
             self.set_view(self._first_view)
@@ -121,9 +123,12 @@ class MainScreen(Screen):
         data view a panel of its own when it is large (the class "wide", see app.tcss)."""
         w, h = self.size
         small = w < MIN_WIDTH or h < MIN_HEIGHT
+        was_small = self.has_class("too-small")
         self.set_class(small, "too-small")
         wide = w >= WIDE_WIDTH and h >= WIDE_HEIGHT
         network = self.query_one(NetworkView)
+        if small != was_small:
+            self.ask_for_data_view()
         if wide != self.has_class("wide") or network.draw_maps != (w >= MAPS_WIDTH):
             self.set_class(wide, "wide")
             network.draw_maps = w >= MAPS_WIDTH
@@ -204,6 +209,10 @@ class MainScreen(Screen):
 
     def action_type_lr(self) -> None:
         self.query_one(Controls).edit(FIELD_BY_NAME["lr"])
+
+    def action_switch_plane(self) -> None:
+        """t: the loss landscape's plane, random directions or the path's."""
+        self.session.submit(SwitchPlane())
 
     def action_reset(self) -> None:
         self.session.submit(ResetWeights())
@@ -292,9 +301,11 @@ class MainScreen(Screen):
         shown = {
             "data": current == "data" or self.has_class("wide"),
             "surface": current == "surface",
+            "landscape": current == "surface",  # any network but y = m x + b
             "results": current == "results",
             # the network's maps, the inspector's neuron
             "maps": current == "inspector" or self.query_one(NetworkView).draw_maps,
+            "sharpness": not self.has_class("too-small"),  # λmax in the gradients panel
         }
         for view in VIEWS:
             self.session.submit(Show(view, shown[view]))

@@ -27,13 +27,15 @@ from core.settings import LIVE
 from core.trainer import Trainer
 
 from .ladder import ladder_step
+from .landscape import PATH, RANDOM
 from .views import clamp_selection, finite_difference_of
 
 if TYPE_CHECKING:
     from .session import TrainingSession
 
 Pairs = tuple[tuple[str, Any], ...]
-VIEWS = ("data", "surface", "results", "maps")  # what the worker computes only while shown
+# what the worker computes only while shown
+VIEWS = ("data", "surface", "results", "maps", "landscape", "sharpness")
 
 
 def pairs(changes: dict[str, Any]) -> Pairs:
@@ -284,6 +286,17 @@ class Show(Command):
         (session.wanted.add if self.on else session.wanted.discard)(self.view)
 
 
+@dataclass(frozen=True)
+class SwitchPlane(Command):
+    """The loss landscape's plane: from two random directions to the path's own two, or
+    back (worked out from the session's own choice when this applies)."""
+
+    label: ClassVar[str] = "plane"
+
+    def apply(self, session: TrainingSession) -> None:
+        session.plane = PATH if session.plane == RANDOM else RANDOM
+
+
 # --- ghosts, files ----------------------------------------------------------------------
 
 
@@ -297,7 +310,9 @@ class KeepGhost(Command):
         t = session.trainer
         if t.epoch == 0:
             raise ValueError("no epoch finished yet: there is no curve to keep")
-        t.ghosts = keep(t.ghosts, Ghost.of(t))
+        ghost = Ghost.of(t)
+        session.path.keep(ghost, t.ghosts)  # y = m x + b: its path on the surface too
+        t.ghosts = keep(t.ghosts, ghost)
         session.notify(f"kept this run's curves as ghost {len(t.ghosts)} (up to {MAX_GHOSTS})")
 
 
@@ -371,6 +386,7 @@ __all__ = [
     "Step",
     "StepLr",
     "StepPace",
+    "SwitchPlane",
     "described",
     "live_or_rebuild",
     "pairs",

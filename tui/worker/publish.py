@@ -6,7 +6,9 @@ on. Views that cost
 a pass over a grid or a data set (the data view, the neurons' maps, the loss surface, the
 confusion matrix, R²) are computed only while wanted, each kept in one ``Cached`` until the
 run has moved on and it is due again: at once while paused or at a watchable pace, at
-most every DATA_VIEW_SECONDS at full speed.
+most every DATA_VIEW_SECONDS at full speed. The costly ones (the loss landscape of any
+network, λmax) also wait while running until their last computation is at most SHARE of
+the time since, so that they never take more than that of the trainer's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ from core.run_data import describe
 from core.trainer import Trainer
 
 from ..snapshot import Curve, Snapshot, frozen
+from .landscape import (
+    RANDOM,
+    SHARPNESS_PAUSED_SECONDS,
+    SHARPNESS_SECONDS,
+    SharpnessTracker,
+    landscape,
+)
 from .surface import DescentPath, loss_surface, surface_note
 from .views import data_points, data_view, inspect_selected, neuron_maps, phase_detail, results
 
@@ -31,6 +40,8 @@ if TYPE_CHECKING:
     from .session import TrainingSession
 
 DATA_VIEW_SECONDS = 0.5  # while training at full speed, a view is this old at most
+SHARE = 0.05  # a costly view takes at most this share of the worker's time while training
+SHARPNESS_EVERY = 1.0  # seconds between two estimates of λmax at full speed, at least
 
 
 class Cached:
@@ -43,10 +54,19 @@ class Cached:
 
     def clear(self) -> None:
         self.at, self.key, self.value = -math.inf, None, None
+        self.cost = 0.0  # how long the last computation took, on the session's clock
 
-    def get(self, t: Trainer, key: tuple, now: float, due: Callable[[float], bool]) -> Any:
+    def get(
+        self,
+        t: Trainer,
+        key: tuple,
+        now: float,
+        due: Callable[[float], bool],
+        clock: Callable[[], float] | None = None,
+    ) -> Any:
         if self.key is None or (key != self.key and due(self.at)):
             self.at, self.key, self.value = now, key, self.compute(t)
+            self.cost = clock() - now if clock is not None else 0.0
         return self.value
 
 
@@ -67,15 +87,25 @@ class SnapshotMaker:
             "data": Cached(lambda t: data_view(t, points.get(t, (id(t),), 0.0, _never))),
             "maps": Cached(neuron_maps),
             "surface": Cached(lambda t: loss_surface(t, path)),
+            "landscape": Cached(lambda t: landscape(t, path.weights, self.plane)),
             "results": Cached(results),
             "r2": Cached(_r2_pair),
             "summary": Cached(lambda t: tuple(describe(t))),
         }
+        self.plane = RANDOM  # the landscape's plane: the session's, as the last make saw it
+        self.sharpness = SharpnessTracker()
+        self.sharpness_cache = Cached(self._measure_sharpness)
+        self._sharpness_budget = 0.0
 
     def clear(self) -> None:
         """A new run: nothing computed of the old one is shown again."""
         for cache in self.views.values():
             cache.clear()
+        self.sharpness.clear()
+        self.sharpness_cache.clear()
+
+    def _measure_sharpness(self, t: Trainer) -> None:
+        self.sharpness.measure(t, self._sharpness_budget)
 
     def make(self, s: TrainingSession) -> Snapshot:
         """The snapshot of session ``s`` now (on the worker, between two steps)."""
@@ -88,6 +118,28 @@ class SnapshotMaker:
 
         def view(name: str, wanted: bool, of: tuple = key) -> Any:
             return self.views[name].get(t, of, now, due) if wanted else None
+
+        def sparing(cache: Cached, seconds: float) -> Callable[[float], bool]:
+            """Due: paused, at once; running, once ``seconds`` (0 at a watchable pace) have
+            passed and the last computation took at most SHARE of the time since."""
+            wait = 0.0 if t.config.pace.watchable else seconds
+            return lambda at: not s.running or now - at >= max(wait, cache.cost / SHARE)
+
+        def costly(name: str, cache: Cached, of: tuple, seconds: float) -> Any:
+            if name not in s.wanted:
+                return None
+            return cache.get(t, of, now, sparing(cache, seconds), s.clock)
+
+        if "sharpness" in s.wanted:  # λmax of E + ½ l2 ‖W‖²: l2 is part of the key
+            self._sharpness_budget = SHARPNESS_SECONDS if s.running else SHARPNESS_PAUSED_SECONDS
+            costly("sharpness", self.sharpness_cache, (*key, t.config.l2), SHARPNESS_EVERY)
+        self.plane = s.plane
+        shown_landscape = None
+        if surface_note(t):  # any network but y = m x + b (its surface is drawn whole)
+            plane_key = (*key, s.plane)
+            shown_landscape = costly(
+                "landscape", self.views["landscape"], plane_key, DATA_VIEW_SECONDS
+            )
 
         last = t.history.last() or {}
         nan = float("nan")
@@ -160,6 +212,8 @@ class SnapshotMaker:
             neuron_maps=view("maps", "maps" in s.wanted),
             surface=view("surface", "surface" in s.wanted),
             surface_note=surface_note(t) if "surface" in s.wanted else "",
+            landscape=shown_landscape,
+            sharpness=self.sharpness.shown(t) if "sharpness" in s.wanted else None,
             results=view("results", not regression and bool({"results", "data"} & s.wanted)),
             train_r2=r2s[0],
             val_r2=r2s[1],

@@ -35,6 +35,7 @@ from core.trainer import Diverged, Trainer
 from ..snapshot import Snapshot
 from .clock import Clock, SystemClock
 from .commands import Command, described
+from .landscape import RANDOM
 from .publish import SnapshotMaker
 from .surface import DescentPath
 from .views import clamp_selection
@@ -115,6 +116,7 @@ class TrainingSession:
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
         self.wanted: set[str] = set()  # the views on screen (commands.VIEWS)
         self.path = DescentPath()  # (m, b) as training went, for the loss surface
+        self.plane = RANDOM  # the loss landscape's plane: RANDOM or PATH directions
         self.plan: Plan | None = None  # runs still to compare
         self.before: np.ndarray | None = None  # params when the current step started
         self.finite_difference: float | None = None
@@ -270,7 +272,9 @@ class TrainingSession:
             self.notify(f"the {plan.runs} runs are on one plot: the earlier ones as ghosts")
         else:
             trainer = Trainer(plan.configs.pop(0).replace(pace=t.config.pace))
-            self.replace_run(trainer, keep(t.ghosts, Ghost.of(t)))
+            ghost = Ghost.of(t)
+            self.path.keep(ghost, t.ghosts)
+            self.replace_run(trainer, keep(t.ghosts, ghost))
             number = plan.runs - len(plan.configs)
             self.notify(f"run {number} of {plan.runs}: the one before is now a ghost")
         self._want_snapshot = True
@@ -396,6 +400,7 @@ class TrainingSession:
             self.selected,
             self.finite_difference,
             frozenset(self.wanted),
+            self.plane,
         )
         if self.running or key != self._published_key:
             self._published_key = key

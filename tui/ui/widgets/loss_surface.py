@@ -13,42 +13,20 @@ zig-zags across it and out.
 from __future__ import annotations
 
 import textwrap
-from itertools import pairwise
 
 import numpy as np
-from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...snapshot import Snapshot, Surface
-from ..colours import POSITIVE, SELECTED
+from ...snapshot import Config, Ghost, Landscape, Snapshot, Surface
+from ..colours import SELECTED
 from ..fit import first_fit
+from ..shading import PATH, cell_strips, path_lines, rgb, shades
+from .landscape_view import draw_landscape
 
-BANDS = 8  # contour bands from the lowest loss to the highest in view (log scale)
-PATH = "#e5e7eb"
 MARKS = {"path": ("•", PATH), "now": ("●", SELECTED), "truth": ("✕", "#22c55e")}
-# the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
-BRAILLE_BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
-
-
-def _rgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], float)
-
-
-def shades(grid: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """(rows, cols, 3) RGB: log10 of the loss in BANDS bands, low blue to high background,
-    every other band a little lighter so that the bands read as contour lines."""
-    logs = np.log10(np.maximum(grid, 1e-300))
-    finite = logs[np.isfinite(logs)]
-    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-    t = np.clip((logs - lo) / (hi - lo), 0, 1) if hi > lo else np.zeros_like(logs)
-    band = np.minimum((t * BANDS).astype(int), BANDS - 1)
-    weight = 1.0 - band / BANDS  # 1 at the lowest band
-    rgb = background + (_rgb(POSITIVE) - background) * (0.15 + 0.7 * weight)[..., None]
-    rgb += np.where(band % 2, 12.0, 0.0)[..., None]  # alternate bands: contour lines
-    return np.clip(np.rint(rgb), 0, 255)
 
 
 def cell_of(point: tuple[float, float], extent: tuple, rows: int, cols: int):
@@ -90,28 +68,6 @@ def exits(path: np.ndarray, extent: tuple) -> list[tuple[int, np.ndarray, str]]:
         arrow = ARROWS[int(np.round(angle / (np.pi / 4))) % 8]
         out.append((int(i), edge, arrow))
     return out
-
-
-def path_lines(segments: list[tuple], extent: tuple, rows: int, cols: int) -> np.ndarray:
-    """The straight lines between consecutive points of the path as braille dots: per
-    cell of a rows x cols picture of ``extent`` the bits of its dots (0: none), (rows, cols).
-    ``segments``: ((m, b), (m, b)) pairs, both ends inside the view. One sample per dot
-    along each line, all lines at once."""
-    m0, m1, b0, b1 = extent
-    dots = np.zeros((rows, cols), np.int32)
-    if not segments:
-        return dots
-    ends = np.array(segments, float)  # (k, 2 ends, 2)
-    x = (ends[..., 0] - m0) / (m1 - m0) * (2 * cols - 1)  # (k, 2) in dot columns
-    y = (b1 - ends[..., 1]) / (b1 - b0) * (4 * rows - 1)  # and dot rows
-    counts = np.maximum(np.abs(x[:, 1] - x[:, 0]), np.abs(y[:, 1] - y[:, 0])).astype(int) + 2
-    line = np.repeat(np.arange(len(counts)), counts)
-    first = np.repeat(np.cumsum(counts) - counts, counts)
-    t = (np.arange(counts.sum()) - first) / (counts[line] - 1)
-    xs = np.clip(np.rint(x[line, 0] + (x[line, 1] - x[line, 0]) * t).astype(int), 0, 2 * cols - 1)
-    ys = np.clip(np.rint(y[line, 0] + (y[line, 1] - y[line, 0]) * t).astype(int), 0, 4 * rows - 1)
-    np.bitwise_or.at(dots, (ys >> 2, xs >> 1), 1 << BRAILLE_BITS[(ys & 3) * 2 + (xs & 1)])
-    return dots
 
 
 def cells_of(points: np.ndarray, extent: tuple, rows: int, cols: int) -> tuple:
@@ -169,7 +125,7 @@ def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip
 
     def mark(r, c, glyph, colour: str) -> None:
         """Glyph(s) at cell rows r, columns c (ints or arrays) over both pixels' mean."""
-        glyphs[r, c], colours[r, c], bottom[r, c] = glyph, _rgb(colour), (top + under)[r, c] / 2
+        glyphs[r, c], colours[r, c], bottom[r, c] = glyph, rgb(colour), (top + under)[r, c] / 2
 
     leaving = exits(s.path, s.extent)
     seen = inside(s.path, s.extent)
@@ -198,36 +154,25 @@ def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip
             for k, ch in enumerate(label if start >= 0 else ""):
                 mark(row, start + k, ch, SELECTED)
 
-    def style(fg: np.ndarray, back: np.ndarray) -> Style:
-        return base + Style(
-            color=RichColor.from_rgb(*fg.astype(int)), bgcolor=RichColor.from_rgb(*back.astype(int))
-        )
-
     off = cell_of(s.now, s.extent, 2 * body, width) is None
     strips = [Strip([Segment(header(s, width, off), base)])]
-    for r in range(body):
-        key = [(glyphs[r, c], tuple(colours[r, c]), tuple(bottom[r, c])) for c in range(width)]
-        cuts = [0, *(c for c in range(1, width) if key[c][1:] != key[c - 1][1:]), width]
-        strips.append(
-            Strip(
-                [
-                    Segment("".join(g for g, _, _ in key[a:b]), style(colours[r, a], bottom[r, a]))
-                    for a, b in pairwise(cuts)
-                ]
-            )
-        )
+    strips += cell_strips(glyphs, colours, bottom, base)
     strips.append(Strip([Segment(footer(s, width), base + Style(dim=True))]))
     return [strip.adjust_cell_length(width, base) for strip in strips]
 
 
 class SurfacePanel(Widget):
-    """The loss surface for y = m x + b, or a note saying why this network has none."""
+    """The loss surface for y = m x + b, the loss landscape of any other network, or a note
+    saying why there is none yet."""
 
     DEFAULT_CSS = "SurfacePanel { width: 1fr; height: 1fr; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.surface: Surface | None = None
+        self.landscape: Landscape | None = None
+        self.ghosts: tuple[Ghost, ...] = ()
+        self.config: Config | None = None
         self.note = "pausing or training draws the loss surface here"
         self._key: tuple | None = None
 
@@ -235,7 +180,9 @@ class SurfacePanel(Widget):
         key = (snapshot.seq, snapshot.steps, snapshot.epoch)
         if key != self._key:
             self._key = key
-            self.surface, self.note = snapshot.surface, snapshot.surface_note or self.note
+            self.surface, self.landscape = snapshot.surface, snapshot.landscape
+            self.ghosts, self.config = snapshot.ghosts, snapshot.config
+            self.note = snapshot.surface_note or self.note
             self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -249,6 +196,8 @@ class SurfacePanel(Widget):
         if getattr(self, "_cache", (None,))[0] != key:
             if self.surface is not None:
                 strips = draw_surface(self.surface, width, height, base)
+            elif self.landscape is not None:
+                strips = draw_landscape(self.landscape, width, height, base)
             else:
                 lines = textwrap.wrap(self.note, max(width, 1))
                 strips = [Strip([Segment(line, base + Style(dim=True))]) for line in lines]
