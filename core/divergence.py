@@ -11,6 +11,7 @@ worse than a constant guess; else the steps overshoot: the learning rate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,11 @@ class Facts:
     back: str
     back_finite: bool
     data_problem: str
+    # λmax of the training loss's Hessian at the weights gone back to (nan: not measured),
+    # and lr times the optimiser's stability limit: 2 (gradient descent), 2 + 2β
+    # (momentum), None (Adam); a step grows along the sharpest direction once lr·λmax is over
+    sharpness: float = math.nan
+    stable_below: float | None = None
 
 
 def explain(f: Facts) -> str:
@@ -109,9 +115,24 @@ def explain(f: Facts) -> str:
             f"the initial weights ({init}) were already {f.start_loss / f.baseline_loss:.3g} "
             f"times worse than a constant guess. {cure}; resuming goes on from {back}."
         )
+    return f"{lr} is likely too large: {overshoot(f)} and resume: training goes on from {back}."
+
+
+def overshoot(f: Facts) -> str:
+    """What a too-large rate does, with lr·λmax against its limit when they are known."""
+    said = "each step overshoots the minimum and lands higher up the other side"
+    lam, limit = f.sharpness, f.stable_below
+    if not (math.isfinite(lam) and lam > 0 and limit is not None):
+        return f"{said}. Lower it"
+    product = f.lr * lam
+    if product > limit:
+        return (
+            f"lr·λmax = {f.lr:g} x {lam:.4g} = {product:.3g} is over {limit:.3g} (λmax: the "
+            f"loss's sharpest curvature), so {said}. Lower it below {limit / lam:.3g}"
+        )
     return (
-        f"{lr} is likely too large: each step overshoots the minimum and lands higher up "
-        f"the other side. Lower it and resume: training goes on from {back}."
+        f"{said} (at the weights gone back to lr·λmax = {product:.3g}, under {limit:.3g}; "
+        "steps grow where it is over). Lower it"
     )
 
 

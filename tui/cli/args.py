@@ -143,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
         + ", ".join(SETTINGS[name].option for name in LIVE),
     )
     t.add_argument("--quiet", action="store_true", help="no progress lines")
+    t.add_argument(
+        "--sharpness-every",
+        metavar="N",
+        type=_positive_int,
+        help="every N epochs, λmax of the training loss's Hessian (its sharpness) in the "
+        "history's sharpness column and the progress lines, beside 2/lr",
+    )
     t.error = p.error  # type: ignore[method-assign]
     g = sub.add_parser("gradcheck", help="backprop against finite differences, per layer")
     add_training_flags(g)

@@ -19,7 +19,9 @@ from core.config import Config
 from core.evaluation import confusion, r2
 from core.ghosts import differences
 from core.gradcheck import check_gradients
+from core.landscape import SharpnessColumn, stability_limit
 from core.metrics import format_report
+from core.optimizers import Momentum
 from core.run_data import describe
 from core.trainer import Diverged, EpochReport, Trainer
 
@@ -93,25 +95,33 @@ def check_save_path(path: str) -> None:
 
 class EpochLog:
     """After each epoch: the history row, a progress line now and then (about 20 lines, and
-    one at least every PROGRESS_SECONDS), and the patience's verdict."""
+    one at least every PROGRESS_SECONDS), and the patience's verdict. ``sharpness_every``:
+    λmax every that many epochs (``Sharpness``)."""
 
-    def __init__(self, trainer: Trainer, epochs: int, writer, quiet: bool) -> None:
+    def __init__(
+        self, trainer: Trainer, epochs: int, writer, quiet: bool, sharpness_every: int | None = None
+    ) -> None:
         self.trainer, self.writer, self.quiet = trainer, writer, quiet
         self.first, self.last = trainer.epoch, trainer.epoch + epochs
         self.every = max(1, epochs // 20)
         self.shown = time.monotonic()
+        self.sharpness = Sharpness(sharpness_every) if sharpness_every else None
 
     def epoch(self, report: EpochReport) -> bool:
         """Log one epoch; True when --patience says stop."""
         t = self.trainer
         scores = (r2(t, "train"), r2(t)) if t.task == "regression" else None
+        lam = self.sharpness.measure(t) if self.sharpness else math.nan
         if self.writer is not None:
-            write_history_row(self.writer, report, scores, t.best_val.epoch == report.epoch)
+            best = t.best_val.epoch == report.epoch
+            write_history_row(self.writer, report, scores, best, sharpness=lam)
         due = (report.epoch - self.first) % self.every == 0 or report.epoch == self.last
         if not self.quiet and (due or time.monotonic() - self.shown >= PROGRESS_SECONDS):
             self.shown = time.monotonic()
+            line = progress_line(report, self.last, len(t.X_val) > 0, scores)
+            line += self.sharpness.words(t) if self.sharpness else ""
             try:
-                print(progress_line(report, self.last, len(t.X_val) > 0, scores), flush=True)
+                print(line, flush=True)
             except OSError:  # the terminal is gone: train on quietly
                 self.quiet = True
         patience, best = t.config.patience, t.best_val
@@ -122,6 +132,32 @@ class EpochLog:
             )
             return True
         return False
+
+
+class Sharpness:
+    """--sharpness-every N: λmax of the training loss's Hessian every N epochs (a history
+    column, empty between), and the last one in words for the progress line."""
+
+    def __init__(self, every: int) -> None:
+        self.column = SharpnessColumn(every)
+        self.value, self.at = math.nan, 0
+
+    def measure(self, t: Trainer) -> float:
+        """This epoch's λmax, or nan when it is not one of the N."""
+        value = self.column(t)
+        if not math.isnan(value):
+            self.value, self.at = value, t.epoch
+        return value
+
+    def words(self, t: Trainer) -> str:
+        """ "  λmax 2.71 (2/lr 2.86)"; "at ep 100" when older than this epoch; Adam has no limit."""
+        if not self.at:
+            return ""
+        at = "" if self.at == t.epoch else f" at ep {self.at}"
+        limit = stability_limit(t)
+        name = "(2+2β)/lr" if isinstance(t.optimizer, Momentum) else "2/lr"
+        beside = f"{name} {limit:.4g}" if limit is not None else "Adam: no 2/lr limit"
+        return f"  λmax {self.value:.4g}{at} ({beside})"
 
 
 def train(args: argparse.Namespace, config: Config | None) -> int:
@@ -140,7 +176,7 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
     if args.history:
         for written in write_ghosts(args.history, trainer):
             say(f"ghost run written to {written}")
-    log = EpochLog(trainer, epochs, writer, args.quiet)
+    log = EpochLog(trainer, epochs, writer, args.quiet, getattr(args, "sharpness_every", None))
     status = 0
     with Interrupted() as stop:
         try:
@@ -196,14 +232,20 @@ HISTORY_HEADER = [
     "epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc", "train_r2", "val_r2",
     "best_val",
 ]  # fmt: skip
+HISTORY_HEADER += ["sharpness"]  # λmax with --sharpness-every N (empty otherwise, or between)
 
 
 def write_history_row(
-    writer: csv.writer, report, r2: tuple[float, float] | None = None, best: bool = False
+    writer: csv.writer,
+    report,
+    r2: tuple[float, float] | None = None,
+    best: bool = False,
+    sharpness: float = math.nan,
 ) -> None:
     """One epoch as CSV (HISTORY_HEADER): epoch, lr, the losses, the accuracies (empty for a
     regression), R² (empty for a classification), best_val 1 when the validation loss is
-    the lowest so far (the last such row is the best epoch)."""
+    the lowest so far (the last such row is the best epoch), sharpness: λmax (empty when
+    not measured)."""
     nan = float("nan")
     writer.writerow(
         [
@@ -215,6 +257,7 @@ def write_history_row(
             cell(report.val_acc),
             *(cell(x) for x in (r2 or (nan, nan))),
             "1" if best else "",
+            cell(sharpness),
         ]
     )
 

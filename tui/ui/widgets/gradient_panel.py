@@ -34,7 +34,8 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ...snapshot import BACKWARD, SATURATED, Curve, Snapshot, depth_verdicts
+from ...snapshot import BACKWARD, SATURATED, Curve, Sharpness, Snapshot, depth_verdicts
+from ..fit import first_fit
 from ..rows import ChangedRows
 
 LOG_LO, LOG_HI = -8.0, 2.0  # the bar maps log10 ||dW|| from 1e-8 to 1e+2 onto its width
@@ -190,6 +191,36 @@ def notes(snap: Snapshot, width: int, room: int) -> list[str]:
     return out
 
 
+EDGE = 1.5  # the λmax bar spans 0 to this many times the stability limit (2/lr)
+
+
+def sharpness_parts(s: Sharpness, width: int) -> tuple[str, str, str, int]:
+    """The λmax line as (left text, bar, right text, cells of the bar up to the limit):
+    "λmax 2.71 ", "▕███████▊┃  ▏", " 2/lr 2.86"; the bar spans 0 to EDGE times the limit,
+    "┃" marks the limit (2/lr), and is left out where it does not fit. Adam has no limit:
+    the line says so. "≥": the estimate has not converged yet (it only ever rises)."""
+    finite = math.isfinite(s.value)
+    value = f"{'' if s.converged or not finite else '≥'}{s.value:.3g}" if finite else "–"
+    left = f"λmax {value}"
+    if s.limit is None:
+        options = [f"{left}  Adam: no 2/lr limit (steps scaled per weight)", f"{left}  Adam"]
+        return first_fit(options, width), "", "", 0
+    right = f" {s.limit_name} {s.limit:.3g}"
+    bar_w = width - len(left) - len(right) - 3  # a space and the bar's two ends
+    if bar_w < 6 or not finite:
+        return first_fit([left + " " + right, left], width), "", "", 0
+    mark = min(round(bar_w / EDGE), bar_w - 1)  # the limit's cell
+    fill = log_free_bar(min(max(s.value / (EDGE * s.limit), 0.0), 1.0), bar_w)
+    cells = [(c if c != " " or i != mark else "┃") for i, c in enumerate(fill)]
+    return left + " ", "▕" + "".join(cells) + "▏", right, mark
+
+
+def log_free_bar(fraction: float, width: int) -> str:
+    """``width`` cells filled ``fraction`` of the way, in eighths."""
+    full, part = divmod(round(fraction * width * 8), 8)
+    return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)[:width]
+
+
 def visible_layers(n: int, room: int) -> tuple[list[int], int]:
     """The layers to list in ``room`` rows: all of them, or the first and the last ones
     around one line that says how many are left out (the last layers are what the first
@@ -215,7 +246,7 @@ class GradientPanel(ChangedRows, Widget):
         changed."""
         old, self.snapshot = self.snapshot, snapshot
         key = ("steps", "phase_index", "epoch", "sizes", "activation_names", "last_phase")
-        key += ("status", "symmetric")
+        key += ("status", "symmetric", "sharpness")
         if old is None or any(getattr(old, a) != getattr(snapshot, a) for a in key):
             self.repaint_rows()
         elif not all(
@@ -264,13 +295,16 @@ class GradientPanel(ChangedRows, Widget):
         if spark_w < SPARK_MIN:  # narrow: the sparkline goes first, then the bar
             spark_w, bar_w = 0, min(avail - 2, 3 * BAR_MAX)
             bar_w = bar_w if bar_w >= BAR_MIN else 0
-        shown, before_gap = visible_layers(n, height)
+        lam = snap.sharpness is not None and height > 1  # λmax: a line under the layers
+        shown, before_gap = visible_layers(n, height - lam)
         gap = len(shown) < n
-        rows = len(shown) + gap + flag_lines * sum(bool(joined[i]) for i in shown)
+        rows = len(shown) + gap + flag_lines * sum(bool(joined[i]) for i in shown) + lam
         note = notes(snap, width, height - rows)
         rows += len(note)
         header = height > rows
         second = not inline and height >= rows + header + len(shown) and width > name_w + stats_w
+        if not (inline or second) and height >= rows + len(shown) and width > name_w + stats_w:
+            second, header = True, False  # |W| and Δ/W say more than the header
         theme = self.app.theme_variables
         bar_style = theme.get("primary", "blue")
         alarm, warning = (
@@ -304,6 +338,12 @@ class GradientPanel(ChangedRows, Widget):
                 out.append("\n" + " " * (name_w + 1) + stats[i], "dim")
             if row < len(shown) - 1:
                 out.append("\n")
+        if lam:
+            text, bar, right, mark = sharpness_parts(snap.sharpness, width)
+            out.append("\n" + text, "bold")
+            if bar:  # past the limit in the alarm colour
+                out.append(bar[: mark + 1], bar_style).append(bar[mark + 1 :], alarm)
+            out.append(right, "dim")
         for line in note:
             out.append("\n" + line, warning)
         lines = out.split("\n", allow_blank=True)
