@@ -13,6 +13,7 @@ REQUIRED = [
     "xor",
     "lr-too-large",
     "lr-too-small",
+    "edge-of-stability",
     "batch-sizes",
     "vanishing-gradients",
     "cures",

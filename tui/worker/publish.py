@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from core.evaluation import r2
 from core.health import saturation, symmetric_layers
 from core.inspect import parameter_name
-from core.pace import PHASES, STEPS
+from core.pace import FULL, PHASES, STEPS
 from core.run_data import describe
 from core.trainer import Trainer
 
@@ -120,9 +120,9 @@ class SnapshotMaker:
             return self.views[name].get(t, of, now, due) if wanted else None
 
         def sparing(cache: Cached, seconds: float) -> Callable[[float], bool]:
-            """Due: paused, at once; running, once ``seconds`` (0 at a watchable pace) have
-            passed and the last computation took at most SHARE of the time since."""
-            wait = 0.0 if t.config.pace.watchable else seconds
+            """Due: paused, at once; running, once ``seconds`` (at full speed; 0 at a pace)
+            have passed and the last computation took at most SHARE of the time since."""
+            wait = seconds if t.config.pace.kind == FULL else 0.0
             return lambda at: not s.running or now - at >= max(wait, cache.cost / SHARE)
 
         def costly(name: str, cache: Cached, of: tuple, seconds: float) -> Any:

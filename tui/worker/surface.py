@@ -84,14 +84,21 @@ def lowest(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(m), float(b)
 
 
-def extent(path: np.ndarray, low: tuple[float, float], truth: tuple[float, float] | None):
-    """A view box around the lowest point, the truth, the start and the path, except points
-    that ran off (a diverging run) beyond REACH times the start's distance."""
+def extent(
+    path: np.ndarray,
+    low: tuple[float, float],
+    truth: tuple[float, float] | None,
+    others: tuple[np.ndarray, ...] = (),
+):
+    """A view box around the lowest point, the truth, the start and the path (and the
+    ``others``: the ghosts' paths), except points that ran off (a diverging run) beyond
+    REACH times the start's distance."""
     low_a = np.array(low)
     start = path[0] if len(path) else low_a
     reach = REACH * np.maximum(np.abs(start - low_a), 0.5)
-    near = path[np.all(np.abs(path - low_a) <= reach, axis=1)] if len(path) else path
-    points = np.vstack([low_a, start, near.reshape(-1, 2), *([truth] if truth else [])])
+    every = np.vstack([path.reshape(-1, 2), *(p.reshape(-1, 2) for p in others)])
+    near = every[np.all(np.abs(every - low_a) <= reach, axis=1)]
+    points = np.vstack([low_a, start, near, *([truth] if truth else [])])
     lo, hi = points.min(axis=0), points.max(axis=0)
     pad = np.maximum(0.15 * (hi - lo), 0.5)
     return (
@@ -114,7 +121,8 @@ def loss_surface(t: Trainer, path: DescentPath) -> Surface | None:
     truth = t.train_set.truth
     truth_mb = (float(truth["m"]), float(truth["b"])) if {"m", "b"} <= set(truth) else None
     points = np.array(path.points if path.points else [now], np.float64).reshape(-1, 2)
-    box = extent(points, low, truth_mb if t.scaler is None else None)
+    ghost_paths = path.ghost_paths(t.ghosts)
+    box = extent(points, low, truth_mb if t.scaler is None else None, ghost_paths)
     ms = np.linspace(box[0], box[1], COLS)
     bs = np.linspace(box[3], box[2], ROWS)  # top row first: b max
     with np.errstate(all="ignore"):
@@ -139,7 +147,7 @@ def loss_surface(t: Trainer, path: DescentPath) -> Surface | None:
         lowest=low,
         truth=truth_mb if t.scaler is None else None,
         loss_name=t.loss_name,
-        ghost_paths=tuple(frozen(p) for p in path.ghost_paths(t.ghosts)),
+        ghost_paths=tuple(frozen(p) for p in ghost_paths),
         batch_steps=None if steps is None else frozen(steps),
         full_step=full,
     )

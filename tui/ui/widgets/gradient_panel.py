@@ -341,8 +341,8 @@ class GradientPanel(ChangedRows, Widget):
         if lam:
             text, bar, right, mark = sharpness_parts(snap.sharpness, width)
             out.append("\n" + text, "bold")
-            if bar:  # past the limit in the alarm colour
-                out.append(bar[: mark + 1], bar_style).append(bar[mark + 1 :], alarm)
+            if bar:  # past the limit (after "▕" and the cells up to the mark) in alarm colour
+                out.append(bar[: mark + 2], bar_style).append(bar[mark + 2 :], alarm)
             out.append(right, "dim")
         for line in note:
             out.append("\n" + line, warning)

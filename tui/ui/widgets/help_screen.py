@@ -53,7 +53,22 @@ HELP = (
              • the weights after each epoch, joined: the path; ● the
              weights now; ✕ the line the data was made with (+ the
              lowest point); an arrow on the edge: where the path
-             left the view, beside it where it went ("↓ b -32")
+             left the view, beside it where it went ("↓ b -32");
+             faint paths: the ghost runs', named above the map. With
+             mini-batches, · where each batch of this epoch would
+             step from ●, -lr·dE_b/d(m, b), and ◆ the full batch's
+             step ("×10": both drawn 10 times longer, to be seen)
+  Landscape  (u, any other network) the loss along a line through
+             the weights: α × the last update; ● now (α 0), ○ where
+             the last update started (α -1), ▲ where the next step of
+             this lr lands ("↑": higher than now, an overshoot; "off
+             the line": how much of that step the line leaves out).
+             Under it the loss over a plane through ●, from -1 to 1
+             along two random directions scaled to each neuron's
+             weights (±1 moves every neuron by its own size), or (t)
+             the two the path moved most along; the line on it: the
+             last weights, projected (◦ the oldest); "% off": how far
+             they lie off the plane. Blue low, as on the surface
   Gradients  ‖dW‖ of each layer on a log scale, and its history; ‖δ‖
              (one sample's, RMS over the batch). Flags: exploding /
              vanishing (δ grew / shrank 100 times from the output
@@ -61,7 +76,8 @@ HELP = (
              weights while the loss rises), n/m dead, symmetric (all
              neurons of the layer the same), saturated (δ cut in a
              layer where most of a tanh's outputs are near ±1, or a
-             sigmoid's near 0 or 1: there f'(z) ≈ 0)
+             sigmoid's near 0 or 1: there f'(z) ≈ 0). Last line: λmax
+             as a bar from 0 to 1.5 × 2/lr, ┃ at 2/lr, red past it
   Controls   lr, batch, optimiser, L2 and pace apply at the next step;
              the others build a new network (you are asked first).
              hidden 8×8: eight layers of 8 neurons
@@ -89,6 +105,11 @@ HELP = (
              the code computes dE_s/dz = a - t in one go (finite for
              any z) instead of dE_s/da · da/dz
   b_k\\[j]     a bias: the weight of a constant input 1, so dz/db = 1
+  λmax       the sharpness: the largest eigenvalue of the training
+             loss's Hessian (its steepest curvature), by power
+             iteration; "≥": not converged yet. A step of lr grows
+             along it once λmax > 2/lr ((2+2β)/lr with momentum;
+             Adam scales steps per weight: no such line)
 
 Press Esc or ? to close."""
 )

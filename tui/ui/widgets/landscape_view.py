@@ -82,8 +82,24 @@ def line_footer(land: Landscape, width: int) -> str:
     unit = "× last update" if land.direction == "last" else "× next step"
     off = f"  ▲ {land.step_off:.0%} off the line" if land.step_off >= 0.05 else ""
     before = "  ○ before it" if land.direction == "last" else ""
+    if before and same_cell(land, width):
+        before = "  ▲ on ○ (before it)"
     axis = f"α {a0:.2g}…{a1:.2g} {unit}"
     return first_fit([axis + before + off, axis + off, axis, f"α {a0:.2g}…{a1:.2g}"], width)
+
+
+def column(land: Landscape, alpha: float, width: int) -> int:
+    """The cell column of ``alpha`` on the line's α axis."""
+    a0, a1 = float(land.alphas[0]), float(land.alphas[-1])
+    return min(int((alpha - a0) / (a1 - a0) * width), width - 1)
+
+
+def same_cell(land: Landscape, width: int) -> bool:
+    """Whether ▲ (the next step) is drawn over ○ (where the last update started)."""
+    alpha = land.step_alpha
+    if not (math.isfinite(alpha) and land.alphas[0] <= alpha <= land.alphas[-1]):
+        return False
+    return column(land, alpha, width) == column(land, -1.0, width)
 
 
 def plane_header(land: Landscape, width: int) -> str:
@@ -162,7 +178,7 @@ def draw_line(land: Landscape, width: int, rows: int, bg: np.ndarray) -> list:
         y = on_line(land, alpha)
         if not math.isfinite(y):
             continue
-        col = min(int((alpha - a0) / (a1 - a0) * width), width - 1)
+        col = column(land, alpha, width)
         row = min(int((hi - min(max(y, lo), hi)) / (hi - lo) * rows), rows - 1)
         glyphs[row, col], colours[row, col] = MARKS[kind][0], rgb(MARKS[kind][1])
     return [glyphs, colours, back]

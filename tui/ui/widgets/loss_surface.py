@@ -21,12 +21,14 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...snapshot import Config, Ghost, Landscape, Snapshot, Surface
-from ..colours import SELECTED
+from ..colours import GHOSTS, SELECTED, VAL
+from ..fields import ghost_label
 from ..fit import first_fit
 from ..shading import PATH, cell_strips, path_lines, rgb, shades
 from .landscape_view import draw_landscape
 
 MARKS = {"path": ("•", PATH), "now": ("●", SELECTED), "truth": ("✕", "#22c55e")}
+BATCH = VAL  # the mini-batches' steps
 
 
 def cell_of(point: tuple[float, float], extent: tuple, rows: int, cols: int):
@@ -99,19 +101,56 @@ def header(s: Surface, width: int, off: bool) -> str:
     return first_fit([f"{s.loss_name} over (m, b): {where}", where, short, "●"], width)
 
 
-def footer(s: Surface, width: int) -> str:
-    """What the marks are and the axes' ranges; the marks' words go first when short."""
+def footer(s: Surface, width: int, k: int = 0) -> str:
+    """What the marks are and the axes' ranges; the marks' words go first when short. k:
+    the batch steps' magnification (0: none drawn)."""
     m0, m1, b0, b1 = s.extent
     axes = f"m {m0:.2g}…{m1:.2g} → b {b0:.2g}…{b1:.2g} ↑"
     at = f"m {s.truth[0]:g}, b {s.truth[1]:g}" if s.truth else ""
     mark, short = (f"✕ true {at}", f"✕ {at}") if s.truth else ("+ lowest", "+ lowest")
     options = [f"• path  {mark}  {axes}", f"{mark}  {axes}", f"{short} │ {axes}", axes]
+    if k:
+        times = f" ×{k}" if k > 1 else ""
+        cloud, tight = f"· batch steps ◆ full{times}", f"·◆{times}"
+        options = [f"{cloud}  {short} │ {axes}", f"{cloud} │ {axes}", f"{tight} │ {axes}", axes]
     return first_fit(options, width)
 
 
-def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip]:
-    """Title line, ``height - 2`` rows of the map, legend line."""
-    body = height - 2
+def ghost_legend(entries: list[tuple[str, str]], width: int, base: Style) -> Strip:
+    """One line naming each ghost's path in its colour: "━ batch 1  ━ batch full"; each
+    label cut to its first words when they do not all fit."""
+    for cut in (None, 16, 8, 0):  # label[:None] is all of it
+        texts = [f"━ {label[:cut].rstrip()}".rstrip() for label, _ in entries]
+        if sum(len(t) + 2 for t in texts) - 2 <= width:
+            break
+    segments = []
+    for text, (_, colour) in zip(texts, entries, strict=True):
+        segments += [Segment(text, base + Style(color=colour)), Segment("  ", base)]
+    return Strip(segments[:-1]).crop(0, width)
+
+
+def magnified(s: Surface) -> tuple[np.ndarray, np.ndarray, int]:
+    """The batch steps (n, 2) and the full step (2,) as drawn: from ``now``, ``k`` times
+    longer (1, 2, 5, 10, 20 ...) when the longest would span under a tenth of the view, so
+    that the cloud can be seen; and k."""
+    now = np.array(s.now)
+    steps, full = np.asarray(s.batch_steps) - now, np.array(s.full_step) - now
+    span = np.array([s.extent[1] - s.extent[0], s.extent[3] - s.extent[2]])
+    with np.errstate(all="ignore"):
+        reach = float(np.nanmax(np.abs(np.vstack([steps, full]) / span), initial=0.0))
+    ladder = [m * 10**e for e in range(7) for m in (1, 2, 5)]  # 1, 2, 5, 10, 20 ...
+    k = next((k for k in ladder if not 0 < reach * k < 0.1), ladder[-1])
+    return now + k * steps, now + k * full, k
+
+
+def draw_surface(
+    s: Surface, width: int, height: int, base: Style, labels: tuple[str, ...] = ()
+) -> list[Strip]:
+    """Title line, ``height - 2`` rows of the map (one less with ghosts: their legend),
+    legend line. ``labels``: the ghosts' names, one per ``s.ghost_paths``."""
+    named = enumerate(zip(s.ghost_paths, labels, strict=False))
+    ghosts = [(p, GHOSTS[k % len(GHOSTS)], label) for k, (p, label) in named if len(p)]
+    body = height - 2 - bool(ghosts)
     if width < 8 or body < 2:
         return []
     bg = np.array(base.bgcolor.get_truecolor() if base.bgcolor else (0, 0, 0), float)
@@ -127,6 +166,29 @@ def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip
         """Glyph(s) at cell rows r, columns c (ints or arrays) over both pixels' mean."""
         glyphs[r, c], colours[r, c], bottom[r, c] = glyph, rgb(colour), (top + under)[r, c] / 2
 
+    for path, colour, _ in ghosts:  # under the live path
+        seen = inside(path, s.extent)
+        segments = [(path[i], path[i + 1]) for i in np.flatnonzero(seen[:-1] & seen[1:])]
+        lines = path_lines(segments, s.extent, body, width)
+        r, c = np.nonzero(lines)
+        if len(r):
+            mark(r, c, np.array([chr(0x2800 + int(b)) for b in lines[r, c]], object), colour)
+        cell = cell_of(path[-1], s.extent, 2 * body, width)
+        if cell is not None:  # where it ended
+            mark(cell[0] // 2, cell[1], "○", colour)
+    k = 0
+    if s.batch_steps is not None and s.full_step is not None:
+        steps, full, k = magnified(s)
+        lines = path_lines([(np.array(s.now), full)], s.extent, body, width)
+        r, c = np.nonzero(lines)
+        if len(r):
+            mark(r, c, np.array([chr(0x2800 + int(b)) for b in lines[r, c]], object), PATH)
+        r, c = cells_of(steps, s.extent, 2 * body, width)
+        if len(r):
+            mark(r // 2, c, "·", BATCH)
+        cell = cell_of(full, s.extent, 2 * body, width)
+        if cell is not None:
+            mark(cell[0] // 2, cell[1], "◆", PATH)
     leaving = exits(s.path, s.extent)
     seen = inside(s.path, s.extent)
     segments = [(s.path[i], s.path[i + 1]) for i in np.flatnonzero(seen[:-1] & seen[1:])]
@@ -156,8 +218,10 @@ def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip
 
     off = cell_of(s.now, s.extent, 2 * body, width) is None
     strips = [Strip([Segment(header(s, width, off), base)])]
+    if ghosts:
+        strips.append(ghost_legend([(label, colour) for _, colour, label in ghosts], width, base))
     strips += cell_strips(glyphs, colours, bottom, base)
-    strips.append(Strip([Segment(footer(s, width), base + Style(dim=True))]))
+    strips.append(Strip([Segment(footer(s, width, k), base + Style(dim=True))]))
     return [strip.adjust_cell_length(width, base) for strip in strips]
 
 
@@ -195,7 +259,8 @@ class SurfacePanel(Widget):
         key = (self._key, width, height, base)
         if getattr(self, "_cache", (None,))[0] != key:
             if self.surface is not None:
-                strips = draw_surface(self.surface, width, height, base)
+                labels = tuple(ghost_label(g, self.config) for g in self.ghosts)
+                strips = draw_surface(self.surface, width, height, base, labels)
             elif self.landscape is not None:
                 strips = draw_landscape(self.landscape, width, height, base)
             else:
