@@ -32,7 +32,7 @@ from tui.ui.widgets.status_line import StatusLine
 KEYS = (
     ["space"] * 6 + ["n"] * 4 + ["p"] * 6 + ["e"] * 2 + ["plus", "minus"] * 2
     + ["less_than_sign", "greater_than_sign"] * 3
-    + list("rdvuicbygGmsol") + ["tab", "question_mark", "escape", "enter"] * 2
+    + list("rdvuticbygGmsol") + ["tab", "question_mark", "escape", "enter"] * 2
     + ["up", "down", "left", "right", "left_square_bracket", "right_square_bracket"]
     + ["comma", "full_stop", "f", "w", "a", "backspace"]
     + list("0135x")

@@ -48,6 +48,7 @@ from tui.worker.commands import (
     Step,
     StepLr,
     StepPace,
+    SwitchPlane,
     pairs,
 )
 from tui.worker.remote import RemoteSession
@@ -145,6 +146,7 @@ def test_every_command_is_a_frozen_value_that_crosses_a_pipe_unchanged():
         MoveSelection((0, 1, 0)),
         CheckSelected(),
         Show("data", True),
+        SwitchPlane(),
         KeepGhost(),
         ClearGhosts(),
         Save("run.npz"),

@@ -220,6 +220,7 @@ class Landscape:
     coords: Floats
     plane: Floats
     plane_kind: str
+    plane_asked: str  # the plane chosen (t); "path" with too short a path is still "random"
     path: Floats
     path_off: float
     loss_now: float

@@ -94,6 +94,7 @@ def landscape(t: Trainer, path: WeightPath, kind: str = RANDOM) -> Landscape | N
         coords=frozen(plane.coords),
         plane=frozen(plane.values),
         plane_kind=PATH if directions is not None else RANDOM,
+        plane_asked=kind,
         path=frozen(coords),
         path_off=float(np.median(finite_off)) if finite_off.size else math.nan,
         loss_now=plane.loss_now,

@@ -75,17 +75,22 @@ def line_header(land: Landscape, width: int) -> str:
 
 
 def line_footer(land: Landscape, width: int) -> str:
-    """The α axis, what ○ is, and how far off the line the step's ▲ is."""
+    """The α axis, what ○ is, where ▲ hides (on ● or ○, in one cell), and how far off the
+    line the step's ▲ is; the hiding place goes last of all."""
     if not len(land.alphas):
         return ""
     a0, a1 = land.alphas[0], land.alphas[-1]
     unit = "× last update" if land.direction == "last" else "× next step"
     off = f"  ▲ {land.step_off:.0%} off the line" if land.step_off >= 0.05 else ""
     before = "  ○ before it" if land.direction == "last" else ""
-    if before and same_cell(land, width):
-        before = "  ▲ on ○ (before it)"
-    axis = f"α {a0:.2g}…{a1:.2g} {unit}"
-    return first_fit([axis + before + off, axis + off, axis, f"α {a0:.2g}…{a1:.2g}"], width)
+    hidden = ""
+    if same_cell(land, 0.0, width):  # a step too short to be seen at this scale
+        hidden = "  ▲ on ●"
+    elif before and same_cell(land, -1.0, width):
+        before, hidden = "", "  ▲ on ○ (before it)"
+    axis, short = f"α {a0:.2g}…{a1:.2g} {unit}", f"α {a0:.2g}…{a1:.2g}"
+    options = [axis + before + hidden + off, axis + hidden + off, axis + hidden, short + hidden]
+    return first_fit([*options, axis, short], width)
 
 
 def column(land: Landscape, alpha: float, width: int) -> int:
@@ -94,32 +99,38 @@ def column(land: Landscape, alpha: float, width: int) -> int:
     return min(int((alpha - a0) / (a1 - a0) * width), width - 1)
 
 
-def same_cell(land: Landscape, width: int) -> bool:
-    """Whether ▲ (the next step) is drawn over ○ (where the last update started)."""
-    alpha = land.step_alpha
-    if not (math.isfinite(alpha) and land.alphas[0] <= alpha <= land.alphas[-1]):
+def same_cell(land: Landscape, alpha: float, width: int) -> bool:
+    """Whether ▲ (the next step) falls in the column of ``alpha`` (-1: ○, 0: ●)."""
+    step = land.step_alpha
+    if not (math.isfinite(step) and land.alphas[0] <= step <= land.alphas[-1]):
         return False
-    return column(land, alpha, width) == column(land, -1.0, width)
+    return column(land, step, width) == column(land, alpha, width)
 
 
 def plane_header(land: Landscape, width: int) -> str:
     """Which plane, how far off it the path lies, how to switch; incomplete if so."""
     off = land.path_off
     where = f"path {off:.0%} off it" if math.isfinite(off) else "no path yet"
-    coarse = " (coarse: time ran out)" if not land.complete else ""
-    if land.plane_kind == "random":
+    coarse, brief = (" (coarse: time ran out)", " coarse") if not land.complete else ("", "")
+    if land.plane_asked == "path" and land.plane_kind == "random":
+        options = [
+            f"random plane: the path's needs 3 weights on it, it has {len(land.path)}; t",
+            "random plane: path too short; t",
+            "random plane",
+        ]
+    elif land.plane_kind == "random":
         options = [
             f"plane: 2 random directions, ±1 = each neuron's size; {where}; t: the path's" + coarse,
             f"random plane ±1: {where}; t: the path's{coarse}",
-            f"random plane: {where}; t",
-            "random plane",
+            f"random plane: {where}; t{brief}",
+            f"random plane{brief}",
         ]
     else:
         options = [
             f"plane: the path's own 2 directions; {where}; t: random{coarse}",
             f"the path's plane: {where}; t: random{coarse}",
-            f"path plane: {where}; t",
-            "path plane",
+            f"path plane: {where}; t{brief}",
+            f"path plane{brief}",
         ]
     return first_fit(options, width)
 
