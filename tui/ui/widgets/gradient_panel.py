@@ -257,9 +257,12 @@ class GradientPanel(ChangedRows, Widget):
 
     def render(self) -> Text:
         snap = self.snapshot
-        if snap is None or (snap.steps == 0 and snap.phase_index == 0):
-            return Text("no step yet", style="dim")
         width, height = self.size.width, self.size.height
+        if snap is None or (snap.steps == 0 and snap.phase_index == 0):
+            out = Text("no step yet", style="dim", no_wrap=True, overflow="crop")
+            if snap is not None and snap.sharpness is not None and height > 1:
+                out.append("\n").append_text(self._sharpness_line(snap.sharpness, width))
+            return out
         n = snap.n_layers
         values, pending, current = phase_state(snap)
         deltas = [float(d) for d in snap.delta_norm]
@@ -339,17 +342,23 @@ class GradientPanel(ChangedRows, Widget):
             if row < len(shown) - 1:
                 out.append("\n")
         if lam:
-            text, bar, right, mark = sharpness_parts(snap.sharpness, width)
-            out.append("\n" + text, "bold")
-            if bar:  # past the limit (after "▕" and the cells up to the mark) in alarm colour
-                out.append(bar[: mark + 2], bar_style).append(bar[mark + 2 :], alarm)
-            out.append(right, "dim")
+            out.append("\n").append_text(self._sharpness_line(snap.sharpness, width))
         for line in note:
             out.append("\n" + line, warning)
         lines = out.split("\n", allow_blank=True)
         for line in lines:  # the screen wraps what is wider: never let it
             line.truncate(width, overflow="crop")
         return Text("\n", no_wrap=True, overflow="crop").join(lines)
+
+    def _sharpness_line(self, sharpness: Sharpness, width: int) -> Text:
+        """λmax, its bar (past the limit in the alarm colour) and the limit."""
+        theme = self.app.theme_variables
+        text, bar, right, mark = sharpness_parts(sharpness, width)
+        out = Text(text, style="bold")
+        if bar:  # after "▕" and the cells up to the mark: past the limit
+            out.append(bar[: mark + 2], theme.get("primary", "blue"))
+            out.append(bar[mark + 2 :], f"bold {theme.get('error', 'red')}")
+        return out.append(right, "dim")
 
     @staticmethod
     def _header(snap: Snapshot, width: int, bar: bool) -> str:
