@@ -115,25 +115,18 @@ def explain(f: Facts) -> str:
             f"the initial weights ({init}) were already {f.start_loss / f.baseline_loss:.3g} "
             f"times worse than a constant guess. {cure}; resuming goes on from {back}."
         )
-    return f"{lr} is likely too large: {overshoot(f)} and resume: training goes on from {back}."
+    lower = f"Lower it and resume: training goes on from {back}."
+    return f"{lr} is likely too large: {overshoot(f)}. {lower}"
 
 
 def overshoot(f: Facts) -> str:
-    """What a too-large rate does, with lr·λmax against its limit when they are known."""
-    said = "each step overshoots the minimum and lands higher up the other side"
+    """What a too-large rate does; with lr·λmax when it is over the optimiser's limit (at the
+    weights gone back to: where it is under, the steps went where the loss is sharper)."""
     lam, limit = f.sharpness, f.stable_below
-    if not (math.isfinite(lam) and lam > 0 and limit is not None):
-        return f"{said}. Lower it"
-    product = f.lr * lam
-    if product > limit:
-        return (
-            f"lr·λmax = {f.lr:g} x {lam:.4g} = {product:.3g} is over {limit:.3g} (λmax: the "
-            f"loss's sharpest curvature), so {said}. Lower it below {limit / lam:.3g}"
-        )
-    return (
-        f"{said} (at the weights gone back to lr·λmax = {product:.3g}, under {limit:.3g}; "
-        "steps grow where it is over). Lower it"
-    )
+    if math.isfinite(lam) and limit is not None and f.lr * lam > limit:
+        product = f"lr·λmax = {f.lr:g} x {lam:.4g} = {f.lr * lam:.3g}"
+        return f"{product} > {limit:.3g}: each step overshoots the minimum"
+    return "each step overshoots the minimum and lands higher up the other side"
 
 
 def data_problem(X: NDArray, Y: NDArray) -> str:

@@ -137,7 +137,7 @@ async def test_lr_too_large_zig_zags_across_the_valley_on_screen_then_diverges(s
         assert losses == sorted(losses)  # the loss grows every epoch
         screen = " ".join((await lesson.watch(2.0)).split())  # about 8 s: 15 epochs
         assert "DIVERGED" in screen and "learning rate 1.05 is likely too large" in screen
-        assert "lr·λmax = 1.05 x 2.009 = 2.11 is over 2" in screen  # as the lesson says
+        assert "lr·λmax = 1.05 x 2.009 = 2.11 > 2" in screen  # as the lesson says
         await pilot.press("minus", "minus", "space")  # lr 0.3, resumed
         await lesson.turns(1)
         assert "lr 0.3" in lesson.status()

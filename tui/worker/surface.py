@@ -35,7 +35,8 @@ def surface_note(t: Trainer) -> str:
         return ""
     return (
         f"the loss surface is drawn for a network of two numbers, y = m x + b (one input, no "
-        f"hidden layer, e.g. --lesson linear-regression); this one has {net.n_params:,}"
+        f"hidden layer, e.g. --lesson linear-regression); this one has {net.n_params:,}: "
+        "slices of its landscape are drawn instead, once its weights are finite"
     )
 
 

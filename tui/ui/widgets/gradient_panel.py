@@ -197,7 +197,8 @@ EDGE = 1.5  # the λmax bar spans 0 to this many times the stability limit (2/lr
 def sharpness_parts(s: Sharpness, width: int) -> tuple[str, str, str, int]:
     """The λmax line as (left text, bar, right text, cells of the bar up to the limit):
     "λmax 2.71 ", "▕███████▊┃  ▏", " 2/lr 2.86"; the bar spans 0 to EDGE times the limit,
-    "┃" marks the limit (2/lr), and is left out where it does not fit. Adam has no limit:
+    "┃" marks the limit (2/lr) over whatever fills its cell; the bar is left out where it
+    does not fit. Adam has no limit:
     the line says so. "≥": the estimate has not converged yet (it only ever rises)."""
     finite = math.isfinite(s.value)
     value = f"{'' if s.converged or not finite else '≥'}{s.value:.3g}" if finite else "–"
@@ -209,10 +210,9 @@ def sharpness_parts(s: Sharpness, width: int) -> tuple[str, str, str, int]:
     bar_w = width - len(left) - len(right) - 3  # a space and the bar's two ends
     if bar_w < 6 or not finite:
         return first_fit([left + " " + right, left], width), "", "", 0
-    mark = min(round(bar_w / EDGE), bar_w - 1)  # the limit's cell
+    mark = min(int(bar_w / EDGE), bar_w - 1)  # the limit's cell, always drawn
     fill = log_free_bar(min(max(s.value / (EDGE * s.limit), 0.0), 1.0), bar_w)
-    cells = [(c if c != " " or i != mark else "┃") for i, c in enumerate(fill)]
-    return left + " ", "▕" + "".join(cells) + "▏", right, mark
+    return left + " ", "▕" + fill[:mark] + "┃" + fill[mark + 1 :] + "▏", right, mark
 
 
 def log_free_bar(fraction: float, width: int) -> str:
@@ -298,12 +298,14 @@ class GradientPanel(ChangedRows, Widget):
         if spark_w < SPARK_MIN:  # narrow: the sparkline goes first, then the bar
             spark_w, bar_w = 0, min(avail - 2, 3 * BAR_MAX)
             bar_w = bar_w if bar_w >= BAR_MIN else 0
-        lam = snap.sharpness is not None and height > 1  # λmax: a line under the layers
-        shown, before_gap = visible_layers(n, height - lam)
+        wanted = snap.sharpness is not None and height > 1  # λmax: a line under the layers
+        shown, before_gap = visible_layers(n, height - wanted)
         gap = len(shown) < n
-        rows = len(shown) + gap + flag_lines * sum(bool(joined[i]) for i in shown) + lam
-        note = notes(snap, width, height - rows)
+        rows = len(shown) + gap + flag_lines * sum(bool(joined[i]) for i in shown)
+        note = notes(snap, width, height - rows)  # the notes first: they explain a flag
         rows += len(note)
+        lam = wanted and height > rows
+        rows += lam
         header = height > rows
         second = not inline and height >= rows + header + len(shown) and width > name_w + stats_w
         if not (inline or second) and height >= rows + len(shown) and width > name_w + stats_w:
@@ -357,7 +359,7 @@ class GradientPanel(ChangedRows, Widget):
         out = Text(text, style="bold")
         if bar:  # after "▕" and the cells up to the mark: past the limit
             out.append(bar[: mark + 2], theme.get("primary", "blue"))
-            out.append(bar[mark + 2 :], f"bold {theme.get('error', 'red')}")
+            out.append(bar[mark + 2 : -1], f"bold {theme.get('error', 'red')}").append(bar[-1])
         return out.append(right, "dim")
 
     @staticmethod

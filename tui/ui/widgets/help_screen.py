@@ -54,8 +54,9 @@ HELP = (
              weights now; ✕ the line the data was made with (+ the
              lowest point); an arrow on the edge: where the path
              left the view, beside it where it went ("↓ b -32");
-             faint paths: the ghost runs', named above the map. With
-             mini-batches, · where each batch of this epoch would
+             the ghost runs' paths in their colours, named above the
+             map, ○ where each ended (the live path turns yellow). With
+             mini-batches, · (teal) where each batch of this epoch would
              step from ●, -lr·dE_b/d(m, b), and ◆ the full batch's
              step ("×10": both drawn 10 times longer, to be seen)
   Landscape  (u, any other network) the loss along a line through

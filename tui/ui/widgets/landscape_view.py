@@ -74,7 +74,7 @@ def line_header(land: Landscape, width: int) -> str:
     )
 
 
-def line_footer(land: Landscape, width: int) -> str:
+def line_footer(land: Landscape, width: int, rows: int) -> str:
     """The α axis, what ○ is, where ▲ hides (on ● or ○, in one cell), and how far off the
     line the step's ▲ is; the hiding place goes last of all."""
     if not len(land.alphas):
@@ -83,10 +83,10 @@ def line_footer(land: Landscape, width: int) -> str:
     unit = "× last update" if land.direction == "last" else "× next step"
     off = f"  ▲ {land.step_off:.0%} off the line" if land.step_off >= 0.05 else ""
     before = "  ○ before it" if land.direction == "last" else ""
-    hidden = ""
-    if same_cell(land, 0.0, width):  # a step too short to be seen at this scale
+    hidden, cells = "", mark_cells(land, width, rows)
+    if "next" in cells and cells["next"] == cells.get("now"):  # too short a step to be seen
         hidden = "  ▲ on ●"
-    elif before and same_cell(land, -1.0, width):
+    elif "next" in cells and cells["next"] == cells.get("before"):
         before, hidden = "", "  ▲ on ○ (before it)"
     axis, short = f"α {a0:.2g}…{a1:.2g} {unit}", f"α {a0:.2g}…{a1:.2g}"
     options = [axis + before + hidden + off, axis + hidden + off, axis + hidden, short + hidden]
@@ -97,14 +97,6 @@ def column(land: Landscape, alpha: float, width: int) -> int:
     """The cell column of ``alpha`` on the line's α axis."""
     a0, a1 = float(land.alphas[0]), float(land.alphas[-1])
     return min(int((alpha - a0) / (a1 - a0) * width), width - 1)
-
-
-def same_cell(land: Landscape, alpha: float, width: int) -> bool:
-    """Whether ▲ (the next step) falls in the column of ``alpha`` (-1: ○, 0: ●)."""
-    step = land.step_alpha
-    if not (math.isfinite(step) and land.alphas[0] <= step <= land.alphas[-1]):
-        return False
-    return column(land, step, width) == column(land, alpha, width)
 
 
 def plane_header(land: Landscape, width: int) -> str:
@@ -183,16 +175,25 @@ def draw_line(land: Landscape, width: int, rows: int, bg: np.ndarray) -> list:
     r, c = np.nonzero(dots)
     glyphs[r, c] = [chr(0x2800 + int(b)) for b in dots[r, c]]
     colours[r, c] = rgb(PATH)
-    marks = [(-1.0, "before")] if land.direction == "last" else []
-    marks += [(land.step_alpha, "next"), (0.0, "now")]  # ● on top
-    for alpha, kind in marks:
-        y = on_line(land, alpha)
-        if not math.isfinite(y):
-            continue
-        col = column(land, alpha, width)
-        row = min(int((hi - min(max(y, lo), hi)) / (hi - lo) * rows), rows - 1)
+    for kind, (row, col) in mark_cells(land, width, rows).items():  # ● last: on top
         glyphs[row, col], colours[row, col] = MARKS[kind][0], rgb(MARKS[kind][1])
     return [glyphs, colours, back]
+
+
+def mark_cells(land: Landscape, width: int, rows: int) -> dict[str, tuple[int, int]]:
+    """The cell (row, column) of each mark on the line's picture: ○ before (when the line
+    follows the last update), ▲ next, ● now, in the order they are drawn."""
+    if not len(land.alphas):
+        return {}
+    lo, hi = line_range(land)
+    marks = [("before", -1.0)] if land.direction == "last" else []
+    cells = {}
+    for kind, alpha in [*marks, ("next", land.step_alpha), ("now", 0.0)]:
+        y = on_line(land, alpha)
+        if math.isfinite(y):
+            row = min(int((hi - min(max(y, lo), hi)) / (hi - lo) * rows), rows - 1)
+            cells[kind] = (row, column(land, alpha, width))
+    return cells
 
 
 def draw_plane(land: Landscape, width: int, rows: int, bg: np.ndarray) -> list:
@@ -236,7 +237,7 @@ def draw_landscape(land: Landscape, width: int, height: int, base: Style) -> lis
     dim = base + Style(dim=True)
     strips = [Strip([Segment(line_header(land, width), base)])]
     strips += cell_strips(*draw_line(land, width, line_rows, bg), base)
-    strips.append(Strip([Segment(line_footer(land, width), dim)]))
+    strips.append(Strip([Segment(line_footer(land, width, line_rows), dim)]))
     if plane_rows:
         strips.append(Strip([Segment(plane_header(land, width), dim)]))
         strips += cell_strips(*draw_plane(land, width, plane_rows, bg), base)

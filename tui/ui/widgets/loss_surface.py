@@ -21,14 +21,14 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...snapshot import Config, Ghost, Landscape, Snapshot, Surface
-from ..colours import GHOSTS, SELECTED, VAL
+from ..colours import GHOSTS, SELECTED
 from ..fields import ghost_label
 from ..fit import first_fit
 from ..shading import PATH, cell_strips, path_lines, rgb, shades
 from .landscape_view import draw_landscape
 
 MARKS = {"path": ("•", PATH), "now": ("●", SELECTED), "truth": ("✕", "#22c55e")}
-BATCH = VAL  # the mini-batches' steps
+BATCH = "#2dd4bf"  # the mini-batches' steps: apart from ●'s yellow and the ghosts'
 
 
 def cell_of(point: tuple[float, float], extent: tuple, rows: int, cols: int):
@@ -189,6 +189,7 @@ def draw_surface(
         cell = cell_of(full, s.extent, 2 * body, width)
         if cell is not None:
             mark(cell[0] // 2, cell[1], "◆", PATH)
+    live = SELECTED if ghosts else PATH  # beside the ghosts' (the first is white): ●'s colour
     leaving = exits(s.path, s.extent)
     seen = inside(s.path, s.extent)
     segments = [(s.path[i], s.path[i + 1]) for i in np.flatnonzero(seen[:-1] & seen[1:])]
@@ -196,10 +197,10 @@ def draw_surface(
     lines = path_lines(segments, s.extent, body, width)
     r, c = np.nonzero(lines)
     if len(r):
-        mark(r, c, np.array([chr(0x2800 + int(b)) for b in lines[r, c]], object), PATH)
+        mark(r, c, np.array([chr(0x2800 + int(b)) for b in lines[r, c]], object), live)
     r, c = cells_of(s.path, s.extent, 2 * body, width)
     if len(r):
-        mark(r // 2, c, MARKS["path"][0], MARKS["path"][1])
+        mark(r // 2, c, MARKS["path"][0], live)
     for point, kind in [(s.truth or s.lowest, "truth"), (s.now, "now")]:  # the latest on top
         cell = cell_of(point, s.extent, 2 * body, width)
         if cell is not None:
