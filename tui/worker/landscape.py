@@ -117,6 +117,7 @@ class SharpnessTracker:
     later estimate continues."""
 
     def __init__(self) -> None:
+        self.budget = SHARPNESS_SECONDS  # seconds an estimate may take (paused: more)
         self.clear()
 
     def clear(self) -> None:
@@ -126,13 +127,13 @@ class SharpnessTracker:
         self.epoch = self.steps = 0
         self.measured = False
 
-    def measure(self, t: Trainer, budget: float) -> None:
+    def measure(self, t: Trainer) -> None:
         """Estimate λmax at the trainer's weights now, within ``budget`` seconds."""
         start = self.vector
         if start is not None and start.size != t.net.n_params:  # another network
             start = None
         with np.errstate(all="ignore"):
-            e = sharpness_estimate(t, budget=budget, start=start, max_rows=MAX_ROWS)
+            e = sharpness_estimate(t, budget=self.budget, start=start, max_rows=MAX_ROWS)
         finite = math.isfinite(e.value) and np.isfinite(e.vector).all()
         self.vector = e.vector if finite else None
         self.value, self.converged = e.value, bool(e.converged and finite)

@@ -94,8 +94,7 @@ class SnapshotMaker:
         }
         self.plane = RANDOM  # the landscape's plane: the session's, as the last make saw it
         self.sharpness = SharpnessTracker()
-        self.sharpness_cache = Cached(self._measure_sharpness)
-        self._sharpness_budget = 0.0
+        self.sharpness_cache = Cached(self.sharpness.measure)
 
     def clear(self) -> None:
         """A new run: nothing computed of the old one is shown again."""
@@ -103,9 +102,6 @@ class SnapshotMaker:
             cache.clear()
         self.sharpness.clear()
         self.sharpness_cache.clear()
-
-    def _measure_sharpness(self, t: Trainer) -> None:
-        self.sharpness.measure(t, self._sharpness_budget)
 
     def make(self, s: TrainingSession) -> Snapshot:
         """The snapshot of session ``s`` now (on the worker, between two steps)."""
@@ -131,7 +127,7 @@ class SnapshotMaker:
             return cache.get(t, of, now, sparing(cache, seconds), s.clock)
 
         if "sharpness" in s.wanted:  # λmax of E + ½ l2 ‖W‖²: l2 is part of the key
-            self._sharpness_budget = SHARPNESS_SECONDS if s.running else SHARPNESS_PAUSED_SECONDS
+            self.sharpness.budget = SHARPNESS_SECONDS if s.running else SHARPNESS_PAUSED_SECONDS
             costly("sharpness", self.sharpness_cache, (*key, t.config.l2), SHARPNESS_EVERY)
         self.plane = s.plane
         shown_landscape = None
