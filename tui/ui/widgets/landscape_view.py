@@ -30,7 +30,8 @@ MIN_LINE, MIN_PLANE = 2, 3  # rows of each picture at the least
 
 
 def number(x: float) -> str:
-    return f"{x:.4g}" if math.isfinite(x) else "–"
+    """4 significant digits; "inf" for an overflow, "–" for nan."""
+    return "–" if math.isnan(x) else f"{x:.4g}"
 
 
 def line_range(land: Landscape) -> tuple[float, float]:
@@ -82,8 +83,8 @@ def line_footer(land: Landscape, width: int, rows: int) -> str:
     a0, a1 = land.alphas[0], land.alphas[-1]
     unit = "× last update" if land.direction == "last" else "× next step"
     off = f"  ▲ {land.step_off:.0%} off the line" if land.step_off >= 0.05 else ""
-    before = "  ○ before it" if land.direction == "last" else ""
     hidden, cells = "", mark_cells(land, width, rows)
+    before = "  ○ before it" if "before" in cells else ""
     if "next" in cells and cells["next"] == cells.get("now"):  # too short a step to be seen
         hidden = "  ▲ on ●"
     elif "next" in cells and cells["next"] == cells.get("before"):
@@ -106,7 +107,7 @@ def plane_header(land: Landscape, width: int) -> str:
     coarse, brief = (" (coarse: time ran out)", " coarse") if not land.complete else ("", "")
     if land.plane_asked == "path" and land.plane_kind == "random":
         options = [
-            f"random plane: the path's needs 3 weights on it, it has {len(land.path)}; t",
+            f"random plane: the path's own needs 3 weights kept, there are {len(land.path)}; t",
             "random plane: path too short; t",
             "random plane",
         ]
@@ -198,7 +199,11 @@ def mark_cells(land: Landscape, width: int, rows: int) -> dict[str, tuple[int, i
 
 def draw_plane(land: Landscape, width: int, rows: int, bg: np.ndarray) -> list:
     """The plane's rows as (glyphs, colours, backgrounds): shaded, the path and θ on top."""
-    pixels = shades(resample(filled(land.plane), 2 * rows, width), bg)
+    plane = filled(land.plane)
+    finite = plane[np.isfinite(plane)]
+    top = float(finite.max()) if finite.size else 1.0
+    plane = np.nan_to_num(plane, nan=top, posinf=top, neginf=top)  # overflow: the highest band
+    pixels = shades(resample(plane, 2 * rows, width), bg)
     glyphs, colours, bottom = _canvas(pixels)
     span = float(land.coords[-1])
     extent = (-span, span, -span, span)
