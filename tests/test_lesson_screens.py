@@ -324,7 +324,7 @@ def sharpness_shown(screen: str) -> tuple[float, float]:
     return lam, limit
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", [(80, 24), pytest.param((120, 40), marks=pytest.mark.slow)])
 async def test_edge_of_stability_lambda_max_climbs_to_two_over_lr_and_stays_there(size):
     lesson = Lesson("edge-of-stability")
     async with lesson.app.run_test(size=size) as pilot:

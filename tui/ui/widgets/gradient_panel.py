@@ -196,10 +196,10 @@ EDGE = 1.5  # the λmax bar spans 0 to this many times the stability limit (2/lr
 
 def sharpness_parts(s: Sharpness, width: int) -> tuple[str, str, str, int]:
     """The λmax line as (left text, bar, right text, cells of the bar up to the limit):
-    "λmax 2.71 ", "▕███████▊┃  ▏", " 2/lr 2.86"; the bar spans 0 to EDGE times the limit,
-    "┃" marks the limit (2/lr) over whatever fills its cell; the bar is left out where it
-    does not fit. Adam has no limit:
-    the line says so. "≥": the estimate has not converged yet (it only ever rises)."""
+    "λmax 2.71 ", "▕███████▊┃  ▏", " 2/lr 2.86". The bar spans 0 to EDGE times the limit,
+    "┃" marks the limit (2/lr) over whatever fills its cell; it is left out where it does
+    not fit. Adam has no limit: the line says so. "≥": the estimate has not converged yet
+    (it only ever rises towards λmax)."""
     finite = math.isfinite(s.value)
     value = f"{'' if s.converged or not finite else '≥'}{s.value:.3g}" if finite else "–"
     left = f"λmax {value}"
@@ -211,11 +211,11 @@ def sharpness_parts(s: Sharpness, width: int) -> tuple[str, str, str, int]:
     if bar_w < 6 or not finite:
         return first_fit([left + " " + right, left], width), "", "", 0
     mark = min(int(bar_w / EDGE), bar_w - 1)  # the limit's cell, always drawn
-    fill = log_free_bar(min(max(s.value / (EDGE * s.limit), 0.0), 1.0), bar_w)
+    fill = linear_bar(min(max(s.value / (EDGE * s.limit), 0.0), 1.0), bar_w)
     return left + " ", "▕" + fill[:mark] + "┃" + fill[mark + 1 :] + "▏", right, mark
 
 
-def log_free_bar(fraction: float, width: int) -> str:
+def linear_bar(fraction: float, width: int) -> str:
     """``width`` cells filled ``fraction`` of the way, in eighths."""
     full, part = divmod(round(fraction * width * 8), 8)
     return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)[:width]
