@@ -108,11 +108,14 @@ def _has_header(first: list[str], target: int | str) -> bool:
 def _target_index(target: int | str, header: list[str] | None, ncols: int, file: str) -> int:
     if isinstance(target, str):
         if header is None:
-            raise ValueError(f"{file} has no header row, so target {target!r} names no column")
+            raise ValueError(
+                f"{file} has no header row, so target {_cut(target)!r} names no column"
+            )
         if target not in header:
             close = difflib.get_close_matches(target, header, n=1)
-            hint = f"did you mean --target {close[0]}? " if close else ""
-            raise ValueError(f"{file} has no column {target!r}: {hint}columns: {', '.join(header)}")
+            hint = f"did you mean --target {_cut(close[0])}? " if close else ""
+            names = _cut(", ".join(header), 200)
+            raise ValueError(f"{file} has no column {_cut(target)!r}: {hint}columns: {names}")
         return header.index(target)
     if not -ncols <= target < ncols:
         raise ValueError(
@@ -187,14 +190,19 @@ def _same_columns(like: Dataset, head: list[str] | None, ncols: int, tcol: int, 
         for mine, theirs in zip(features, like.feature_names, strict=True):
             if mine != theirs:
                 raise ValueError(
-                    f"{file} has column {mine!r} where the training file has {theirs!r}: "
-                    "a validation file needs the same columns in the same order"
+                    f"{file} has column {_cut(mine)!r} where the training file has "
+                    f"{_cut(theirs)!r}: a validation file needs the same columns in the same order"
                 )
+
+
+def _cut(text: str, keep: int = 40) -> str:
+    """A field or a name as a message quotes it: at most ``keep`` characters of its start."""
+    return text if len(text) <= keep else f"{text[:keep]}…"
 
 
 def _column(head: list[str] | None, j: int) -> str:
     """'column 3 (species)', or 'column 3' without a header."""
-    return f"column {j + 1}" + (f" ({head[j]})" if head else "")
+    return f"column {j + 1}" + (f" ({_cut(head[j])})" if head else "")
 
 
 def _where(file: str, head: list[str] | None, line: int, j: int) -> str:
@@ -225,15 +233,15 @@ def _read_data(
                 raise ValueError(f"{_where(file, head, line, j)} is empty: fill or remove the row")
             x = _number(text)
             if x is not None and not math.isfinite(x):
-                raise ValueError(f"{_where(file, head, line, j)}: {text!r} is not finite")
+                raise ValueError(f"{_where(file, head, line, j)}: {_cut(text)!r} is not finite")
             if j == tcol:
                 labels.append(sys.intern(text))  # one object per distinct label
             elif x is None:
                 raise ValueError(
-                    f"{_where(file, head, line, j)}: {text!r} is not a number"
+                    f"{_where(file, head, line, j)}: {_cut(text)!r} is not a number"
                     + (
                         f"; only the target may hold text: did you mean --target "
-                        f"{head[j] if head else j}?"
+                        f"{_cut(head[j]) if head else j}?"
                         if line == first_data
                         else ""
                     )
