@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 NAME_MAX = 255  # bytes in one name of a path (Linux, macOS and most file systems)
-SHOWN = 160  # characters of a path quoted whole in a message (a longer one: its ends)
+SHOWN = 100  # characters of a path quoted whole in a message (a longer one: its ends)
 
 FILE, FOLDER = "a file", "a folder"  # what ``kind`` says of the two usual things
 _SAID = {  # what the file system's refusals mean, for a person
@@ -109,15 +109,18 @@ def to_read(text: str, noun: str = "file") -> Path:
 
 
 def to_write(text: str) -> Path:
-    """A path a file can be written to: nothing there yet or a regular file (never a named
-    pipe or a device: writing would replace or feed it), in a folder that exists and can
-    be written (tried with a temporary file); ValueError saying why not."""
+    """A path a file can be written to: nothing there yet or a regular file that may be
+    written (never a named pipe or a device: writing would replace or feed it), in a
+    folder that exists and can be written (tried with a temporary file); ValueError saying
+    why not."""
     path = expand(text)
     what = kind(path)
-    if what == FOLDER:
+    if what == FOLDER or text.rstrip().endswith(os.sep):
         raise ValueError(f"{shown(path)} is a folder: give a file's name")
     if what not in (None, FILE):
         raise ValueError(f"{not_regular(path, what)}: nothing is written there; give a file's name")
+    if what == FILE and not os.access(path, os.W_OK):
+        raise ValueError(f"{shown(path)} is read-only: give another name, or make it writable")
     folder = path.parent
     if kind(folder) is None:
         raise ValueError(f"there is no folder {shown(folder)}")

@@ -190,19 +190,25 @@ def test_a_signal_stops_headless_training_and_saves_like_ctrl_c(tmp_path):
     runs = {}
     for signum in signals:
         ckpt = tmp_path / f"{signum}.npz"
+        history = tmp_path / f"{signum}.csv"  # a row per epoch: it is training
         runs[signum] = (
             ckpt,
             subprocess.Popen(
-                [sys.executable, "-m", "tui.cli", "train", "--epochs", "10000000", "--save", ckpt],
+                [sys.executable, "-m", "tui.cli", "train", "--epochs", "10000000", "--save", ckpt,
+                 "--history", history],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
                 preexec_fn=default_signals,  # as typed in a terminal, even if pytest ignores them
             ),
-        )
+        )  # fmt: skip
     try:
-        time.sleep(1.5)  # training by then (start-up takes about 0.4 s)
         for signum, (_, proc) in runs.items():
+            history = tmp_path / f"{signum}.csv"
+            end = time.monotonic() + 60
+            while not (history.exists() and history.read_text().count("\n") >= 3):
+                assert proc.poll() is None and time.monotonic() < end, "it never trained"
+                time.sleep(0.02)  # (polling: two epochs written is the condition)
             proc.send_signal(signum)
         for signum, (ckpt, proc) in runs.items():
             assert proc.wait(10) == 128 + signum

@@ -215,15 +215,17 @@ def test_a_save_that_never_ends_does_not_keep_the_process(tmp_path):
 
 # The terminal's end is seen (a failed write, POLLHUP) a moment before its SIGHUP is read.
 LOST_THEN_SIGHUP = """
-import os, signal
+import os, signal, threading
 from tui.cli.hangup import Hangup
 
+said = threading.Event()
 hangup = Hangup().install()
-hangup.arm(lambda wait: True)
+hangup.arm(lambda wait: said.wait())  # the finisher leaves once the main thread has said
 hangup.terminal_lost()
 os.kill(os.getpid(), signal.SIGHUP)
 code = hangup.exit_code()  # at once, as the main thread asks after q's save
 print(code, flush=True)
+said.set()
 hangup.finished()
 raise SystemExit(code)
 """

@@ -108,11 +108,16 @@ def test_writing_needs_a_folder_that_is_there_and_can_be_written(tmp_path):
         paths.to_write(str(tmp_path / "file" / "x.npz"))
     assert paths.to_write(f"  {tmp_path / 'new.npz'}  ") == tmp_path / "new.npz"
     assert paths.to_write(str(tmp_path / "file")) == tmp_path / "file"  # a file: replaced
+    with pytest.raises(ValueError, match="is a folder"):
+        paths.to_write(f"{tmp_path}/new/")  # a folder's name, not there yet
     if os.geteuid() != 0:  # (root writes anywhere)
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
         with pytest.raises(ValueError, match="cannot be written"):
             paths.to_write(str(locked / "x.npz"))
+        (tmp_path / "file").chmod(0o400)
+        with pytest.raises(ValueError, match="is read-only"):
+            paths.to_write(str(tmp_path / "file"))
 
 
 def test_home_is_expanded(tmp_path, monkeypatch):
