@@ -39,8 +39,10 @@ os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
 
 from core.trainer import Trainer  # noqa: E402
 from tui.cli.args import build_parser, config_from_args  # noqa: E402
+from tui.worker.clock import ManualClock  # noqa: E402
+from tui.worker.publish import DATA_VIEW_SECONDS  # noqa: E402
 from tui.worker.session import TrainingSession  # noqa: E402
-from tui.worker.views import data_view  # noqa: E402
+from tui.worker.views import data_points, data_view  # noqa: E402
 
 W1 = (
     "--dataset spiral --samples 500 --val-fraction 0 --hidden 8,8 --activation tanh "
@@ -64,12 +66,13 @@ def session_at(epochs: int, data: bool) -> tuple[TrainingSession, list]:
     trainer = Trainer(config_from_args(build_parser().parse_args(W1)))
     for _ in range(epochs):
         trainer.run_epoch()
-    session = TrainingSession(trainer)
-    session.data_view_wanted = data
-    snaps = [session._build_snapshot()]
+    clock = ManualClock()
+    session = TrainingSession(trainer, clock=clock)
+    session.wanted = {"data"} if data else set()
+    snaps = [session.build_snapshot()]
     trainer.run_epoch()
-    session._data = (0.0, None)  # the grid anew for the second one too
-    snaps.append(session._build_snapshot())
+    clock.advance(DATA_VIEW_SECONDS)  # the grid anew for the second one too
+    snaps.append(session.build_snapshot())
     return session, snaps
 
 
@@ -144,16 +147,16 @@ async def panels_at(size: tuple[int, int], epochs: int, calls: int) -> None:
 def snapshot_costs(epochs: int, calls: int) -> None:
     print(f"\nsnapshot at epoch {epochs}, running; ms median of {calls}; pickle protocol 5")
     for label, data in (("no data view (100x30)", False), ("data view wanted (wide)", True)):
-        session, snaps = session_at(epochs, data)
-        session._data = (session.clock(), snaps[-1].data)  # fresh: reused, as between grids
-        build = median_ms(session._build_snapshot, calls)
+        session, snaps = session_at(epochs, data)  # its clock stands: the grid is reused,
+        build = median_ms(session.build_snapshot, calls)  # as between two grids
         blob = pickle.dumps(snaps[-1], protocol=5)
         dumps = median_ms(lambda s=snaps[-1]: pickle.dumps(s, protocol=5), calls)
         loads = median_ms(lambda b=blob: pickle.loads(b), calls)
         print(f"  {label:26} build {build:6.3f}   pickle {len(blob):8,} B   dumps {dumps:6.3f}"
               f"   loads {loads:6.3f}")  # fmt: skip
         if data:
-            grid = median_ms(lambda t=session.trainer: data_view(t), calls)
+            points = data_points(session.trainer)
+            grid = median_ms(lambda t=session.trainer, p=points: data_view(t, p), calls)
             print(f"  {'  its grid, views.data_view':26} {grid:6.3f} (every 0.5 s while training)")
     snap = snaps[-1]
     fields = {}

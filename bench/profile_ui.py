@@ -53,11 +53,12 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 sys.path.insert(0, os.path.dirname(_HERE))
 
 BOXES = ("network-box", "view-box", "side-box", "grad-box", "controls-box", "status")
-# (label, module, class, method) of what the probe times; the label says what it is
+# (label, module, class, method) of what the probe times (class None: a function of the
+# module, as the module that calls it sees it); the label says what it is
 HOOKS = (
-    ("worker: _build_snapshot", "tui.worker.session", "TrainingSession", "_build_snapshot"),
-    ("worker:   _curve (history.series)", "tui.worker.session", "TrainingSession", "_curve"),
-    ("worker:   _data_view (grid forward)", "tui.worker.session", "TrainingSession", "_data_view"),
+    ("worker: SnapshotMaker.make", "tui.worker.publish", "SnapshotMaker", "make"),
+    ("worker:   curve (history.series)", "tui.worker.publish", "SnapshotMaker", "curve"),
+    ("worker:   data_view (grid forward)", "tui.worker.publish", None, "data_view"),
     ("worker:   Trainer.report", "core.trainer", "Trainer", "report"),
     ("ui: on_snapshot_ready (show to panels)", "tui.ui.app", "BackpropApp", "on_snapshot_ready"),
     ("ui: Screen._on_timer_update (frame)", "textual.screen", "Screen", "_on_timer_update"),
@@ -83,7 +84,8 @@ def probe(out: str, floor: bool, argv: list[str]) -> int:
     records: dict[str, list[tuple[float, float, float, int]]] = collections.defaultdict(list)
     threads: dict[int, str] = {}
     for label, module, cls, method in HOOKS:
-        owner = getattr(importlib.import_module(module), cls)
+        owner = importlib.import_module(module)
+        owner = owner if cls is None else getattr(owner, cls)
         per_class = module == "textual.widget"  # Widget's methods: by the widget's class too
         setattr(owner, method, _timed(getattr(owner, method), records, label, per_class))
     regions: dict[str, list[int]] = {}

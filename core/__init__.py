@@ -5,46 +5,55 @@ Pure NumPy; no UI library is imported here, so it works from a script or a noteb
     from core import Network
     net = Network([2, 8, 8, 1], activations=["tanh", "tanh", "sigmoid"], init="xavier", seed=0)
     loss, grads = net.loss_and_grads(X, Y, loss="bce")
+
+The names below are imported when first used (``import core.settings`` alone does not load
+the trainer, and the command line's --help stays quick).
 """
 
-from .activations import ACTIVATIONS, Activation, get_activation
-from .config import Config, ConfigError
-from .csv_data import load_csv, load_iris
-from .datasets import Dataset, make_dataset
-from .evaluation import confusion, predict, r2
-from .losses import LOSSES, Loss, get_loss
-from .metrics import class_report, confusion_matrix, r2_score
-from .network import Network
-from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
-from .phases import Phase
-from .trainer import Diverged, EpochReport, StepReport, Trainer
+from importlib import import_module
 
-__all__ = [
-    "Activation",
-    "ACTIVATIONS",
-    "class_report",
-    "confusion",
-    "confusion_matrix",
-    "Config",
-    "ConfigError",
-    "Dataset",
-    "Diverged",
-    "EpochReport",
-    "get_activation",
-    "get_loss",
-    "load_csv",
-    "load_iris",
-    "Loss",
-    "LOSSES",
-    "make_dataset",
-    "make_optimizer",
-    "Network",
-    "Optimizer",
-    "OPTIMIZERS",
-    "Phase",
-    "predict",
-    "r2",
-    "r2_score",
-    "StepReport",
-    "Trainer",
-]
+_WHERE = {
+    "Activation": "activations",
+    "ACTIVATIONS": "activations",
+    "get_activation": "activations",
+    "Config": "config",
+    "ConfigError": "config",
+    "load_csv": "csv_data",
+    "load_iris": "csv_data",
+    "Dataset": "datasets",
+    "make_dataset": "datasets",
+    "confusion": "evaluation",
+    "predict": "evaluation",
+    "r2": "evaluation",
+    "LOSSES": "losses",
+    "Loss": "losses",
+    "get_loss": "losses",
+    "class_report": "metrics",
+    "confusion_matrix": "metrics",
+    "r2_score": "metrics",
+    "Network": "network",
+    "OPTIMIZERS": "optimizers",
+    "Optimizer": "optimizers",
+    "make_optimizer": "optimizers",
+    "Phase": "phases",
+    "Diverged": "trainer",
+    "EpochReport": "trainer",
+    "StepReport": "trainer",
+    "Trainer": "trainer",
+    "state_of": "trainer_state",
+    "trainer_from_state": "trainer_state",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> object:
+    """``core.Trainer`` and the like: the module that defines it, imported on first use."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'core' has no attribute {name!r}")
+    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

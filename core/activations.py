@@ -5,6 +5,10 @@ Every activation ``f`` maps pre-activations ``z`` (n, units) to outputs ``a = f(
 ``backward(z, a, grad_a)`` turns dE/da into dE/dz. For element-wise activations that is
 ``grad_a * f'(z)``; softmax couples the units of a row, so its backward is the full
 Jacobian-vector product, not the diagonal ``a * (1 - a)``.
+
+``second_derivative(z, a)`` is d²a/dz², written under the derivative: the Hessian-vector
+products of core/hessian.py need it (``Activation.curvature``). Where f is piecewise linear
+(relu, leaky_relu) it is 0, as autograd libraries take it at the kink too.
 """
 
 from __future__ import annotations
@@ -19,6 +23,14 @@ from numpy.typing import NDArray
 Array = NDArray[np.floating]
 
 LEAKY_SLOPE = 0.01
+
+
+def _zeros(z: Array, out: Array | None) -> Array:
+    """Zeros shaped like z (into ``out`` when one is given)."""
+    if out is None:
+        return np.zeros_like(z)
+    out.fill(0.0)
+    return out
 
 
 def linear(z: Array, out: Array | None = None) -> Array:
@@ -37,6 +49,11 @@ def linear_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
     return out
 
 
+def linear_second_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """d²a/dz² = 0."""
+    return _zeros(z, out)
+
+
 def sigmoid(z: Array, out: Array | None = None) -> Array:
     """a = 1 / (1 + exp(-z)), computed as (1 + tanh(z / 2)) / 2: no overflow for any z."""
     out = np.multiply(z, 0.5, out=out)
@@ -53,6 +70,13 @@ def sigmoid_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
     return out
 
 
+def sigmoid_second_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """d²a/dz² = a (1 - a) (1 - 2a)."""
+    out = sigmoid_derivative(z, a, out=out)
+    out *= 1.0 - 2.0 * a
+    return out
+
+
 def tanh(z: Array, out: Array | None = None) -> Array:
     """a = tanh(z)."""
     return np.tanh(z, out=out)
@@ -62,6 +86,13 @@ def tanh_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
     """da/dz = 1 - a^2."""
     out = np.multiply(a, a, out=out)
     return np.subtract(1.0, out, out=out)
+
+
+def tanh_second_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """d²a/dz² = -2a (1 - a^2)."""
+    out = tanh_derivative(z, a, out=out)
+    out *= -2.0 * a
+    return out
 
 
 def relu(z: Array, out: Array | None = None) -> Array:
@@ -76,6 +107,11 @@ def relu_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
     return np.greater(z, 0.0, out=out)
 
 
+def relu_second_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """d²a/dz² = 0 (at the kink z = 0 too, as autograd libraries take it)."""
+    return _zeros(z, out)
+
+
 def leaky_relu(z: Array, out: Array | None = None) -> Array:
     """a = z where z > 0, else 0.01 z."""
     return np.maximum(z, LEAKY_SLOPE * z, out=out)
@@ -87,6 +123,11 @@ def leaky_relu_derivative(z: Array, a: Array, out: Array | None = None) -> Array
     out *= 1.0 - LEAKY_SLOPE
     out += LEAKY_SLOPE
     return out
+
+
+def leaky_relu_second_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """d²a/dz² = 0 (at the kink z = 0 too)."""
+    return _zeros(z, out)
 
 
 ELU_ALPHA = 1.0
@@ -115,6 +156,11 @@ def elu_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
     return _into(out, np.where(z > 0, 1.0, a + ELU_ALPHA))
 
 
+def elu_second_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """d²a/dz² = 0 where z > 0, else alpha exp(z) = a + alpha."""
+    return _into(out, np.where(z > 0, 0.0, a + ELU_ALPHA))
+
+
 def softplus(z: Array, out: Array | None = None) -> Array:
     """a = log(1 + exp(z)), as log(exp(0) + exp(z)): no overflow for any z."""
     return np.logaddexp(0.0, z, out=out)
@@ -123,6 +169,12 @@ def softplus(z: Array, out: Array | None = None) -> Array:
 def softplus_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
     """da/dz = sigmoid(z): softplus is the integral of the sigmoid."""
     return sigmoid(z, out=out)
+
+
+def softplus_second_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """d²a/dz² = s (1 - s), s = sigmoid(z)."""
+    s = sigmoid(z)
+    return sigmoid_derivative(z, s, out=out)
 
 
 def swish(z: Array, out: Array | None = None) -> Array:
@@ -137,6 +189,14 @@ def swish_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
     out = np.subtract(1.0, s, out=out)
     out *= a
     out += s
+    return out
+
+
+def swish_second_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """d²a/dz² = s (1 - s) (2 + z (1 - 2s)), s = sigmoid(z)."""
+    s = sigmoid(z)
+    out = sigmoid_derivative(z, s, out=out)
+    out *= 2.0 + z * (1.0 - 2.0 * s)
     return out
 
 
@@ -170,6 +230,17 @@ def gelu_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
     return _into(out, np.where(slope > 0, term, 0.0) + 0.5 * (1.0 + t))
 
 
+def gelu_second_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    """d²a/dz² = (1 - t^2) (u' + z (u'' - 2 t u'^2) / 2), u'' = 6 c k z (of the tanh
+    approximation, as the derivative)."""
+    t = _gelu_t(z)
+    slope = 1.0 - t * t  # 0 where |u| is large: there the z^2 terms may be inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        du = GELU_C * (1.0 + 3.0 * GELU_K * z * z)
+        term = slope * (du + 0.5 * z * (6.0 * GELU_C * GELU_K * z - 2.0 * t * du * du))
+    return _into(out, np.where(slope > 0, term, 0.0))
+
+
 def softmax(z: Array, out: Array | None = None) -> Array:
     """a_i = exp(z_i - max z) / sum_j exp(z_j - max z), row by row (output layer only)."""
     return softmax_parts(z, out)[0]
@@ -201,6 +272,16 @@ def softmax_backward(z: Array, a: Array, grad_a: Array, out: Array | None = None
     return out
 
 
+def softmax_curvature(a: Array, grad_a: Array, rz: Array) -> Array:
+    """How ``softmax_backward``'s dE/dz changes when z moves along rz with dE/da held:
+    ra (g - sum_j a_j g_j) - a sum_j ra_j g_j, g = grad_a, ra = a (rz - sum_j a_j rz_j)
+    (the softmax's change along rz). All (n, units)."""
+    ra = softmax_backward(None, a, rz)  # the Jacobian is symmetric: J rz
+    out = ra * (grad_a - (grad_a * a).sum(axis=1, keepdims=True))
+    out -= a * (ra * grad_a).sum(axis=1, keepdims=True)
+    return out
+
+
 @dataclass(frozen=True)
 class Activation:
     """One activation: its function beside its derivative, and how gradients pass through it.
@@ -220,6 +301,7 @@ class Activation:
     note: str = ""
     elementwise: bool = True
     identity: bool = False
+    second_derivative: Callable[..., Array] | None = None  # d²a/dz² (None for softmax)
 
     def backward(self, z: Array, a: Array, grad_a: Array, out: Array | None = None) -> Array:
         """dE/dz = dE/da * da/dz (n, units) at pre-activation z and output a.
@@ -234,22 +316,56 @@ class Activation:
         out *= grad_a
         return out
 
+    def curvature(self, z: Array, a: Array, grad_a: Array, rz: Array) -> Array:
+        """The change of ``backward``'s dE/dz when z moves along rz with dE/da held fixed:
+        grad_a * f''(z) * rz element-wise (see ``softmax_curvature`` for softmax). With the
+        change of dE/da passed through ``backward`` it gives the change of dE/dz: the
+        R-operator's step through an activation (core/hessian.py). All (n, units)."""
+        if not self.elementwise:
+            return softmax_curvature(a, grad_a, rz)
+        if self.second_derivative is None:
+            raise NotImplementedError(f"activation {self.name} has no second derivative")
+        out = self.second_derivative(z, a)
+        out *= grad_a
+        out *= rz
+        return out
+
 
 # name, f and what it is, f' and what it is, what is special
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("linear", linear, "z", linear_derivative, "1", identity=True),
-        Activation("sigmoid", sigmoid, "1/(1+e⁻ᶻ)", sigmoid_derivative, "a(1-a)"),
-        Activation("tanh", tanh, "tanh z", tanh_derivative, "1-a²"),
-        Activation("relu", relu, "max(0,z)", relu_derivative, "1 if z>0 else 0"),
         Activation(
-            "leaky_relu", leaky_relu, "max(0.01z,z)", leaky_relu_derivative, "1 if z>0 else 0.01"
+            "linear", linear, "z", linear_derivative, "1", identity=True,
+            second_derivative=linear_second_derivative,
         ),
-        Activation("elu", elu, "z if z>0 else eᶻ-1", elu_derivative, "1 if z>0 else a+1", "α = 1"),
-        Activation("softplus", softplus, "log(1+eᶻ)", softplus_derivative, "σ(z)"),
         Activation(
-            "swish", swish, "z·σ(z)", swish_derivative, "s+a(1-s), s=σ(z)", "also called SiLU"
+            "sigmoid", sigmoid, "1/(1+e⁻ᶻ)", sigmoid_derivative, "a(1-a)",
+            second_derivative=sigmoid_second_derivative,
+        ),
+        Activation(
+            "tanh", tanh, "tanh z", tanh_derivative, "1-a²",
+            second_derivative=tanh_second_derivative,
+        ),
+        Activation(
+            "relu", relu, "max(0,z)", relu_derivative, "1 if z>0 else 0",
+            second_derivative=relu_second_derivative,
+        ),
+        Activation(
+            "leaky_relu", leaky_relu, "max(0.01z,z)", leaky_relu_derivative, "1 if z>0 else 0.01",
+            second_derivative=leaky_relu_second_derivative,
+        ),
+        Activation(
+            "elu", elu, "z if z>0 else eᶻ-1", elu_derivative, "1 if z>0 else a+1", "α = 1",
+            second_derivative=elu_second_derivative,
+        ),
+        Activation(
+            "softplus", softplus, "log(1+eᶻ)", softplus_derivative, "σ(z)",
+            second_derivative=softplus_second_derivative,
+        ),
+        Activation(
+            "swish", swish, "z·σ(z)", swish_derivative, "s+a(1-s), s=σ(z)", "also called SiLU",
+            second_derivative=swish_second_derivative,
         ),
         Activation(
             "gelu",
@@ -258,6 +374,7 @@ ACTIVATIONS: dict[str, Activation] = {
             gelu_derivative,
             "½(1+t)+½z(1-t²)u'",
             "tanh approximation: t=tanh u, u=√(2/π)(z+0.044715z³)",
+            second_derivative=gelu_second_derivative,
         ),
         Activation(
             "softmax",
@@ -269,7 +386,7 @@ ACTIVATIONS: dict[str, Activation] = {
             elementwise=False,
         ),
     )
-}
+}  # fmt: skip
 # softmax couples its units: for the output layer only
 HIDDEN_ACTIVATIONS = tuple(a.name for a in ACTIVATIONS.values() if a.elementwise)
 

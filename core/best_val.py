@@ -1,5 +1,5 @@
-"""The epoch with the lowest validation loss so far, and its weights (for --restore-best and
---patience). Separate from the divergence recovery's best weights (lowest training loss)."""
+"""The epoch with the lowest validation loss so far, and its weights (for --restore-best,
+--patience and ``b``). Separate from the divergence's fallback (lowest training loss)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,21 @@ from numpy.typing import NDArray
 
 
 class BestValidation:
-    """Remembers the weights at the end of the epoch with the lowest validation loss.
+    """Remembers the weights with the lowest validation loss seen: the initial weights
+    (epoch 0) are the first candidate, then the end of each epoch.
 
-    ``epoch`` 0 and ``loss`` inf until an epoch with a finite validation loss (never,
-    without a validation set); ``params`` then holds the initial weights.
+    ``epoch`` None and ``loss`` inf until a finite validation loss is seen (never without a
+    validation set).
     """
 
     def __init__(self, params: NDArray) -> None:
         self.params = params.copy()
-        self.epoch = 0
+        self.epoch: int | None = None
         self.loss = math.inf
 
     def see(self, epoch: int, val_loss: float, params: NDArray) -> bool:
-        """Record an epoch's end; True (and a copy of the weights) if its loss is the lowest."""
+        """Record an epoch's end (0: the start); True (and a copy of the weights) if its
+        loss is the lowest."""
         if not val_loss < self.loss:  # NaN (no validation set) is never better
             return False
         self.epoch, self.loss = epoch, float(val_loss)
@@ -31,9 +33,9 @@ class BestValidation:
 
     def waited(self, epoch: int) -> int:
         """Epochs since the best one (all of them if there is none yet)."""
-        return epoch - self.epoch
+        return epoch - (self.epoch or 0)
 
     def reset(self, params: NDArray) -> None:
         """Forget: new weights start a new search."""
         np.copyto(self.params, params)
-        self.epoch, self.loss = 0, math.inf
+        self.epoch, self.loss = None, math.inf

@@ -5,7 +5,7 @@ shuffling RNG's state, the position in the current epoch and the data itself (so
 run sees exactly the same numbers). Loading and continuing gives bit for bit what not
 stopping would have given. Loading checks before it uses: the members' names and their
 array headers (shape, dtype) before any array is read, then every value
-(core/trainer_state.py) before the trainer is built. Writes are atomic: a temporary file
+(core/state_check.py) before the trainer is built. Writes are atomic: a temporary file
 in the same folder, flushed to disk, then renamed over the old one, so an interrupted save
 leaves the old file as it was; the next save removes the temporary files that killed saves
 left.
@@ -35,8 +35,9 @@ except ImportError:  # not on POSIX: no locks; litter is then told by its age al
 
 from .config import ConfigError
 from .paths import FILE, kind, not_regular
+from .state_check import ARRAYS, StateError
 from .trainer import Trainer
-from .trainer_state import ARRAYS, StateError
+from .trainer_state import state_of, trainer_from_state
 
 FORMAT = "backprop-tui checkpoint"
 VERSION = 1
@@ -56,7 +57,7 @@ class CheckpointError(ValueError):
 
 def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
     """Everything of a trainer as named arrays, the metadata as one JSON string."""
-    state = trainer.state()
+    state = state_of(trainer)
     meta = {"format": FORMAT, "version": VERSION, **state.pop("meta")}
     return {"meta": np.array(json.dumps(meta)), **state}
 
@@ -239,7 +240,7 @@ def load_checkpoint(path: str | Path) -> Trainer:
     arrays = _read(path)
     meta = _metadata(arrays, path)
     try:
-        return Trainer.from_state({**arrays, "meta": meta})
+        return trainer_from_state({**arrays, "meta": meta})
     except StateError as e:
         raise CheckpointError(f"{path} is damaged: {e}") from None
     except ConfigError as e:  # a run too large for this machine's budget

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .losses import LOSSES, fused_loss
+from .pace import FULL_SPEED, Pace
 from .settings import (
     DATASET_NAMES,
     DTYPES,
@@ -73,6 +74,7 @@ class Config:
     epochs: int = 1000  # for headless training
     patience: int = 0  # headless: stop after this many epochs without a lower val loss
     restore_best: bool = False  # headless: end on the lowest validation loss's weights
+    pace: Pace = FULL_SPEED  # how fast the app trains (headless: always as fast as it can)
 
     def __post_init__(self) -> None:
         for name, setting in SETTINGS.items():  # each checked and normalised (list -> tuple)
@@ -115,6 +117,7 @@ class Config:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["hidden"] = None if self.hidden is None else list(self.hidden)
         d["features"] = list(self.features)
+        d["pace"] = self.pace.short
         return d
 
     @classmethod

@@ -7,7 +7,6 @@ the run's history, so spikes survive), whatever its length.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .config import Config
+from .settings import SETTINGS
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -37,12 +37,16 @@ class Ghost:
     train: NDArray[np.float64]
     val: NDArray[np.float64]
 
+    def __post_init__(self) -> None:
+        for a in (self.x, self.train, self.val):  # its own copies, shared by whoever shows it
+            a.flags.writeable = False
+
     @classmethod
     def of(cls, trainer: Trainer) -> Ghost:
         """The trainer's run as it is now (copies: the trainer goes on)."""
         x, _, train = trainer.history.series("train_loss", GHOST_POINTS)
         _, _, val = trainer.history.series("val_loss", GHOST_POINTS)
-        return cls(trainer.config, trainer.epoch, x, train, val)
+        return cls(trainer.config, trainer.epoch, x, train, val)  # new arrays
 
 
 def keep(ghosts: list[Ghost], ghost: Ghost) -> list[Ghost]:
@@ -52,9 +56,10 @@ def keep(ghosts: list[Ghost], ghost: Ghost) -> list[Ghost]:
 
 def differences(ghost: Config, live: Config) -> dict[str, object]:
     """The settings in which a ghost's run differs from the live one: {field: ghost's value}.
-    The epochs to train headless are not a difference between two runs."""
+    How fast or how long a run goes (the pace, the epochs to train headless) is not a
+    difference between two runs."""
     return {
-        f.name: getattr(ghost, f.name)
-        for f in dataclasses.fields(Config)
-        if f.name != "epochs" and getattr(ghost, f.name) != getattr(live, f.name)
+        name: getattr(ghost, name)
+        for name, setting in SETTINGS.items()
+        if setting.of_the_run and getattr(ghost, name) != getattr(live, name)
     }

@@ -13,9 +13,9 @@ from .csv_data import asset_path
 class Lesson:
     """A preset run and what to watch in it.
 
-    ``pace``: how fast the app trains it, as the app's --pace reads it ("30" epochs a
-    second, "1 step", "phases"): slow enough that what ``text`` says can be watched.
-    ``view``: what the middle panel shows (loss, data, surface, phase).
+    ``config.pace``: how fast the app trains it (the file's ``[watch] pace``, as --pace
+    reads it: "30" epochs a second, "1 step", "phases"): slow enough that what ``text``
+    says can be watched. ``view``: what the middle panel shows (loss, data, surface, phase).
     ``compare``: further runs, each the preset with some settings changed, run one after
     the other for ``compare_epochs`` epochs each; the earlier ones stay as ghosts, so that
     all of them end on one plot.
@@ -25,7 +25,6 @@ class Lesson:
     title: str
     text: str
     config: Config
-    pace: str = "full"
     view: str = "loss"
     compare: tuple[dict, ...] = ()
     compare_epochs: int = 0
@@ -40,8 +39,7 @@ def load_lessons() -> dict[str, Lesson]:
             item["name"],
             item["title"],
             " ".join(item["text"].split()),
-            Config.from_dict(item["config"]),
-            item.get("watch", {}).get("pace", "full"),
+            Config.from_dict({**item["config"], "pace": item.get("watch", {}).get("pace", "full")}),
             item.get("watch", {}).get("view", "loss"),
             tuple(item.get("compare", {}).get("runs", ())),
             item.get("compare", {}).get("epochs", 0),

@@ -11,10 +11,17 @@ records, so each rule is written in one place. A setting has two ways in:
 
 ``show(value)`` is the text ``parse`` reads back (the controls show it, a prompt starts
 from it). Errors read ``name = value is not allowed: what is`` (or ``is not a number``).
+
+A setting is ``live`` when a run in progress takes it at its next step (``Trainer.apply``:
+the learning rate, the batch size, the optimiser and its penalties, the pace, how long to
+train); any other builds a new network or reads the data anew, so it starts a new run.
+This record is the one place that says which is which: the controls, the app's keys, a
+resumed run's flags and the trainer all ask it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import numbers
@@ -30,6 +37,7 @@ from .features import FEATURES, PLANE, feature_key, labels
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
+from .pace import EPOCHS, MAX_RATE, Pace, parse_pace
 
 DATASET_NAMES = tuple(GENERATORS)
 DTYPES = ("float64", "float32")
@@ -73,6 +81,8 @@ class Setting:
     flag: str = ""  # default: --name with dashes
     metavar: str = "TEXT"  # what --help shows after the flag
     switch: bool = False  # yes/no: the flag alone means yes, and --no-<name> means no
+    live: bool = False  # a run in progress takes it at its next step (else: a new run)
+    of_the_run: bool = True  # False: how fast or how long a run goes, not what it computes
 
     def parse(self, text: str) -> Any:
         """Text -> a checked value (the same rules as ``check``)."""
@@ -101,6 +111,17 @@ def _is_digits(text: str) -> bool:
 
 
 # --- kinds of setting -----------------------------------------------------------------------
+
+
+def live(setting: Setting) -> Setting:
+    """The setting, taken by a run in progress at its next step."""
+    return dataclasses.replace(setting, live=True)
+
+
+def pacing(setting: Setting) -> Setting:
+    """The setting, live, and about how fast or how long a run goes (not what it computes:
+    two runs that differ only in it are the same run)."""
+    return dataclasses.replace(setting, live=True, of_the_run=False)
 
 
 def number(name: str, help: str, low: float, high: float = math.inf, *, low_open=False) -> Setting:
@@ -192,9 +213,10 @@ def _read_hidden(text: str) -> tuple[int, ...] | None:
         return ()
     if text == "auto":
         return None
-    parts = text.replace(",", " ").split()
+    parts = [p.strip() for p in text.split(",")] if "," in text else text.split()
     if not all(_is_digits(p) for p in parts):
-        refuse("hidden", text, "units per layer separated by commas, e.g. 16,16, or none")
+        why = "an empty part between commas" if "" in parts else "units per layer"
+        refuse("hidden", text, f"{why}: give units per layer separated by commas, e.g. 16,16")
     return tuple(int(p) for p in parts)
 
 
@@ -239,6 +261,22 @@ def yes_no(name: str, help: str) -> Setting:
     read = lambda text: BOOLEANS.get(text.strip().lower(), text.strip())  # noqa: E731
     show = lambda v: "yes" if v else "no"  # noqa: E731
     return Setting(name, help, check, read, show=show, metavar="yes|no", switch=True)
+
+
+def _check_pace(value: Any) -> Pace:
+    """A Pace, or a number of epochs a second (a TOML number)."""
+    if isinstance(value, Pace):
+        return value
+    if _is_number(value) and 0 < value <= MAX_RATE:
+        return Pace(EPOCHS, float(value))
+    refuse("pace", value, "full, N epochs a second (e.g. 30), N step (e.g. 1 step), or phases")
+
+
+def _read_pace(text: str) -> Pace:
+    try:
+        return parse_pace(text)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
 
 
 def _check_path(name: str) -> Callable[[Any], str | None]:
@@ -358,8 +396,8 @@ SETTINGS: dict[str, Setting] = {
         choice("loss", "loss", ("auto", *LOSSES)),
         choice("init", "initial weights", tuple(INITIALIZERS)),
         number("init_scale", "multiply the initial weights", 0.0, 1e6, low_open=True),
-        choice("optimizer", "optimiser", tuple(OPTIMIZERS)),
-        number("lr", "learning rate", 0.0, 1e6, low_open=True),
+        live(choice("optimizer", "optimiser", tuple(OPTIMIZERS))),
+        live(number("lr", "learning rate", 0.0, 1e6, low_open=True)),
         Setting(
             "batch_size",
             "samples per step: 1 (SGD), N, or full",
@@ -367,10 +405,11 @@ SETTINGS: dict[str, Setting] = {
             _read_batch,
             metavar="N|full",
             show=lambda b: "full" if b is None else str(b),
+            live=True,
         ),
-        number("l2", "L2 penalty 0.5 * l2 * ||W||^2", 0.0),
-        number("l1", "L1 penalty l1 * |W|", 0.0),
-        number("clip", "clip the gradient's norm (0: off)", 0.0),
+        live(number("l2", "L2 penalty 0.5 * l2 * ||W||^2", 0.0)),
+        live(number("l1", "L1 penalty l1 * |W|", 0.0)),
+        live(number("clip", "clip the gradient's norm (0: off)", 0.0)),
         whole(
             "seed",
             "random seed of the data and the weights",
@@ -379,16 +418,33 @@ SETTINGS: dict[str, Setting] = {
             allowed="a whole number >= 0 (below 2**63)",
         ),
         choice("dtype", "floating point type", DTYPES),
-        whole("epochs", "epochs to train (headless)", 0, MAX_EPOCHS),
-        whole(
-            "patience",
-            "stop after N epochs without a lower validation loss (headless; 0: never)",
-            0,
-            MAX_EPOCHS,
+        pacing(whole("epochs", "epochs to train (headless)", 0, MAX_EPOCHS)),
+        pacing(
+            whole(
+                "patience",
+                "stop after N epochs without a lower validation loss (headless; 0: never)",
+                0,
+                MAX_EPOCHS,
+            )
         ),
-        yes_no(
-            "restore_best",
-            "end on the weights of the epoch with the lowest validation loss (headless)",
+        pacing(
+            yes_no(
+                "restore_best",
+                "end on the weights of the epoch with the lowest validation loss (headless)",
+            )
+        ),
+        pacing(
+            Setting(
+                "pace",
+                "how fast the app trains: full, N epochs a second (30), N step (1 step: one "
+                "mini-batch a second), or phases (each phase of a step for half a second); "
+                "< and > change it in the app",
+                _check_pace,
+                _read_pace,
+                show=lambda p: p.short,
+                metavar="PACE",
+            )
         ),
     )
 }
+LIVE = tuple(name for name, s in SETTINGS.items() if s.live)  # what a run in progress takes

@@ -1,9 +1,10 @@
 """The training loop, one mini-batch (a step) at a time, or one phase of a step at a time.
 
 A step is: forward, loss, backward of the last layer, ..., backward of the first layer,
-update. ``step()`` runs those phases with the very methods ``next_phase()`` runs one by one,
-so both give bit-identical weights. An epoch is one pass over the training data: with
-mini-batches it holds many steps.
+update. ``advance()`` runs the rest of a step with the very methods ``next_phase()`` runs
+one by one, so both give bit-identical weights. An epoch is one pass over the training
+data: with mini-batches it holds many steps; ``run_epoch(stop)`` runs one, and can be
+interrupted between two steps and taken up again.
 
 Per step the trainer keeps, per layer k: ||dW_k||, ||db_k||, ||W_k|| and the update ratio
 ||W_k,new - W_k,old|| / ||W_k|| (with plain SGD that is ||lr * dW_k|| / ||W_k||). Per epoch it
@@ -11,30 +12,37 @@ records the learning rate, the mean training loss over the epoch's mini-batches,
 validation loss, accuracies for classification, and each layer's RMS gradient norm and
 update ratio over the epoch.
 
-When a run goes wrong (a loss, gradient or weight that stops being finite, or a training
-loss that stays far above where it started) the trainer raises Diverged, goes back to the
-best weights it kept, and names the likely cause in words. "Best" is exact: an epoch's mean
-loss is measured along the way, at weights that change every step, so it only picks
-candidates (the end of the epochs with the lowest mean); at a divergence each candidate is
-measured again at its very weights, and the notice quotes the loss of the ones restored.
+The trainer owns the run's settings (``config``): ``apply`` takes the live ones (core.settings)
+from the next step on, and the optimiser is handed the learning rate and penalties from it
+at each update. When a run goes wrong (a loss, gradient or weight that stops being finite,
+or a training loss that stays far above where it started) the trainer raises Diverged,
+goes back to its fallback weights (core.fallback) and names the likely cause in words
+(core.divergence). A restore (after a divergence, or ``restore_best``) starts the epoch's
+running sums again, so the epoch it happens in reports the loss of the weights it went to.
+The run as plain values (a checkpoint's content) is core.trainer_state's.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .batches import EpochBatches
 from .best_val import BestValidation
-from .config import Config
+from .config import Config, ConfigError
 from .datasets import Dataset, Standardizer
+from .divergence import INIT, SUSTAIN, Facts, Growth, data_problem, explain
+from .fallback import Fallback
 from .ghosts import Ghost
-from .health import DEPTH_FACTOR, ReluActivity, constant_guess_loss, depth_growth
+from .health import ReluActivity, constant_guess_loss
 from .history import History
+from .inspect import parameter_name
 from .losses import get_loss
 from .memory import check_run_memory
 from .network import STEP, Network
@@ -42,15 +50,11 @@ from .norms import LayerNorms, delta_norms
 from .optimizers import make_optimizer
 from .phases import Phase, step_phases
 from .run_data import RunData, build_data, fitted_hidden
-from .trainer_state import check_state
+from .settings import LIVE, SETTINGS
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
-# A training loss above GROWTH times its reference (the lower of its start and a constant
-# guess's loss) for SUSTAIN epochs in a row is reported like a divergence, unless it grew
-# more than RUNAWAY times over them: then it is on its way to overflow, which says so.
-GROWTH, SUSTAIN, RUNAWAY = 10.0, 5, 100.0
-DATA_LARGE = 1e3  # data values beyond this are named as a cause (standardised data is near 1)
 EVAL_ROWS = 16384  # rows per forward pass when measuring the whole training set
+MAX_EVENTS = 1000  # learning rate changes and restores kept (the most recent)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,19 @@ class EpochReport:
     val_acc: float
 
 
+@dataclass
+class EpochTally:
+    """The running sums of the epoch under way: loss times rows, rows classified right,
+    rows seen (since the epoch started, or since a restore within it)."""
+
+    loss_sum: float = 0.0
+    correct: int = 0
+    seen: int = 0
+
+    def clear(self) -> None:
+        self.loss_sum, self.correct, self.seen = 0.0, 0, 0
+
+
 def history_columns(n_layers: int) -> tuple[str, ...]:
     """The history's columns for a network of ``n_layers`` layers of weights."""
     return (
@@ -88,17 +105,24 @@ def history_columns(n_layers: int) -> tuple[str, ...]:
 
 
 class Diverged(RuntimeError):
-    """Raised by ``step`` when the loss, a gradient or a weight stops being finite, or at the
+    """Raised by a step when the loss, a gradient or a weight stops being finite, or at the
     end of an epoch when the training loss has stayed far above where it started."""
 
 
 class Trainer:
-    """Trains a Network on a data set as a Config says."""
+    """Trains a Network on a data set as a Config says.
+
+    Args:
+        config: the run's settings (hidden None: layers fitted to the data).
+        data: the data sets to use instead of reading or making them from ``config``.
+        init_round: which draw of initial weights (0 the first; ``reinitialize`` counts).
+    """
 
     def __init__(
         self,
         config: Config,
         data: RunData | tuple[Dataset, Dataset, Standardizer | None] | None = None,
+        init_round: int = 0,
     ) -> None:
         self.data = RunData.of(data) if data is not None else build_data(config)
         self.train_set, self.val_set, self.scaler = self.data.train, self.data.val, self.data.scaler
@@ -122,38 +146,38 @@ class Trainer:
         self.X_val = np.ascontiguousarray(self.val_set.X, dtype)
         self.Y_val = np.ascontiguousarray(self.val_set.Y, dtype)
         acts = [config.activation] * len(config.hidden) + [out_act]
-        self.init_round = 0
+        self.init_round = init_round
         self.net = Network(sizes, acts, config.init, self._init_rng(), config.init_scale, dtype)
-        self.optimizer = make_optimizer(
-            config.optimizer, config.lr, l2=config.l2, l1=config.l1, clip=config.clip
-        )
+        self.optimizer = make_optimizer(config.optimizer)
         shuffle_rng = np.random.default_rng([config.seed, 2])
         self.batches = EpochBatches(self.Xa, self.Y, self.labels, shuffle_rng)
         n_layers = self.net.n_layers
         self.history = History(history_columns(n_layers))
         self._row = np.empty(len(self.history.columns))  # one epoch's record, reused
         self.lr_changes: list[tuple[int, float]] = []  # (epoch at which it applies, new lr)
+        self.restores: list[tuple[int, str]] = []  # (epoch it happened in, "diverged"/"best")
         self.ghosts: list[Ghost] = []  # earlier runs to compare with (core.ghosts)
         self.epoch = 0  # epochs completed
         self.steps = 0  # steps completed
+        self.edits = 0  # changes of the weights other than by a step (edits, restores, new)
         self.diverged: str | None = None
         self.last_loss = float("nan")  # of the last mini-batch
+        self.last_epoch: EpochReport | None = None
+        self.tally = EpochTally()
         self.first_delta_norm = np.full(n_layers, np.nan)  # ||delta_k|| of the first step
         self.batch_x: NDArray | None = None  # the last mini-batch forwarded (n, inputs)
         self.batch_y: NDArray | None = None  # and its targets (n, outputs)
+        self._batch_labels: NDArray | None = None
         self.norms = LayerNorms(self.net)
-        self.best_val = BestValidation(self.net.params)  # lowest validation loss (best_val.py)
         self.activity = ReluActivity([a.name for a in self.net.activations], sizes, dtype)
         with np.errstate(all="ignore"):
             self.baseline_loss = constant_guess_loss(self.loss, self.Y)  # the yardstick
-        self.start_loss = self._training_loss()  # of the initial weights
-        # the weights to go back to after a divergence: _best with its exact training loss,
-        # and the candidates (see _keep_candidate), measured only when a divergence needs them
-        self._best = self.net.params.copy()
-        self._best_epoch, self._best_loss = 0, _finite_or_inf(self.start_loss)
-        self._recent = np.empty((2, self.net.n_params), dtype)
-        self._forget_candidates()
-        self._high_epochs = 0  # epochs in a row with the training loss far above its start
+        self.best_val = BestValidation(self.net.params)  # lowest validation loss (best_val.py)
+        self.fallback = Fallback(self.net.params, math.inf)  # what a divergence goes back to
+        self.growth = Growth(math.inf, self.baseline_loss)
+        self.set_by, self.set_at_step = INIT, 0  # what set the weights last, at which step
+        self.restored_losses: tuple[float, float] | None = None  # (train, val) after a restore
+        self._start_from_these_weights()
         self._start_epoch()
         self.phase_index = 0  # index into self.phases of the next phase to run
         self.last_phase: Phase | None = None  # the phase that ran last
@@ -167,9 +191,19 @@ class Trainer:
     def _init_rng(self) -> np.random.Generator:
         return np.random.default_rng([self.config.seed, 1, self.init_round])
 
-    # --- epoch bookkeeping --------------------------------------------------------------
+    def _start_from_these_weights(self) -> None:
+        """The current weights are the run's start: measured, they are the fallback and the
+        first candidate for the best validation loss (epoch 0)."""
+        self.start_loss = self.training_loss()
+        self.fallback.reset(self.net.params, self.start_loss)
+        self.growth = Growth(self.start_loss, self.baseline_loss)
+        self.best_val.reset(self.net.params)
+        with np.errstate(all="ignore"):
+            self.best_val.see(0, self.evaluate(self.X_val, self.Y_val)[0], self.net.params)
 
-    def _training_loss(self) -> float:
+    # --- measuring ----------------------------------------------------------------------
+
+    def training_loss(self) -> float:
         """The loss of the current weights over the whole training set (EVAL_ROWS at a time,
         each part's mean weighted by its rows)."""
         n, total = len(self.X), 0.0
@@ -179,98 +213,17 @@ class Trainer:
                 total += float(self.evaluate(self.X[part], self.Y[part])[0]) * len(self.X[part])
         return total / n if n else float("nan")
 
-    def _start_epoch(self) -> None:
-        self.batches.new_epoch(self.config.batch_size)
-        self._loss_sum = 0.0
-        self._correct = 0
-        self._seen = 0
-        self.norms.start_epoch()
+    def _loss_at(self, params: NDArray) -> float:
+        """The training loss at ``params`` (the network keeps them: callers put theirs back)."""
+        np.copyto(self.net.params, params)
+        return self.training_loss()
 
-    def _labels_of(self, Y: NDArray) -> NDArray | None:
-        """What a prediction is compared with: Y > 0.5 for two classes, the class for many."""
-        if self.task == "binary":
-            return Y > 0.5
-        return Y.argmax(axis=1) if self.task == "multiclass" else None
-
-    def _end_epoch(self) -> EpochReport:
-        self.epoch += 1
-        lr = self.optimizer.lr
-        train_loss = self._loss_sum / max(self._seen, 1)
-        train_acc = self._correct / self._seen if self.task != "regression" else np.nan
-        val_loss, val_acc = self.evaluate(self.X_val, self.Y_val)
-        row = self._row
-        row[:5] = lr, train_loss, val_loss, train_acc, val_acc
-        self.norms.epoch_rms(len(self.batches), out=row[5:].reshape(2, -1))
-        self.history.append(row)
-        self.best_val.see(self.epoch, val_loss, self.net.params)
-        self._keep_candidate(train_loss)
-        self.activity.end_epoch()
-        self._start_epoch()
-        # The epoch is recorded and the next one started: a divergence here resumes cleanly.
-        # A finite gradient times a finite lr leaves finite weights, short of overflow;
-        # an overflow would show in the next loss anyway. Check once an epoch to be sure.
-        if not self.norms.weights_finite():
-            self._diverge(f"the weights grew too large to represent (inf) at epoch {self.epoch}")
-        self._check_growth(train_loss)
-        return EpochReport(self.epoch, lr, train_loss, val_loss, train_acc, val_acc)
-
-    def _check_growth(self, train_loss: float) -> None:
-        """Diverge when the training loss has stayed above GROWTH times its reference for
-        SUSTAIN epochs and is not racing to overflow (see GROWTH)."""
-        start, guess = self.start_loss, self.baseline_loss
-        ref = start if start <= guess else guess
-        high = train_loss > GROWTH * ref and train_loss > guess
-        self._high_epochs = self._high_epochs + 1 if high else 0
-        if self._high_epochs < SUSTAIN:
-            return
-        first = self.history.recent("train_loss", SUSTAIN)[1][0]
-        if train_loss > RUNAWAY * first:
-            return
-        what = "its start" if start <= guess else "a constant guess's"
-        self._diverge(
-            f"the training loss stayed above {GROWTH:g} times {what} ({ref:.3g}) for "
-            f"{SUSTAIN} epochs, {train_loss:.3g} at epoch {self.epoch}"
-        )
-
-    def _keep_candidate(self, train_loss: float) -> None:
-        """At the end of an epoch whose mean training loss is the lowest so far, keep its
-        weights in the older of two slots (the last two such epochs' weights are kept)."""
-        if not train_loss < self._proxy_low:  # nan is never lower
-            return
-        self._proxy_low = train_loss
-        epochs = self._recent_epochs
-        slot = 0 if epochs[0] <= epochs[1] else 1
-        self._recent[slot] = self.net.params  # a copy into the slot (cheaper than copyto)
-        epochs[slot] = self.epoch
-
-    def _forget_candidates(self) -> None:
-        self._recent_epochs = [-1, -1]  # epoch of the weights in each slot (-1: empty)
-        self._proxy_low = np.inf
-
-    def _settle_best(self, measure_best: bool = True) -> None:
-        """Make ``_best`` the lowest-loss weights of those kept, each measured exactly at its
-        own weights (one pass over the training set each): the candidates, and ``_best``
-        itself unless ``measure_best`` is False (its recorded loss is exact already, as
-        every loss this trainer records for it; a divergence measures it anyway, in case it
-        came from elsewhere). Ties and non-finite losses keep ``_best``. The network's
-        weights are put back as they were: call it only while no step runs."""
-        kept = [(e, self._recent[i]) for i, e in enumerate(self._recent_epochs) if e >= 0]
-        chosen, lowest = (self._best_epoch, self._best), _finite_or_inf(self._best_loss)
-        if measure_best:
-            kept.insert(0, chosen)
-            lowest = np.inf
-        if kept:
-            now = self.net.params.copy()
-            for epoch, params in kept:
-                np.copyto(self.net.params, params)
-                loss = self._training_loss()
-                if loss < lowest:
-                    chosen, lowest = (epoch, params), loss
-            np.copyto(self.net.params, now)
-        if chosen[1] is not self._best:
-            np.copyto(self._best, chosen[1])
-        self._best_epoch, self._best_loss = chosen[0], lowest
-        self._forget_candidates()
+    def settle_fallback(self) -> None:
+        """Measure the fallback's candidates now and keep the best (core.fallback); the
+        weights are put back as they were."""
+        now = self.net.params.copy()
+        self.fallback.settle(self._loss_at, measure_kept=False)
+        np.copyto(self.net.params, now)
 
     def evaluate(self, X: NDArray, Y: NDArray) -> tuple[float, float]:
         """(loss, accuracy) of the current weights on a set; nan for what does not apply."""
@@ -288,7 +241,13 @@ class Trainer:
             return int(np.count_nonzero((y > 0.5) == labels))
         return int(np.count_nonzero(y.argmax(axis=1) == labels))
 
-    # --- the phases of a step ---------------------------------------------------------
+    def _labels_of(self, Y: NDArray) -> NDArray | None:
+        """What a prediction is compared with: Y > 0.5 for two classes, the class for many."""
+        if self.task == "binary":
+            return Y > 0.5
+        return Y.argmax(axis=1) if self.task == "multiclass" else None
+
+    # --- the phases of a step -----------------------------------------------------------
 
     def _forward(self) -> None:
         xa, self.batch_y, self._batch_labels = self.batches.current()
@@ -313,129 +272,20 @@ class Trainer:
                 )
 
     def _update(self) -> None:
-        net = self.net
-        self.optimizer.apply(net.params, net.grads, net.flat[STEP], net.weight_mask)
+        net, c, tally = self.net, self.config, self.tally
+        self.optimizer.apply(
+            net.params, net.grads, net.flat[STEP], net.weight_mask, c.lr, c.l2, c.l1, c.clip
+        )
         self.norms.update()
         if self.steps == 0:
             self.first_delta_norm = delta_norms(net)
         n = self.batch_x.shape[0]
-        self._loss_sum += self.last_loss * n
-        self._seen += n
+        tally.loss_sum += self.last_loss * n
+        tally.seen += n
         if self._batch_labels is not None:
-            self._correct += self.n_correct(net.a[-1], self.batch_y, self._batch_labels)
+            tally.correct += self.n_correct(net.a[-1], self.batch_y, self._batch_labels)
         self.steps += 1
         self.batches.pos += 1
-
-    def _diverge(self, what: str) -> None:
-        """Stop the step, go back to the best weights kept, and say what went wrong and why.
-
-        Weights just before an overflow are finite but huge: no learning rate would bring
-        them back. The kept weights with the lowest training loss, measured at them, are
-        the last good ones (see ``_settle_best``); the optimiser's state (momentum, Adam's
-        averages) grew with the bad ones and starts over.
-        """
-        came_bad = not np.isfinite(self.net.params).all() and self.norms.weights_finite()
-        self.phase_index = 0
-        self._high_epochs = 0
-        self._settle_best()
-        np.copyto(self.net.params, self._best)
-        o = self.optimizer
-        self.optimizer = make_optimizer(o.name, o.lr, l2=o.l2, l1=o.l1, clip=o.clip)
-        self.activity.clear()  # it described the weights just left behind
-        self.diverged = f"{what}: {self._cause(came_bad)}"
-        raise Diverged(self.diverged)
-
-    def _back(self) -> str:
-        """The weights training goes on from, with their training loss measured at them."""
-        where = f"the weights of epoch {self._best_epoch}" if self._best_epoch else "the initial"
-        where += "" if self._best_epoch else " weights"
-        if math.isfinite(self._best_loss):
-            where += f" (training loss {self._best_loss:.4g})"
-        return where
-
-    def _cause(self, weights_came_bad: bool) -> str:
-        """The likely cause of a divergence and what to do, in words, the first that applies:
-        the data, weights that no update made bad, a penalty, the initial weights (overflow
-        before any update, a loss far above a constant guess's from the start, an error
-        signal exploding through depth at the first step), else the steps overshoot.
-
-        ``weights_came_bad``: the weights are not finite although the last update left them
-        finite (a damaged checkpoint, an edit), so no learning rate is to blame.
-        """
-        o, cfg = self.optimizer, self.config
-        lr, back = f"the learning rate {o.lr:g}", self._back()
-        init = f"init {cfg.init}" + (f" x {cfg.init_scale:g}" if cfg.init_scale != 1 else "")
-        cure = (
-            "Choose a smaller init scale"
-            if cfg.init_scale > 1
-            else "Choose init he (ReLU) or xavier, or a smaller init scale"
-        )
-        data = self._data_problem()
-        if data:
-            return data
-        if weights_came_bad:
-            then = (
-                f"Training goes on from {back} when you resume."
-                if np.isfinite(self._best).all()
-                else "Start over from new weights (r in the app, or a new run)."
-            )
-            return (
-                "the weights held nan or inf before this step, and no update made them so: "
-                f"{lr} is not the cause. {then}"
-            )
-        if o.l2 and o.lr * o.l2 >= 2:
-            return (
-                f"the L2 penalty {o.l2:g} is too large for {lr}: at lr·l2 = {o.lr * o.l2:.3g} "
-                "(over 2) the penalty alone throws every weight past zero, further each step. "
-                f"Lower l2 below {2 / o.lr:.3g} and resume: training goes on from {back}."
-            )
-        if o.l1 and o.lr * o.l1 >= 1:
-            return (
-                f"the L1 penalty {o.l1:g} is too large for {lr}: the penalty alone moves every "
-                f"weight by lr·l1 = {o.lr * o.l1:.3g} each step. Lower l1 below "
-                f"{1 / o.lr:.3g} and resume: training goes on from {back}."
-            )
-        if self.steps == 0:  # the initial weights alone overflow
-            return (
-                f"no update has been made yet, so {lr} is not the cause: the initial weights "
-                f"({init}) are. {cure}."
-            )
-        d = self.first_delta_norm
-        growth = depth_growth(d)[0]
-        if self.epoch == 0 and len(d) > 1 and growth >= DEPTH_FACTOR:
-            return (
-                f"at the first step ‖δ‖ grew {growth:.3g} times from the output back to layer "
-                f"1: the initial weights ({init}) make gradients explode layer by layer. "
-                f"{cure}; resuming goes on from {back}."
-            )
-        start, guess = self.start_loss, self.baseline_loss
-        if start > GROWTH * guess:
-            return (
-                f"the initial weights ({init}) were already {start / guess:.3g} times worse "
-                f"than a constant guess. {cure}; resuming goes on from {back}."
-            )
-        return (
-            f"{lr} is likely too large: each step overshoots the minimum and lands higher up "
-            f"the other side. Lower it and resume: training goes on from {back}."
-        )
-
-    def _data_problem(self) -> str:
-        """The training data as the cause, in words, or "" when it is not."""
-        X, Y = self.X, self.Y
-        if not (np.isfinite(X).all() and np.isfinite(Y).all()):
-            return (
-                "the training data holds nan or inf values: no learning rate or "
-                "initialisation can fix that. Repair or remove them and start a new run."
-            )
-        big_x, big_y = (float(np.abs(v).max(initial=0.0)) for v in (X, Y))
-        if max(big_x, big_y) < DATA_LARGE:
-            return ""
-        which, big = ("inputs", big_x) if big_x >= big_y else ("targets", big_y)
-        return (
-            f"the training {which} reach {big:.3g}: the loss and its gradients grow with "
-            "them, beyond what weights and learning rates for values near 1 can take. Scale "
-            "the data to values near 1 (standardize = true does the inputs) in a new run."
-        )
 
     def _run_phase(self, index: int) -> None:
         self._phase_fns[index]()
@@ -461,8 +311,8 @@ class Trainer:
         """True between the first and the last phase of a step."""
         return self.phase_index != 0
 
-    def _finish_step(self) -> None:
-        """The remaining phases of the current step (all of them if none ran)."""
+    def _advance(self) -> None:
+        """``advance`` without its floating-point error state (the caller sets it)."""
         self.diverged = None
         if self.phase_index:
             while self.phase_index:
@@ -474,18 +324,28 @@ class Trainer:
         if self.batches.done:
             self.last_epoch = self._end_epoch()
 
+    def advance(self) -> bool:
+        """The rest of the current step (all of it if none ran); True if it ended an epoch
+        (then ``last_epoch`` reports it). Raises Diverged."""
+        epoch = self.epoch
+        with np.errstate(all="ignore"):  # overflow is caught as divergence, not warned
+            self._advance()
+        return self.epoch != epoch
+
     def step(self) -> StepReport:
-        """One mini-batch: the remaining phases of the current step (all of them if none ran)."""
-        with np.errstate(all="ignore"):
-            self._finish_step()
+        """One mini-batch: the rest of the current step; its statistics."""
+        self.advance()
         return self.report()
 
-    def run_epoch(self) -> EpochReport:
-        """Steps until the current epoch ends."""
+    def run_epoch(self, stop: Callable[[], bool] | None = None) -> EpochReport | None:
+        """Steps until the current epoch ends; None if ``stop()`` (asked before each step)
+        said stop first: the epoch then goes on where it was at the next call."""
         epoch = self.epoch
         with np.errstate(all="ignore"):
             while self.epoch == epoch:
-                self._finish_step()
+                if stop is not None and stop():
+                    return None
+                self._advance()
         return self.last_epoch
 
     def train(self, epochs: int) -> EpochReport | None:
@@ -507,76 +367,161 @@ class Trainer:
             **self.norms.last_step(),
         )
 
-    # --- steering ---------------------------------------------------------------------
+    # --- the end of an epoch --------------------------------------------------------------
 
-    def set_lr(self, lr: float) -> None:
-        """Change the learning rate from the next step on (the config says what the run uses:
-        a new run built from it keeps this rate)."""
-        lr = float(lr)
-        if not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"learning rate {lr} is not allowed: a finite number > 0")
-        if lr != self.optimizer.lr:
-            self.config = self.config.replace(lr=lr)  # validates
-            self.optimizer.lr = lr
-            self.lr_changes.append((self.epoch + 1, lr))
-            del self.lr_changes[:-1000]
+    def _end_epoch(self) -> EpochReport:
+        self.epoch += 1
+        lr, tally = self.config.lr, self.tally
+        if tally.seen:
+            train_loss = tally.loss_sum / tally.seen
+            train_acc = tally.correct / tally.seen if self.task != "regression" else np.nan
+        else:  # a restore at the epoch's last step: the weights it went back to, measured
+            train_loss, train_acc = self.training_loss(), self.evaluate(self.X, self.Y)[1]
+        val_loss, val_acc = self.evaluate(self.X_val, self.Y_val)
+        row = self._row
+        row[:5] = lr, train_loss, val_loss, train_acc, val_acc
+        self.norms.epoch_rms(len(self.batches), out=row[5:].reshape(2, -1))
+        self.history.append(row)
+        self.best_val.see(self.epoch, val_loss, self.net.params)
+        self.fallback.offer(self.epoch, train_loss, self.net.params)
+        self.activity.end_epoch()
+        self.restored_losses = None
+        self._start_epoch()
+        # The epoch is recorded and the next one started: a divergence here resumes cleanly.
+        # A finite gradient times a finite lr leaves finite weights, short of overflow;
+        # an overflow would show in the next loss anyway. Check once an epoch to be sure.
+        if not self.norms.weights_finite():
+            self._diverge(f"the weights grew too large to represent (inf) at epoch {self.epoch}")
+        first = self.history.recent("train_loss", SUSTAIN)[1][0]
+        what = self.growth.see(self.epoch, train_loss, first)
+        if what:
+            self._diverge(what)
+        return EpochReport(self.epoch, lr, train_loss, val_loss, train_acc, val_acc)
+
+    def _start_epoch(self) -> None:
+        self.batches.new_epoch(self.config.batch_size)
+        self.tally.clear()
+        self.norms.start_epoch()
+
+    # --- going back ---------------------------------------------------------------------
+
+    def _diverge(self, what: str) -> None:
+        """Stop the step, go back to the fallback weights, and say what went wrong and why.
+
+        Weights just before an overflow are finite but huge: no learning rate would bring
+        them back. The kept weights with the lowest training loss, measured at them, are
+        the last good ones (core.fallback); the optimiser's state (momentum, Adam's
+        averages) grew with the bad ones and starts over.
+        """
+        came_bad = not np.isfinite(self.net.params).all() and self.norms.weights_finite()
+        self.phase_index = 0
+        self.fallback.settle(self._loss_at)
+        back = self.fallback.describe()
+        self._go_back(self.fallback.params, "diverged", self.fallback.loss)
+        c = self.config
+        facts = Facts(
+            lr=c.lr,
+            l2=c.l2,
+            l1=c.l1,
+            init=c.init,
+            init_scale=c.init_scale,
+            set_by=self.set_by,
+            steps_since_set=self.steps - self.set_at_step,
+            epoch=self.epoch,
+            first_delta_norm=self.first_delta_norm,
+            start_loss=self.start_loss,
+            baseline_loss=self.baseline_loss,
+            came_bad=came_bad,
+            back=back,
+            back_finite=bool(np.isfinite(self.fallback.params).all()),
+            data_problem=data_problem(self.X, self.Y),
+        )
+        self.diverged = f"{what}: {explain(facts)}"
+        raise Diverged(self.diverged)
+
+    def _go_back(self, params: NDArray, why: str, train_loss: float | None = None) -> None:
+        """Continue from ``params``: a fresh optimiser, the step started again, the epoch's
+        sums started again (so this epoch reports the loss of these weights), the event
+        kept, the losses now measured for the screen."""
+        np.copyto(self.net.params, params)
+        self.optimizer = make_optimizer(self.config.optimizer)
+        self.phase_index = 0
+        self.growth.high_epochs = 0
+        self.activity.clear()  # it described the weights just left behind
+        self.tally.clear()
+        self.edits += 1
+        self.restores.append((self.epoch + 1, why))
+        del self.restores[:-MAX_EVENTS]
+        if train_loss is None or not math.isfinite(train_loss):
+            train_loss = self.training_loss()
+        with np.errstate(all="ignore"):
+            self.restored_losses = (train_loss, self.evaluate(self.X_val, self.Y_val)[0])
+
+    def restore_best(self) -> int:
+        """Go back to the weights with the lowest validation loss, those of the initial
+        weights (epoch 0) included (the optimiser starts afresh; the history goes on).
+        Returns that epoch; ValueError if there is none yet."""
+        best = self.best_val
+        if best.epoch is None or self.epoch == 0:
+            why = "no validation set" if len(self.X_val) == 0 else "no epoch has ended yet"
+            raise ValueError(f"no best validation weights to go back to: {why}")
+        self._go_back(best.params, "best")
+        return best.epoch
+
+    # --- steering -----------------------------------------------------------------------
+
+    def apply(self, changes: Mapping[str, Any]) -> None:
+        """Take live settings (``core.settings.LIVE``: lr, batch size, optimiser, penalties,
+        pace, how long to train) from the next step on, e.g. ``apply({"lr": 0.1})``.
+
+        All or nothing: a value not allowed, a setting that is not live (it builds a new
+        network: start a new run with it) or a batch size over the memory budget raises
+        ConfigError and leaves the run as it was. A new batch size re-cuts the rest of this
+        epoch's samples; a new optimiser starts with fresh state at the same rate.
+        """
+        for name in changes:
+            if name not in SETTINGS:
+                raise ConfigError(f"unknown setting {name!r}")
+            if name not in LIVE:
+                raise ConfigError(
+                    f"{name} changes the network or the data, not a run in progress: "
+                    "start a new run with it"
+                )
+        old, new = self.config, self.config.replace(**changes)  # checks every value
+        if new.batch_size != old.batch_size:
+            sizes, itemsize = self.net.sizes, self.net.dtype.itemsize
+            check_run_memory(len(self.X), len(self.X_val), sizes, new.batch_size, itemsize)
+        self.config = new
+        if new.batch_size != old.batch_size:
+            self.phase_index = 0  # the weights are untouched until the update: start it again
+            self.batches.recut(new.batch_size)
+        if new.optimizer != old.optimizer:
+            self.optimizer = make_optimizer(new.optimizer)
+        if new.lr != old.lr:
+            self.lr_changes.append((self.epoch + 1, new.lr))
+            del self.lr_changes[:-MAX_EVENTS]
 
     def reinitialize(self) -> None:
         """New initial weights on the same data; optimiser state and history start over."""
         self.init_round += 1
         cfg = self.config
         self.net.init(cfg.init, self._init_rng(), cfg.init_scale)
-        lr = self.optimizer.lr
-        self.optimizer = make_optimizer(cfg.optimizer, lr, l2=cfg.l2, l1=cfg.l1, clip=cfg.clip)
+        self.optimizer = make_optimizer(cfg.optimizer)
         self.history.clear()
         self.lr_changes.clear()
+        self.restores.clear()
         self.epoch = self.steps = self.phase_index = 0
+        self.edits += 1
         self.last_loss = float("nan")
         self.first_delta_norm[...] = np.nan
         self.last_phase = None
         self.diverged = None
-        self.start_loss = self._training_loss()
-        np.copyto(self._best, self.net.params)  # a divergence goes back to these weights now
-        self._best_epoch, self._best_loss = 0, _finite_or_inf(self.start_loss)
-        self._forget_candidates()
-        self._high_epochs = 0
+        self.restored_losses = None
+        self.set_by, self.set_at_step = INIT, 0
+        self._start_from_these_weights()
         self.activity.clear()
-        self.best_val.reset(self.net.params)
         self.norms.reset()
         self._start_epoch()
-
-    def set_batch_size(self, batch_size: int | None) -> None:
-        """From the next step on: the rest of this epoch's samples are re-cut to the new size."""
-        config = self.config.replace(batch_size=batch_size)
-        itemsize = self.net.dtype.itemsize
-        check_run_memory(len(self.X), len(self.X_val), self.net.sizes, batch_size, itemsize)
-        self.config = config
-        if self.in_step:
-            self.phase_index = 0  # the weights are untouched until the update: start it again
-        self.batches.recut(batch_size)
-
-    def set_optimizer(self, name: str) -> None:
-        """Another optimiser from the next step on, same learning rate, fresh state."""
-        o = self.optimizer
-        self.optimizer = make_optimizer(name, o.lr, l2=o.l2, l1=o.l1, clip=o.clip)
-        self.config = self.config.replace(optimizer=name)
-
-    def set_l2(self, l2: float) -> None:
-        """The L2 penalty from the next step on."""
-        self.config = self.config.replace(l2=l2)  # validates
-        self.optimizer.l2 = float(l2)
-
-    def restore_best(self) -> int:
-        """Go back to the weights of the epoch with the lowest validation loss (the optimiser
-        starts afresh; the history goes on). Returns that epoch; ValueError if none yet."""
-        best = self.best_val
-        if best.epoch == 0:
-            why = "no validation set" if len(self.X_val) == 0 else "no epoch has ended yet"
-            raise ValueError(f"no best validation weights to go back to: {why}")
-        np.copyto(self.net.params, best.params)
-        self.set_optimizer(self.optimizer.name)  # momentum or Adam's averages start over
-        self.phase_index = 0
-        return best.epoch
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
         """Write one weight W_layer[i, j], or the bias b_layer[j] when i is sizes[layer]
@@ -586,121 +531,11 @@ class Trainer:
             raise ValueError(f"weight value {value} is not allowed: a finite number")
         self.net.stacked[layer][i, j] = value  # [W; b]: the bias is the last row
         self.phase_index = 0
+        self.edits += 1
+        name = parameter_name(layer, i, j, self.net.sizes)
+        self.set_by, self.set_at_step = f"the edit {name} = {value:g}", self.steps
 
-    # --- the whole state as values ------------------------------------------------------
-
-    def state(self) -> dict:
-        """The run as plain values: ``state["meta"]`` JSON-able, every other entry an array
-        (core/trainer_state.py names them). ``Trainer.from_state(t.state())`` continues bit
-        for bit where ``t`` is: at the start of its current step (the weights change only in
-        the update phase). The arrays training changes are copies; the data sets are the
-        trainer's own (training never writes into them). The best weights kept are settled
-        first (``_settle_best``), so the state's best are the best, with their exact loss."""
-        self._settle_best(measure_best=False)  # nothing to measure unless it trained
-        b = self.batches
-        full_batch = b.indices[0] is None
-        meta = {
-            "config": self.config.to_dict(),
-            "epoch": self.epoch,
-            "steps": self.steps,
-            "batch_pos": b.pos,
-            "init_round": self.init_round,
-            "lr": self.optimizer.lr,
-            "optimizer_t": self.optimizer.t,
-            "loss_sum": self._loss_sum,
-            "correct": self._correct,
-            "seen": self._seen,
-            "last_loss": self.last_loss,
-            "best_epoch": self._best_epoch,
-            "best_loss": float(self._best_loss),
-            "best_val_epoch": self.best_val.epoch,
-            "best_val_loss": self.best_val.loss,
-            "rng": b.rng.bit_generator.state,
-            "full_batch": full_batch,
-            "lr_changes": [list(c) for c in self.lr_changes],
-            "ghosts": [{"config": g.config.to_dict(), "epochs": g.epochs} for g in self.ghosts],
-        }
-        arrays = {
-            "params": self.net.params.copy(),
-            "best": self._best.copy(),
-            "best_val": self.best_val.params.copy(),
-            "sums": self.norms.sums.copy(),
-            "epoch_sums": self.norms.epoch_sums.copy(),
-            **{f"optimizer/{k}": v for k, v in self.optimizer.state().items()},
-            **{f"history/{k}": v for k, v in self.history.state().items()},
-            **{
-                f"ghost/{k}/{name}": getattr(g, name)  # frozen already
-                for k, g in enumerate(self.ghosts)
-                for name in ("x", "train", "val")
-            },
-        }
-        for name, ds in (("train", self.train_set), ("val", self.val_set)):
-            meta[name] = {
-                "name": ds.name,
-                "task": ds.task,
-                "feature_names": list(ds.feature_names),
-                "class_names": list(ds.class_names),
-                "truth": dict(ds.truth),
-                "target": ds.target,
-                "reason": ds.reason,
-            }
-            arrays[f"{name}/X"], arrays[f"{name}/Y"] = ds.X, ds.Y
-            if ds.plane is not None:  # the points derived inputs were made from
-                arrays[f"{name}/plane"] = ds.plane
-        if not full_batch:
-            arrays["batches"] = np.concatenate(b.indices)
-            arrays["batch_sizes"] = np.array([len(i) for i in b.indices], dtype=np.int64)
-        if self.scaler is not None:
-            arrays["scaler/mean"], arrays["scaler/std"] = self.scaler.mean, self.scaler.std
-        if self.target_scaler is not None:
-            target = self.target_scaler
-            arrays["target_scaler/mean"], arrays["target_scaler/std"] = target.mean, target.std
-        meta["hidden_fitted"] = self.hidden_fitted
-        meta["stratified"] = self.data.stratified
-        return {"meta": meta, **arrays}
-
-    @classmethod
-    def from_state(cls, state: dict) -> Trainer:
-        """The Trainer that ``state()`` was taken from, exactly.
-
-        Every value is checked first (types, ranges, shapes, agreement with the config and
-        the network): StateError names the first one no run could have written, before
-        anything is built. ConfigError if the run would not fit the memory budget.
-        """
-        checked = check_state(state, history_columns)
-        meta = state["meta"]
-        t = cls(checked.config, checked.data)
-        t.init_round = meta["init_round"]
-        if t.init_round:  # the loss the run's own initial weights started at (health)
-            t.net.init(t.config.init, t._init_rng(), t.config.init_scale)
-            t.start_loss = t._training_loss()
-        t.net.params[...] = state["params"]
-        t._best[...] = state["best"]
-        t._best_epoch, t._best_loss = meta["best_epoch"], float(meta["best_loss"])
-        t.best_val.params[...] = state.get("best_val", state["params"])  # older: none kept
-        t.best_val.epoch = meta.get("best_val_epoch", 0)
-        t.best_val.loss = float(meta.get("best_val_loss", np.inf))
-        t.hidden_fitted = meta.get("hidden_fitted", False)
-        t.norms.sums[...] = state["sums"]
-        t.norms.epoch_sums[...] = state["epoch_sums"]
-        t.optimizer.load_state(_part(state, "optimizer"))
-        t.history = History.from_state(_part(state, "history"))
-        t.lr_changes = [(int(e), float(lr)) for e, lr in meta["lr_changes"]]
-        t.epoch, t.steps, t.batches.pos = meta["epoch"], meta["steps"], meta["batch_pos"]
-        t._loss_sum, t._correct, t._seen = meta["loss_sum"], meta["correct"], meta["seen"]
-        t.last_loss = meta["last_loss"]
-        t.batches.rng.bit_generator.state = meta["rng"]
-        t.batches.indices = checked.batches or [None]
-        t.batches.gather()
-        t.ghosts = checked.ghosts
-        return t
-
-
-def _finite_or_inf(loss: float) -> float:
-    """A best loss is a number or inf (not measured, or not finite): never nan."""
-    return loss if math.isfinite(loss) else math.inf
-
-
-def _part(state: dict, prefix: str) -> dict:
-    """The entries ``prefix/name`` of a state as {name: array}."""
-    return {k[len(prefix) + 1 :]: v for k, v in state.items() if k.startswith(prefix + "/")}
+    def weights_loaded(self) -> None:
+        """The weights came from a checkpoint (core.trainer_state): a divergence before the
+        next update blames them, not the learning rate."""
+        self.set_by, self.set_at_step = "the checkpoint's weights were loaded", self.steps

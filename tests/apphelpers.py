@@ -3,9 +3,9 @@
 import time
 
 from core.config import Config
+from core.pace import FULL_SPEED, Pace
 from core.trainer import Trainer
 from tui.ui.app import BackpropApp
-from tui.worker.pace import FULL_SPEED, Pace
 from tui.worker.session import TrainingSession
 
 
@@ -15,8 +15,8 @@ def make_app(paused: bool = True, pace: Pace = FULL_SPEED, **config) -> Backprop
     A running app at full speed keeps the process busy, and Pilot waits up to a second for
     an idle moment after each key: tests that need it running choose a slow pace.
     """
-    config = {"n_samples": 200, **config}
-    return BackpropApp(TrainingSession(Trainer(Config(**config)), paused=paused, pace=pace))
+    config = {"n_samples": 200, "pace": pace, **config}
+    return BackpropApp(TrainingSession(Trainer(Config(**config)), paused=paused))
 
 
 async def wait_until(pilot, predicate, timeout: float = 5.0) -> bool:

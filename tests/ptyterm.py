@@ -21,6 +21,8 @@ import termios
 import time
 from pathlib import Path
 
+from waiting import DEADLINE
+
 EXE = str(Path(sys.executable).with_name("backprop-tui"))
 ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
@@ -81,7 +83,7 @@ class PtyApp:
             if time.monotonic() >= end:
                 return
 
-    def wait_for(self, pattern: str, timeout: float = 20.0) -> None:
+    def wait_for(self, pattern: str, timeout: float = DEADLINE) -> None:
         """Read until ``pattern`` (a regular expression) shows in the output."""
         end = time.monotonic() + timeout
         seen = 0

@@ -1,12 +1,14 @@
 """What a person sees at 80x24: nothing cut, nothing that reads wrong."""
 
+import dataclasses
+
 from apphelpers import dialog, make_app, wait_until
 
+from core.pace import EPOCHS, Pace
 from tui.ui.widgets.confirm_dialog import ConfirmDialog
 from tui.ui.widgets.controls import Controls
 from tui.ui.widgets.phase_view import PhaseView
 from tui.ui.widgets.status_line import StatusLine
-from tui.worker.pace import EPOCHS, Pace
 
 
 def screen(app) -> list[str]:
@@ -28,7 +30,8 @@ async def test_the_rate_is_not_shown_before_it_is_measured():
         status = app.query_one(StatusLine)
         assert "ep/s" not in status.render().plain.split("│")[-1]  # only the pace says ep/s
         snap = app.snapshot
-        status.show(snap.__class__(**{**snap.__dict__, "pace": Pace(), "epochs_per_second": 0.0}))
+        full_speed = snap.config.replace(pace=Pace())
+        status.show(dataclasses.replace(snap, config=full_speed, epochs_per_second=0.0))
         assert "0 ep/s" not in status.render().plain
 
 

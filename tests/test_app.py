@@ -3,11 +3,12 @@
 import time
 
 import numpy as np
+import pytest
 from apphelpers import dialog, make_app, wait_until
 
+from core.pace import EPOCHS, Pace
 from tui.ui.fields import FIELDS
 from tui.ui.widgets.status_line import StatusLine
-from tui.worker.pace import EPOCHS, Pace
 
 
 def status_text(app) -> str:
@@ -74,7 +75,7 @@ async def test_plus_minus_follow_the_ladder_exactly():
         ]:
             await pilot.press(key)
             assert await wait_until(pilot, lambda x=expected: app.snapshot.config.lr == x)
-            assert app.session.trainer.optimizer.lr == expected
+            assert app.session.trainer.config.lr == expected
         assert "lr 0.003" in status_text(app)
 
 
@@ -86,7 +87,7 @@ async def test_keys_faster_than_the_screen_each_take_a_rung():
         for _ in range(4):
             app.screen.action_lr_down()  # back to back, no frame in between
         assert await wait_until(pilot, lambda: app.snapshot.config.lr == 0.0003)
-        assert app.session.trainer.optimizer.lr == 0.0003
+        assert app.session.trainer.config.lr == 0.0003
 
 
 async def test_l_types_an_exact_learning_rate():
@@ -94,7 +95,7 @@ async def test_l_types_an_exact_learning_rate():
     async with app.run_test(size=(80, 24)) as pilot:
         await dialog(pilot, "l")
         await pilot.press(*"0.0456", "enter")  # the field starts selected
-        assert await wait_until(pilot, lambda: app.session.trainer.optimizer.lr == 0.0456)
+        assert await wait_until(pilot, lambda: app.session.trainer.config.lr == 0.0456)
 
 
 async def test_a_bad_learning_rate_is_refused_beside_the_field():
@@ -114,7 +115,7 @@ async def test_a_bad_learning_rate_is_refused_beside_the_field():
             assert error.display
             await pilot.press("escape")
             await pilot.pause(0.05)
-        assert app.session.trainer.optimizer.lr == 0.03
+        assert app.session.trainer.config.lr == 0.03
         assert np.array_equal(app.session.trainer.net.params, before)
 
 
@@ -273,3 +274,19 @@ async def test_command_palette_offers_the_actions():
             "Pace: phases (0.5 s each)",
         ):
             assert title in titles
+
+
+@pytest.mark.parametrize("pace", [Pace(EPOCHS, 10), Pace(EPOCHS, 30)])
+async def test_a_phase_then_resume_goes_on_training(pace):
+    """space, p, space: the run resumes mid-step at a pace that shows no phases (it ended
+    the app: the screen read the step's phase from a field the snapshot left empty)."""
+    app = make_app(paused=False, pace=pace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_until(pilot, lambda: app.snapshot.epoch >= 1)
+        for key in ("space", "p", "space"):
+            await pilot.press(key)
+        assert await wait_until(pilot, lambda: app.snapshot.applied >= 3)
+        epoch = app.snapshot.epoch
+        assert await wait_until(pilot, lambda: app.snapshot.epoch >= epoch + 2)
+        assert app.is_running and app.snapshot.status == "running"
+        assert "running" in status_text(app)

@@ -11,6 +11,7 @@ from tui.ui.widgets.data_view import DataPanel
 from tui.ui.widgets.inspector import Inspector
 from tui.ui.widgets.network_view import NetworkView
 from tui.ui.widgets.phase_view import PhaseView
+from tui.worker.commands import Select
 
 
 async def open_inspector(pilot, app):
@@ -106,7 +107,7 @@ async def test_inspector_numbers_are_the_trainers(selection):
     app = make_app(hidden=(4, 2), lr=0.1)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_inspector(pilot, app)
-        app.session.select(selection)
+        app.session.submit(Select(selection))
         await pilot.press("n", "n")
         assert await wait_until(
             pilot,

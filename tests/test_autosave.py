@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from ptyterm import PtyApp
+from waiting import DEADLINE
 
 from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from core.config import Config
@@ -163,7 +164,7 @@ def test_build_trainer_resumes_a_named_file(state):
 
 def quit_app(app: PtyApp) -> int | None:
     app.key(b"q")
-    end = time.monotonic() + 10
+    end = time.monotonic() + DEADLINE
     while app.proc.poll() is None and time.monotonic() < end:
         app.pump(0.05)  # read the terminal while it saves and says so
     return app.proc.poll()
@@ -174,15 +175,14 @@ def test_two_instances_and_a_new_run_never_overwrite_each_other(tmp_path):
     first, second = PtyApp([], tmp_path), PtyApp(["--seed", "2"], tmp_path)
     try:
         for app in (first, second):
-            app.wait_for("running")
-        first.pump(0.5)
+            app.wait_for(r"ep [1-9]")  # each has trained an epoch
         assert quit_app(first) == 0
-        time.sleep(0.05)  # the second one is saved last
-        assert quit_app(second) == 0
+        assert quit_app(second) == 0  # the second one is saved last
     finally:
         first.kill()
         second.kill()
-    a, b = sorted(folder.glob("autosave-*.npz"), key=lambda p: p.stat().st_mtime)
+    (a,) = folder.glob(f"autosave-*-{first.proc.pid}.npz")  # each app's file has its pid
+    (b,) = folder.glob(f"autosave-*-{second.proc.pid}.npz")
     epochs = load_checkpoint(a).epoch, load_checkpoint(b).epoch
     assert min(epochs) > 0 and load_checkpoint(b).config.seed == 2
     resumed = PtyApp(["--resume", "--paused"], tmp_path)

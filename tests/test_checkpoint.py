@@ -15,6 +15,7 @@ import pytest
 from core.checkpoint import CheckpointError, load_checkpoint, remove_litter, save_checkpoint
 from core.config import Config
 from core.trainer import Trainer
+from core.trainer_state import state_of, trainer_from_state
 
 
 def config(**changes):
@@ -31,7 +32,7 @@ def test_load_and_continue_equals_not_stopping(tmp_path, optimizer):
     stopped.train(3)
     for t in (straight, stopped):  # stop in the middle of an epoch, after a change of lr
         t.step(), t.step()
-        t.set_lr(0.02)
+        t.apply({"lr": 0.02})
     save_checkpoint(stopped, tmp_path / "run.npz")
     resumed = load_checkpoint(tmp_path / "run.npz")
     straight.train(4)
@@ -188,9 +189,9 @@ def test_trainer_state_round_trip_without_a_file():
     t = Trainer(config(optimizer="momentum"))
     t.train(2)
     t.step()
-    state = t.state()
+    state = state_of(t)
     json.dumps(state["meta"])  # plain values
-    twin = Trainer.from_state(state)
+    twin = trainer_from_state(state)
     t.step()  # the state is a copy: training on does not change it
     assert not np.array_equal(t.net.params, state["params"])
     twin.step()
@@ -202,7 +203,7 @@ def test_trainer_state_round_trip_without_a_file():
 def test_from_state_names_what_is_wrong():
     from core.trainer_state import StateError
 
-    state = Trainer(config()).state()
+    state = state_of(Trainer(config()))
     state["meta"]["correct"] = state["meta"]["seen"] + 1
     with pytest.raises(StateError, match="correct = "):
-        Trainer.from_state(state)
+        trainer_from_state(state)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from core.checkpoint import CheckpointError, checkpoint_arrays, load_checkpoint
 from core.config import Config
 from core.trainer import Diverged, Trainer
+from tui.worker.commands import Select
 from tui.worker.session import TrainingSession
 
 
@@ -127,10 +128,10 @@ def test_a_changed_checkpoint_is_refused_or_trains(arrays):
             assert str(path) in str(e) and "\n" not in str(e)
             return
     session = TrainingSession(t, paused=True)  # the app can draw it, data view included
-    session.data_view_wanted = True
-    session.select((0, 0, 0))
+    session.wanted.add("data")
+    session.submit(Select((0, 0, 0)))
     session._apply_commands()
-    session._build_snapshot()
+    session.build_snapshot()
     start = t.epoch
     try:
         t.step()

@@ -14,6 +14,7 @@ from tui.ui.fields import FIELDS
 from tui.ui.widgets.data_view import DataPanel
 from tui.ui.widgets.network_view import NetworkView
 from tui.ui.widgets.results_view import ResultsPanel, draw_results
+from tui.worker.commands import StartRun
 from tui.worker.session import TrainingSession
 from tui.worker.views import misclassified
 
@@ -174,7 +175,7 @@ async def test_b_goes_back_to_the_best_validation_weights(tmp_path):
 
 def test_a_rebuild_on_a_csv_file_says_what_was_read(tmp_path):
     s = TrainingSession(Trainer(Config()), paused=True)
-    s.rebuild(Config(data=str(classes_csv(tmp_path / "d.csv")), hidden=(4, 2)))
+    s.submit(StartRun(Config(data=str(classes_csv(tmp_path / "d.csv")), hidden=(4, 2))))
     s.tick()
     notice = s.latest.notice
     assert "digits" not in notice and notice.startswith("data     d.csv: 200 rows")
@@ -184,8 +185,8 @@ def test_a_rebuild_on_a_csv_file_says_what_was_read(tmp_path):
 
 def test_the_data_view_draws_a_standardised_target_in_its_own_units(tmp_path):
     s = TrainingSession(Trainer(Config(data=str(regression_csv(tmp_path / "h.csv")))))
-    s.data_view_wanted = True
-    view = s._build_snapshot().data
+    s.wanted.add("data")
+    view = s.build_snapshot().data
     raw = np.loadtxt(tmp_path / "h.csv", delimiter=",", skiprows=1)[:, 2]
     shown = np.sort(np.concatenate([view.train_y, view.val_y])[:, 0])
     np.testing.assert_allclose(shown, np.sort(raw), atol=1e-9)
@@ -197,8 +198,8 @@ def test_the_data_view_of_a_regression_of_many_inputs_says_its_r2(tmp_path):
     path = write(tmp_path / "many.csv", ["a", "b", "c", "y"], rows)
     s = TrainingSession(Trainer(Config(data=str(path))), paused=True)
     s.trainer.train(3)
-    s.data_view_wanted = True
+    s.wanted.add("data")
     panel = DataPanel()
-    panel.show(s._build_snapshot())
+    panel.show(s.build_snapshot())
     text = " ".join(strip.text.strip() for strip in panel.draw(40, 10, Style()))
     assert "validation R² " in text and "3 inputs have no plane to draw the model over" in text

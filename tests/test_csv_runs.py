@@ -10,8 +10,9 @@ from core.config import Config
 from core.csv_data import load_csv
 from core.evaluation import confusion, predict, r2
 from core.run_data import build_data, summary
+from core.state_check import StateError, check_state
 from core.trainer import Trainer, history_columns
-from core.trainer_state import StateError, check_state
+from core.trainer_state import state_of
 
 
 def digits(tmp_path, **kw):
@@ -208,7 +209,7 @@ def test_best_validation_weights_survive_a_checkpoint(tmp_path):
     u = load_checkpoint(tmp_path / "run.npz")
     assert (u.best_val.epoch, u.best_val.loss) == (t.best_val.epoch, t.best_val.loss)
     np.testing.assert_array_equal(u.best_val.params, t.best_val.params)
-    state = t.state()
+    state = state_of(t)
     state["meta"]["best_val_epoch"] = t.epoch + 1
     with pytest.raises(StateError, match="best_val_epoch = 13 is not 0 to 12"):
         check_state(state, history_columns)
@@ -229,7 +230,7 @@ def test_a_regression_target_scale_survives_a_checkpoint(tmp_path):
 
 
 def test_a_checkpoint_whose_hidden_layers_are_auto_is_refused(tmp_path):
-    state = Trainer(Config(data=digits(tmp_path), hidden=None)).state()
+    state = state_of(Trainer(Config(data=digits(tmp_path), hidden=None)))
     assert state["meta"]["config"]["hidden"] == [64]  # the layers chosen, not "auto"
     state["meta"]["config"]["hidden"] = None
     with pytest.raises(StateError, match="config hidden = None is not the run's hidden layers"):

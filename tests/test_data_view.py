@@ -29,8 +29,8 @@ def trained(epochs: int = 30, **config) -> Snapshot:
     """The snapshot of a paused session after ``epochs`` epochs."""
     session = TrainingSession(Trainer(Config(**config)), paused=True)
     session.trainer.train(epochs)
-    session.data_view_wanted = True  # the app turns this on while the data view is shown
-    return session._build_snapshot()
+    session.wanted.add("data")  # the app turns this on while the data view is shown
+    return session.build_snapshot()
 
 
 @pytest.fixture(scope="module")

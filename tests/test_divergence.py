@@ -13,6 +13,7 @@ from core.config import Config
 from core.datasets import Dataset
 from core.lessons import get_lesson
 from core.trainer import Diverged, Trainer
+from core.trainer_state import state_of, trainer_from_state
 from tui.cli import main
 
 
@@ -44,12 +45,12 @@ def test_the_loss_quoted_is_the_loss_of_the_weights_restored():
 def test_with_mini_batches_too_the_quoted_loss_is_measured_at_the_restored_weights():
     t = Trainer(Config(dataset="circle", n_samples=300, hidden=(8,), batch_size=10, lr=0.1))
     t.train(30)  # learns
-    t.set_lr(200.0)  # then a rate that blows it up
+    t.apply({"lr": 200.0})  # then a rate that blows it up
     message = diverge(t, 500)
     restored = t.evaluate(t.X, t.Y)[0]
     assert quoted_loss(message) == pytest.approx(restored, rel=1e-3)
     assert "weights of epoch" in message and restored < 0.5  # learnt weights, not the start
-    t.set_lr(0.1)
+    t.apply({"lr": 0.1})
     assert t.run_epoch().train_loss < 0.5  # and training goes on from them
 
 
@@ -188,12 +189,12 @@ def test_a_saved_state_keeps_the_best_weights_and_their_measured_loss():
     t = Trainer(Config(dataset="circle", n_samples=300, hidden=(8,), batch_size=10, lr=0.1))
     t.train(30)  # learns: the best weights are its recent ones, not the initial
     now = t.net.params.copy()
-    state = t.state()
+    state = state_of(t)
     assert np.array_equal(t.net.params, now)  # saving leaves the run as it is
     assert state["meta"]["best_epoch"] >= 29
-    back = Trainer.from_state(state)
+    back = trainer_from_state(state)
     assert back.start_loss == pytest.approx(t.start_loss)
-    back.set_lr(200.0)
+    back.apply({"lr": 200.0})
     message = diverge(back, 500)
     assert "weights of epoch" in message and "initial weights" not in message
     assert quoted_loss(message) == pytest.approx(back.evaluate(back.X, back.Y)[0], rel=1e-3)
@@ -204,4 +205,4 @@ def test_the_start_loss_of_a_restored_run_is_of_its_own_initial_weights():
     t.reinitialize()  # init round 1: other initial weights than a new Trainer's
     start = t.start_loss
     t.train(2)
-    assert Trainer.from_state(t.state()).start_loss == start
+    assert trainer_from_state(state_of(t)).start_loss == start

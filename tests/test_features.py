@@ -14,7 +14,7 @@ from core.settings import SETTINGS
 from core.trainer import Trainer
 from tui.cli import main
 from tui.worker.session import TrainingSession
-from tui.worker.views import GRID_COLS, GRID_ROWS, data_view, grid_points
+from tui.worker.views import GRID_COLS, GRID_ROWS, data_points, data_view, grid_points
 
 SQUARES = dict(dataset="circle", n_samples=200, features=("x1sq", "x2sq"), hidden=())
 
@@ -137,7 +137,7 @@ def test_points_without_features_are_refused(tmp_path):
 def test_the_data_view_draws_over_the_original_plane():
     t = Trainer(Config(**{**SQUARES, "features": ("x1sq", "x2sq", "x1x2")}, standardize=True))
     t.train(5)
-    view = data_view(t)
+    view = data_view(t, data_points(t))
     assert view.n_inputs == 2 and view.grid.shape == (GRID_ROWS, GRID_COLS)
     assert np.array_equal(view.train_x, t.train_set.plane)
     assert np.array_equal(view.val_x, t.val_set.plane)

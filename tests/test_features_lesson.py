@@ -5,7 +5,6 @@ from test_lesson_screens import Lesson, numbers
 
 from core.lessons import get_lesson
 from core.trainer import Trainer
-from tui.worker.pace import parse_pace
 
 
 def runs() -> list[Trainer]:
@@ -31,7 +30,7 @@ def acc(status: str) -> float:
 
 async def test_the_circle_from_squares_then_a_line_then_depth_on_screen():
     lesson = Lesson("features")
-    assert parse_pace(lesson.lesson.pace).per_second <= 30
+    assert lesson.lesson.config.pace.per_second <= 30
     async with lesson.app.run_test(size=(80, 24)) as pilot:
         await lesson.start(pilot)
         screen = await lesson.watch(1.0)  # 10 epochs

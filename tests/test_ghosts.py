@@ -7,8 +7,10 @@ from apphelpers import make_app, wait_until
 from core.config import Config
 from core.ghosts import MAX_GHOSTS, Ghost, differences, keep
 from core.trainer import Trainer
+from core.trainer_state import state_of, trainer_from_state
 from tui.ui.fields import ghost_label
 from tui.ui.widgets.loss_plot import LossPlot
+from tui.worker.commands import ClearGhosts, KeepGhost, ResetWeights, RunEpoch, StartRun
 from tui.worker.session import TrainingSession
 
 
@@ -62,17 +64,17 @@ def applied(s: TrainingSession, number: int) -> None:
 def test_ghosts_stay_for_the_next_runs_and_a_new_key_forgets_them():
     clock = lambda: 0.0  # noqa: E731
     s = TrainingSession(Trainer(Config(n_samples=100)), paused=True, clock=clock)
-    applied(s, s.keep_ghost())
+    applied(s, s.submit(KeepGhost()))
     assert s.latest.ghosts == () and "no epoch finished yet" in s.latest.notice
-    applied(s, s.run_epoch())
-    applied(s, s.keep_ghost())
-    applied(s, s.rebuild(s.latest.config.replace(lr=0.3)))
+    applied(s, s.submit(RunEpoch()))
+    applied(s, s.submit(KeepGhost()))
+    applied(s, s.submit(StartRun(s.latest.config.replace(lr=0.3))))
     snap = s.latest
     assert snap.epoch == 0 and len(snap.ghosts) == 1 and snap.ghosts[0].epochs == 1
     assert ghost_label(snap.ghosts[0], snap.config) == "lr 0.03"
-    applied(s, s.reset_weights())
+    applied(s, s.submit(ResetWeights()))
     assert len(s.latest.ghosts) == 1
-    applied(s, s.clear_ghosts())
+    applied(s, s.submit(ClearGhosts()))
     assert s.latest.ghosts == ()
 
 
@@ -80,14 +82,14 @@ async def test_the_loss_plot_draws_the_ghosts_on_the_same_axes_epoch_0_aligned(m
     app = make_app(n_samples=100)
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(40):
-            app.session.run_epoch()
+            app.session.submit(RunEpoch())
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 40)
         await pilot.press("g")
         assert await wait_until(pilot, lambda: len(app.snapshot.ghosts) == 1)
-        app.session.rebuild(app.snapshot.config.replace(lr=0.1))
+        app.session.submit(StartRun(app.snapshot.config.replace(lr=0.1)))
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 0)
         for _ in range(10):
-            app.session.run_epoch()
+            app.session.submit(RunEpoch())
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 10)
         plot = app.query_one(LossPlot)
         lines, labels = [], []
@@ -114,14 +116,14 @@ def test_ghosts_are_kept_in_the_checkpoint_and_checked_on_load(tmp_path):
     assert [(g.config, g.epochs) for g in back.ghosts] == [(g.config, g.epochs) for g in t.ghosts]
     for a, b in zip(back.ghosts, t.ghosts, strict=True):
         assert np.array_equal(a.x, b.x) and np.array_equal(a.val, b.val, equal_nan=True)
-    state = t.state()
+    state = state_of(t)
     state["ghost/1/x"] = state["ghost/1/x"][::-1].copy()  # epochs that go backwards
     with pytest.raises(ValueError, match="ghost/1/x is not 512 or fewer increasing epochs"):
-        Trainer.from_state(state)
-    state = t.state()
+        trainer_from_state(state)
+    state = state_of(t)
     state["meta"]["ghosts"][0]["config"]["lr"] = -1
     with pytest.raises(ValueError, match="ghost 0's config: lr"):
-        Trainer.from_state(state)
+        trainer_from_state(state)
     assert isinstance(CheckpointError("x"), ValueError)
 
 

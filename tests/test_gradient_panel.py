@@ -12,9 +12,11 @@ from textual.app import App, ComposeResult
 
 from core.config import Config
 from core.lessons import get_lesson
+from core.pace import Pace
 from core.trainer import Trainer
 from tui.snapshot import Curve, Snapshot
 from tui.ui.widgets.gradient_panel import GradientPanel, log_bar, rising, sci, sparkline
+from tui.worker.clock import ManualClock
 from tui.worker.session import TrainingSession
 
 
@@ -29,7 +31,7 @@ def session(epochs: int = 20, hidden: tuple[int, ...] = (4, 2)) -> TrainingSessi
 
 
 def snapshot(epochs: int = 20, hidden: tuple[int, ...] = (4, 2)) -> Snapshot:
-    return session(epochs, hidden)._build_snapshot()
+    return session(epochs, hidden).build_snapshot()
 
 
 class PanelApp(App[None]):
@@ -73,7 +75,7 @@ async def test_second_line_with_weight_norm_and_update_ratio_when_tall_enough():
 
 
 async def test_before_any_step():
-    text = await rendered(TrainingSession(Trainer(Config()), paused=True)._build_snapshot())
+    text = await rendered(TrainingSession(Trainer(Config()), paused=True).build_snapshot())
     assert text.plain == "no step yet"
 
 
@@ -104,16 +106,20 @@ async def test_a_step_larger_than_the_weights_is_overshoot_only_while_the_loss_r
     assert "overshoot" in first and "overshoot" not in second
 
 
-def diverged_session(config: Config, epochs: int = 2000) -> TrainingSession:
-    s = session_of(config)
-    s.submit("train", lambda t: t.train(epochs))
-    s._apply_commands()  # as the worker does: the divergence pauses the run with a message
-    return s
+def diverged_session(config: Config, turns: int = 2000) -> TrainingSession:
+    """The run trained by the worker's own loop at full speed until it diverges (the
+    worker then pauses it with its message)."""
+    s = TrainingSession(Trainer(config.replace(pace=Pace())), clock=ManualClock(tick=0.001))
+    for _ in range(turns):
+        if s.latest.status == "diverged":
+            return s
+        s.tick()
+    raise AssertionError(f"no divergence in {turns} turns of the worker")
 
 
 async def test_a_one_layer_run_that_diverges_overshoots_and_never_explodes():
     """lr-too-large: the panel said "8.0e+151 exploding" for a network of one layer."""
-    snap = diverged_session(get_lesson("lr-too-large").config)._build_snapshot()
+    snap = diverged_session(get_lesson("lr-too-large").config).build_snapshot()
     assert snap.status == "diverged" and snap.grad_norm[0] > 1e100
     text = (await rendered(snap)).plain
     assert "overshoot" in text and "exploding" not in text and "vanishing" not in text
@@ -122,7 +128,7 @@ async def test_a_one_layer_run_that_diverges_overshoots_and_never_explodes():
 async def test_the_exploding_lesson_shows_delta_growing_layer_by_layer():
     s = session_of(get_lesson("exploding-gradients").config)
     s.trainer.step()
-    snap = s._build_snapshot()
+    snap = s.build_snapshot()
     lines = layer_lines(await rendered(snap, size=(38, 7)))  # its panel at 80x24
     assert len(lines) == 7 and all(len(line) <= 38 for line in lines)
     shown = [float(line.split("δ")[1].split()[0]) for line in lines]
@@ -134,7 +140,7 @@ async def test_the_exploding_lesson_shows_delta_growing_layer_by_layer():
 async def test_dead_relus_are_counted_per_layer():
     s = session_of(get_lesson("dead-relu").config)
     s.trainer.train(50)
-    snap = s._build_snapshot()
+    snap = s.build_snapshot()
     dead = [0 if d is None else int(d.sum()) for d in snap.dead_neurons]
     assert dead[1] >= 8 and dead[2] == 0
     lines = layer_lines(await rendered(snap))
@@ -142,13 +148,13 @@ async def test_dead_relus_are_counted_per_layer():
     assert ("dead" in lines[0]) == (dead[0] > 0)
     leaky = session_of(get_lesson("dead-relu").config.replace(activation="leaky_relu"))
     leaky.trainer.train(5)
-    assert "dead" not in (await rendered(leaky._build_snapshot())).plain  # never exactly 0
+    assert "dead" not in (await rendered(leaky.build_snapshot())).plain  # never exactly 0
 
 
 async def test_zero_init_names_the_stationary_point_and_shows_no_nan():
     s = session_of(get_lesson("zero-init").config)
     s.trainer.train(3)
-    snap = s._build_snapshot()
+    snap = s.build_snapshot()
     assert snap.symmetric == (True, True, False)
     for size in [(38, 7), (60, 12), (120, 10)]:
         text = (await rendered(snap, size=size)).plain
@@ -178,7 +184,7 @@ async def test_phase_by_phase_hides_layers_not_reached_yet():
     s = session()
     done = [s.trainer.next_phase().label for _ in range(4)]
     assert done == ["forward", "loss", "backward 3", "backward 2"]
-    snap = s._build_snapshot()
+    snap = s.build_snapshot()
     text = await rendered(snap)
     first, second, third = layer_lines(text)
     assert "…" in first and "e-" not in first.split("▏")[-1].split()[0]  # no number for L1
@@ -189,13 +195,13 @@ async def test_phase_by_phase_hides_layers_not_reached_yet():
     assert highlighted == ["L2"]
     s.trainer.next_phase()  # backward 0
     s.trainer.next_phase()  # update: the step is complete
-    assert not any("…" in line for line in layer_lines(await rendered(s._build_snapshot())))
+    assert not any("…" in line for line in layer_lines(await rendered(s.build_snapshot())))
 
 
 async def test_after_forward_every_layer_is_pending():
     s = session()
     s.trainer.next_phase()
-    lines = layer_lines(await rendered(s._build_snapshot()))
+    lines = layer_lines(await rendered(s.build_snapshot()))
     assert all("…" in line for line in lines) and len(lines) == 3
     assert not any("vanishing" in line or "exploding" in line for line in lines)
 

@@ -11,6 +11,7 @@ import pytest
 from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from core.config import Config
 from core.trainer import Trainer
+from core.trainer_state import state_of, trainer_from_state
 
 
 def config(**changes):
@@ -258,7 +259,7 @@ def test_a_last_loss_too_large_for_a_float_is_refused(tmp_path):
     from core.trainer import Trainer
     from core.trainer_state import StateError
 
-    state = Trainer(Config(n_samples=50)).state()
+    state = state_of(Trainer(Config(n_samples=50)))
     state["meta"]["last_loss"] = 10**400
     with pytest.raises(StateError, match="last_loss = .* is not a number"):
-        Trainer.from_state(state)
+        trainer_from_state(state)

@@ -9,12 +9,13 @@ import pytest
 from apphelpers import dialog, make_app, wait_until
 from test_session import applied, wait_for
 
-import tui.worker.session as session_module
 from core.checkpoint import save_checkpoint
 from core.config import Config
 from core.history import History
 from core.trainer import Trainer
 from tui.cli.main import main
+from tui.worker import commands
+from tui.worker.commands import Load, Step
 from tui.worker.session import TrainingSession
 
 
@@ -47,14 +48,14 @@ def assert_refused_and_alive(s, trainer, number, what):
     assert applied(s, number)
     assert s.latest.notice_error and what in s.latest.notice
     assert s.trainer is trainer and s.latest.dataset_name == "circle"
-    n = s.step()  # the worker is alive and the run still trains
+    n = s.submit(Step())  # the worker is alive and the run still trains
     assert applied(s, n) and s.latest.steps == trainer.steps == 1
 
 
 def test_a_renamed_history_column_is_refused_and_the_run_kept(session, tmp_path):
     path = renamed_column_file(tmp_path)
     trainer = session.trainer
-    n = session.load(path)
+    n = session.submit(Load(str(path)))
     assert_refused_and_alive(session, trainer, n, "history/columns")
     assert str(path) in session.latest.notice
 
@@ -69,9 +70,9 @@ def test_a_loaded_run_that_cannot_be_drawn_keeps_the_run(session, tmp_path, monk
         t.history.append([1.0, 2.0])  # the snapshot looks for train_loss: KeyError
         return t
 
-    monkeypatch.setattr(session_module, "load_checkpoint", undrawable)
+    monkeypatch.setattr(commands, "load_checkpoint", undrawable)
     trainer = session.trainer
-    n = session.load(tmp_path / "any.npz")
+    n = session.submit(Load(str(tmp_path / "any.npz")))
     assert_refused_and_alive(session, trainer, n, "cannot be shown")
     assert wait_for(lambda: session.latest.dataset_name == "circle")
 

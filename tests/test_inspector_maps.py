@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from apphelpers import make_app, wait_until
 
+from core.pace import parse_pace
 from tui.ui.neuron_maps import map_palette, map_pixels
 from tui.ui.widgets.inspector import Inspector
-from tui.worker.pace import parse_pace
 
 
 def screen(app) -> list[str]:

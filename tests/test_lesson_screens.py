@@ -14,16 +14,8 @@ import pytest
 from core.lessons import get_lesson
 from core.trainer import Trainer
 from tui.ui.app import BackpropApp
-from tui.worker.pace import parse_pace
+from tui.worker.clock import ManualClock
 from tui.worker.session import TrainingSession
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Lesson:
@@ -31,10 +23,9 @@ class Lesson:
 
     def __init__(self, name: str) -> None:
         self.lesson = get_lesson(name)
-        self.clock = Clock()
-        pace = parse_pace(self.lesson.pace)
+        self.clock = ManualClock()
         trainer = Trainer(self.lesson.config)
-        self.session = TrainingSession(trainer, pace=pace, clock=self.clock)
+        self.session = TrainingSession(trainer, clock=self.clock)
         self.app = BackpropApp(self.session, run_worker=False, lesson=self.lesson)
         self.seconds = 0.0
 
@@ -154,7 +145,7 @@ async def test_xor_with_a_hidden_layer_reaches_100_and_without_one_stays_at_chan
 @pytest.mark.parametrize("name", ["linear-regression", "lr-too-small", "batch-sizes", "xor"])
 def test_the_lessons_paces_are_watchable(name):
     lesson = get_lesson(name)
-    assert parse_pace(lesson.pace).per_second <= 30
+    assert lesson.config.pace.per_second <= 30
 
 
 def gradient_rows(screen: str) -> dict[str, tuple[float, float, str]]:

@@ -165,7 +165,7 @@ def test_dead_relus_with_a_large_step_and_alive_with_a_small_one():
 def test_after_the_dead_relus_lr_003_and_new_weights_learn():
     t = trainer("dead-relu")
     t.train(50)
-    t.set_lr(0.03)
+    t.apply({"lr": 0.03})
     t.reinitialize()  # r
     assert t.train(50).train_acc > 0.9 and dead_fraction(t, 1) < 0.25
 

@@ -22,9 +22,9 @@ def snapshot(epochs: int = 20, lr_at: int | None = None, **changes) -> Snapshot:
     s = TrainingSession(Trainer(config), paused=True)
     if lr_at is not None:
         s.trainer.train(lr_at)
-        s.trainer.set_lr(0.1)
+        s.trainer.apply({"lr": 0.1})
     s.trainer.train(epochs - (lr_at or 0))
-    return s._build_snapshot()
+    return s.build_snapshot()
 
 
 class PlotApp(App[None]):
@@ -60,7 +60,7 @@ async def test_renders_both_curves_after_20_epochs():
 
 
 async def test_before_any_epoch_says_so():
-    text = await rendered(TrainingSession(Trainer(Config()), paused=True)._build_snapshot())
+    text = await rendered(TrainingSession(Trainer(Config()), paused=True).build_snapshot())
     assert "no epoch finished yet" in text
 
 

@@ -28,7 +28,7 @@ def test_the_estimate_grows_with_batch_rows_and_layers():
 def test_a_full_batch_that_would_not_fit_is_refused_and_the_run_keeps_its_batch():
     t = Trainer(Config(n_samples=200_000, hidden=(512,), batch_size=10))
     with pytest.raises(ConfigError, match="would need about .* GiB"):
-        t.set_batch_size(None)
+        t.apply({"batch_size": None})
     assert t.config.batch_size == 10
     t.step()  # still trains in batches of 10
     assert t.batch_x.shape[0] == 10

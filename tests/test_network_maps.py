@@ -25,8 +25,8 @@ MAP_CELLS = "▀▄"
 def with_maps(**config) -> Snapshot:
     """A paused session's snapshot with the neurons' maps (as when a panel draws them)."""
     session = TrainingSession(Trainer(Config(n_samples=100, **config)), paused=True)
-    session.maps_wanted = True
-    return session._build_snapshot()
+    session.wanted.add("maps")
+    return session.build_snapshot()
 
 
 def drawn(snap: Snapshot, size=(60, 24), maps=True) -> tuple[NetworkView, list]:

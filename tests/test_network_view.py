@@ -186,7 +186,11 @@ def test_highlight_layer_follows_the_phases() -> None:
         Phase("update"): NetworkView.ALL,
     }
     for n, phase in enumerate(expected, 1):
-        view.show(dataclasses.replace(snap, seq=snap.seq + n, phase_index=1, last_phase=phase))
+        # the phase that ran last is the one before the next (the update ends the step)
+        after = (snap.phases.index(phase) + 1) % len(snap.phases)
+        shown = dataclasses.replace(snap, seq=snap.seq + n, phase_index=after, steps=1)
+        assert shown.last_phase == phase
+        view.show(shown)
         assert view.highlight_layer == expected[phase]
 
 
@@ -246,7 +250,7 @@ async def test_leaky_relu_neurons_are_never_marked_dead_and_the_caption_says_why
     t.net.weights[0][:, 2] = 0.0
     t.net.biases[0][2] = -1.0  # negative for every sample, yet 0.01 z is not 0
     t.run_epoch()
-    running = dataclasses.replace(snapshot(t), last_phase=None)  # as while training
+    running = dataclasses.replace(snapshot(t), stepping=False)  # as while training
     view, strips = await on_screen(running, (40, 12))
     lines = text(strips)
     assert not any("○" in line for line in lines)

@@ -11,6 +11,9 @@ from core.config import Config
 from core.trainer import Trainer
 from tui.ui.halfblocks import LEVELS
 from tui.ui.neuron_maps import cell_rows, map_palette, map_pixels
+from tui.worker.clock import ManualClock
+from tui.worker.commands import Show
+from tui.worker.publish import DATA_VIEW_SECONDS
 from tui.worker.session import TrainingSession
 from tui.worker.views import MAP_COLS, MAP_ROWS, MAX_MAPS, grid_points, neuron_maps
 
@@ -79,31 +82,32 @@ def test_a_wide_layer_keeps_the_first_maps_and_the_scale_of_all():
     assert maps.ranges[1] == pytest.approx((-top, top))
 
 
-def test_maps_only_while_wanted_and_at_the_panels_pace_while_training(monkeypatch):
-    import tui.worker.session
-
-    monkeypatch.setattr(tui.worker.session, "DATA_VIEW_SECONDS", 60.0)  # no clock in the test
-    s = TrainingSession(Trainer(Config(n_samples=200)), paused=False)
-    assert s._build_snapshot().neuron_maps is None  # no panel draws them: not computed
-    s.maps_wanted = True
-    first = s._build_snapshot().neuron_maps
+def test_maps_only_while_wanted_and_at_the_panels_pace_while_training():
+    clock = ManualClock()
+    s = TrainingSession(Trainer(Config(n_samples=200)), paused=False, clock=clock)
+    assert s.build_snapshot().neuron_maps is None  # no panel draws them: not computed
+    s.wanted.add("maps")
+    first = s.build_snapshot().neuron_maps
     s.trainer.train(3)
-    assert s._build_snapshot().neuron_maps is first  # training: at most every 0.5 s
-    monkeypatch.setattr(tui.worker.session, "DATA_VIEW_SECONDS", 0.0)
-    later = s._build_snapshot().neuron_maps
+    clock.advance(DATA_VIEW_SECONDS / 2)
+    assert s.build_snapshot().neuron_maps is first  # training: at most every 0.5 s
+    clock.advance(DATA_VIEW_SECONDS / 2)
+    later = s.build_snapshot().neuron_maps
     assert later is not first and not np.array_equal(later.columns[1], first.columns[1])
     s.running = False
-    assert s._build_snapshot().neuron_maps is not later  # paused: fresh for each snapshot
-    s._replace(Trainer(Config(n_samples=200, hidden=(6,))))
-    assert s._build_snapshot().neuron_maps.columns[1].shape[0] == 6  # a new run: its own
+    assert s.build_snapshot().neuron_maps is later  # paused, nothing moved: the same maps
+    s.trainer.step()
+    assert s.build_snapshot().neuron_maps is not later  # paused: fresh once the run moved
+    s.replace_run(Trainer(Config(n_samples=200, hidden=(6,))), ghosts=None)
+    assert s.build_snapshot().neuron_maps.columns[1].shape[0] == 6  # a new run: its own
 
 
 def test_the_ui_asks_for_maps_by_a_command():
     s = TrainingSession(Trainer(Config(n_samples=200)), paused=True)
-    s.show_neuron_maps(True)
+    s.submit(Show("maps", True))
     s.tick()
-    assert s.maps_wanted and s.latest.neuron_maps is not None
-    s.show_neuron_maps(False)
+    assert "maps" in s.wanted and s.latest.neuron_maps is not None
+    s.submit(Show("maps", False))
     s.tick()
     assert s.latest.neuron_maps is None
 

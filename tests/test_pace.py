@@ -6,19 +6,11 @@ import threading
 import pytest
 
 from core.config import Config
+from core.pace import EPOCHS, FULL, PACES, PHASES, STEPS, Pace, Pacer, pace_step, parse_pace
 from core.trainer import Trainer
-from tui.worker.pace import EPOCHS, FULL, PACES, PHASES, STEPS, Pace, Pacer, pace_step, parse_pace
+from tui.worker.clock import ManualClock
+from tui.worker.commands import ChangeSettings, Select, SetRunning, StepPace
 from tui.worker.session import TrainingSession
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.mark.parametrize(
@@ -60,7 +52,7 @@ def test_the_ladder_walks_from_full_speed_to_phases_and_back():
 
 
 def test_the_pacer_is_exact_and_even_where_it_is_slow():
-    clock = Clock()
+    clock = ManualClock(100.0)
     pacer = Pacer(Pace(EPOCHS, 3), clock())
     done_at = []
     for _ in range(120):  # two seconds, looked at every 1/60 s as the worker would
@@ -75,7 +67,7 @@ def test_the_pacer_is_exact_and_even_where_it_is_slow():
 
 
 def test_a_stall_is_forgiven_not_made_up_in_a_burst():
-    clock = Clock()
+    clock = ManualClock(100.0)
     pacer = Pacer(Pace(EPOCHS, 10), clock())
     clock.now += 5.0  # the machine was busy for 5 s: 50 epochs "due"
     assert pacer.due(clock()) == 1
@@ -84,14 +76,14 @@ def test_a_stall_is_forgiven_not_made_up_in_a_burst():
     assert pacer.due(clock()) == 1
 
 
-def session(pace: Pace, clock: Clock, **config) -> TrainingSession:
+def session(pace: Pace, clock: ManualClock, **config) -> TrainingSession:
     """A running session driven by hand (no thread): ``tick()`` is one turn of its loop."""
-    trainer = Trainer(Config(n_samples=100, batch_size=10, **config))
-    return TrainingSession(trainer, paused=False, pace=pace, clock=clock)
+    trainer = Trainer(Config(n_samples=100, batch_size=10, pace=pace, **config))
+    return TrainingSession(trainer, paused=False, clock=clock)
 
 
 def test_at_3_epochs_a_second_each_epoch_is_published_when_it_is_due():
-    clock = Clock()
+    clock = ManualClock(100.0)
     s = session(Pace(EPOCHS, 3), clock)
     shown: list[tuple[float, int]] = []  # (time, epoch) of every snapshot published
     s.on_publish = lambda: shown.append((clock.now - 100.0, s.latest.epoch))
@@ -109,7 +101,7 @@ def test_at_3_epochs_a_second_each_epoch_is_published_when_it_is_due():
 
 
 def test_at_one_step_a_second_the_steps_follow_the_clock():
-    clock = Clock()
+    clock = ManualClock(100.0)
     s = session(Pace(STEPS, 1), clock)
     assert s.tick() == pytest.approx(1.0) and s.trainer.steps == 0
     clock.now += 1.0
@@ -124,9 +116,9 @@ def test_at_one_step_a_second_the_steps_follow_the_clock():
 
 
 def test_animated_phases_show_each_phase_with_its_numbers_while_running():
-    clock = Clock()
+    clock = ManualClock(100.0)
     s = session(PACES[-1], clock, hidden=(4, 2))
-    assert s.select((0, 0, 0)) > 0
+    assert s.submit(Select((0, 0, 0))) > 0
     seen = []
     for _ in range(6):  # forward, loss, backward 3, 2, 1, update: half a second each
         clock.now += 0.5
@@ -140,18 +132,18 @@ def test_animated_phases_show_each_phase_with_its_numbers_while_running():
 
 
 def test_changing_the_pace_applies_at_once_and_restarts_the_schedule():
-    clock = Clock()
+    clock = ManualClock(100.0)
     s = session(Pace(EPOCHS, 1), clock)
     clock.now += 0.9
     s.tick()
     assert s.trainer.epoch == 0
-    s.set_pace(Pace(EPOCHS, 10))
+    s.submit(ChangeSettings.of(pace=Pace(EPOCHS, 10)))
     s.tick()
     assert s.latest.pace == Pace(EPOCHS, 10)
     clock.now += 0.1
     s.tick()
     assert s.trainer.epoch == 1
-    s.step_pace(slower=False)  # 10 -> 30 ep/s
+    s.submit(StepPace(slower=False))  # 10 -> 30 ep/s
     s.tick()
     assert s.latest.pace == Pace(EPOCHS, 30)
 
@@ -159,12 +151,12 @@ def test_changing_the_pace_applies_at_once_and_restarts_the_schedule():
 def test_a_key_ends_the_wait_for_the_next_slow_step_at_once():
     """At a pace whose next unit is due in 1000 s (a clock that does not move), a command
     must still be applied: the worker's wait ends when a command arrives."""
-    clock = Clock()
+    clock = ManualClock(100.0)
     s = session(Pace(STEPS, 0.001), clock)
     thread = threading.Thread(target=s.run, daemon=True)
     thread.start()
     try:
-        number = s.set_running(False)
+        number = s.submit(SetRunning(False))
         done = threading.Event()
         s.on_publish = lambda: done.set() if s.latest.applied >= number else None
         s.request_snapshot()
@@ -176,9 +168,9 @@ def test_a_key_ends_the_wait_for_the_next_slow_step_at_once():
 
 
 def test_full_speed_is_unpaced():
-    clock = Clock()
+    clock = ManualClock(100.0, tick=0.001)  # the slice (0.02 s) ends after 20 readings
     s = session(Pace(), clock)
-    assert s.tick() == 0 and s.trainer.steps > 0  # a whole slice, the clock never looked at
+    assert s.tick() == 0 and s.trainer.steps > 1  # a whole slice: as many steps as it holds
     assert s.latest.pace.kind == FULL and math.isinf(s.latest.pace.per_second)
     assert PACES[-1].kind == PHASES
 
@@ -218,5 +210,5 @@ def test_the_pace_flag_and_a_lessons_pace(tmp_path):
     from tui.cli.args import build_parser
 
     assert build_parser().parse_args(["--pace", "3"]).pace == Pace(EPOCHS, 3)
-    for lesson in load_lessons().values():
-        parse_pace(lesson.pace)  # every lesson's pace reads
+    for lesson in load_lessons().values():  # every lesson's pace reads, slow enough to watch
+        assert lesson.config.pace.per_second <= 30

@@ -41,7 +41,7 @@ async def test_brackets_typed_into_the_lr_and_open_prompts_are_refused_literally
             error = await type_into_prompt(pilot, "o", text)
             assert f"no such file: {text}" in error
         assert app.return_code is None  # still running
-        assert app.session.trainer.optimizer.lr == 0.03
+        assert app.session.trainer.config.lr == 0.03
 
 
 async def test_brackets_typed_into_the_weight_prompt_are_refused_literally():

@@ -5,11 +5,12 @@ worker, and no worker left behind however the app ends."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import fields, is_dataclass
+from dataclasses import FrozenInstanceError, fields, is_dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +20,37 @@ from ptyterm import PtyApp
 
 from core.checkpoint import load_checkpoint
 from core.config import Config
+from core.pace import PACES
 from core.trainer import Trainer
+from core.trainer_state import state_of, trainer_from_state
 from tui.ui.app import BackpropApp
-from tui.worker.pace import PACES
-from tui.worker.remote import LOCAL, RemoteSession
+from tui.worker import commands
+from tui.worker.commands import (
+    ChangeSettings,
+    CheckSelected,
+    ClearGhosts,
+    Command,
+    Compare,
+    KeepGhost,
+    Load,
+    MoveSelection,
+    NextPhase,
+    Rebuild,
+    ResetWeights,
+    RestoreBest,
+    RunEpoch,
+    Save,
+    Select,
+    SetRunning,
+    SetWeight,
+    Show,
+    StartRun,
+    Step,
+    StepLr,
+    StepPace,
+    pairs,
+)
+from tui.worker.remote import RemoteSession
 from tui.worker.session import TrainingSession
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,38 +112,60 @@ def settled(session: RemoteSession, number: int) -> bool:
 
 def test_commands_cross_by_name_and_come_back_numbered(remote):
     s = remote()
-    n = s.set_lr(0.1)
+    n = s.submit(ChangeSettings.of(lr=0.1))
     assert settled(s, n) and s.latest.config.lr == 0.1
-    n = s.step_lr(up=True)  # keywords too
+    n = s.submit(StepLr(up=True))  # keywords too
     assert settled(s, n) and s.latest.config.lr == 0.3
-    n = s.step()
+    n = s.submit(Step())
     assert settled(s, n) and s.latest.steps == 1 and s.latest.status == "paused"
-    n = s.set_lr(-1.0)  # refused by the worker: said, the run unchanged
+    n = s.submit(ChangeSettings.of(lr=-1.0))  # refused by the worker: said, the run unchanged
     assert settled(s, n) and s.latest.notice_error and s.latest.config.lr == 0.3
     assert s.latest.applied == n  # the parent's numbers are the child's
-    n = s.set_pace(PACES[2])
+    n = s.submit(ChangeSettings.of(pace=PACES[2]))
     assert settled(s, n) and s.latest.pace == PACES[2]
 
 
-def test_every_command_of_the_session_is_forwarded_and_nothing_else():
-    commands = {
-        name
-        for name, value in vars(TrainingSession).items()
-        if callable(value) and not name.startswith("_") and name not in LOCAL
+def test_every_command_is_a_frozen_value_that_crosses_a_pipe_unchanged():
+    examples = [
+        SetRunning(),
+        SetRunning(False),
+        Step(),
+        NextPhase(),
+        RunEpoch(),
+        ChangeSettings.of(lr=0.1, pace=PACES[2]),
+        StepLr(up=True),
+        StepPace(slower=False),
+        Rebuild(pairs({"hidden": (3,)})),
+        StartRun(Config(lr=0.3)),
+        Compare((pairs({"batch_size": "full"}),), 5),
+        ResetWeights(),
+        RestoreBest(),
+        SetWeight(0, 1, 0, 2.5),
+        Select((0, 0, 0)),
+        MoveSelection((0, 1, 0)),
+        CheckSelected(),
+        Show("data", True),
+        KeepGhost(),
+        ClearGhosts(),
+        Save("run.npz"),
+        Load("run.npz"),
+    ]
+    kinds = {
+        value
+        for value in vars(commands).values()
+        if isinstance(value, type) and issubclass(value, Command) and value is not Command
     }
-    assert {"set_running", "step", "select", "save", "load", "compare"} <= commands
-    session = RemoteSession.__new__(RemoteSession)  # no child: only the attributes
-    for name in commands:
-        assert callable(getattr(session, name))
-    for name in ("trainer", "running", "_apply_commands", "no_such_command"):
-        with pytest.raises(AttributeError):
-            getattr(session, name)
+    assert {type(c) for c in examples} == kinds  # every kind of command is here
+    for command in examples:
+        assert pickle.loads(pickle.dumps(command)) == command
+        with pytest.raises(FrozenInstanceError):
+            command.label = "changed"  # type: ignore[misc]
 
 
 def test_pause_applies_at_once_while_training(remote):
     s = remote(paused=False)
     assert wait_for(lambda: s.request_snapshot() or s.latest.epoch > 3)
-    n = s.set_running(False)
+    n = s.submit(SetRunning(False))
     assert settled(s, n) and s.latest.status == "paused"
     steps = s.latest.steps
     time.sleep(0.3)
@@ -128,26 +178,26 @@ def test_pause_applies_at_once_while_training(remote):
 
 def test_the_snapshot_holds_the_child_trainers_exact_numbers(remote):
     trainer = Trainer(Config(n_samples=200))
-    twin = TrainingSession(Trainer.from_state(trainer.state()), paused=True)  # in-process
+    twin = TrainingSession(trainer_from_state(state_of(trainer)), paused=True)  # in-process
     s = remote()
     last = trainer.net.n_layers - 1  # its chain rule is there once backward has begun
     for session in (s, twin):
-        session.select((last, 1, 0))
-        session.step()
-        session.step()
-        session.next_phase()
-        session.next_phase()
-        n = session.next_phase()  # forward, loss, backward of the last layer
+        session.submit(Select((last, 1, 0)))
+        session.submit(Step())
+        session.submit(Step())
+        session.submit(NextPhase())
+        session.submit(NextPhase())
+        n = session.submit(NextPhase())  # forward, loss, backward of the last layer
     twin.tick()
     assert settled(s, n)
     got, want = s.latest, twin.latest
     assert got.inspection.chain is not None and got.detail is not None
     for name in ("inspection", "detail", "weights", "biases", "grad_norm", "last_loss"):
         assert exact(getattr(got, name), getattr(want, name)), name
-    n = s.step()  # the step finished: the child's state is at a step's start
+    n = s.submit(Step())  # the step finished: the child's state is at a step's start
     assert settled(s, n)
     state = s.trainer_state()
-    weights = Trainer.from_state(state).net.weights
+    weights = trainer_from_state(state).net.weights
     for a, b in zip(s.latest.weights, weights, strict=True):
         assert np.array_equal(a, b)  # bit for bit
 
@@ -169,7 +219,7 @@ def exact(a, b) -> bool:
 
 def test_a_data_view_crosses_only_when_new_and_every_snapshot_has_it(remote):
     s = remote(paused=False, dataset="moons", hidden=(4,))
-    n = s.show_data_view(True)
+    n = s.submit(Show("data", True))
     assert settled(s, n)
     seen = []
     s.on_publish = lambda: seen.append(s.latest.data)
@@ -192,7 +242,7 @@ def test_a_killed_worker_becomes_a_notice_and_commands_say_it_again(remote, tmp_
     assert last.status == "paused" and last.notice_error
     assert "worker process ended (killed by SIGKILL)" in last.notice
     assert f"backprop-tui --resume {tmp_path / 'run.npz'}" in last.notice
-    s.set_lr(0.1)  # nothing to send it to: the notice again
+    s.submit(ChangeSettings.of(lr=0.1))  # nothing to send it to: the notice again
     assert s.latest.notice_id == last.notice_id + 1 and "Training has stopped" in s.latest.notice
     assert s.final_save(tmp_path / "end.npz", 1.0)[0] is False
 
@@ -201,7 +251,7 @@ def test_a_worker_failing_saves_the_run_and_the_screen_says_where(remote, tmp_pa
     path = tmp_path / "run.npz"
     s = remote(paused=False, crash_save=path)
     # a comparison whose next run cannot be built: the worker's loop itself fails
-    s.compare([{"data": str(tmp_path / "missing.csv")}], epochs=2)
+    s.submit(Compare((pairs({"data": str(tmp_path / "missing.csv")}),), epochs=2))
     assert s.finished.wait(10.0)
     notice = s.latest.notice
     assert "no such file" in notice and "(in " in notice  # what failed, and where
@@ -325,8 +375,8 @@ def test_commands_before_the_worker_starts_wait_for_it_in_order():
     try:
         session.start(trainer, paused=True, first=first, defer=True)
         assert session.pid is None and session.latest.seq == 0  # shown until the worker's
-        session.set_lr(0.1)  # as a lesson's commands at the app's start
-        n = session.step_lr(up=True)
+        session.submit(ChangeSettings.of(lr=0.1))  # as a lesson's commands at the app's start
+        n = session.submit(StepLr(up=True))
         session.begin()  # the app does this once its first frame is drawn
         assert session.pid is not None
         assert settled(session, n) and session.latest.config.lr == 0.3

@@ -10,8 +10,9 @@ import pytest
 from test_session import applied
 
 from core.config import Config
+from core.pace import EPOCHS, FULL_SPEED, PACES, PHASES, STEPS, Pace, capped
 from core.trainer import Trainer
-from tui.worker.pace import EPOCHS, FULL_SPEED, PACES, PHASES, STEPS, Pace, capped
+from tui.worker.commands import ChangeSettings, StepPace
 from tui.worker.session import TrainingSession
 
 
@@ -43,15 +44,15 @@ def served():
 
 def test_a_capped_session_starts_and_stays_at_the_cap(served):
     assert served.pace == Pace(EPOCHS, 100)  # asked for full speed
-    n = served.set_pace(FULL_SPEED)
+    n = served.submit(ChangeSettings.of(pace=FULL_SPEED))
     assert applied(served, n)
     assert served.latest.pace == Pace(EPOCHS, 100)
     assert "at most 100 epochs a second" in served.latest.notice
-    n = served.step_pace(slower=False)  # > at the cap
+    n = served.submit(StepPace(slower=False))  # > at the cap
     assert applied(served, n) and served.latest.pace == Pace(EPOCHS, 100)
-    n = served.step_pace(slower=True)  # < still slows it down
+    n = served.submit(StepPace(slower=True))  # < still slows it down
     assert applied(served, n) and served.latest.pace == Pace(EPOCHS, 30)
-    n = served.set_pace(PACES[-1])
+    n = served.submit(ChangeSettings.of(pace=PACES[-1]))
     assert applied(served, n) and served.latest.pace.kind == PHASES
 
 

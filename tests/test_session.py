@@ -2,6 +2,8 @@
 
 import threading
 import time
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -9,6 +11,21 @@ import pytest
 from core.config import Config
 from core.phases import Phase
 from core.trainer import Trainer
+from tui.worker.clock import ManualClock
+from tui.worker.commands import (
+    ChangeSettings,
+    Command,
+    Load,
+    NextPhase,
+    RunEpoch,
+    Select,
+    SetRunning,
+    Show,
+    StartRun,
+    Step,
+    StepLr,
+)
+from tui.worker.publish import DATA_VIEW_SECONDS
 from tui.worker.session import TrainingSession
 
 
@@ -45,21 +62,21 @@ def applied(s, number):
 
 def test_step_runs_exactly_one_mini_batch(running):
     s = running(paused=True)
-    n = s.step()
+    n = s.submit(Step())
     assert applied(s, n)
     assert s.latest.steps == 1 and s.latest.status == "paused"
-    n = s.step()
+    n = s.submit(Step())
     assert applied(s, n) and s.latest.steps == 2
 
 
 def test_phases_then_step_finishes_the_step(running):
     s = running(paused=True)
     for _ in range(3):
-        n = s.next_phase()
+        n = s.submit(NextPhase())
     assert applied(s, n)
     assert s.latest.phase_index == 3 and s.latest.last_phase == Phase("backward", 2)
     assert s.latest.detail is not None and len(s.latest.detail.delta) == 3
-    n = s.step()
+    n = s.submit(Step())
     assert applied(s, n)
     assert s.latest.steps == 1 and s.latest.phase_index == 0
 
@@ -67,7 +84,7 @@ def test_phases_then_step_finishes_the_step(running):
 def test_run_and_pause(running):
     s = running(paused=False)
     assert wait_for(lambda: (s.request_snapshot(), s.latest.epoch)[1] > 3)
-    n = s.set_running(False)
+    n = s.submit(SetRunning(False))
     assert applied(s, n)
     epoch = s.latest.epoch
     time.sleep(0.2)
@@ -78,18 +95,18 @@ def test_run_and_pause(running):
 
 def test_learning_rate_command_is_exact(running):
     s = running()
-    n = s.set_lr(0.3)
-    assert applied(s, n) and s.trainer.optimizer.lr == 0.3 and s.latest.config.lr == 0.3
+    n = s.submit(ChangeSettings.of(lr=0.3))
+    assert applied(s, n) and s.trainer.config.lr == 0.3 and s.latest.config.lr == 0.3
 
 
 def test_a_bad_command_keeps_the_run_and_says_why(running):
     s = running()
     before = s.trainer.net.params.copy()
-    n = s.set_lr(float("nan"))
+    n = s.submit(ChangeSettings.of(lr=float("nan")))
     assert applied(s, n)
-    assert s.latest.notice_error and "learning rate nan" in s.latest.notice
-    assert s.trainer.optimizer.lr == 0.03 and np.array_equal(s.trainer.net.params, before)
-    n = s.load("/no/such/file.npz")
+    assert s.latest.notice_error and "lr = nan is not allowed" in s.latest.notice
+    assert s.trainer.config.lr == 0.03 and np.array_equal(s.trainer.net.params, before)
+    n = s.submit(Load("/no/such/file.npz"))
     assert applied(s, n) and "no such checkpoint" in s.latest.notice
 
 
@@ -100,8 +117,8 @@ def test_divergence_pauses_with_the_reason(running):
     assert wait_for(lambda: (s.request_snapshot(), s.latest.status)[1] == "diverged")
     assert "learning rate 50 is likely too large" in s.latest.message
     assert np.all(np.isfinite(s.trainer.net.params))
-    n = s.set_lr(0.01)
-    n = s.set_running(True)
+    n = s.submit(ChangeSettings.of(lr=0.01))
+    n = s.submit(SetRunning(True))
     assert applied(s, n)
     assert wait_for(lambda: (s.request_snapshot(), s.latest.epoch)[1] > 2)
     assert s.latest.status == "running"
@@ -120,41 +137,42 @@ def test_stop_ends_the_worker_promptly_while_running():
 
 def test_batch_size_and_optimizer_change_without_a_reset(running):
     s = running()
-    s.run_epoch()
-    n = s.set_batch_size(None)
+    s.submit(RunEpoch())
+    n = s.submit(ChangeSettings.of(batch_size=None))
     assert applied(s, n)
     epoch = s.latest.epoch
-    n = s.run_epoch()
+    n = s.submit(RunEpoch())
     assert applied(s, n)
     assert s.latest.epoch == epoch + 1 and s.latest.steps_per_epoch == 1
-    n = s.set_optimizer("adam")
+    n = s.submit(ChangeSettings.of(optimizer="adam"))
     assert applied(s, n) and s.trainer.optimizer.name == "adam" and s.latest.epoch == epoch + 1
 
 
 def test_rebuild_with_a_new_structure(running):
     s = running()
-    n = s.rebuild(s.trainer.config.replace(hidden=(3, 3, 3)))
+    n = s.submit(StartRun(s.trainer.config.replace(hidden=(3, 3, 3))))
     assert applied(s, n) and s.latest.sizes == (2, 3, 3, 3, 1) and s.latest.epoch == 0
 
 
-def test_data_view_is_recomputed_at_the_panels_pace_while_training(monkeypatch):
-    import tui.worker.session
-
-    monkeypatch.setattr(tui.worker.session, "DATA_VIEW_SECONDS", 60.0)  # no clock in the test
-    s = TrainingSession(Trainer(Config(n_samples=200)), paused=False)
-    assert s._build_snapshot().data is None  # not on screen: not computed
-    s.data_view_wanted = True
-    first = s._build_snapshot().data
+def test_data_view_is_recomputed_at_the_panels_pace_while_training():
+    clock = ManualClock()
+    s = TrainingSession(Trainer(Config(n_samples=200)), paused=False, clock=clock)
+    assert s.build_snapshot().data is None  # not on screen: not computed
+    s.wanted.add("data")
+    first = s.build_snapshot().data
     s.trainer.train(3)
-    assert s._build_snapshot().data is first  # training: reused within DATA_VIEW_SECONDS
-    monkeypatch.setattr(tui.worker.session, "DATA_VIEW_SECONDS", 0.0)
-    assert s._build_snapshot().data is not first  # and recomputed once it is older
+    clock.advance(DATA_VIEW_SECONDS / 2)
+    assert s.build_snapshot().data is first  # training: reused within DATA_VIEW_SECONDS
+    clock.advance(DATA_VIEW_SECONDS / 2)
+    assert s.build_snapshot().data is not first  # and recomputed once it is older
     s.running = False
-    paused = s._build_snapshot().data
+    s.trainer.step()
+    paused = s.build_snapshot().data
     assert paused is not first and not np.array_equal(paused.grid, first.grid)  # paused: fresh
+    assert s.build_snapshot().data is paused  # (once: nothing has moved since)
     s.running = True
-    s._replace(Trainer(Config(n_samples=200, dataset="xor")))
-    assert s._build_snapshot().data is not paused  # a new run: its own map at once
+    s.replace_run(Trainer(Config(n_samples=200, dataset="xor")), ghosts=None)
+    assert s.build_snapshot().data is not paused  # a new run: its own map at once
 
 
 @pytest.mark.parametrize(
@@ -164,13 +182,17 @@ def test_data_view_is_recomputed_at_the_panels_pace_while_training(monkeypatch):
 def test_a_failing_command_is_reported_and_the_worker_lives_on(running, error, says):
     s = running(paused=True)
 
-    def fail(t):
-        raise error
+    @dataclass(frozen=True)
+    class Fail(Command):
+        label: ClassVar[str] = "rebuild"
 
-    n = s.submit("rebuild", fail)
+        def apply(self, session):
+            raise error
+
+    n = s.submit(Fail())
     assert applied(s, n)
     assert says in s.latest.notice and s.latest.notice_error
-    n = s.step()  # the worker still applies commands
+    n = s.submit(Step())  # the worker still applies commands
     assert applied(s, n) and s.latest.steps == 1
 
 
@@ -178,15 +200,15 @@ def test_a_failure_while_training_pauses_with_a_notice(running, monkeypatch):
     s = running(paused=False)
     assert wait_for(lambda: s.trainer.steps > 0)
 
-    def broken():
+    def broken(stop=None):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(s.trainer, "_finish_step", broken)
+    monkeypatch.setattr(s.trainer, "run_epoch", broken)
     s.request_snapshot()
     assert wait_for(lambda: (s.request_snapshot(), s.latest.status)[1] == "paused")
     assert "training paused: RuntimeError: boom" in s.latest.notice and s.latest.notice_error
     monkeypatch.undo()
-    n = s.step()  # the worker lives on
+    n = s.submit(Step())  # the worker lives on
     assert applied(s, n) and s.latest.status == "paused"
 
 
@@ -194,10 +216,10 @@ def test_a_new_run_built_from_the_snapshot_keeps_the_learning_rate_in_use(runnin
     """+ takes lr up the ladder; a structural change rebuilds from the snapshot's config,
     which must hold the rate the run uses (it used to fall back to the starting 0.03)."""
     s = running(paused=True, lr=0.03)
-    assert applied(s, s.step_lr(up=True))
-    assert s.trainer.optimizer.lr == s.latest.config.lr == 0.1
-    assert applied(s, s.rebuild(s.latest.config.replace(hidden=(3,))))
-    assert s.trainer.net.sizes[1] == 3 and s.trainer.optimizer.lr == 0.1
+    assert applied(s, s.submit(StepLr(up=True)))
+    assert s.trainer.config.lr == s.latest.config.lr == 0.1
+    assert applied(s, s.submit(StartRun(s.latest.config.replace(hidden=(3,)))))
+    assert s.trainer.net.sizes[1] == 3 and s.trainer.config.lr == 0.1
 
 
 def arrays_of(value, seen=None) -> list:
@@ -218,18 +240,18 @@ def arrays_of(value, seen=None) -> list:
 @pytest.mark.parametrize("phases", [0, 4, 6])  # between steps, mid-backward, after the update
 def test_a_published_snapshot_never_changes_when_the_worker_steps_on(running, phases):
     s = running(paused=True, hidden=(4, 3), batch_size=10)
-    assert applied(s, s.step())
-    assert applied(s, s.select((1, 2, 1)))
-    assert applied(s, s.show_data_view(True))
+    assert applied(s, s.submit(Step()))
+    assert applied(s, s.submit(Select((1, 2, 1))))
+    assert applied(s, s.submit(Show("data", True)))
     for _ in range(phases):
-        n = s.next_phase()
-    assert applied(s, n if phases else s.step())
+        n = s.submit(NextPhase())
+    assert applied(s, n if phases else s.submit(Step()))
     snap = s.latest
     assert snap.detail is not None and snap.inspection.chain is not None and snap.data
     frozen = [a.copy() for a in arrays_of(snap)]
     assert len(frozen) > 30
     for _ in range(25):  # more steps, a new epoch's shuffle, new batches through the buffers
-        n = s.step()
+        n = s.submit(Step())
     assert applied(s, n)
     for before, now in zip(frozen, arrays_of(snap), strict=True):
         assert np.array_equal(before, now, equal_nan=True)

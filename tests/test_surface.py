@@ -5,8 +5,10 @@ import pytest
 from apphelpers import make_app, wait_until
 
 from core.config import Config
+from core.pace import EPOCHS, Pace
 from core.trainer import Trainer
-from tui.worker.pace import EPOCHS, Pace
+from tui.worker.clock import ManualClock
+from tui.worker.commands import RunEpoch, Show
 from tui.worker.session import TrainingSession
 from tui.worker.surface import DescentPath, loss_surface, surface_note
 
@@ -65,12 +67,12 @@ def test_any_other_network_gets_a_note_not_a_surface():
 
 
 def test_at_a_slow_pace_the_path_has_every_epoch():
-    now = [0.0]
-    t = Trainer(Config(**LINEAR))
-    s = TrainingSession(t, paused=False, pace=Pace(EPOCHS, 10), clock=lambda: now[0])
-    s.show_surface(True)
+    clock = ManualClock()
+    t = Trainer(Config(**LINEAR, pace=Pace(EPOCHS, 10)))
+    s = TrainingSession(t, paused=False, clock=clock)
+    s.submit(Show("surface", True))
     for _ in range(100):  # 1 s
-        now[0] += 0.01
+        clock.advance(0.01)
         s.tick()
     assert t.epoch == 10
     assert len(s.latest.surface.path) == 11  # the initial weights and each epoch's
@@ -83,7 +85,7 @@ async def test_u_shows_the_surface_and_again_goes_back():
         await pilot.press("u")
         assert await wait_until(pilot, lambda: app.snapshot.surface is not None)
         assert app.current_view == "surface"
-        app.session.run_epoch()
+        app.session.submit(RunEpoch())
         assert await wait_until(pilot, lambda: len(app.snapshot.surface.path) == 2)
         text = "\n".join(
             app.query_one("#surface").render_line(y).text

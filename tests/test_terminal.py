@@ -4,6 +4,7 @@ Skipped where tmux is missing (.ci/run installs it when it can).
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from waiting import DEADLINE, wait_for
 
 from core.checkpoint import load_checkpoint
 
@@ -61,16 +63,17 @@ class Terminal:
             subprocess.run([*TMUX, "send-keys", "-t", self.name, key], check=True)
             time.sleep(0.15)
 
-    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+    def wait_for(self, text: str, timeout: float = DEADLINE) -> str:
+        """The screen once ``text`` (a regular expression) is on it."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             screen = self.screen()
-            if text in screen:
+            if re.search(text, screen):
                 return screen
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
 
-    def exit_code(self, timeout: float = 10.0) -> int:
+    def exit_code(self, timeout: float = DEADLINE) -> int:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.exit_file.exists() and self.exit_file.read_text().strip():
@@ -112,7 +115,7 @@ def test_keys_in_a_real_terminal_then_quit_and_resume(terminal, tmp_path):
     assert t.exit_code() == 0
     (autosave,) = (tmp_path / "backprop-tui").glob("autosave-*.npz")  # this run's own file
     saved = load_checkpoint(autosave)
-    assert saved.steps == 1 and saved.optimizer.lr == 0.1
+    assert saved.steps == 1 and saved.config.lr == 0.1
     again = terminal("--resume --paused")
     again.wait_for("step 1 ")
     again.keys("q")
@@ -121,8 +124,7 @@ def test_keys_in_a_real_terminal_then_quit_and_resume(terminal, tmp_path):
 @pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
 def test_a_hangup_or_term_saves_the_run_and_restores_the_terminal(terminal, tmp_path, signum):
     t = terminal("")
-    t.wait_for("running")
-    time.sleep(1.0)
+    t.wait_for(r"running .*ep [1-9]")  # it has trained an epoch
     os.kill(int((tmp_path / "pid").read_text()), signum)
     assert t.exit_code() == 128 + signum
     (autosave,) = (tmp_path / "backprop-tui").glob("autosave-*.npz")
@@ -143,14 +145,11 @@ def running(pid: int) -> bool:
 def test_tmux_closing_its_terminal_ends_the_app_and_keeps_the_run(terminal, tmp_path):
     """tmux kill-server: the pane's terminal goes away under the app, as on an SSH drop."""
     t = terminal("")
-    t.wait_for("running")
-    time.sleep(0.5)
+    t.wait_for(r"running .*ep [1-9]")  # it has trained an epoch
     pid = int((tmp_path / "pid").read_text())
     subprocess.run([*TMUX, "kill-server"], check=True)
-    end = time.monotonic() + 3.0
-    while running(pid) and time.monotonic() < end:
-        time.sleep(0.05)
-    assert not running(pid), "the app was still there 3 s after its terminal closed"
+    # (it exits within 2 s on a quiet machine: the slow tier times that; here, that it does)
+    assert wait_for(lambda: not running(pid)), "the app was still there after its terminal closed"
     (autosave,) = (tmp_path / "backprop-tui").glob("autosave-*.npz")
     saved = load_checkpoint(autosave)
     assert saved.epoch > 0

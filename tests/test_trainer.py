@@ -144,7 +144,7 @@ def test_divergence_is_caught_with_a_reason_and_finite_weights():
     with pytest.raises(Diverged, match=r"at epoch \d+.*learning rate 50 is likely too large"):
         t.train(1000)
     assert t.diverged and np.all(np.isfinite(t.net.params))
-    t.set_lr(0.01)  # lowering the learning rate lets it go on
+    t.apply({"lr": 0.01})  # lowering the learning rate lets it go on
     t.train(3)
     assert t.diverged is None and np.all(np.isfinite(t.net.params))
 
@@ -171,14 +171,16 @@ def test_divergence_from_the_initial_weights_blames_them_not_the_learning_rate()
 def test_learning_rate_changes_between_steps_and_is_recorded():
     t = Trainer(small(lr=0.03))
     t.step()
-    t.set_lr(0.3)
-    assert t.optimizer.lr == 0.3 and t.lr_changes == [(1, 0.3)]
+    t.apply({"lr": 0.3})
+    assert t.config.lr == 0.3 and t.lr_changes == [(1, 0.3)]
     t.run_epoch()
     assert t.history.last()["lr"] == 0.3
-    for bad in (float("nan"), -1.0, 0.0, float("inf")):
-        with pytest.raises(ValueError, match="learning rate"):
-            t.set_lr(bad)
-    assert t.optimizer.lr == 0.3
+    for bad in (float("nan"), -1.0, 0.0, float("inf"), "fast"):
+        with pytest.raises(ValueError, match="lr = .* is not allowed"):
+            t.apply({"lr": bad})
+    with pytest.raises(ValueError, match="hidden changes the network or the data"):
+        t.apply({"lr": 0.1, "hidden": (3,)})  # all or nothing: the rate is not taken either
+    assert t.config.lr == 0.3 and t.lr_changes == [(1, 0.3)]
 
 
 def test_reinitialize_gives_new_weights_on_the_same_data():

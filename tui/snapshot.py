@@ -1,13 +1,18 @@
 """What the worker publishes for the screen: one frozen Snapshot, swapped as one reference.
 
-Everything in it is a copy made on the worker thread between two steps, so the widgets can
-read it at leisure while training goes on. Curves are already downsampled (min/max
+Everything in it is a copy made on the worker between two steps, and every array in it is
+read-only (``frozen``; ``freeze`` again after a snapshot has come through a pipe), so the
+widgets can read it at leisure while training goes on, and nothing can write into it.
+This module is the contract between the worker and the screen: it imports from core only.
+Curves are already downsampled (min/max
 buckets: spikes survive) so a frame costs the same after 10 epochs or 10 million.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,9 +21,8 @@ from core.config import Config
 from core.ghosts import Ghost
 from core.health import depth_verdicts
 from core.inspect import ChainRule
+from core.pace import Pace
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
-
-from .worker.pace import Pace
 
 # What the widgets may use of the core: they import it from here, the one contract.
 __all__ = [
@@ -36,6 +40,31 @@ __all__ = [
 
 Floats = NDArray[np.float64]
 Mask = NDArray[np.bool_]
+
+
+def frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``a``."""
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+def freeze(value: Any) -> Any:
+    """Make every array inside ``value`` (dataclasses, tuples, lists, dicts) read-only, in
+    place, and return it: for a snapshot unpickled from the worker process (its arrays are
+    its own copies, made writeable by unpickling)."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            freeze(getattr(value, f.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            freeze(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            freeze(item)
+    return value
 
 
 @dataclass(frozen=True)
@@ -196,8 +225,7 @@ class Snapshot:
     batch_pos: int  # steps done in the current epoch
     phases: tuple[Phase, ...]  # forward, loss, backward L-1 ... 0, update
     phase_index: int  # the next phase to run (0: between steps)
-    last_phase: Phase | None  # the phase that ran last, when paused or stepping at a slow pace
-    pace: Pace  # how fast training goes
+    stepping: bool  # paused, or running a step or a phase at a time: the phases are shown
     config: Config  # the settings the run uses (lr included)
     task: str  # regression, binary, multiclass
     loss_name: str
@@ -225,6 +253,7 @@ class Snapshot:
     val_curve: Curve
     grad_curves: tuple[Curve, ...]  # per layer: RMS ||dW_k|| per epoch
     lr_changes: tuple[tuple[int, float], ...]
+    restores: tuple[tuple[int, str], ...]  # (epoch it happened in, "diverged" or "best")
     ghosts: tuple[Ghost, ...]  # earlier runs kept to compare with (oldest first)
     # per layer: the neurons whose ReLU was 0 for every sample of the last epoch, (units,);
     # None for a layer that is not a hidden ReLU layer, or before an epoch has ended
@@ -242,7 +271,7 @@ class Snapshot:
     train_r2: float = float("nan")  # a regression's R² (nan otherwise)
     val_r2: float = float("nan")
     target_standardized: bool = False  # a regression's loss is in its deviation's units
-    best_epoch: int = 0  # the epoch with the lowest validation loss (0: none yet)
+    best_epoch: int | None = None  # the lowest validation loss's epoch (0: the start)
     best_val_loss: float = float("inf")
     data_summary: tuple[str, ...] = ()  # what was read and decided (a CSV file's run)
     input_names: tuple[str, ...] = ()  # a CSV file's columns or the features, to label inputs
@@ -252,3 +281,19 @@ class Snapshot:
     @property
     def n_layers(self) -> int:
         return len(self.sizes) - 1
+
+    @property
+    def pace(self) -> Pace:
+        """How fast training goes (a setting of the run: its config's)."""
+        return self.config.pace
+
+    @property
+    def last_phase(self) -> Phase | None:
+        """The phase that ran last: within a step always the one before ``phase_index``
+        (derived, so it can never disagree with it); between steps the update, while
+        stepping (None at full speed, before the first step and after a divergence)."""
+        if self.phase_index:
+            return self.phases[self.phase_index - 1]
+        if self.stepping and self.steps and self.status != "diverged":
+            return self.phases[-1]
+        return None

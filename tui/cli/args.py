@@ -9,16 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core import paths
-from core.checkpoint import load_checkpoint
 from core.config import Config, toml_keys
-from core.settings import SETTINGS, ConfigError, Setting
-from core.trainer import Trainer
+from core.settings import LIVE, SETTINGS, ConfigError, Setting
 
-from ..worker.pace import Pace, parse_pace
-from .served import SERVED_MAX_PACE
-
-# what a resumed run can change (the rest is fixed by its checkpoint's data and network)
-RESUMABLE = ("lr", "batch_size", "optimizer", "l2", "epochs", "patience", "restore_best")
+SERVED_MAX_PACE = 30.0  # epochs a second, a served session's default cap (serve --max-pace)
 AUTOSAVE = object()  # ``backprop-tui --resume`` without a file: the most recent autosave
 
 
@@ -59,13 +53,6 @@ def a_file(noun: str) -> Callable[[str], str]:
             raise argparse.ArgumentTypeError(str(e)) from None
 
     return check
-
-
-def _pace(text: str) -> Pace:
-    try:
-        return parse_pace(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_training_flags(p: argparse.ArgumentParser) -> None:
@@ -128,13 +115,14 @@ def checked_files(config: Config) -> Config:
 
 
 def resume_changes(args: argparse.Namespace) -> dict[str, object]:
-    """The settings flags given with --resume, all of them ones a resumed run can change
-    (RESUMABLE); ConfigError naming the others (the checkpoint fixes data and network)."""
+    """The settings flags given with --resume, all of them live ones (core.settings: a
+    run in progress takes them); ConfigError naming the others (the checkpoint fixes the
+    data and the network)."""
     given = given_settings(args)
-    fixed = [SETTINGS[name].option for name in given if name not in RESUMABLE]
+    fixed = [SETTINGS[name].option for name in given if name not in LIVE]
     fixed += ["--config"] if getattr(args, "config", None) else []
     if fixed:
-        allowed = ", ".join(SETTINGS[name].option for name in RESUMABLE)
+        allowed = ", ".join(SETTINGS[name].option for name in LIVE)
         raise ConfigError(
             f"{', '.join(fixed)} cannot change a resumed run (its checkpoint fixes the data and "
             f"the network); with --resume give only {allowed}"
@@ -142,34 +130,19 @@ def resume_changes(args: argparse.Namespace) -> dict[str, object]:
     return given
 
 
-def refuse_with_lesson(args: argparse.Namespace) -> None:
+def refuse_with_lesson(args: argparse.Namespace) -> dict[str, object]:
     """--lesson is a preset run: what its text says holds for its settings, so settings
-    flags beside it are refused by name (ConfigError) rather than silently ignored."""
-    given = [SETTINGS[name].option for name in given_settings(args)]
+    flags beside it are refused by name (ConfigError) rather than silently ignored; those
+    that change only how fast or how long it runs (--pace) are returned, to apply."""
+    settings = given_settings(args)
+    given = [SETTINGS[name].option for name in settings if SETTINGS[name].of_the_run]
     given += ["--config"] if getattr(args, "config", None) else []
     if given:
         raise ConfigError(
             f"{', '.join(given)} cannot change a lesson (its text describes its own settings): "
             "leave them out, or start without --lesson and change them in the app"
         )
-
-
-def resume(path: str | Path, args: argparse.Namespace) -> Trainer:
-    """The checkpoint's run, with the changes its flags ask for (see ``resume_changes``)."""
-    changes = resume_changes(args)  # refused before the file is read
-    trainer = load_checkpoint(path)
-    config = trainer.config
-    if changes.get("lr", config.lr) != config.lr:
-        trainer.set_lr(changes["lr"])
-    if changes.get("batch_size", config.batch_size) != config.batch_size:
-        trainer.set_batch_size(changes["batch_size"])
-    if changes.get("optimizer", config.optimizer) != config.optimizer:
-        trainer.set_optimizer(changes["optimizer"])
-    if changes.get("l2", config.l2) != config.l2:
-        trainer.set_l2(changes["l2"])
-    if "epochs" in changes:
-        trainer.config = trainer.config.replace(epochs=changes["epochs"])
-    return trainer
+    return settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,20 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_flags(p)
     p.add_argument("--paused", action="store_true", help="start paused")
     p.add_argument(
-        "--pace",
-        type=_pace,
-        help="how fast to train: full (default), N epochs a second (30), N step (1 step: one "
-        "mini-batch a second), or phases (each phase of a step for half a second); < and > "
-        "change it in the app",
-    )
-    p.add_argument(
         "--resume",
         metavar="FILE",
         nargs="?",
         const=AUTOSAVE,
         type=a_file("checkpoint"),
         help="continue a saved run (default: the most recent autosave; others are listed); "
-        "may change " + ", ".join(SETTINGS[name].option for name in RESUMABLE),
+        "may change " + ", ".join(SETTINGS[name].option for name in LIVE),
     )
     p.add_argument("--lesson", help="start a lesson (see --list-lessons)")
     p.add_argument("--list-lessons", action="store_true", help="print the lessons and exit")
@@ -205,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         type=a_file("checkpoint"),
         help="continue from a checkpoint; may change "
-        + ", ".join(SETTINGS[name].option for name in RESUMABLE),
+        + ", ".join(SETTINGS[name].option for name in LIVE),
     )
     t.add_argument("--quiet", action="store_true", help="no progress lines")
     t.error = p.error  # type: ignore[method-assign]

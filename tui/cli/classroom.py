@@ -36,7 +36,7 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from .served import SERVED_MAX_PACE
+from .args import SERVED_MAX_PACE
 
 log = logging.getLogger("backprop-tui serve")
 TITLE = "backprop-tui"

@@ -23,8 +23,8 @@ from core.metrics import format_report
 from core.run_data import describe
 from core.trainer import Diverged, EpochReport, Trainer
 
-from .args import resume
 from .hangup import say
+from .resume import resume
 
 PROGRESS_SECONDS = 10.0  # a progress line at least this often, however long the run
 
@@ -97,17 +97,6 @@ def check_history_paths(path: str, trainer: Trainer) -> str:
     return str(checked)
 
 
-def run_epoch(trainer: Trainer, stop: Interrupted) -> EpochReport | None:
-    """One epoch, step by step; None if a signal stopped it (at the end of a step)."""
-    epoch = trainer.epoch
-    with np.errstate(all="ignore"):
-        while trainer.epoch == epoch:
-            if stop.signum is not None:
-                return None
-            trainer._finish_step()
-    return trainer.last_epoch
-
-
 class EpochLog:
     """After each epoch: the history row, a progress line now and then (about 20 lines, and
     one at least every PROGRESS_SECONDS), and the patience's verdict."""
@@ -162,7 +151,7 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
     with Interrupted() as stop:
         try:
             for _ in range(epochs):
-                report = run_epoch(trainer, stop)
+                report = trainer.run_epoch(lambda: stop.signum is not None)
                 if report is None or log.epoch(report):
                     break
         except Diverged as e:
@@ -175,7 +164,7 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
             name = signal.Signals(stop.signum).name
             say(f"interrupted ({name}) at epoch {trainer.epoch}")
             status = 128 + stop.signum
-        if trainer.config.restore_best and trainer.best_val.epoch:
+        if trainer.config.restore_best and trainer.best_val.epoch is not None and trainer.epoch:
             best = trainer.restore_best()
             say(f"restored the weights of epoch {best} (the lowest validation loss, "
                 f"{trainer.best_val.loss:.6g})")  # fmt: skip

@@ -20,12 +20,12 @@ from core.lessons import Lesson, get_lesson
 from core.run_data import describe
 from core.trainer import Trainer
 
-from ..worker.pace import FULL_SPEED, parse_pace
 from ..worker.remote import RemoteSession
-from ..worker.session import TrainingSession
+from ..worker.session import Session, TrainingSession
 from . import autosave
-from .args import AUTOSAVE, config_from_args, refuse_with_lesson, resume, resume_changes
+from .args import AUTOSAVE, config_from_args, refuse_with_lesson, resume_changes
 from .hangup import Hangup, say
+from .resume import resume
 from .served import SERVED_FPS, SERVED_NICE, install, served_session
 
 QUIT_WORKER_WAIT = 5.0  # after q, how long the save waits for a running command to end
@@ -37,9 +37,9 @@ def build_trainer(args: argparse.Namespace) -> tuple[Trainer, Lesson | None]:
     if args.resume:  # with the flags a resumed run may change (refusing the others)
         return resume(args.resume, args), None
     if args.lesson:
-        refuse_with_lesson(args)
+        pacing = refuse_with_lesson(args)  # --pace, say: how fast, not what it computes
         lesson = get_lesson(args.lesson)
-        return Trainer(lesson.config), lesson
+        return Trainer(lesson.config.replace(**pacing)), lesson
     return Trainer(config_from_args(args)), None
 
 
@@ -63,9 +63,7 @@ class FinalSave:
     (never while a command runs), by the worker process itself when there is one. Returns
     what to tell the user, and whether it worked."""
 
-    def __init__(
-        self, session: TrainingSession | RemoteSession, path: Path | None, why_not: str
-    ) -> None:
+    def __init__(self, session: Session, path: Path | None, why_not: str) -> None:
         self.session = session
         self.path = path
         self.why_not = why_not  # why there is no path
@@ -79,7 +77,7 @@ class FinalSave:
         self.session.stop()
         if not self.session.finished.wait(wait):
             return False, self._still_running(wait)
-        trainer = self.session.trainer
+        trainer = self.session.trainer  # a TrainingSession's: it has stopped
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)  # removed meanwhile?
             save_checkpoint(trainer, self.path)
@@ -149,10 +147,9 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
     if resumed is not None:
         listed = f" ({others} others: listed in the terminal once you quit)" if others else ""
         notices.append(f"continuing {resumed.name} at epoch {trainer.epoch:,}{listed}")
-    pace = args.pace or (parse_pace(lesson.pace) if lesson else FULL_SPEED)
     max_rate = served.max_rate if served else None
     nice = SERVED_NICE if served else 0
-    session = TrainingSession(trainer, args.paused, pace=pace, max_rate=max_rate, nice=nice)
+    session = TrainingSession(trainer, args.paused, max_rate=max_rate, nice=nice)
     path = autosave.new_path(folder.path) if folder.path is not None else None
     final_save = FinalSave(session, path, folder.warning)
     hangup.arm(final_save)
@@ -171,7 +168,7 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
         return hangup.exit_code()
     if worker is not None:  # the worker process gets the run once the app has drawn it
         first, path = session.latest, final_save.path  # (the app's ``begin``); it saves it
-        worker.start(trainer, args.paused, pace, crash_save=path, first=first, defer=True)
+        worker.start(trainer, args.paused, crash_save=path, first=first, defer=True)
         session = final_save.session = worker
 
     from ..ui.app import BackpropApp  # Textual is imported only for the app

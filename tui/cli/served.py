@@ -22,7 +22,6 @@ from .autosave import Folder
 # frames a second, 829 ms at 30 and 10, 172-326 ms at 30 and 4, 66-116 ms at 30 and 2,
 # with the training thread at nice +10 in the last two). The default run costs 17%
 # of a core at 100 epochs a second; a frame of its screen about 17 ms.
-SERVED_MAX_PACE = 30.0  # epochs a second, the default cap (serve --max-pace)
 SERVED_FPS = 2.0  # frames a second at a fast pace (a key's answer, and every epoch of a
 # watchable pace, are drawn as they come)
 SERVED_NICE = 10  # the training thread's niceness: the screen and keys come first

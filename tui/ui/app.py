@@ -1,6 +1,7 @@
-"""The Textual app: a TrainingSession in a worker thread, and the main screen over it.
+"""The Textual app: a training session (in a worker process, or a thread), and the main
+screen over it.
 
-The screen's keys turn into session commands (applied by the worker between two steps).
+The screen's keys turn into command values (applied by the worker between two steps).
 The worker says when it has published a snapshot (a SnapshotReady message, posted from its
 thread; pending ones coalesce); the app then hands the snapshot down. While training, a
 timer asks for one about ten times a second; a command's snapshot comes as soon as the
@@ -19,10 +20,11 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
 
 from core.lessons import Lesson
+from core.pace import PACES
 
 from ..snapshot import Snapshot
-from ..worker.pace import PACES, parse_pace
-from ..worker.session import TrainingSession
+from ..worker.commands import ChangeSettings, ClearGhosts, Compare, SetRunning, StartRun, pairs
+from ..worker.session import Session
 from .keys import KEYS, bindings
 from .main_screen import MainScreen
 from .widgets.help_screen import HelpScreen
@@ -51,7 +53,7 @@ class BackpropApp(App[int]):
 
     def __init__(
         self,
-        session: TrainingSession,
+        session: Session,
         fps: float = 10.0,
         run_worker: bool = True,
         checkpoint_path: str = "backprop-run.npz",
@@ -105,9 +107,7 @@ class BackpropApp(App[int]):
         """The worker, once the first frame is drawn, so that it takes no CPU (nor the
         interpreter lock) from it. A worker process (tui.worker.remote) starts here, on the
         main thread, which the kernel ties its life to."""
-        begin = getattr(self.session, "begin", None)  # a TrainingSession has nothing to start
-        if begin is not None:
-            begin()
+        self.session.begin()
         self.run_worker(self._train, thread=True, name="trainer", exit_on_error=False)
 
     def _train(self) -> None:
@@ -162,7 +162,7 @@ class BackpropApp(App[int]):
     def start_lesson(self, lesson: Lesson) -> None:
         """A new run from the lesson's preset, and its paragraph on what to watch."""
         self.lesson = lesson
-        self.session.rebuild(lesson.config)
+        self.session.submit(StartRun(lesson.config))
         self._show_lesson(lesson)
 
     def _show_lesson(self, lesson: Lesson) -> None:
@@ -170,17 +170,17 @@ class BackpropApp(App[int]):
         until it is read (what it says to watch must not have happened already): enter
         starts the run, escape leaves it paused."""
         session = self.session
-        session.set_running(False)
-        session.clear_ghosts()
-        session.set_pace(parse_pace(lesson.pace))
+        session.submit(SetRunning(False))
+        session.submit(ClearGhosts())
         if lesson.compare:
-            session.compare(list(lesson.compare), lesson.compare_epochs)
+            runs = tuple(pairs(run) for run in lesson.compare)
+            session.submit(Compare(runs, lesson.compare_epochs))
         if isinstance(self.default_screen, MainScreen):
             self.default_screen.set_view(lesson.view)
 
         def read(start: bool | None) -> None:
             if start:
-                self.session.set_running(True)
+                self.session.submit(SetRunning(True))
 
         self.push_screen(LessonScreen(lesson.title, lesson.text), read)
 
@@ -209,5 +209,5 @@ class BackpropApp(App[int]):
             yield SystemCommand(
                 f"Pace: {pace.label}",
                 "how fast training goes",
-                lambda pace=pace: self.session.set_pace(pace),
+                lambda pace=pace: self.session.submit(ChangeSettings.of(pace=pace)),
             )

@@ -1,9 +1,8 @@
-"""The settings a person can change in the controls panel: how to show, parse and apply each.
+"""The settings a person can change in the controls panel: how to show and parse each.
 
-Live fields (learning rate, batch size, optimiser, L2, pace) apply at the next step; the
-others change the network or the data, so they ask first and then start a new run. How a
-Config field reads from text, what it allows and how it is shown is its record in
-core.settings (the same as its command-line flag and TOML key).
+How a setting reads from text, what it allows, how it is shown and whether it is live (the
+run takes it at its next step) or builds a new run (the controls ask first) is its record
+in core.settings: the same as its command-line flag and TOML key.
 """
 
 from __future__ import annotations
@@ -16,24 +15,22 @@ from pathlib import Path
 from core import paths
 from core.config import Config
 from core.ghosts import Ghost, differences
-from core.settings import DATASET_NAMES, ONE_INPUT, SETTINGS, number
+from core.settings import DATASET_NAMES, LIVE, ONE_INPUT, SETTINGS, number
 
 from .. import sandbox
 from ..snapshot import Snapshot
-from ..worker.pace import parse_pace
 
 finite_number = number("weight", "a weight's new value", -math.inf).parse
 
 
 @dataclass(frozen=True)
 class Field:
-    """One setting: its Config attribute (or the session's, like the pace), label and
-    whether it is live. A Config field takes ``parse``, ``show`` and ``choices`` (a choice
-    field when not empty) from its record in core.settings; another gives them."""
+    """One setting: its Config attribute and label. A Config field takes ``parse``,
+    ``show`` and ``choices`` (a choice field when not empty) from its record in
+    core.settings; the data source (which sets several) gives them."""
 
-    name: str  # the Config attribute, or "pace"
+    name: str  # the Config attribute, or "source"
     label: str
-    live: bool
     help: str = ""
     parse: Callable[[str], object] | None = None
     show: Callable[[object], str] = str
@@ -47,16 +44,16 @@ class Field:
             object.__setattr__(self, "choices", setting.choices)
 
     @property
-    def in_config(self) -> bool:
-        """A Config field of its own (the data source sets several, the pace none)."""
-        return self.name in SETTINGS
+    def live(self) -> bool:
+        """The run takes it at its next step (core.settings); else it starts a new run."""
+        return self.name in LIVE
 
     def changes(self, value: object) -> dict[str, object]:
         """The Config fields a new value sets: the data source's, or the field itself."""
         return dict(value) if self.name == "source" else {self.name: value}
 
     def value(self, snapshot: Snapshot) -> object:
-        return getattr(snapshot.config, self.name) if self.in_config else snapshot.pace
+        return getattr(snapshot.config, self.name)
 
     def value_text(self, snapshot: Snapshot) -> str:
         """As the controls show it: loss auto with what it resolved to ("auto: CE"), no
@@ -74,41 +71,31 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("lr", "lr", True, "learning rate: W_new = W - lr·dE/dW"),
+    Field("lr", "lr", "learning rate: W_new = W - lr·dE/dW"),
     Field(
         "batch_size",
         "batch",
-        True,
         "1 = stochastic, N = mini-batch, full = the whole training set per step",
     ),
-    Field("optimizer", "optim", True),
-    Field("l2", "L2", True, "penalty 0.5·l2·‖W‖² on the weights (not the biases)"),
-    Field("activation", "act", False, "of the hidden layers (the output's follows the loss)"),
-    Field("hidden", "hidden", False, "units per hidden layer: 4,2 (none: no hidden layer)"),
-    Field("init", "init", False),
-    Field("loss", "loss", False),
+    Field("optimizer", "optim"),
+    Field("l2", "L2", "penalty 0.5·l2·‖W‖² on the weights (not the biases)"),
+    Field("activation", "act", "of the hidden layers (the output's follows the loss)"),
+    Field("hidden", "hidden", "units per hidden layer: 4,2 (none: no hidden layer)"),
+    Field("init", "init"),
+    Field("loss", "loss"),
     Field(
         "source",
         "data",
-        False,
         f"a built-in set ({', '.join(DATASET_NAMES)}) or a CSV file's path",
         parse=lambda text: read_source(text),
         show=str,
     ),
-    Field("noise", "noise", False),
-    Field("seed", "seed", False),
-    Field(
-        "pace",
-        "pace",
-        True,
-        "full, N epochs a second (30), N step (1 step), or phases; < and > step it",
-        parse=parse_pace,
-        show=lambda p: p.short,
-    ),
+    Field("noise", "noise"),
+    Field("seed", "seed"),
+    Field("pace", "pace", "full, N epochs a second (30), N step (1 step), or phases; < and >"),
     Field(
         "features",
         "inputs",
-        False,
         "what the network sees of a 2-D set's points: x1, x2, x1sq (x1²), x2sq, x1x2, "
         "sinx1 (sin πx1), sinx2, e.g. x1sq,x2sq",
     ),

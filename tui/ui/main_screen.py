@@ -1,7 +1,10 @@
 """The main screen: four panels, the status line and the keys that steer the run.
 
-Keys and widget messages become session commands (the worker applies them between two
-steps and publishes a snapshot, which the app hands down through ``show``).
+Keys and widget messages become command values (tui.worker.commands) submitted to the
+session; the worker applies them between two steps and publishes a snapshot, which the
+app hands down through ``show``. No command carries a value read from the screen's own
+copy of the run where the worker can work it out (a rung of the ladder, a new run's
+settings): keys faster than the screen are never lost.
 """
 
 from __future__ import annotations
@@ -15,9 +18,32 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from core.lessons import load_lessons
+from core.pace import PHASES
 
 from ..snapshot import Snapshot
-from ..worker.pace import PHASES
+from ..worker.commands import (
+    VIEWS,
+    CheckSelected,
+    ClearGhosts,
+    KeepGhost,
+    Load,
+    MoveSelection,
+    NextPhase,
+    Rebuild,
+    ResetWeights,
+    RestoreBest,
+    RunEpoch,
+    Save,
+    Select,
+    SetRunning,
+    SetWeight,
+    Show,
+    Step,
+    StepLr,
+    StepPace,
+    live_or_rebuild,
+)
+from ..worker.session import Session
 from .fields import FIELD_BY_NAME, path_to_read, path_to_write
 from .keys import bindings
 from .widgets.confirm_dialog import ConfirmDialog
@@ -47,7 +73,7 @@ class MainScreen(Screen):
     BINDINGS = bindings("screen")
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.app.session
 
     @property
@@ -153,60 +179,60 @@ class MainScreen(Screen):
 
     def action_toggle(self) -> None:
         self.views.leave_phases()
-        self.session.toggle()
+        self.session.submit(SetRunning())
 
     def action_step(self) -> None:
         self.views.leave_phases()
-        self.session.step()
+        self.session.submit(Step())
 
     def action_phase(self) -> None:
         self.views.enter_phases()
-        self.session.next_phase()
+        self.session.submit(NextPhase())
 
     def action_epoch(self) -> None:
         self.views.leave_phases()
-        self.session.run_epoch()
+        self.session.submit(RunEpoch())
 
     def action_lr_up(self) -> None:
-        self.session.step_lr(up=True)
+        self.session.submit(StepLr(up=True))
 
     def action_lr_down(self) -> None:
-        self.session.step_lr(up=False)
+        self.session.submit(StepLr(up=False))
 
     def action_pace(self, slower: bool) -> None:
-        self.session.step_pace(slower)
+        self.session.submit(StepPace(slower))
 
     def action_type_lr(self) -> None:
         self.query_one(Controls).edit(FIELD_BY_NAME["lr"])
 
     def action_reset(self) -> None:
-        self.session.reset_weights()
+        self.session.submit(ResetWeights())
 
     def action_restore_best(self) -> None:
-        self.session.restore_best()
+        self.session.submit(RestoreBest())
 
     def action_keep_ghost(self) -> None:
-        self.session.keep_ghost()
+        self.session.submit(KeepGhost())
 
     def action_clear_ghosts(self) -> None:
-        self.session.clear_ghosts()
+        self.session.submit(ClearGhosts())
 
     def action_log_scale(self) -> None:
         self.query_one(LossPlot).toggle_log_scale()
 
     def action_save(self) -> None:
-        self._with_path("Save the run to", path_to_write, self.session.save)
+        self._with_path("Save the run to", path_to_write, Save)
 
     def action_load(self) -> None:
-        self._with_path("Load a run from", path_to_read, self.session.load)
+        self._with_path("Load a run from", path_to_read, Load)
 
-    def _with_path(self, title: str, parse, then) -> None:
-        """Ask for a checkpoint's path (the last one offered), then run ``then(path)``."""
+    def _with_path(self, title: str, parse, command: type[Save | Load]) -> None:
+        """Ask for a checkpoint's path (the last one offered), then submit ``command(path)``."""
 
         def done(answer: tuple[object] | None) -> None:
             if answer:
                 self.app.checkpoint_path = str(answer[0])
-                then(Path(self.app.checkpoint_path))
+                self.session.submit(command(str(Path(self.app.checkpoint_path))))
 
         self.app.push_screen(PromptDialog(title, self.app.checkpoint_path, parse=parse), done)
 
@@ -253,28 +279,32 @@ class MainScreen(Screen):
         self.ask_for_data_view()
         if self.views.current == "inspector":
             if self.snapshot.selected is None:
-                self.session.select((0, 0, 0))
+                self.session.submit(Select((0, 0, 0)))
             self.query_one(Inspector).focus()
         else:
             self.query_one(NetworkView).selected = None
             self.query_one(Controls).focus()
 
     def ask_for_data_view(self) -> None:
-        """The session computes the data view's grid (and the loss surface) only while it
-        is on screen."""
-        wanted = self.views.current == "data" or self.has_class("wide")
-        self.session.show_data_view(wanted)
-        self.session.show_surface(self.views.current == "surface")
-        self.session.show_results(self.views.current == "results")
-        maps = self.views.current == "inspector" or self.query_one(NetworkView).draw_maps
-        self.session.show_neuron_maps(maps)  # the network's maps, the inspector's neuron
+        """The session computes the data view's grid, the loss surface, the confusion
+        matrix and the neurons' maps only while they are on screen."""
+        current = self.views.current
+        shown = {
+            "data": current == "data" or self.has_class("wide"),
+            "surface": current == "surface",
+            "results": current == "results",
+            # the network's maps, the inspector's neuron
+            "maps": current == "inspector" or self.query_one(NetworkView).draw_maps,
+        }
+        for view in VIEWS:
+            self.session.submit(Show(view, shown[view]))
 
     def action_validation(self) -> None:
         for panel in self.query(DataPanel):
             panel.toggle_validation()
 
     def on_inspector_move(self, message: Inspector.Move) -> None:
-        self.session.move_selection(message.delta)
+        self.session.submit(MoveSelection(message.delta))
 
     def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
         """A click on a neuron selects a weight into it (or out of an input) to inspect."""
@@ -285,34 +315,27 @@ class MainScreen(Screen):
             selection = (message.column - 1, i if k == message.column - 1 else 0, message.index)
         if self.views.current != "inspector":
             self.action_view("inspector")
-        self.session.select(selection)
+        self.session.submit(Select(selection))
 
     def on_inspector_check(self) -> None:
-        self.session.check_selected()
+        self.session.submit(CheckSelected())
 
     def on_inspector_weight_edited(self, m: Inspector.WeightEdited) -> None:
-        self.session.set_weight(m.layer, m.i, m.j, m.value)
+        self.session.submit(SetWeight(m.layer, m.i, m.j, m.value))
 
     # --- controls up ----------------------------------------------------------------------
 
     def on_controls_changed(self, message: Controls.Changed) -> None:
-        """Live settings apply at the next step; the others start a new run after a yes."""
-        session, name, value = self.session, message.field.name, message.value
-        live = {
-            "lr": lambda: session.set_lr(float(value)),
-            "batch_size": lambda: session.set_batch_size(value),
-            "optimizer": lambda: session.set_optimizer(str(value)),
-            "l2": lambda: session.set_l2(float(value)),
-            "pace": lambda: session.set_pace(value),
-        }
-        if name in live:
-            live[name]()
+        """Live settings apply at the next step; the others start a new run after a yes
+        (built on the worker from the run's own settings, so that none is lost)."""
+        command = live_or_rebuild(message.field.changes(message.value))
+        if not isinstance(command, Rebuild):
+            self.session.submit(command)
             return
-        config = self.snapshot.config.replace(**message.field.changes(value))
 
         def answer(yes: bool | None) -> None:
             if yes:
-                session.rebuild(config)
+                self.session.submit(command)
 
         self.app.push_screen(
             ConfirmDialog(

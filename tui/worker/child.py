@@ -2,12 +2,12 @@
 
 Started by ``remote.py`` (``python -P -m tui.worker.child IN OUT PARENT``) once the app
 has drawn its first frame (so that the two do not compete for a CPU then), and handed the
-run at once (a trainer's ``state()``). It then loops exactly as the worker thread would
-(``TrainingSession.run``) while a reader thread turns what arrives on IN into the very
-same session methods: the command numbers, the pause between two steps, the snapshots are
-those of the thread design. Snapshots go out on OUT pickled, the slow-changing parts (the
-data view's grid, the neurons' maps, the loss surface, the confusion matrix, the ghosts)
-only when they are new objects.
+run at once (core.trainer_state's ``state_of``). It then loops exactly as the worker thread
+would (``TrainingSession.run``) while a reader thread submits the command values that
+arrive on IN to that session: the command numbers, the pause between two steps, the
+snapshots are those of the thread design. Snapshots go out on OUT pickled, the
+slow-changing parts (the data view's grid, the neurons' maps, the loss surface, the
+confusion matrix, the ghosts) only when they are new objects.
 
 It dies with the app: the kernel kills it when the app does (PR_SET_PDEATHSIG, Linux), and
 the end of IN (the app's side closed, whatever killed it) ends it too. At the app's end it
@@ -23,14 +23,15 @@ import signal
 import sys
 import threading
 import traceback
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from core.checkpoint import save_checkpoint
-from core.trainer import Trainer
+from core.trainer_state import state_of, trainer_from_state
 
 from ..snapshot import Snapshot
+from .commands import Command
 from .session import TrainingSession
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -99,7 +100,7 @@ class Worker:
         if kind != "start":  # the app ended before it handed over the run
             raise EOFError(kind)
         self.crash_save = options.pop("crash_save", None)
-        self.session = TrainingSession(Trainer.from_state(state), **options)
+        self.session = TrainingSession(trainer_from_state(state), **options)
         self.session.on_publish = lambda: self.sender.snapshot(self.session.latest)
         self.sender.snapshot(self.session.latest)
         threading.Thread(target=self.read, name="commands", daemon=True).start()
@@ -113,16 +114,12 @@ class Worker:
             except (EOFError, OSError):
                 os._exit(0)  # the app has gone (a final save it asked for has been sent)
             kind = message[0]
-            if kind == "call":  # a command: the session numbers it as the app did
-                _, name, args, kwargs = message
-                try:
-                    getattr(session, name)(*args, **kwargs)
-                except Exception as e:  # said as a failed command, the numbers kept in step
-                    session.submit(name, _raise(e))
+            if kind == "command":  # the session numbers it as the app did
+                session.submit(message[1])
             elif kind == "snap":
                 session.request_snapshot()
             elif kind == "state":  # the trainer's state, between two steps (tests)
-                session.submit("state", lambda t: self.sender.send(("state", t.state())))
+                session.submit(SendState(self.sender))
             elif kind == "final":
                 self.final = Path(message[1])
                 self.final_asked.set()
@@ -161,11 +158,14 @@ class Worker:
         self.sender.send(("crash", what, saved))
 
 
-def _raise(error: Exception):
-    def command(trainer: Trainer) -> None:
-        raise error
+@dataclass(frozen=True)
+class SendState(Command):
+    """The trainer's state to the app, between two steps (this process's own command)."""
 
-    return command
+    sender: Sender
+
+    def apply(self, session: TrainingSession) -> None:
+        self.sender.send(("state", state_of(session.trainer)))
 
 
 def main(argv: list[str]) -> int:

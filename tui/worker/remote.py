@@ -1,12 +1,13 @@
-"""The training worker in a process of its own, seen from the app: a TrainingSession's API.
+"""The training worker in a process of its own, seen from the app: a Session (session.py).
 
 In one process the worker thread and Textual's drawing share one interpreter lock: every
 frame drawn was training not done, and a second core sat idle. Here the session runs in a
 child process (child.py) and ``RemoteSession`` stands in for it on the app's side, with the
-API the app uses: ``latest`` and ``on_publish`` (called on a thread of this class when a
-snapshot has arrived), ``request_snapshot``, every command method of TrainingSession (sent
-as its name and arguments, applied by the child through that very method, and numbered as
-the child numbers it), ``stop``, ``finished``, ``clock``, ``run``.
+Session protocol the app is typed against: ``latest`` and ``on_publish`` (called on a
+thread of this class when a snapshot has arrived), ``request_snapshot``, ``submit`` (the
+command value itself is pickled to the child, which submits it to its session: numbered
+as the child numbers it), ``stop``, ``finished``, ``clock``, ``begin``, ``run``. Snapshots
+arrive pickled and are made read-only again (``freeze``).
 
 - Start: ``start(trainer, first=snapshot, defer=True)`` keeps the run and shows ``first``
   until the child's own snapshot comes; ``begin()`` (the app calls it once its first frame
@@ -32,30 +33,28 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from core.checkpoint import save_checkpoint
 from core.trainer import Trainer
+from core.trainer_state import state_of
 
-from ..snapshot import Snapshot
-from .pace import FULL_SPEED, Pace
-from .session import TrainingSession
+from ..snapshot import Snapshot, freeze
+from .clock import SystemClock
+from .commands import Command
 
 PIPE_BYTES = 1 << 20  # the snapshots' pipe: room for many, so the child never waits on it
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Linux
-# TrainingSession's public methods that are not commands: never forwarded (run, stop and
-# request_snapshot have their own below; tick and submit have no meaning here)
-LOCAL = frozenset(("run", "tick", "stop", "request_snapshot", "submit"))
 
 
 class RemoteSession:
     """A TrainingSession in a child process, behind the API the app uses."""
 
     def __init__(self) -> None:
-        self.clock: Callable[[], float] = time.monotonic
+        self.clock = SystemClock()
         self.latest: Snapshot | None = None  # the child's last snapshot (None until ready)
         self.on_publish: Callable[[], None] | None = None  # on the receiving thread
         self.finished = threading.Event()  # set once the child's loop has ended
@@ -65,6 +64,7 @@ class RemoteSession:
         self.proc: subprocess.Popen | None = None
         self._ready = threading.Event()
         self._numbers = itertools.count(1)
+        self.submitted = 0  # the number of the last command submitted
         self._send_lock = threading.Lock()
         self._final: tuple[bool, str, int] | None = None
         self._final_done = threading.Event()
@@ -82,7 +82,6 @@ class RemoteSession:
         self,
         trainer: Trainer,
         paused: bool = False,
-        pace: Pace = FULL_SPEED,
         curve_points: int = 240,
         crash_save: Path | None = None,
         first: Snapshot | None = None,
@@ -98,8 +97,8 @@ class RemoteSession:
         self.crash_save = crash_save
         if first is not None and self.latest is None:
             self.latest = replace(first, seq=0)
-        options = dict(paused=paused, pace=pace, curve_points=curve_points, crash_save=crash_save)
-        self._run = (trainer, ("start", trainer.state(), options))
+        options = dict(paused=paused, curve_points=curve_points, crash_save=crash_save)
+        self._run = (trainer, ("start", state_of(trainer), options))
         if not defer:
             self.begin()
 
@@ -174,8 +173,6 @@ class RemoteSession:
         return False, f"the worker process had ended ({self.gone})", -1
 
     def _save_here(self, trainer: Trainer, path: Path) -> tuple[bool, str, int]:
-        from core.checkpoint import save_checkpoint
-
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             save_checkpoint(trainer, path)
@@ -198,22 +195,11 @@ class RemoteSession:
             self.proc.kill()
             self.proc.wait()
 
-    # --- the API of TrainingSession ---------------------------------------------------
+    # --- the Session protocol ---------------------------------------------------------
 
-    def __getattr__(self, name: str) -> Callable[..., int]:
-        """A command method of TrainingSession: sent to the child; returns its number."""
-        if (
-            name.startswith("_")
-            or name in LOCAL
-            or not callable(getattr(TrainingSession, name, None))
-        ):
-            raise AttributeError(name)
-
-        def command(*args, **kwargs) -> int:
-            return self._command(("call", name, args, kwargs))
-
-        command.__name__ = name
-        return command
+    def submit(self, command: Command) -> int:
+        """Send a command to the child; returns its number."""
+        return self._command(("command", command))
 
     def request_snapshot(self) -> None:
         self._send(("snap",))
@@ -225,12 +211,12 @@ class RemoteSession:
 
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> None:
         """What the app's worker thread runs: here only a wait until the child has ended."""
-        while not (cancelled() or self.finished.wait(0.1)):
-            pass
+        while not (cancelled() or self.finished.is_set()):
+            self.clock.wait(self.finished, 0.1)
 
     def trainer_state(self, timeout: float = 5.0) -> dict:
-        """The child's trainer as ``Trainer.state()``, taken between two steps (a command:
-        it counts as one). queue.Empty after ``timeout`` seconds."""
+        """The child's trainer as ``core.trainer_state.state_of`` gives it, taken between
+        two steps (a command: it counts as one). queue.Empty after ``timeout`` seconds."""
         self._command(("state",))
         return self._states.get(timeout=timeout)
 
@@ -239,6 +225,7 @@ class RemoteSession:
     def _command(self, message: tuple) -> int:
         with self._send_lock:
             number = next(self._numbers)
+            self.submitted = number
             if self.gone:
                 self._publish_gone(f"Training has stopped ({self.gone}). {self.advice()}")
             else:
@@ -281,7 +268,7 @@ class RemoteSession:
                 _, snap, kept = message
                 if kept:  # unchanged since the last snapshot: not sent again
                     snap = replace(snap, **{name: getattr(self.latest, name) for name in kept})
-                self._publish(snap)
+                self._publish(freeze(snap))
                 self._ready.set()
             elif kind == "final":
                 self._final = message[1:]

@@ -14,7 +14,7 @@ import numpy as np
 
 from core.trainer import Trainer
 
-from ..snapshot import Surface
+from ..snapshot import Surface, frozen
 
 ROWS, COLS = 48, 96  # loss samples over the plane
 PATH_POINTS = 4096  # the most recent (m, b) kept for the path
@@ -104,8 +104,8 @@ def loss_surface(t: Trainer, path: DescentPath) -> Surface | None:
             grid = np.array([np.abs(ms[:, None] * x + b - y).mean(axis=1) for b in bs])
     return Surface(
         extent=box,
-        grid=np.maximum(grid, 0.0),
-        path=points.copy(),
+        grid=frozen(np.maximum(grid, 0.0)),
+        path=frozen(points),
         now=now,
         lowest=low,
         truth=truth_mb if t.scaler is None else None,

@@ -15,7 +15,15 @@ from core.phases import BACKWARD, Phase
 from core.run_data import plane_inputs
 from core.trainer import Trainer
 
-from ..snapshot import DataView, Inspection, Misclassified, NeuronMaps, PhaseDetail, Results
+from ..snapshot import (
+    DataView,
+    Inspection,
+    Misclassified,
+    NeuronMaps,
+    PhaseDetail,
+    Results,
+    frozen,
+)
 
 GRID_ROWS, GRID_COLS = 48, 96  # model output samples over a 2-D input plane
 CURVE_POINTS = 200
@@ -77,11 +85,11 @@ def inspect_selected(
     return Inspection(
         chain=chain,
         waiting=waiting,
-        lr=t.optimizer.lr,
-        optimizer=t.optimizer.name,
-        l2=t.optimizer.l2,
-        l1=t.optimizer.l1,
-        clip=t.optimizer.clip,
+        lr=t.config.lr,
+        optimizer=t.config.optimizer,
+        l2=t.config.l2,
+        l1=t.config.l1,
+        clip=t.config.clip,
         w_before=w_before,
         w_now=parameter(t, t.net.params, k, i, j),
         step_done=step_done,
@@ -134,20 +142,31 @@ def grid_points(extent: tuple[float, float, float, float], rows: int, cols: int)
     return np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
 
 
-def data_view(t: Trainer) -> DataView:
+def data_points(t: Trainer) -> tuple[np.ndarray, ...]:
+    """The data as the data view draws it, read-only copies (the run's data never changes:
+    made once a run): training x (n, 2 or 1), y (n, k), validation x, y; x the points of a
+    plane, y a standardised regression target in its own units."""
+    units = t.target_scaler.inverse if t.target_scaler is not None else lambda y: y
+    plane = plane_points(t)
+    train_x, val_x = plane if plane is not None else (t.X, t.X_val)
+    return tuple(frozen(a) for a in (train_x, units(t.Y), val_x, units(t.Y_val)))
+
+
+def data_view(t: Trainer, points: tuple[np.ndarray, ...]) -> DataView:
     """The model over its input plane (2 inputs, or derived inputs of 2) or line (1 input),
-    and the data; a standardised regression target in its own units (the model's output
-    likewise)."""
+    over ``points`` (``data_points``); a standardised regression target in its own units
+    (the model's output likewise)."""
     X, n_inputs = t.X, t.X.shape[1]
     units = t.target_scaler.inverse if t.target_scaler is not None else lambda y: y
     plane = plane_points(t)
+    train_x, train_y, val_x, val_y = points
     base = dict(
         n_inputs=2 if plane is not None else n_inputs,
         task=t.task,
-        train_x=plane[0] if plane is not None else t.X,
-        train_y=units(t.Y),
-        val_x=plane[1] if plane is not None else t.X_val,
-        val_y=units(t.Y_val),
+        train_x=train_x,
+        train_y=train_y,
+        val_x=val_x,
+        val_y=val_y,
         truth=dict(t.train_set.truth),
     )
     if plane is not None and len(X):
@@ -156,7 +175,8 @@ def data_view(t: Trainer) -> DataView:
         with np.errstate(all="ignore"):
             _, out = t.net.predict(network_inputs(t, points))
         value = out.argmax(axis=1) if t.task == "multiclass" else units(out)[:, 0]
-        return DataView(**base, extent=extent, grid=value.reshape(GRID_ROWS, GRID_COLS))
+        grid = frozen(value.reshape(GRID_ROWS, GRID_COLS))
+        return DataView(**base, extent=extent, grid=grid)
     if n_inputs == 1 and len(X):
         xs = np.linspace(X.min(), X.max(), CURVE_POINTS)
         with np.errstate(all="ignore"):
@@ -164,7 +184,8 @@ def data_view(t: Trainer) -> DataView:
         fitted = {}
         if t.net.n_layers == 1 and t.net.activations[0].identity and t.scaler is None:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
-        return DataView(**base, curve_x=xs, curve_y=units(out)[:, 0], fitted=fitted)
+        curve = frozen(units(out)[:, 0])
+        return DataView(**base, curve_x=frozen(xs), curve_y=curve, fitted=fitted)
     return DataView(**base)
 
 
@@ -185,7 +206,7 @@ def neuron_maps(t: Trainer) -> NeuronMaps | None:
     maps, ranges = [], []
     for c, values in enumerate(columns):
         kept = values[:, :MAX_MAPS].T.reshape(-1, MAP_ROWS, MAP_COLS)
-        maps.append(np.array(kept, np.float64))  # a copy the trainer never touches
+        maps.append(frozen(np.asarray(kept, np.float64)))  # a copy the trainer never touches
         if c and t.net.activations[c - 1].name in PROBABILITIES:
             ranges.append((0.0, 1.0))
         else:
@@ -212,17 +233,17 @@ def phase_detail(t: Trainer) -> PhaseDetail | None:
     z, a, y = net.z, net.a, t.batch_y
     n = t.batch_x.shape[0]  # the stored deltas carry the batch mean's 1/n: per sample, x n
     return PhaseDetail(
-        x=t.batch_x[r].copy(),
-        y_true=y[r].copy(),
-        z=tuple(v[r].copy() for v in z),
-        a=tuple(v[r].copy() for v in a),
-        delta=tuple(v[r] * n for v in net.delta),
-        grad_a=tuple(v[r] * n for v in net.grad_a),
-        dweights=tuple(w.copy() for w in net.dweights),
-        dbiases=tuple(b.copy() for b in net.dbiases),
-        weight_step=tuple(-w for w in net.step_weights),  # params -= step
-        bias_step=tuple(-b for b in net.step_biases),
-        per_sample_loss=t.loss.per_sample(z[-1][r], a[-1][r], y[r]),
+        x=frozen(t.batch_x[r]),
+        y_true=frozen(y[r]),
+        z=tuple(frozen(v[r]) for v in z),
+        a=tuple(frozen(v[r]) for v in a),
+        delta=tuple(frozen(v[r] * n) for v in net.delta),
+        grad_a=tuple(frozen(v[r] * n) for v in net.grad_a),
+        dweights=tuple(frozen(w) for w in net.dweights),
+        dbiases=tuple(frozen(b) for b in net.dbiases),
+        weight_step=tuple(frozen(-w) for w in net.step_weights),  # params -= step
+        bias_step=tuple(frozen(-b) for b in net.step_biases),
+        per_sample_loss=frozen(t.loss.per_sample(z[-1][r], a[-1][r], y[r])),
         batch_size=int(t.batch_x.shape[0]),
     )
 
@@ -239,10 +260,10 @@ def results(t: Trainer) -> Results | None:
     return Results(
         which="validation" if which == "val" else "training",
         epoch=t.epoch,
-        matrix=cm,
+        matrix=frozen(cm),
         class_names=names,
-        precision=report.precision,
-        recall=report.recall,
+        precision=frozen(report.precision),
+        recall=frozen(report.recall),
         accuracy=report.accuracy,
         misclassified=misclassified(t, which),
     )
@@ -269,6 +290,6 @@ def misclassified(t: Trainer, which: str) -> tuple[Misclassified, ...]:
     top = max(float(sample.max()), float(raw.max(initial=0.0))) or 1.0  # 0 black, top white
     names = t.train_set.class_names
     return tuple(
-        Misclassified(np.clip(r / top, 0.0, 1.0).reshape(k, k), names[true[i]], names[g])
+        Misclassified(frozen(np.clip(r / top, 0.0, 1.0).reshape(k, k)), names[true[i]], names[g])
         for r, i, g in zip(raw, wrong[:MISCLASSIFIED], guess, strict=True)
     )

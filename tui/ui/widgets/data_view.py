@@ -12,7 +12,6 @@ R² and what its inputs are.
 from __future__ import annotations
 
 import math
-import textwrap
 from itertools import pairwise
 
 import numpy as np
@@ -26,6 +25,7 @@ from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from ...snapshot import DataView, Snapshot
+from ..centred import draw_message
 from ..colours import NEGATIVE, POSITIVE
 from ..halfblocks import LEVELS, background, cell_style, levels, palettes, rgb, sample
 from ..ticks import nice_ticks, unique_labels
@@ -115,16 +115,6 @@ def draw_map(data: DataView, width: int, height: int, val: bool, base: Style) ->
             [Segment(t, dim if c is None else cell_style(base, shades[1][c])) for t, c in pieces]
         )
         strips.append(strip.crop(0, width).adjust_cell_length(width, base))
-    return strips
-
-
-def draw_message(text: str, width: int, height: int, base: Style) -> list[Strip]:
-    """``text`` wrapped and centred in the panel."""
-    lines = textwrap.wrap(text, width)[: max(height, 0)] if width > 0 else []
-    strips = [Strip.blank(width, base)] * ((height - len(lines)) // 2)
-    for line in lines:
-        left = " " * ((width - len(line)) // 2)
-        strips.append(Strip([Segment(left + line, base)]).adjust_cell_length(width, base))
     return strips
 
 

@@ -67,13 +67,6 @@ def phase_emphasis(phase: Phase | None, n_layers: int) -> tuple[set[int], set[in
     return set(), set()
 
 
-def current_phase(snap: Snapshot) -> Phase | None:
-    """The phase that ran last while stepping phase by phase, or None between steps."""
-    if snap.last_phase is not None:
-        return snap.last_phase
-    return snap.phases[snap.phase_index - 1] if snap.phase_index else None
-
-
 def grouped(names: tuple[str, ...]) -> list[str]:
     """Runs of the same name counted: ("sigmoid",) * 8 + ("tanh",) -> ["8× sigmoid", "tanh"]."""
     runs: list[list] = []
@@ -88,7 +81,7 @@ def grouped(names: tuple[str, ...]) -> list[str]:
 def caption(snap: Snapshot) -> str:
     """One line under the drawing: between steps the legend of dead neurons if there are
     any; else the last phase (1-based layers); else the activations."""
-    phase, n, c = current_phase(snap), snap.n_layers, snap.config
+    phase, n, c = snap.last_phase, snap.n_layers, snap.config
     dead = sum(int(mask.sum()) for mask in snap.dead_neurons if mask is not None)
     if dead and snap.phase_index == 0:  # between steps the legend of the hollow neurons
         return f"{DEAD_NEURON} {dead} dead: ReLU 0 for every sample"  # of the last epoch
@@ -351,7 +344,7 @@ class NetworkView(ChangedRows, Widget):
     def highlight_layer(self) -> int | None:
         """The layer the last phase worked on: k, ALL (forward, update) or None between steps."""
         snap = self.snapshot
-        phase = current_phase(snap) if snap else None
+        phase = snap.last_phase if snap else None
         kind = phase.kind if phase else None
         if kind == BACKWARD:
             return phase.layer
@@ -396,7 +389,7 @@ class NetworkView(ChangedRows, Widget):
                     break
             else:  # too narrow even for the sizes: spread the columns, drop overlapping labels
                 xs = [round(c * (width - 1) / (ncol - 1)) for c in range(ncol)]
-        phase = current_phase(snap)
+        phase = snap.last_phase
         layers, columns = phase_emphasis(phase, snap.n_layers)
         dim = set(range(snap.n_layers)) - layers if phase else set()
         sel = self.selected

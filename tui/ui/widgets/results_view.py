@@ -20,14 +20,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...snapshot import Misclassified, Results, Snapshot
+from ..centred import draw_message
 from ..colours import NEGATIVE, POSITIVE
-
-
-def draw_message(text: str, width: int, height: int, base: Style) -> list[Strip]:
-    """The data view's centred message (imported when drawn: data_view imports this file)."""
-    from .data_view import draw_message
-
-    return draw_message(text, width, height, base)
 
 
 def _rgb(colour: str) -> np.ndarray:

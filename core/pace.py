@@ -1,4 +1,4 @@
-"""How fast training goes: full speed, so many epochs or steps a second, or one phase at a time.
+"""How fast the app trains: full speed, so many epochs or steps a second, or one phase at a time.
 
 A learner cannot watch 10,000 epochs a second. The pace slows training to a rate the eye can
 follow; at its slowest, each phase of a step (forward, loss, backward of each layer, update)

@@ -1,0 +1,189 @@
+"""The Snapshot a session publishes: read-only copies of the run, and the views it shows.
+
+Every array in a snapshot is a copy made read-only (tui.snapshot's ``frozen``), never a view
+of a buffer the trainer reuses, so the screen can read it at leisure while training goes
+on. Views that cost
+a pass over a grid or a data set (the data view, the neurons' maps, the loss surface, the
+confusion matrix, R²) are computed only while wanted, each kept in one ``Cached`` until the
+run has moved on and it is due again: at once while paused or at a watchable pace, at
+most every DATA_VIEW_SECONDS at full speed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from core.evaluation import r2
+from core.health import symmetric_layers
+from core.inspect import parameter_name
+from core.pace import PHASES, STEPS
+from core.run_data import describe
+from core.trainer import Trainer
+
+from ..snapshot import Curve, Snapshot, frozen
+from .surface import DescentPath, loss_surface, surface_note
+from .views import data_points, data_view, inspect_selected, neuron_maps, phase_detail, results
+
+if TYPE_CHECKING:
+    from .session import TrainingSession
+
+DATA_VIEW_SECONDS = 0.5  # while training at full speed, a view is this old at most
+
+
+class Cached:
+    """One view of the run: ``compute(trainer)`` again only when the run has moved on
+    (``key`` changed) and ``due(computed_at)`` says it is time."""
+
+    def __init__(self, compute: Callable[[Trainer], Any]) -> None:
+        self.compute = compute
+        self.clear()
+
+    def clear(self) -> None:
+        self.at, self.key, self.value = -math.inf, None, None
+
+    def get(self, t: Trainer, key: tuple, now: float, due: Callable[[float], bool]) -> Any:
+        if self.key is None or (key != self.key and due(self.at)):
+            self.at, self.key, self.value = now, key, self.compute(t)
+        return self.value
+
+
+def _r2_pair(t: Trainer) -> tuple[float, float]:
+    return r2(t, "train"), r2(t)
+
+
+class SnapshotMaker:
+    """Builds a session's snapshots; holds the views' caches (one run's: ``clear`` them for
+    a new run)."""
+
+    def __init__(self, curve_points: int, path: DescentPath) -> None:
+        self.curve_points = curve_points
+        self.seq = itertools.count(1)
+        points = Cached(data_points)  # the data sets' read-only copies, made once a run
+        self.views = {
+            "points": points,
+            "data": Cached(lambda t: data_view(t, points.get(t, (id(t),), 0.0, _never))),
+            "maps": Cached(neuron_maps),
+            "surface": Cached(lambda t: loss_surface(t, path)),
+            "results": Cached(results),
+            "r2": Cached(_r2_pair),
+            "summary": Cached(lambda t: tuple(describe(t))),
+        }
+
+    def clear(self) -> None:
+        """A new run: nothing computed of the old one is shown again."""
+        for cache in self.views.values():
+            cache.clear()
+
+    def make(self, s: TrainingSession) -> Snapshot:
+        """The snapshot of session ``s`` now (on the worker, between two steps)."""
+        t, net = s.trainer, s.trainer.net
+        now = s.clock()
+        key = (id(t), t.steps, t.edits)  # the weights as they are (a view of them)
+
+        def due(at: float) -> bool:
+            return not s.running or t.config.pace.watchable or now - at >= DATA_VIEW_SECONDS
+
+        def view(name: str, wanted: bool, of: tuple = key) -> Any:
+            return self.views[name].get(t, of, now, due) if wanted else None
+
+        last = t.history.last() or {}
+        nan = float("nan")
+        train_loss, val_loss = last.get("train_loss", nan), last.get("val_loss", nan)
+        if t.restored_losses is not None:  # went back since the last epoch: those weights'
+            train_loss, val_loss = t.restored_losses
+        report = t.report()
+        status = "running" if s.running else ("diverged" if s.message else "paused")
+        # paused, or running a step or a phase at a time: what the last phase computed
+        stepping = not s.running or t.config.pace.kind in (STEPS, PHASES)
+        selected = s.selected
+        regression, csv = t.task == "regression", t.config.data is not None
+        r2s = view("r2", regression) or (nan, nan)
+        ds = t.train_set
+        return Snapshot(
+            seq=next(self.seq),
+            applied=s.applied,
+            status=status,
+            message=s.message,
+            notice_id=s.notice[0],
+            notice=s.notice[1],
+            notice_error=s.notice[2],
+            epoch=t.epoch,
+            steps=t.steps,
+            steps_per_epoch=len(t.batches),
+            batch_pos=t.batches.pos,
+            phases=tuple(t.phases),
+            phase_index=t.phase_index,
+            stepping=stepping,
+            config=t.config,
+            task=t.task,
+            loss_name=t.loss_name,
+            dataset_name=ds.name,
+            sizes=tuple(net.sizes),
+            activation_names=tuple(a.name for a in net.activations),
+            derivative_formulas=tuple(a.formula for a in net.activations),
+            activation_notes=tuple(a.note for a in net.activations),
+            loss_formula=t.loss.formula,
+            loss_short=t.loss.short or t.loss_name,
+            weights=tuple(frozen(w) for w in net.weights),
+            biases=tuple(frozen(b) for b in net.biases),
+            grad_norm=frozen(report.grad_norm),
+            bias_grad_norm=frozen(report.bias_grad_norm),
+            weight_norm=frozen(report.weight_norm),
+            update_ratio=frozen(report.update_ratio),
+            delta_norm=frozen(report.delta_norm),
+            last_loss=float(t.last_loss),
+            train_loss=train_loss,
+            val_loss=val_loss,
+            train_acc=last.get("train_acc", nan),
+            val_acc=last.get("val_acc", nan),
+            val_size=len(t.X_val),
+            epochs_per_second=s.epochs_per_second(),
+            train_curve=self.curve(t, "train_loss"),
+            val_curve=self.curve(t, "val_loss"),
+            grad_curves=tuple(self.curve(t, f"grad_norm_{k}") for k in range(net.n_layers)),
+            lr_changes=tuple(t.lr_changes),
+            restores=tuple(t.restores),
+            ghosts=tuple(t.ghosts),
+            dead_neurons=tuple(None if d is None else frozen(d) for d in t.activity.dead),
+            symmetric=symmetric_layers(net.weights, net.biases),
+            detail=phase_detail(t) if stepping else None,
+            selected=selected,
+            selected_name="" if selected is None else parameter_name(*selected, net.sizes),
+            inspection=inspect_selected(t, selected, s.before, s.finite_difference)
+            if stepping
+            else None,
+            data=view("data", "data" in s.wanted),
+            neuron_maps=view("maps", "maps" in s.wanted),
+            surface=view("surface", "surface" in s.wanted),
+            surface_note=surface_note(t) if "surface" in s.wanted else "",
+            results=view("results", not regression and bool({"results", "data"} & s.wanted)),
+            train_r2=r2s[0],
+            val_r2=r2s[1],
+            target_standardized=regression and t.target_scaler is not None,
+            best_epoch=t.best_val.epoch,
+            best_val_loss=t.best_val.loss,
+            data_summary=view("summary", csv, of=(id(t),)) or (),
+            input_names=ds.feature_names if csv or ds.plane is not None else (),
+            output_names=output_names(t) if csv else (),
+        )
+
+    def curve(self, t: Trainer, name: str) -> Curve:
+        """A history column as min/max buckets, about two a plot column (copies)."""
+        if len(t.history) == 0:
+            return Curve.empty()
+        return Curve(*(frozen(a) for a in t.history.series(name, self.curve_points)))
+
+
+def output_names(t: Trainer) -> tuple[str, ...]:
+    """A CSV run's outputs: its classes (P(name) for two), or its target."""
+    ds = t.train_set
+    if ds.task == "multiclass":
+        return ds.class_names
+    return (f"P({ds.class_names[1]})",) if ds.task == "binary" else (ds.target,)
+
+
+def _never(at: float) -> bool:
+    return False
