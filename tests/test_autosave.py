@@ -261,19 +261,24 @@ def test_the_longest_and_then_the_most_recent_trained_runs_are_kept(state):
     recent = {runs[7], runs[5], runs[4]}  # the most recent others that trained
     assert kept == longest | recent
     assert set(gone) == {runs[1], runs[3], *untrained}
-    notice = autosave.pruned_notice(gone)
-    assert notice.startswith("Removed 5 older autosaves (epoch 3, epoch 2, epoch 0, epoch 0")
+    assert autosave.pruned_notice(gone).startswith(
+        "Removed 5 older autosaves (2 trained, 3 untrained or unreadable): the 6 kept are"
+    )
+    two = dict(list(gone.items())[:2])  # the oldest two: 3 and 2 epochs
+    assert autosave.pruned_notice(two).startswith("Removed 2 older autosaves (epoch 3, epoch 2)")
 
 
 def test_pruning_leaves_special_files_and_running_apps_alone(state):
     folder = state / "state" / "backprop-tui"
     runs = [autosave_of(folder, n, 0, 100 - n) for n in range(8)]
     os.mkfifo(folder / "autosave-fifo.npz")
+    (folder / "autosave-loop.npz").symlink_to("autosave-loop.npz")  # a loop of one link
     running = folder / f"autosave-20260101-000000-{os.getpid()}.npz"  # this process runs
     saved(running, age=1000)
     gone = autosave.prune(folder, keep=2)
     assert set(gone) == set(runs[:6])  # the oldest untrained ones, nothing else
     assert (folder / "autosave-fifo.npz").exists() and running.exists()
+    assert (folder / "autosave-loop.npz").is_symlink()
 
 
 def test_the_app_says_on_screen_what_it_pruned_and_keeps_the_trained_runs(tmp_path):

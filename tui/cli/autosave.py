@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core import paths
 from core.checkpoint import remove_litter
 
 KEEP = 6  # autosaves kept by prune (besides this run's, the resumed one, running apps')
@@ -205,10 +206,14 @@ def prune(
     those of running apps, nor anything but regular files; and the litter of killed saves.
     Returns the deleted ones, each with how long it trained (``trained``)."""
     remove_litter(folder, "autosave*.npz")
-    spared = {p.resolve() for p in spare}
+    spared = {os.path.realpath(p) for p in spare}
     ended = []
     for path in folder.glob(PATTERN):
-        if path.resolve() not in spared and path.is_file() and not in_use(path):
+        try:
+            regular = paths.kind(path) == paths.FILE  # (a loop of links: ValueError)
+        except ValueError:
+            continue
+        if regular and os.path.realpath(path) not in spared and not in_use(path):
             ended.append(path)
     kept = set(worth_keeping(ended, keep))
     gone = {}
@@ -223,8 +228,13 @@ def prune(
 
 
 def pruned_notice(gone: dict[Path, tuple[int, int] | None]) -> str:
-    """What the app says on screen about the autosaves ``prune`` deleted."""
-    runs = ", ".join("unreadable" if v is None else f"epoch {v[0]:,}" for v in gone.values())
+    """What the app says on screen about the autosaves ``prune`` deleted: each one's epoch,
+    or for more than four how many had trained."""
+    if len(gone) <= 4:
+        runs = ", ".join("unreadable" if v is None else f"epoch {v[0]:,}" for v in gone.values())
+    else:
+        ran = sum(v is not None and v > (0, 0) for v in gone.values())
+        runs = f"{ran} trained, {len(gone) - ran} untrained or unreadable"
     s = "s" if len(gone) > 1 else ""
     return (
         f"Removed {len(gone)} older autosave{s} ({runs}): the {KEEP} kept are the "
