@@ -113,7 +113,7 @@ async def test_the_status_line_drops_whole_pieces_never_a_name_without_its_value
 async def test_a_notice_never_covers_the_status_line_or_a_divergence():
     app = make_app(lr=30.0)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        for _ in range(10):
+        for _ in range(5):  # it diverges in the fifth (10 times its start for 5 epochs)
             app.session.submit(RunEpoch())
         assert await wait_until(pilot, lambda: app.snapshot.status == "diverged")
         await pilot.press("g")  # a notice: "kept this run's curves as ghost 1"
