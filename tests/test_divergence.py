@@ -294,3 +294,20 @@ def test_a_too_large_rate_after_a_resume_is_still_the_rate(tmp_path):
     resumed = load_checkpoint(tmp_path / "run.npz")
     resumed.apply({"lr": 5.0})
     assert "the learning rate 5 is likely too large" in diverge(resumed, 50)
+
+
+def test_inputs_near_1e300_kept_as_read_are_warned_of_when_the_run_starts(tmp_path, capsys):
+    """They train at chance without ever overflowing: nothing else would say why."""
+    rng = np.random.default_rng(0)
+    rows = [
+        ",".join(repr(float(v)) for v in rng.normal(size=3) * 1e300) + f",{k % 2}"
+        for k in range(60)
+    ]
+    path = tmp_path / "huge.csv"
+    path.write_text("a,b,c,y\n" + "\n".join(rows) + "\n")
+    args = ["train", "--data", str(path), "--epochs", "1", "--quiet"]
+    assert main([*args, "--no-standardize"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"warning: the inputs reach \d\.\d+e\+300, kept as read", err), err
+    assert main([*args, "--standardize", "yes"]) == 0
+    assert "warning" not in capsys.readouterr().err
