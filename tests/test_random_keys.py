@@ -135,17 +135,27 @@ async def press_and_check(setup: Setup, keys: list[str], seed: object) -> None:
     """Press ``keys`` one by one; after each, the app lives and agrees with its session."""
     app = setup.app()
     async with app.run_test(size=setup.size) as pilot:
-        assert await settled(pilot)
+        assert await settled(pilot), f"seed {seed}, {setup}, at the start: {waiting_on(app)}"
         for n, name in enumerate(keys):
             await key(pilot, name)
             where = f"seed {seed}, {setup}, after {' '.join(keys[: n + 1])}"
             assert app.is_running, f"the app ended: {where}"
-            assert await settled(pilot), f"the keys were never all applied: {where}"
+            assert await settled(pilot), f"{where}: {waiting_on(app)}"
             wrong = disagreements(app)
             assert not wrong, f"{where}: " + "; ".join(wrong)
         sent = app.session.submitted
     assert app.return_code in (None, 0), f"seed {seed}, {setup}: exit {app.return_code}"
     assert sent >= len(keys) // 10, f"only {sent} commands from {len(keys)} keys"
+
+
+def waiting_on(app) -> str:
+    """Why the keys were never all applied, as far as the app can tell."""
+    session, snap = app.session, app.snapshot
+    said = f"commands sent {session.submitted}, applied {snap.applied} (snapshot {snap.seq})"
+    proc = getattr(session, "proc", None)  # the worker process's
+    if proc is not None:
+        said += f"; worker process {proc.pid}: exit {proc.poll()}, gone {session.gone!r}"
+    return said
 
 
 def sequence(seed: int, length: int) -> list[str]:
