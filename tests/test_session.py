@@ -246,3 +246,33 @@ def test_a_published_snapshot_never_changes_when_the_worker_steps_on(running, ph
         assert np.array_equal(before, now, equal_nan=True)
     chain = snap.inspection.chain
     assert chain.product_mean == pytest.approx(float(np.mean(chain.de_dz * chain.dz_dw)))
+
+
+def test_a_log_of_commands_replays_to_the_very_same_run():
+    """Commands are values: kept in a list, given to a fresh session of the same run, they
+    give the same weights bit for bit (a random key sequence that breaks the app can be
+    replayed exactly)."""
+    log = [
+        Step(),
+        StepLr(up=True),
+        NextPhase(),
+        NextPhase(),
+        ChangeSettings.of(batch_size=None, optimizer="momentum"),
+        RunEpoch(),
+        Select((1, 2, 0)),
+        StartRun(Config(n_samples=200, hidden=(3,), seed=4)),
+        RunEpoch(),
+        StepLr(up=False),
+        Step(),
+    ]
+    runs = []
+    for _ in range(2):
+        s = TrainingSession(Trainer(Config(n_samples=200)), paused=True, clock=ManualClock())
+        for command in log:
+            s.submit(command)
+            s.tick()
+        runs.append(s)
+    a, b = (s.trainer for s in runs)
+    assert a.steps == b.steps > 0 and a.config == b.config and a.config.lr == 0.01
+    assert np.array_equal(a.net.params, b.net.params)
+    assert runs[0].latest.applied == runs[1].latest.applied == len(log)
