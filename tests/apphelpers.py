@@ -83,7 +83,8 @@ async def key(pilot, name: str) -> None:
         char = name if len(name) == 1 else None
     pilot.app.post_message(events.Key(name, char))
     for _ in range(HOPS):  # each round, every widget handles what was queued before it
-        await pilot.pause(0)
+        await pilot._wait_for_screen()  # (Pilot's own wait; pause would also draw each time)
+    await pilot.pause(0)  # and draw once
 
 
 async def dialog(pilot, *keys: str) -> None:
