@@ -88,8 +88,10 @@ def test_a_regression_shows_r2_beside_the_loss_everywhere(tmp_path, capsys):
     rows = list(csv.DictReader(hist.open()))
     assert rows[-1]["train_acc"] == "" and float(rows[-1]["val_r2"]) > 0.5
     assert float(rows[-1]["train_r2"]) > 0.5
-    assert out.splitlines()[-1].startswith("validation set (24 rows) at epoch 40: R² ")
-    assert out.splitlines()[-1].endswith("(in standardised target units)")
+    last = out.splitlines()[-1]
+    assert last.startswith("validation set (24 rows) at epoch 40: R² ")
+    assert ", RMSE " in last and ", MAE " in last and "(price's units)" in last
+    assert last.endswith(" in standardised target units")
 
 
 def test_patience_stops_and_restore_best_ends_on_the_best_weights(tmp_path, capsys):
@@ -107,8 +109,11 @@ def test_patience_stops_and_restore_best_ends_on_the_best_weights(tmp_path, caps
     assert len(rows) == best + 5 < 500  # stopped 5 epochs after the best
     marked = [int(r["epoch"]) for r in rows if r["best_val"] == "1"]
     assert marked[-1] == best and marked == sorted(marked)
-    assert f"stopped early at epoch {best + 5}: no lower validation loss for 5 epochs" in err
-    assert f"restored the weights of epoch {best}" in err
+    assert err.splitlines() == [
+        f"stopped at epoch {best + 5}: no lower validation loss for 5 epochs; ending on the "
+        f"weights of epoch {best} (validation accuracy {100 * float(rows[best - 1]['val_acc']):.1f}%)",
+        f"saved {ckpt} with the weights of epoch {best} (of {best + 5} trained)",
+    ]
     saved = load_checkpoint(ckpt)
     np.testing.assert_array_equal(saved.net.params, saved.best_val.params)
     assert saved.evaluate(saved.X_val, saved.Y_val)[0] == pytest.approx(val.min())

@@ -1,4 +1,5 @@
-"""The ``backprop-tui`` command: the app, or headless ``train`` and ``gradcheck``."""
+"""The ``backprop-tui`` command: the app, or headless ``train``, ``predict``, ``export`` and
+``gradcheck``."""
 
 from __future__ import annotations
 
@@ -53,6 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .headless import train
 
             return train(args, None if args.resume else config_from_args(args))
+        if args.command == "predict":
+            from .predict import predict_file
+
+            return predict_file(args)
+        if args.command == "export":
+            from .export import export
+
+            return export(args)
         if args.command == "gradcheck":
             from .headless import gradcheck
 
