@@ -109,9 +109,10 @@ def test_patience_stops_and_restore_best_ends_on_the_best_weights(tmp_path, caps
     assert len(rows) == best + 5 < 500  # stopped 5 epochs after the best
     marked = [int(r["epoch"]) for r in rows if r["best_val"] == "1"]
     assert marked[-1] == best and marked == sorted(marked)
+    accuracy = 100 * float(rows[best - 1]["val_acc"])
     assert err.splitlines() == [
         f"stopped at epoch {best + 5}: no lower validation loss for 5 epochs; ending on the "
-        f"weights of epoch {best} (validation accuracy {100 * float(rows[best - 1]['val_acc']):.1f}%)",
+        f"weights of epoch {best} (validation accuracy {accuracy:.1f}%)",
         f"saved {ckpt} with the weights of epoch {best} (of {best + 5} trained)",
     ]
     saved = load_checkpoint(ckpt)

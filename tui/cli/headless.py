@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.best_val import DEFAULT_PATIENCE
 from core.checkpoint import save_checkpoint
 from core.config import Config
 from core.evaluation import RegressionScores, regression_scores
@@ -24,7 +25,7 @@ from core.trainer import Diverged, EpochReport, Trainer
 
 from .args import chosen_settings
 from .hangup import say
-from .reports import ending_line, score_lines, stop_by_default, stopping_line, weights_words
+from .reports import ending_line, score_lines, stopping_line, stops_by_default, weights_words
 from .resume import resume
 
 PROGRESS_SECONDS = 10.0  # a progress line at least this often, however long the run
@@ -104,12 +105,13 @@ class EpochLog:
     """After each epoch: the history row, a progress line now and then (about 20 lines, and
     one at least every PROGRESS_SECONDS), and the patience's verdict."""
 
-    def __init__(self, trainer: Trainer, epochs: int, writer, quiet: bool) -> None:
+    def __init__(self, trainer: Trainer, epochs: int, writer, quiet: bool, patience: int) -> None:
         self.trainer, self.writer, self.quiet = trainer, writer, quiet
         self.first, self.last = trainer.epoch, trainer.epoch + epochs
+        self.patience = patience
         self.every = max(1, epochs // 20)
-        if trainer.config.patience:  # it may stop soon: a line every half patience
-            self.every = min(self.every, max(1, trainer.config.patience // 2))
+        if patience:  # it may stop soon: a line every half patience
+            self.every = min(self.every, max(1, patience // 2))
         self.shown = time.monotonic()
 
     def epoch(self, report: EpochReport) -> bool:
@@ -120,8 +122,7 @@ class EpochLog:
             scores = regression_scores(t, "train"), regression_scores(t)
         if self.writer is not None:
             write_history_row(self.writer, report, scores, t.best_val.epoch == report.epoch)
-        patience = t.config.patience
-        stop = bool(patience) and t.best_val.waited(t.epoch) >= patience
+        stop = bool(self.patience) and t.best_val.waited(t.epoch) >= self.patience
         due = (report.epoch - self.first) % self.every == 0 or report.epoch == self.last or stop
         if not self.quiet and (due or time.monotonic() - self.shown >= PROGRESS_SECONDS):
             self.shown = time.monotonic()
@@ -141,7 +142,10 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
         check_save_path(args.save)
     trainer = resume(args.resume, args) if args.resume else Trainer(config)
     check_validation_needs(trainer)
-    by_default = not args.resume and stop_by_default(trainer, chosen_settings(args))
+    by_default = not args.resume and stops_by_default(trainer, chosen_settings(args))
+    patience, restore = trainer.config.patience, trainer.config.restore_best
+    if by_default:
+        patience, restore = DEFAULT_PATIENCE, True
     if trainer.config.data is not None and not args.resume:
         tell_data(trainer, args.quiet, [stopping_line(trainer)] if by_default else [])
     epochs = trainer.config.epochs
@@ -149,7 +153,7 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
     if args.history:
         for written in write_ghosts(args.history, trainer):
             say(f"ghost run written to {written}")
-    log = EpochLog(trainer, epochs, writer, args.quiet)
+    log = EpochLog(trainer, epochs, writer, args.quiet, patience)
     status, patience_ran_out = 0, False
     with Interrupted() as stop:
         try:
@@ -171,10 +175,10 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
             say(f"interrupted ({name}) at epoch {trainer.epoch}")
             status = 128 + stop.signum
         restored = None
-        if trainer.config.restore_best and trainer.best_val.epoch is not None and trainer.epoch:
+        if restore and trainer.best_val.epoch is not None and trainer.epoch:
             restored = trainer.restore_best()
         if patience_ran_out or restored is not None:
-            say(ending_line(trainer, patience_ran_out, restored))
+            say(ending_line(trainer, patience, patience_ran_out, restored))
         if not log.quiet and trainer.epoch:
             tell_results(trainer)
         if args.save is not None:

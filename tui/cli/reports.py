@@ -11,23 +11,20 @@ from core.trainer import Trainer
 HOW_LONG = {"epochs", "patience", "restore_best"}  # settings that say how long to train
 
 
-def stop_by_default(trainer: Trainer, chosen: set[str]) -> bool:
-    """A CSV run told nothing of how long to train (no --epochs, --patience nor
-    --restore-best, in flags or a file) stops once its validation loss has not fallen for
-    DEFAULT_PATIENCE epochs and ends on the weights of the lowest: True if so (set on the
-    trainer), False for other runs or without validation rows."""
-    if trainer.config.data is None or chosen & HOW_LONG or not len(trainer.X_val):
-        return False
-    trainer.apply({"patience": DEFAULT_PATIENCE, "restore_best": True})
-    return True
+def stops_by_default(trainer: Trainer, chosen: set[str]) -> bool:
+    """Whether a new run stops by default: a CSV run told nothing of how long to train (no
+    --epochs, --patience nor --restore-best, in flags or a file) stops once its validation
+    loss has not fallen for DEFAULT_PATIENCE epochs and ends on the weights of the lowest;
+    not other runs, nor one without validation rows. (Its config is left as it was, so a
+    resumed run trains as its flags say.)"""
+    return trainer.config.data is not None and not chosen & HOW_LONG and len(trainer.X_val) > 0
 
 
 def stopping_line(trainer: Trainer) -> str:
     """Said before a run that stops by default: how, and how to train on instead."""
-    c = trainer.config
     return (
-        f"stop     when the validation loss has not fallen for {c.patience} epochs (at most "
-        f"{c.epochs:,}), on the weights of its lowest; --epochs N trains N epochs"
+        f"stop     when the validation loss has not fallen for {DEFAULT_PATIENCE} epochs (at "
+        f"most {trainer.config.epochs:,}), on the weights of its lowest; --epochs N trains N"
     )
 
 
@@ -39,11 +36,11 @@ def validation_score(trainer: Trainer) -> str:
     return f"validation accuracy {100 * accuracy:.1f}%"
 
 
-def ending_line(trainer: Trainer, stopped: bool, restored: int | None) -> str:
-    """The one line of how the run ended: stopped by --patience, and/or back to the
+def ending_line(trainer: Trainer, patience: int, stopped: bool, restored: int | None) -> str:
+    """The one line of how the run ended: stopped by its ``patience``, and/or back to the
     weights of the best epoch ``restored`` (None: not restored), with their score."""
-    c, best = trainer.config, trainer.best_val
-    stop = f"stopped at epoch {trainer.epoch}: no lower validation loss for {c.patience} epochs"
+    best = trainer.best_val
+    stop = f"stopped at epoch {trainer.epoch}: no lower validation loss for {patience} epochs"
     if restored is None:
         return f"{stop} (the lowest, {best.loss:.6g}, at epoch {best.epoch})"
     end = f"ending on the weights of epoch {restored} ({validation_score(trainer)})"
