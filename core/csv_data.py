@@ -18,6 +18,7 @@ fields, missing cells: see there) and then decides, saying what it decided in
 from __future__ import annotations
 
 import difflib
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -129,8 +130,9 @@ def read_inputs(
         named = [x or f"column {j + 1}" for j, x in enumerate(table.names)]
         absent = [x for x in names if x not in named]
         if absent:
-            same = [x for x in named if x.lower() == absent[0].lower()]
-            close = same or difflib.get_close_matches(absent[0], named, n=1, cutoff=0.8)
+            others = [x for x in named if x not in names]  # not an input found already
+            same = [x for x in others if _key(x) == _key(absent[0])]  # Sepal.Length
+            close = same or difflib.get_close_matches(absent[0], others, n=1, cutoff=0.8)
             hint = f" (is {close[0]!r} {absent[0]!r}?)" if close else ""
             shown = ", ".join(map(repr, absent[:5])) + " ..." * (len(absent) > 5)
             what = f"column {shown}" if len(absent) == 1 else f"columns {shown}"
@@ -178,6 +180,12 @@ def read_inputs(
     if not len(X):
         raise ValueError(f"{table.file} has no data rows")
     return X, notes
+
+
+def _key(name: str) -> str:
+    """A column's name as letters and digits in lower case: R's Sepal.Length and pandas'
+    sepal_length are the same key."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
 def _cells(values: np.ndarray, rows: np.ndarray | None, columns: list[int]) -> np.ndarray:

@@ -239,7 +239,8 @@ class BackpropClassifier(_Backprop):
 
     def predict(self, X: Any) -> NDArray:
         """(n,) the most probable class of each row, as y held it."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)  # (NotFittedError before fit)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """The accuracy: the share of rows predicted right (weighted by sample_weight)."""

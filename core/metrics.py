@@ -108,11 +108,11 @@ def errors(y: NDArray, y_hat: NDArray) -> tuple[float, float]:
     """(RMSE, MAE) over every element: sqrt(mean (y - y_hat)²) and mean |y - y_hat|, in the
     units of y. y, y_hat: (n,) or (n, k) alike; (NaN, NaN) for no rows."""
     y, y_hat = np.asarray(y, np.float64), np.asarray(y_hat, np.float64)
+    if y.size == 0 and y_hat.size == 0:
+        return float("nan"), float("nan")
     y, y_hat = y.reshape(len(y), -1), y_hat.reshape(len(y_hat), -1)
     if y.shape != y_hat.shape:
         raise ValueError(f"y {y.shape} and y_hat {y_hat.shape} differ")
-    if y.size == 0:
-        return float("nan"), float("nan")
     with np.errstate(all="ignore"):
         diff = y - y_hat
         return float(np.sqrt(np.mean(diff**2))), float(np.mean(np.abs(diff)))

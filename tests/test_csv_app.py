@@ -12,6 +12,7 @@ from core.evaluation import predict, regression_scores
 from core.trainer import Trainer
 from tui.snapshot import Misclassified, Results
 from tui.ui.fields import FIELDS
+from tui.ui.widgets.help_screen import HelpScreen, data_view_words
 from tui.ui.widgets.network_view import NetworkView
 from tui.ui.widgets.predicted_plot import PredictedPlot, pairs, title
 from tui.ui.widgets.results_view import ResultsPanel, draw_results
@@ -45,6 +46,7 @@ async def test_the_controls_name_the_csv_file_and_switch_back_to_a_built_in_set(
         await pilot.pause(0.1)
         controls = app.query_one("#controls")
         assert "data   plants.csv" in text_of(controls)  # it said "circle"
+        assert "noise  –" in text_of(controls)  # a file's rows are as read (it said 0.1)
         controls.focus()
         controls.cursor = [f.name for f in FIELDS].index("source")
         await dialog(pilot, "enter")
@@ -53,7 +55,7 @@ async def test_the_controls_name_the_csv_file_and_switch_back_to_a_built_in_set(
         assert app.snapshot.config.data is None and app.snapshot.sizes[0] == 2
         assert app.session.trainer.train_set.name == "xor"  # it kept training on the CSV
         await pilot.pause(0.1)
-        assert "data   xor" in text_of(controls)
+        assert "data   xor" in text_of(controls) and "noise  0.1" in text_of(controls)
 
 
 async def test_a_data_source_that_is_neither_a_set_nor_a_file_is_refused(tmp_path):
@@ -253,3 +255,35 @@ def test_the_predicted_plot_keeps_finite_pairs_and_at_most_so_many():
     a, p = pairs(actual, predicted, 100)
     assert list(a) == [0, 1, 2, 4, 5, 6, 7, 8, 9] and list(p) == [2 * x for x in a]
     assert len(pairs(actual, predicted, 3)[0]) <= 3
+
+
+async def test_the_help_says_what_d_shows_for_this_data_and_scores_the_test_rows(tmp_path):
+    rows = [[i % 7, i % 5, i % 3, 100 + 25 * (i % 7) - 10 * (i % 5) + i] for i in range(60)]
+    path = write(tmp_path / "many.csv", ["a", "b", "c", "price"], rows)
+    app = make_app(data=str(path), test_fraction=0.25)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        assert await wait_until(pilot, lambda: app.snapshot.test_scores != "")
+        assert app.snapshot.test_scores.startswith("test     R² ")
+        assert "on the 15 held-out rows, the weights of epoch 1" in app.snapshot.test_scores
+        await pilot.press("question_mark")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause(0.1)
+        text = " ".join(" ".join(str(w.render()) for w in app.screen.query("Static")).split())
+        assert "data view: 3 inputs have no plane to draw the model over, so each row's " in text
+        assert "the model's output over its input plane" not in text
+        assert "test 15 rows held out (0.25 of the rows): never used to choose" in text
+        assert "test R² " in text and "on the 15 held-out rows" in text
+
+
+def test_what_d_shows_follows_the_data():
+    from types import SimpleNamespace as S
+
+    def words(data, task, inputs):
+        return data_view_words(S(config=S(data=data), task=task, sizes=(inputs, 8, 1)))
+
+    assert words(None, "binary", 2) == ""  # the keys' own words: the plane
+    assert words(None, "regression", 1).endswith("the model's curve over its one input")
+    assert words("f.csv", "binary", 2) == ""
+    assert "the confusion matrix on the validation set" in words("f.csv", "multiclass", 4)
+    assert "prediction against its actual target" in words("f.csv", "regression", 10)

@@ -11,7 +11,7 @@ float64, and RUN.json beside it naming the layers, which rebuild it:
 
     spec = json.load(open("RUN.json"))
     model = torch.nn.Sequential(*(getattr(torch.nn, name)(**kw) for name, kw in spec["layers"]))
-    model.load_state_dict(torch.load("RUN.pt"))   # model.double() for float64 outputs
+    model.double().load_state_dict(torch.load("RUN.pt"))   # without .double(): float32
 
 Given the inputs as read, it outputs what ``backprop-tui predict`` gives: the values in the
 target's units, or the class probabilities (P(class 1) for two classes). PyTorch is an
@@ -97,8 +97,8 @@ def write_torch(trainer: Trainer, out: Path) -> tuple[list, float]:
         "inputs": names["inputs"],
         "outputs": names["outputs"],
         "epoch": weights_epoch(trainer),
-        "load": "nn.Sequential(*(getattr(nn, name)(**kw) for name, kw in layers)), then "
-        "load_state_dict(torch.load(pt)); .double() for float64",
+        "load": "nn.Sequential(*(getattr(nn, name)(**kw) for name, kw in layers)).double()"
+        ".load_state_dict(torch.load(pt))",
     }
     torch.save(model.state_dict(), out)
     lines = ",\n".join(f" {json.dumps(key)}: {json.dumps(value)}" for key, value in info.items())
