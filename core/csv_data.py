@@ -124,7 +124,7 @@ def read_inputs(
     """
     if missing not in ("refuse", "mean"):
         raise ValueError(f"missing = {missing!r} is not allowed: refuse or mean")
-    table = read_table(path, SEPARATORS.get(sep, sep), header)
+    table = read_table(path, SEPARATORS.get(sep, sep), header, min_columns=1)
     notes = []
     if table.header:
         named = [x or f"column {j + 1}" for j, x in enumerate(table.names)]
@@ -150,8 +150,9 @@ def read_inputs(
                          f"not take as inputs: {shown}")  # fmt: skip
     elif table.n_cols == len(names):
         columns = list(range(table.n_cols))
-        notes.append(f"read     no header row: its {table.n_cols} columns taken as the run's "
-                     f"inputs in order ({', '.join(names)})")  # fmt: skip
+        many = f"{table.n_cols} columns" if table.n_cols > 1 else "column"
+        notes.append(f"read     no header row: its {many} taken as the run's inputs in order "
+                     f"({', '.join(names)})")  # fmt: skip
     else:
         raise ValueError(
             f"{table.file} has no header row and {table.n_cols} columns: the run takes "

@@ -194,3 +194,18 @@ def test_predict_table_gives_labels_and_names_for_two_classes(tmp_path):
     assert p.classes == ("no", "yes") and p.probabilities.shape == (3, 2)
     np.testing.assert_allclose(p.probabilities[:, 1], p.values[:, 0])
     assert list(p.predicted) == [p.classes[k] for k in p.probabilities.argmax(axis=1)]
+
+
+def test_a_run_of_one_input_predicts_a_file_of_one_column(capsys, tmp_path):
+    trainer = Trainer(Config(dataset="linear", hidden=(), lr=0.1))  # y = 3x + 2 + noise
+    trainer.train(50)
+    save_checkpoint(trainer, tmp_path / "line.npz")
+    path = tmp_path / "x.csv"
+    path.write_text("x\n0\n1\n")
+    code, out, err = run(capsys, tmp_path / "line.npz", path)
+    assert code == 0 and err == ""
+    values = [float(row[0]) for row in table(out)[1]]
+    assert values == pytest.approx([2, 5], abs=0.1)
+    path.write_text("0\n1\n")
+    code, out, err = run(capsys, tmp_path / "line.npz", path, "--header", "no")
+    assert code == 0 and "its column taken as the run's inputs in order (x)" in err
