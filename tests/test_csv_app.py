@@ -3,7 +3,7 @@ confusion matrix (c, and the data view of many inputs), misclassified pixel imag
 network's labels, R² in the status line, back to the best validation weights (b)."""
 
 import numpy as np
-from apphelpers import dialog, make_app, wait_until
+from apphelpers import dialog, key, make_app, settled, wait_until
 from csvfiles import classes_csv, regression_csv, write
 from rich.style import Style
 
@@ -43,7 +43,7 @@ def iris_like(tmp_path):
 async def test_the_controls_name_the_csv_file_and_switch_back_to_a_built_in_set(tmp_path):
     app = make_app(data=iris_like(tmp_path), hidden=None)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         controls = app.query_one("#controls")
         assert "data   plants.csv" in text_of(controls)  # it said "circle"
         assert "noise  –" in text_of(controls)  # a file's rows are as read (it said 0.1)
@@ -54,7 +54,7 @@ async def test_the_controls_name_the_csv_file_and_switch_back_to_a_built_in_set(
         assert await wait_until(pilot, lambda: app.snapshot.dataset_name == "xor")
         assert app.snapshot.config.data is None and app.snapshot.sizes[0] == 2
         assert app.session.trainer.train_set.name == "xor"  # it kept training on the CSV
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         assert "data   xor" in text_of(controls) and "noise  0.1" in text_of(controls)
 
 
@@ -66,7 +66,7 @@ async def test_a_data_source_that_is_neither_a_set_nor_a_file_is_refused(tmp_pat
         controls.cursor = [f.name for f in FIELDS].index("source")
         await dialog(pilot, "enter")
         await answer(pilot, "mnist")
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         error = str(app.screen.query_one("#dialog-error").render())
         assert "'mnist' is neither a built-in data set (linear" in error
         await pilot.press("escape")
@@ -94,7 +94,7 @@ async def test_c_shows_the_confusion_matrix_with_class_names_and_scores(tmp_path
         await pilot.press("c")
         panel = app.query_one("#results", ResultsPanel)
         assert await wait_until(pilot, lambda: app.snapshot.results is not None)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         text = text_of(panel)
         assert "validation set, 24 rows: accuracy" in text and " prec  rec" in text
         heading = text.splitlines()[1].split()
@@ -112,7 +112,7 @@ async def test_the_data_view_of_many_inputs_is_the_confusion_matrix_not_a_refusa
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e", "d")
         assert await wait_until(pilot, lambda: app.snapshot.results is not None)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         panel = app.query_one("#data ResultsPanel", ResultsPanel)
         text = text_of(panel)
         assert "draws 1 or 2 inputs" not in text_of(app.query_one("#data"))
@@ -146,7 +146,7 @@ def test_no_images_for_inputs_that_are_not_a_square_of_pixels(tmp_path):
 async def test_the_network_labels_inputs_and_outputs_by_name_and_counts_the_rest(tmp_path):
     app = make_app(data=str(classes_csv(tmp_path / "d.csv")), hidden=None)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         text = text_of(app.query_one(NetworkView))
         lines = text.splitlines()
         assert lines[1].lstrip().startswith("p0 ●") and lines[1].rstrip().endswith("● 0")
@@ -160,7 +160,7 @@ async def test_a_regression_shows_r2_in_the_status_line(tmp_path):
             await pilot.press("e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 3)
         assert not np.isnan(app.snapshot.val_r2)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         assert " R² " in app.query_one("#status").render().plain
 
 
@@ -168,12 +168,12 @@ async def test_the_status_line_gives_the_rmse_in_the_targets_units_at_80_columns
     app = make_app(data=str(regression_csv(tmp_path / "h.csv")), optimizer="adam", lr=0.01)
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(3):
-            await pilot.press("e")
+            await key(pilot, "e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 3)
         rmse = regression_scores(app.session.trainer).rmse
         assert rmse > 50  # prices of about 1,000: the units are the target's, not its deviation's
         assert app.snapshot.val_rmse == rmse
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         line = app.query_one("#status").render().plain
         assert " R² " in line and f" RMSE {rmse:.3g}" in line and len(line) <= 80
 
@@ -220,7 +220,8 @@ async def test_the_data_view_of_a_regression_of_many_inputs_is_predicted_against
     path = write(tmp_path / "many.csv", ["a", "b", "c", "price"], rows)
     app = make_app(data=str(path), optimizer="adam", lr=0.01)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("e", "e", "d")
+        for name in "eed":
+            await key(pilot, name)
         assert await wait_until(pilot, lambda: app.snapshot.data is not None)
         data = app.snapshot.data
         assert data.train_predicted.shape == (48, 1) and data.val_predicted.shape == (12, 1)
@@ -228,7 +229,7 @@ async def test_the_data_view_of_a_regression_of_many_inputs_is_predicted_against
         np.testing.assert_allclose(data.val_predicted, predict(trainer, raw(trainer)))
         plot = app.query_one("#data PredictedPlot", PredictedPlot)
         assert await wait_until(pilot, lambda: plot.display and plot.size.width > 16)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         drawn = plot.render().plain
         assert "predicted (↑) against actual (→)" in drawn  # as much of the title as fits
         assert "y = x" in drawn and "train" in drawn and "val" in drawn
@@ -262,13 +263,13 @@ async def test_the_help_says_what_d_shows_for_this_data_and_scores_the_test_rows
     path = write(tmp_path / "many.csv", ["a", "b", "c", "price"], rows)
     app = make_app(data=str(path), test_fraction=0.25)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("e")
+        await key(pilot, "e")
         assert await wait_until(pilot, lambda: app.snapshot.test_scores != "")
         assert app.snapshot.test_scores.startswith("test     R² ")
         assert "on the 15 held-out rows, the weights of epoch 1" in app.snapshot.test_scores
-        await pilot.press("question_mark")
+        await key(pilot, "?")
         assert await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         text = " ".join(" ".join(str(w.render()) for w in app.screen.query("Static")).split())
         assert "data view: 3 inputs have no plane to draw the model over, so each row's " in text
         assert "the model's output over its input plane" not in text

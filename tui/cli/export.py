@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core import paths
 from core.best_val import weights_epoch
 from core.checkpoint import load_checkpoint
 from core.evaluation import predict
@@ -45,12 +46,12 @@ def export(args: argparse.Namespace) -> int:
         raise ValueError(f"--to {' '.join(args.to)}: give --to npz or --to torch, and at most "
                          "one file to write")  # fmt: skip
     suffix = ".weights.npz" if form == "npz" else ".pt"
-    out = Path(named[0] if named else args.out or run.name.removesuffix(".npz") + suffix)
-    out = out if named or args.out else run.with_name(out.name)
-    if out.is_dir() or not out.parent.is_dir():
-        raise ValueError(f"{out}: give a file name in a folder that exists")
+    given = named[0] if named else args.out
+    out = paths.to_write(given or str(run.with_name(run.name.removesuffix(".npz") + suffix)))
     if out.exists() and out.samefile(run):
         raise ValueError(f"{out} is the checkpoint itself: give another file name")
+    if form == "torch":
+        paths.to_write(str(out.with_suffix(".json")))  # its layers go beside it
     trainer = load_checkpoint(run)
     epoch = weights_epoch(trainer)
     if form == "npz":

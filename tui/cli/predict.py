@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from core import paths
 from core.best_val import weights_epoch
 from core.checkpoint import load_checkpoint
 from core.csv_data import read_inputs
@@ -22,9 +23,7 @@ from .hangup import say
 def predict_file(args: argparse.Namespace) -> int:
     """Read the run and the rows, write the predictions (stdout without --out); notes on
     what was left out or filled go to stderr, one line each."""
-    out = Path(args.out) if args.out else None
-    if out is not None:
-        check_out(out, Path(args.data))
+    out = check_out(args.out, Path(args.data)) if args.out else None
     trainer = load_checkpoint(args.run)
     config = trainer.config
     names, means = input_columns(trainer)
@@ -48,14 +47,15 @@ def predict_file(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_out(out: Path, data: Path) -> None:
-    """--out names a file in a folder that exists, and not the file being read."""
-    if out.is_dir():
-        raise ValueError(f"--out {out}: that is a folder; give a file name, e.g. predictions.csv")
-    if not out.parent.is_dir():
-        raise ValueError(f"--out {out}: there is no folder {out.parent}")
-    if out.exists() and data.exists() and out.samefile(data):
+def check_out(text: str, data: Path) -> Path:
+    """--out: a file that can be written (core.paths), and not the file being read."""
+    try:
+        out = paths.to_write(text)
+    except ValueError as e:
+        raise ValueError(f"--out: {e}") from None
+    if out.exists() and out.samefile(data):
         raise ValueError(f"--out {out} is the file being predicted: give another file name")
+    return out
 
 
 def rows_of(p: Predictions) -> list[list[str]]:
