@@ -128,6 +128,9 @@ class _Backprop:
         TrainingDiverged warning, on the last good weights."""
         config = self.config()
         A, names = _matrix(X, "X")
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             "is None")  # fmt: skip
         Y, task, classes = self._targets(y, len(A))
         features = tuple(names) if names is not None else tuple(f"x{j + 1}" for j in
                                                                 range(A.shape[1]))  # fmt: skip
@@ -162,8 +165,8 @@ class _Backprop:
         A, names = _matrix(X, "X")
         if A.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {A.shape[1]} features, but {type(self).__name__} was fitted on "
-                f"{self.n_features_in_}"
+                f"X has {A.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (it was fitted on them)"
             )
         fitted = getattr(self, "feature_names_in_", None)
         if fitted is not None and names is not None and list(names) != list(fitted):
@@ -220,6 +223,11 @@ class BackpropClassifier(_Backprop):
     def _targets(self, y: Any, n: int) -> tuple[NDArray, str, tuple[str, ...]]:
         """y (n,) of labels -> targets Y (n, 1) 0/1 or (n, C) one-hot; classes_ set."""
         labels = _column(y, n)
+        if labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels)):
+            raise ValueError(
+                "Unknown label type: y holds continuous values, not classes; for a regression "
+                "use BackpropRegressor"
+            )
         try:
             classes, index = np.unique(labels, return_inverse=True)
         except TypeError:
@@ -292,7 +300,8 @@ class BackpropRegressor(_Backprop):
 
     def _targets(self, y: Any, n: int) -> tuple[NDArray, str, tuple[str, ...]]:
         """y (n,) or (n, k) of numbers -> Y (n, k); n_outputs_ set."""
-        Y, _ = _matrix(np.asarray(y).reshape(n, -1) if np.ndim(y) == 1 else y, "y")
+        values = np.asarray(y)
+        Y, _ = _matrix(values.reshape(len(values), -1) if values.ndim == 1 else values, "y")
         if len(Y) != n:
             raise ValueError(f"y has {len(Y)} rows and X {n}: one target per row")
         self.n_outputs_ = Y.shape[1]
@@ -335,21 +344,32 @@ def _train(trainer: Trainer) -> int:
 def _matrix(X: Any, what: str) -> tuple[NDArray[np.float64], list[str] | None]:
     """X as a (n, d) float64 array of finite numbers, and its column names when it has
     them all as text (a DataFrame's ``columns``), else None."""
+    if hasattr(X, "toarray"):  # scipy's sparse matrices and arrays
+        raise TypeError(f"{what} is sparse, which is not supported: give X.toarray()")
     columns = getattr(X, "columns", None)
     names = [str(c) for c in columns] if columns is not None else None
     if names is not None and not all(isinstance(c, str) for c in columns):
         names = None  # scikit-learn keeps only names that are all strings
     try:
-        A = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as e:
+        raw = np.asarray(X)
+        if raw.dtype.kind == "c":
+            raise ValueError(f"Complex data not supported: {what} holds complex numbers")
+        A = raw.astype(np.float64)
+    except TypeError as e:
+        raise TypeError(f"{what} must hold numbers only: {e}") from None
+    except ValueError as e:
         raise ValueError(f"{what} must hold numbers only: {e}") from None
     if A.ndim != 2:
         raise ValueError(
-            f"{what} has shape {A.shape}: give a 2-D array (n_samples, n_features); one "
-            "feature: X.reshape(-1, 1)"
+            f"{what} has shape {A.shape}: give a 2-D array (n_samples, n_features). Reshape "
+            "your data: X.reshape(-1, 1) for one feature"
         )
-    if A.shape[0] == 0 or A.shape[1] == 0:
-        raise ValueError(f"{what} has shape {A.shape}: it needs rows and columns")
+    for axis, things in ((0, "sample(s)"), (1, "feature(s)")):
+        if A.shape[axis] == 0:
+            raise ValueError(
+                f"{what} has 0 {things} (shape={A.shape}) while a minimum of 1 is required: "
+                "it needs rows and columns"
+            )
     if not np.isfinite(A).all():
         bad = int((~np.isfinite(A)).sum())
         raise ValueError(f"{what} holds {bad:,} NaN or infinite values: fill or drop them first")

@@ -114,9 +114,7 @@ def test_a_dataframe_gives_feature_names_and_predict_checks_them(iris):
     np.testing.assert_array_equal(clf.predict(Frame(X, names)), clf.predict(X))
     with pytest.raises(ValueError, match="column names differ .*in another order"):
         clf.predict(Frame(X[:, ::-1], names[::-1]))
-    with pytest.raises(
-        ValueError, match="X has 3 features, but BackpropClassifier was fitted on 4"
-    ):
+    with pytest.raises(ValueError, match="X has 3 features, but BackpropClassifier is expecting 4"):
         clf.predict(X[:, :3])
     numbered = BackpropClassifier(**FAST).fit(Frame(X, range(4)), y)  # names not text
     assert not hasattr(numbered, "feature_names_in_")
@@ -134,6 +132,14 @@ def test_bad_inputs_are_refused_with_what_to_do(iris):
         BackpropClassifier().fit(X, y[1:])
     with pytest.raises(ValueError, match="a classifier needs 2 or more"):
         BackpropClassifier().fit(X, np.zeros(150))
+    with pytest.raises(ValueError, match="continuous values, not classes; for a regression use"):
+        BackpropClassifier().fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
+        BackpropClassifier().fit(X, None)
+    with pytest.raises(
+        ValueError, match="X has 0 sample\\(s\\) \\(shape=\\(0, 4\\)\\) while a minimum of 1"
+    ):
+        BackpropClassifier().fit(X[:0], y[:0])
 
 
 def test_a_regressor_predicts_in_ys_units_and_scores_r2():
@@ -206,3 +212,14 @@ def test_scores_are_sklearn_metrics_on_the_same_predictions(iris):
     Xr, yr = regression()
     reg = BackpropRegressor(epochs=30).fit(Xr, yr)
     assert reg.score(Xr, yr) == pytest.approx(metrics.r2_score(yr, reg.predict(Xr)), abs=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", [BackpropClassifier, BackpropRegressor])
+def test_scikit_learns_own_checks_pass_but_those_that_need_its_classes(cls):
+    """check_estimator's ~50 checks (slow: ~5 s each); the two left need scikit-learn's own
+    NotFittedError class and DataConversionWarning, which core does not import."""
+    checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    results = checks.check_estimator(cls(epochs=30), on_fail=None)
+    failed = {r["check_name"] for r in results if r["status"] == "failed"}
+    assert failed <= {"check_estimators_unfitted", "check_supervised_y_2d"}
