@@ -72,10 +72,7 @@ def held_out(
 ) -> tuple[Dataset, Dataset | None]:
     """(the rest, the test set): ``fraction`` of the rows drawn with ``rng`` (class by class
     when ``stratify``), or (full, None) for none."""
-    if not fraction:
-        return full, None
-    rest, test = split(full, fraction, rng, stratify=stratify)
-    return rest, test
+    return split(full, fraction, rng, stratify=stratify) if fraction else (full, None)
 
 
 def scaled(
