@@ -21,6 +21,7 @@ from core.config import Config
 from core.ghosts import Ghost
 from core.health import SATURATED, depth_verdicts
 from core.inspect import ChainRule
+from core.metrics import distinct_labels
 from core.pace import Pace
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
 
@@ -37,6 +38,7 @@ __all__ = [
     "Phase",
     "SATURATED",
     "depth_verdicts",
+    "distinct_labels",
 ]
 
 Floats = NDArray[np.float64]
@@ -145,6 +147,10 @@ class DataView:
     curve_y: Floats | None = None
     truth: dict[str, float] = field(default_factory=dict)  # e.g. {"m": 3.0, "b": 2.0}
     fitted: dict[str, float] = field(default_factory=dict)  # {"m", "b"} of a 1-1 network
+    # a regression over more than 2 inputs: the model's predictions (in the target's units)
+    # for the first rows of train_y and val_y, to draw against them
+    train_predicted: Floats | None = None
+    val_predicted: Floats | None = None
 
 
 @dataclass(frozen=True)
@@ -271,6 +277,9 @@ class Snapshot:
     results: Results | None = None  # a classification's confusion matrix, while on screen
     train_r2: float = float("nan")  # a regression's R² (nan otherwise)
     val_r2: float = float("nan")
+    train_rmse: float = float("nan")  # a regression's RMSE, in the target's own units
+    val_rmse: float = float("nan")
+    test_scores: str = ""  # the held-out test rows' scores, one line (config.test_fraction)
     target_standardized: bool = False  # a regression's loss is in its deviation's units
     best_epoch: int | None = None  # the lowest validation loss's epoch (0: the start)
     best_val_loss: float = float("inf")

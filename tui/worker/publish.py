@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from core.evaluation import r2
+from core.evaluation import regression_scores
 from core.health import saturation, symmetric_layers
 from core.inspect import parameter_name
 from core.pace import PHASES, STEPS
@@ -25,7 +25,15 @@ from core.trainer import Trainer
 
 from ..snapshot import Curve, Snapshot, frozen
 from .surface import DescentPath, loss_surface, surface_note
-from .views import data_points, data_view, inspect_selected, neuron_maps, phase_detail, results
+from .views import (
+    data_points,
+    data_view,
+    inspect_selected,
+    neuron_maps,
+    phase_detail,
+    results,
+    test_scores,
+)
 
 if TYPE_CHECKING:
     from .session import TrainingSession
@@ -50,8 +58,8 @@ class Cached:
         return self.value
 
 
-def _r2_pair(t: Trainer) -> tuple[float, float]:
-    return r2(t, "train"), r2(t)
+def _regression_pair(t: Trainer) -> tuple:
+    return regression_scores(t, "train"), regression_scores(t)
 
 
 class SnapshotMaker:
@@ -68,7 +76,8 @@ class SnapshotMaker:
             "maps": Cached(neuron_maps),
             "surface": Cached(lambda t: loss_surface(t, path)),
             "results": Cached(results),
-            "r2": Cached(_r2_pair),
+            "r2": Cached(_regression_pair),
+            "test": Cached(test_scores),
             "summary": Cached(lambda t: tuple(describe(t))),
         }
 
@@ -102,7 +111,7 @@ class SnapshotMaker:
         stepping = not s.running or t.config.pace.kind in (STEPS, PHASES)
         selected = s.selected
         regression, csv = t.task == "regression", t.config.data is not None
-        r2s = view("r2", regression) or (nan, nan)
+        fits = view("r2", regression)  # (training, validation) R², RMSE, MAE
         ds = t.train_set
         return Snapshot(
             seq=next(self.seq),
@@ -160,8 +169,11 @@ class SnapshotMaker:
             surface=view("surface", "surface" in s.wanted),
             surface_note=surface_note(t) if "surface" in s.wanted else "",
             results=view("results", not regression and bool({"results", "data"} & s.wanted)),
-            train_r2=r2s[0],
-            val_r2=r2s[1],
+            train_r2=fits[0].r2 if fits else nan,
+            val_r2=fits[1].r2 if fits else nan,
+            train_rmse=fits[0].rmse if fits else nan,
+            val_rmse=fits[1].rmse if fits else nan,
+            test_scores=view("test", t.data.test is not None) or "",
             target_standardized=regression and t.target_scaler is not None,
             best_epoch=t.best_val.epoch,
             best_val_loss=t.best_val.loss,

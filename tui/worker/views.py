@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluation import confusion, outputs
+from core.best_val import weights_epoch
+from core.evaluation import confusion, outputs, regression_scores, rows
 from core.inspect import chain_rule, finite_difference
 from core.metrics import class_report, predicted_classes
 from core.phases import BACKWARD, Phase
@@ -32,6 +33,7 @@ MAP_ROWS, MAP_COLS = 24, 24  # each neuron's output sampled over the plane
 MAX_MAPS = 64  # neurons per column whose maps are kept (no panel draws more)
 PROBABILITIES = ("sigmoid", "softmax")  # outputs in 0..1, drawn with 0.5 as the neutral
 MISCLASSIFIED = 8  # validation samples drawn as images, at most
+SCATTER_ROWS = 2000  # rows of each set predicted for the predicted-against-actual plot
 
 
 def clamp_selection(
@@ -186,6 +188,10 @@ def data_view(t: Trainer, points: tuple[np.ndarray, ...]) -> DataView:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
         curve = frozen(units(out)[:, 0])
         return DataView(**base, curve_x=frozen(xs), curve_y=curve, fitted=fitted)
+    if t.task == "regression" and len(X):  # more inputs: predicted against actual
+        with np.errstate(all="ignore"):
+            train, val = (units(t.net.predict(A[:SCATTER_ROWS])[1]) for A in (X, t.X_val))
+        return DataView(**base, train_predicted=frozen(train), val_predicted=frozen(val))
     return DataView(**base)
 
 
@@ -292,4 +298,21 @@ def misclassified(t: Trainer, which: str) -> tuple[Misclassified, ...]:
     return tuple(
         Misclassified(frozen(np.clip(r / top, 0.0, 1.0).reshape(k, k)), names[true[i]], names[g])
         for r, i, g in zip(raw, wrong[:MISCLASSIFIED], guess, strict=True)
+    )
+
+
+def test_scores(t: Trainer) -> str:
+    """The held-out test rows' scores as one line of the data summary: a regression's R²,
+    RMSE and MAE, a classification's accuracy and balanced accuracy; "" without them."""
+    n = rows(t, "test")
+    if not n:
+        return ""
+    where = f"on the {n:,} held-out rows, the weights of epoch {weights_epoch(t):,}"
+    if t.task == "regression":
+        s = regression_scores(t, "test")
+        return f"test     R² {s.r2:.4g}, RMSE {s.rmse:.4g}, MAE {s.mae:.4g} {where}"
+    report = class_report(confusion(t, "test")[0])
+    return (
+        f"test     accuracy {100 * report.accuracy:.1f}% (balanced "
+        f"{100 * report.balanced_accuracy:.1f}%) {where}"
     )

@@ -6,7 +6,7 @@ classes; the training points on top as ●, the validation points as ○ on requ
 1 input: the training points and the fitted curve (plotext); for a 1-1 linear network the
 title gives the fitted y = m x + b beside the truth. More inputs: a classification's
 confusion matrix (and misclassified samples of pixel data; results_view.py), a regression's
-R² and what its inputs are.
+predictions against the actual target with the diagonal (predicted_plot.py).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ..centred import draw_message
 from ..colours import NEGATIVE, POSITIVE
 from ..halfblocks import LEVELS, background, cell_style, levels, palettes, rgb, sample
 from ..ticks import nice_ticks, unique_labels
+from .predicted_plot import PredictedPlot
 from .results_view import ResultsPanel
 
 GLYPHS = "▀●○"  # a map cell, a training point, a validation point
@@ -178,7 +179,7 @@ class DataPanel(Widget):
 
     DEFAULT_CSS = """
     DataPanel { width: 1fr; height: 1fr; }
-    DataPanel > FitPlot, DataPanel > ResultsPanel { display: none; }
+    DataPanel > FitPlot, DataPanel > ResultsPanel, DataPanel > PredictedPlot { display: none; }
     """
 
     show_validation: reactive[bool] = reactive(False)
@@ -194,6 +195,7 @@ class DataPanel(Widget):
     def compose(self) -> ComposeResult:
         yield FitPlot()
         yield ResultsPanel()
+        yield PredictedPlot()
 
     def show(self, snapshot: Snapshot) -> None:
         """Keep ``snapshot.data``; repaint only for a new snapshot, step or epoch."""
@@ -217,6 +219,14 @@ class DataPanel(Widget):
             panel.display = many
             if many and self._snapshot is not None:
                 panel.show(self._snapshot)
+        s = self._snapshot
+        for plot in self.query(PredictedPlot):
+            plot.data = d
+            plot.display = d is not None and d.train_predicted is not None
+            if s is not None:
+                plot.target_name = s.output_names[0] if s.output_names else ""
+                plot.scores = (s.val_r2, s.val_rmse)
+            plot.refresh()
 
     def toggle_validation(self) -> None:
         """Show or hide the validation points."""
@@ -241,8 +251,8 @@ class DataPanel(Widget):
             return draw_map(d, width, height, self.show_validation, base)
         if d.curve_x is not None:
             return []  # the FitPlot child covers the panel
-        if d.n_inputs > 2 and d.task != "regression":
-            return []  # the ResultsPanel child covers the panel
+        if d.n_inputs > 2 and d.task != "regression" or d.train_predicted is not None:
+            return []  # the ResultsPanel or the PredictedPlot child covers the panel
         return draw_message(self._many_inputs(d.n_inputs), width, height, base)
 
     def _many_inputs(self, n: int) -> str:

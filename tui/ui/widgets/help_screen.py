@@ -12,25 +12,26 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...snapshot import Snapshot
 from ..keys import KEYS
 
-KEY_WIDTH, WIDTH = 9, 74  # the key column; the text wraps within the dialog at 80x24
+KEY_WIDTH, WIDTH = 9, 70  # the key column; the text wraps within the dialog at 80x24
+# (95% of 80 columns, less its border, padding and scroll bar)
 
 
-def key_lines() -> str:
-    """Each key and what it does, from the one table of keys, wrapped under its text."""
+def key_lines(this_data: dict[str, str] | None = None) -> str:
+    """Each key and what it does, from the one table of keys, wrapped under its text;
+    ``this_data``: what some keys do for the run's data instead (by the key's name)."""
     lines = []
     for key in KEYS:
-        text = textwrap.wrap(key.does, WIDTH - KEY_WIDTH - 2)
+        does = (this_data or {}).get(key.show, key.does)
+        text = textwrap.wrap(does, WIDTH - KEY_WIDTH - 2)
         lines.append(f"  {key.show:<{KEY_WIDTH}}" + text[0])
         lines += [" " * (KEY_WIDTH + 2) + more for more in text[1:]]
     return "\n".join(escape(line) for line in lines)
 
 
-HELP = (
-    "[b]Keys[/b]\n"
-    + key_lines()
-    + """
+PANELS = """
 
 [b]Panels[/b]
   Network    lines: blue a positive weight, orange a negative one;
@@ -71,7 +72,9 @@ HELP = (
              screen: ⏎ starts it), epoch, step, lr; loss and
              accuracy (acc) as train/val, in the loss plot's two
              colours; for a regression R² instead of acc: 1 a
-             perfect fit, 0 no better than always the mean
+             perfect fit, 0 no better than always the mean; then
+             RMSE, the typical error on the validation rows in the
+             target's own units
 
 [b]Symbols[/b] (the same in every panel)
   x = a0     the input; a_k the output of layer k (a = f(z))
@@ -93,15 +96,36 @@ HELP = (
   b_k\\[j]     a bias: the weight of a constant input 1, so dz/db = 1
 
 Press Esc or ? to close."""
-)
+HELP = "[b]Keys[/b]\n" + key_lines() + PANELS
+
+
+def data_view_words(snapshot: Snapshot | None) -> str:
+    """What ``d`` shows for the run's data, "" when it is the plane of KEYS' words: one
+    input's curve, or for more than 2 a confusion matrix or predicted against actual."""
+    if snapshot is None:
+        return ""
+    if snapshot.config.data is None:  # the built-in sets: 2-D, or the 1-D regressions
+        n = 1 if snapshot.task == "regression" else 2
+    else:
+        n = snapshot.sizes[0]
+    if n == 1:
+        return "data view: the data and the model's curve over its one input"
+    if n == 2:
+        return ""
+    many = f"data view: {n} inputs have no plane to draw the model over, so"
+    if snapshot.task == "regression":
+        return (f"{many} each row's prediction against its actual target (training and "
+                "validation points), the diagonal a perfect fit")  # fmt: skip
+    return (f"{many} the confusion matrix on the validation set, as c, and misclassified "
+            "images when the inputs are a square image's pixels")  # fmt: skip
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
-    def __init__(self, lesson: str = "", data: tuple[str, ...] = ()) -> None:
+    def __init__(self, lesson: str = "", data: tuple[str, ...] = (), d_words: str = "") -> None:
         super().__init__()
-        self.lesson, self.data = lesson, data
+        self.lesson, self.data, self.d_words = lesson, data, d_words
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
@@ -111,4 +135,6 @@ class HelpScreen(ModalScreen[None]):
                 lines = Text("\n".join(("This data", *self.data, "")), no_wrap=False)
                 lines.stylize("bold", 0, len("This data"))
                 yield Static(lines)
-            yield Static(Text.from_markup(HELP))  # a Text keeps the indentation
+            keys = key_lines({"d": self.d_words} if self.d_words else None)
+            help_text = "[b]Keys[/b]\n" + keys + PANELS
+            yield Static(Text.from_markup(help_text))  # a Text keeps the indentation
