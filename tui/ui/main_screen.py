@@ -27,6 +27,7 @@ from ..worker.commands import (
     ClearGhosts,
     KeepGhost,
     Load,
+    MoveSample,
     MoveSelection,
     NextPhase,
     Rebuild,
@@ -46,6 +47,7 @@ from ..worker.commands import (
 from ..worker.session import Session
 from .fields import FIELD_BY_NAME, path_to_read, path_to_write
 from .keys import bindings
+from .sample_graph import title as graph_title
 from .widgets.confirm_dialog import ConfirmDialog
 from .widgets.controls import Controls
 from .widgets.data_view import DataPanel
@@ -108,6 +110,7 @@ class MainScreen(Screen):
         self._first_view = "loss"  # the middle panel's view when the screen comes up
 
     def on_mount(self) -> None:
+        self.query_one(NetworkView).clock = self.session.clock  # the graph's animation
         self.show(self.app.snapshot)
         self.query_one(Controls).focus()
         if self._first_view != "loss":
@@ -163,6 +166,8 @@ class MainScreen(Screen):
                 self._shown_at[panel] = now
                 panel.show(snap)
         network.selected = snap.selected if self.current_view == "inspector" else None
+        if network.graph:
+            self.title_graph(snap)
         self.query_one(Controls).show(snap)
         self.query_one(StatusLine).show(snap)
 
@@ -216,6 +221,30 @@ class MainScreen(Screen):
 
     def action_clear_ghosts(self) -> None:
         self.session.submit(ClearGhosts())
+
+    def action_sample(self, delta: int) -> None:
+        self.session.submit(MoveSample(delta))
+
+    def action_graph(self) -> None:
+        """x: one sample's computation graph in the network panel (the panel takes the
+        focus, its arrows pick the neuron), or back to the weights."""
+        network = self.query_one(NetworkView)
+        network.graph = not network.graph
+        if network.graph:
+            self.title_graph(self.snapshot)
+        else:
+            self.query_one("#network-box").border_title = "Network"
+        self.ask_for_data_view()
+        if network.graph:
+            if self.snapshot.selected is None:  # centred on the output to begin with
+                self.session.submit(Select((self.snapshot.n_layers - 1, 0, 0)))
+            network.focus()
+        elif network.has_focus:
+            self.query_one(Controls).focus()
+
+    def title_graph(self, snap: Snapshot) -> None:
+        box = self.query_one("#network-box")
+        box.border_title = graph_title(snap, box.size.width - 6)  # the corners, the spaces
 
     def action_log_scale(self) -> None:
         self.query_one(LossPlot).toggle_log_scale()
@@ -295,6 +324,7 @@ class MainScreen(Screen):
             "results": current == "results",
             # the network's maps, the inspector's neuron
             "maps": current == "inspector" or self.query_one(NetworkView).draw_maps,
+            "graph": self.query_one(NetworkView).graph,  # its w·δ
         }
         for view in VIEWS:
             self.session.submit(Show(view, shown[view]))
@@ -306,8 +336,16 @@ class MainScreen(Screen):
     def on_inspector_move(self, message: Inspector.Move) -> None:
         self.session.submit(MoveSelection(message.delta))
 
+    def on_network_view_move(self, message: NetworkView.Move) -> None:
+        self.session.submit(MoveSelection(message.delta))
+
     def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
-        """A click on a neuron selects a weight into it (or out of an input) to inspect."""
+        """A click on a neuron selects a weight into it (or out of an input) to inspect;
+        on the graph, the neuron to centre on."""
+        if self.query_one(NetworkView).graph:
+            if message.column:
+                self.session.submit(Select((message.column - 1, 0, message.index)))
+            return
         k, i, j = self.snapshot.selected or (0, 0, 0)
         if message.column == 0:
             selection = (0, message.index, j if k == 0 else 0)

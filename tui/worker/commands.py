@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .session import TrainingSession
 
 Pairs = tuple[tuple[str, Any], ...]
-VIEWS = ("data", "surface", "results", "maps")  # what the worker computes only while shown
+VIEWS = ("data", "surface", "results", "maps", "graph")  # computed only while on screen
 
 
 def pairs(changes: dict[str, Any]) -> Pairs:
@@ -260,6 +260,21 @@ class MoveSelection(Command):
 
 
 @dataclass(frozen=True)
+class MoveSample(Command):
+    """Go ``delta`` samples on in the mini-batch (wrapping around at its ends): the one
+    sample the inspector, the phase view and the graph of one sample show."""
+
+    delta: int
+    label: ClassVar[str] = "sample"
+
+    def apply(self, session: TrainingSession) -> None:
+        batch = session.trainer.batch_x
+        session.sample += self.delta  # before any batch: wrapped around the first one
+        if batch is not None and len(batch):
+            session.sample %= len(batch)
+
+
+@dataclass(frozen=True)
 class CheckSelected(Command):
     """Finite-difference check of the selected weight on the current batch."""
 
@@ -356,6 +371,7 @@ __all__ = [
     "Compare",
     "KeepGhost",
     "Load",
+    "MoveSample",
     "MoveSelection",
     "NextPhase",
     "Rebuild",

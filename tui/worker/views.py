@@ -223,13 +223,46 @@ def network_inputs(t: Trainer, points: np.ndarray) -> np.ndarray:
     return plane_inputs(t.config.features, t.scaler, points)
 
 
-def phase_detail(t: Trainer) -> PhaseDetail | None:
-    """What the last pass computed, for the phase view: the first DETAIL_ROWS rows of the
-    mini-batch through every layer, and the whole gradients; None before any pass."""
+def batch_sample(t: Trainer, sample: int) -> int:
+    """The index ``sample`` in the current mini-batch, wrapped around its size (0 before
+    any batch): the batch changes size at an epoch's end."""
+    rows = 0 if t.batch_x is None else t.batch_x.shape[0]
+    return sample % rows if rows else 0
+
+
+def weights_seen(t: Trainer, before: np.ndarray | None) -> list[np.ndarray] | None:
+    """The weights W_k the last pass went through: the network's own within a step; once
+    its update has run, those of ``before`` (the parameters when the step began), None if
+    they were not kept (steps run whole at full speed or epochs a second, an edit)."""
+    if t.phase_index == 0 and t.steps > 0:
+        return None if before is None else t.net.views(before)[0]
+    return t.net.weights
+
+
+def carried_back(t: Trainer, sample: int, before: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """What each connection carries back for one sample: W_k[i, j] · δ_k[s, j] per layer
+    (sizes[k], sizes[k+1]), with the weights the pass went through; their sum over j is
+    dE_s/da_k[i] (grad_a of the layer below). () when those weights are unknown."""
+    seen = weights_seen(t, before)
+    if seen is None or not t.net.has_pass or t.batch_x is None:
+        return ()
+    n = t.batch_x.shape[0]  # per sample: the stored deltas carry the batch mean's 1/n
+    with np.errstate(all="ignore"):  # a layer backward has not reached yet holds anything
+        return tuple(frozen(w * (d[sample] * n)) for w, d in zip(seen, t.net.delta, strict=True))
+
+
+def phase_detail(
+    t: Trainer, sample: int = 0, carried: tuple[np.ndarray, ...] = ()
+) -> PhaseDetail | None:
+    """What the last pass computed, for the phase view and the graph of one sample:
+    DETAIL_ROWS rows of the mini-batch through every layer (the first ones, or the block
+    of them that holds row ``sample``), and the whole gradients; None before any pass.
+    ``carried``: the sample's w·δ (``carried_back``), while the graph is shown."""
     net = t.net
     if not net.has_pass or t.batch_x is None:
         return None
-    r = slice(0, DETAIL_ROWS)
+    first = sample - sample % DETAIL_ROWS
+    r = slice(first, first + DETAIL_ROWS)
     z, a, y = net.z, net.a, t.batch_y
     n = t.batch_x.shape[0]  # the stored deltas carry the batch mean's 1/n: per sample, x n
     return PhaseDetail(
@@ -245,6 +278,8 @@ def phase_detail(t: Trainer) -> PhaseDetail | None:
         bias_step=tuple(frozen(-b) for b in net.step_biases),
         per_sample_loss=frozen(t.loss.per_sample(z[-1][r], a[-1][r], y[r])),
         batch_size=int(t.batch_x.shape[0]),
+        first_row=first,
+        carried=carried,
     )
 
 

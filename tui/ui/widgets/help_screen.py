@@ -45,6 +45,16 @@ HELP = (
              room. From 120 columns (2-D data) each neuron is a map
              of its output over (x1, x2): orange < 0 < blue; the
              mouse over a line names its weight
+  Graph      (x) one sample's computation graph on the network: beside
+             each neuron its z and a (x for an input, t an output's
+             target) from the forward pass and δ = dE_s/dz from the
+             backward pass; · a value this step has not computed
+             yet. A line's colour is its w·δ, what it carries back:
+             blue > 0, orange < 0, bold the sample's largest, faint
+             before backward reaches it. At the phases pace forward
+             fills in a layer after the other, then backward from
+             the output. ◀ ▶: columns left out for room (←→ or a
+             wider panel); , . another sample of the batch
   Loss       training (line) and validation (dots) loss per epoch;
              | marks a change of lr; faint curves: ghosts (g), named
              in the legend above the plot by what their run did
@@ -78,6 +88,9 @@ HELP = (
   E          the batch's loss: the mean of the samples' E_s
   δ_k        dE_s/dz of layer k for one sample s: how that sample's
              loss changes with z; backward passes it down a layer
+  w·δ        W_k\\[i,j]·δ_k\\[j], what the line i → j carries back; over
+             j they sum to dE_s/da of neuron i
+  t          the target an output is compared with
   dW, db     the gradient dE/dW: the batch mean of a·δ (of δ for a
              bias)
   ‖dW‖       a gradient's size: the root of the sum of its squares

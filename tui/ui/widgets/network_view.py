@@ -11,15 +11,18 @@ column names label the inputs and its class names the outputs, where they fit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 
 from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Phase, Snapshot
@@ -29,6 +32,16 @@ from ..formulas import update_rule
 from ..halfblocks import LOWER, UPPER, cell_style
 from ..neuron_maps import map_palette, map_pixels
 from ..rows import ChangedRows
+from ..sample_graph import (
+    BLOCK,
+    Known,
+    block_lines,
+    block_text,
+    known,
+    layout,
+    selected_neuron,
+)
+from ..sample_graph import caption as graph_caption
 
 # 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
 # 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint;
@@ -50,6 +63,7 @@ _STYLES = [
 SEL_LINE, SEL_NEURON, BOLD, FAINT, DEAD, MAP = 7, 8, 9, 10, 11, 12  # MAP: a map's cell
 MIN_MAP_PX, MAX_MAP_PX = 4, 8  # a neuron's map: pixel rows (two to a cell row), as many cells
 LINE_ROOM, MIN_LINE_ROOM = 6, 4  # cells kept between two columns of maps for the connections
+REVEAL_SECONDS = 0.05  # how often the graph looks whether a forward layer is due
 # the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
 _BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
 
@@ -185,15 +199,20 @@ def _lines(x0: int, x1: int, y0: np.ndarray, y1: np.ndarray) -> list[np.ndarray]
 
 
 def _connections(
-    snap: Snapshot,
+    values: list[np.ndarray | None],
     ends: list[tuple[int, int]],
     dots_y: list[np.ndarray],
     canvas: tuple[np.ndarray, np.ndarray],
     dim: set[int],
     highlight: list[tuple[int, int, int]],
+    tops: list[float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rasterise the connections of the drawn neurons into the cells of ``canvas``.
 
+    ``values[k]`` (sizes[k], sizes[k+1]): what colours layer k's lines (the weights, or
+    the graph's w·δ), its first rows and columns those of the drawn neurons; None draws
+    them faint. Each line's style: blue >= 0, orange < 0, dim / normal / bold by |value|
+    over ``tops[k]`` (by default the layer's largest |value|).
     canvas: (code points, style indices), each (height, width); ``ends[c]``: the first and
     last cell of neuron column c (a dot, or a map), lines leave after the last and arrive
     before the first; ``dots_y[c]``: the dot row of each drawn neuron of column c. Layers
@@ -214,18 +233,23 @@ def _connections(
     best = np.full(codes.size, -1, np.intp)  # the strongest line through each cell (by rank)
     line_styles: list[np.ndarray] = []  # style of each line, by rank
     by_rank: list[np.ndarray] = []  # (k, i, j) of each line, by rank
-    for k, w in enumerate(snap.weights):
+    for k, w in enumerate(values):
         src, dst = dots_y[k], dots_y[k + 1]
         if ends[k + 1][0] - ends[k][1] < 2 or not len(src) or not len(dst):
             continue
+        if w is None:  # no value yet: every line faint
+            w, faint = np.zeros((len(src), len(dst))), True
+        else:
+            faint = False
         size = np.abs(np.nan_to_num(w))  # a diverged run must still draw
-        top = float(size.max(initial=0.0)) or 1.0
+        top = (tops[k] if tops else float(size.max(initial=0.0))) or 1.0
         size = size[: len(src), : len(dst)].ravel()  # lines in row-major (i, j) order
         tier = np.minimum((size / top * 3).astype(np.intp), 0 if k in dim else 2)
         order = np.argsort(size, kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order)) + sum(map(len, line_styles))
-        line_styles.append((1 + tier + 3 * (w[: len(src), : len(dst)].ravel() < 0))[order])
+        style = 1 + tier + 3 * (w[: len(src), : len(dst)].ravel() < 0)
+        line_styles.append(np.full(len(order), FAINT) if faint else style[order])
         i, j = divmod(order, len(dst))
         by_rank.append(np.column_stack([np.full(len(order), k), i, j]))
         cell, bit, line = raster(k, np.repeat(src, len(dst)), np.tile(dst, len(src)))
@@ -237,7 +261,7 @@ def _connections(
         codes[hit] = 0x2800 + bits[hit].astype(codes.dtype)
         styles[hit] = np.concatenate(line_styles)[best[hit]]
     for k, i, j in highlight:
-        if not 0 <= k < len(snap.weights) or ends[k + 1][0] - ends[k][1] < 2:
+        if not 0 <= k < len(values) or ends[k + 1][0] - ends[k][1] < 2:
             continue
         if 0 <= i < len(dots_y[k]) and 0 <= j < len(dots_y[k + 1]):
             cell, bit, _ = raster(k, dots_y[k][i : i + 1], dots_y[k + 1][j : j + 1])
@@ -302,11 +326,40 @@ class NetworkView(ChangedRows, Widget):
     """Draw each neuron as a map of its output over the input plane, where they fit (the
     screen turns this on when the terminal is wide; the snapshot brings the maps)."""
 
+    graph: reactive[bool] = reactive(False)
+    """Draw one sample's computation graph instead (x): each neuron's z, a and δ, the
+    lines coloured by w·δ; the panel takes the focus, its arrows pick the neuron."""
+
+    BINDINGS = [  # while it draws the graph (it can take the focus only then)
+        Binding("left", "move(-1, 0, 0)", "Layer -", show=False),
+        Binding("right", "move(1, 0, 0)", "Layer +", show=False),
+        Binding("up", "move(0, 0, -1)", "Neuron -", show=False),
+        Binding("down", "move(0, 0, 1)", "Neuron +", show=False),
+    ]
+
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.snapshot: Snapshot | None = None
         self._key: tuple | None = None
         self._lines_at: tuple[np.ndarray, np.ndarray] | None = None  # the line in each cell
+        self._ids: tuple[list[int], list[list[int]]] | None = None  # the graph's neurons
+        self.clock: Callable[[], float] | None = None  # the session's (set by the screen)
+        self._forward: tuple[tuple, float] | None = None  # an animated forward phase, since
+        self._reveal_timer: Timer | None = None
+
+    class Move(Message):
+        """Move the selected neuron by (layers, 0, neurons), as the inspector's arrows do."""
+
+        def __init__(self, dk: int, di: int, dj: int) -> None:
+            super().__init__()
+            self.delta = (dk, di, dj)
+
+    def action_move(self, dk: int, di: int, dj: int) -> None:
+        self.post_message(self.Move(dk, di, dj))
+
+    def watch_graph(self, graph: bool) -> None:
+        self.can_focus = graph
+        self.hovered = None
 
     class NeuronClicked(Message):
         """A click on neuron ``index`` of column ``column`` (0 = the inputs)."""
@@ -329,7 +382,10 @@ class NetworkView(ChangedRows, Widget):
             default=None,
         )
         if best is not None and best[0] <= 4:
-            self.post_message(self.NeuronClicked(best[1], best[2]))
+            c, i = best[1], best[2]
+            if self._ids is not None:  # the graph's columns and neurons: the network's own
+                c, i = self._ids[0][c], self._ids[1][c][i]
+            self.post_message(self.NeuronClicked(c, i))
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         """Highlight the connection under the mouse (the strongest one drawn in that cell)."""
@@ -364,7 +420,39 @@ class NetworkView(ChangedRows, Widget):
             if self.snapshot is not None and self.snapshot.sizes != snapshot.sizes:
                 self.hovered = None  # a line of the network before: the mouse moves again
             self.snapshot, self._key = snapshot, key
+            self._follow_forward(snapshot)
             self.repaint_rows()  # only the rows that changed reach the terminal
+
+    def _follow_forward(self, snap: Snapshot) -> None:
+        """Note when an animated forward phase (running at the phases pace) was first shown,
+        so that the graph reveals its layers one after the other."""
+        phase = snap.last_phase
+        animated = snap.status == "running" and snap.pace.kind == "phases" and snap.phase_index
+        if not animated or phase is None or phase.kind != FORWARD or self.clock is None:
+            self._forward = None
+        elif self._forward is None or self._forward[0] != (snap.epoch, snap.steps):
+            self._forward = ((snap.epoch, snap.steps), self.clock())
+            if self.graph and self._reveal_timer is None:  # no snapshot comes in the phase:
+                self._reveal_timer = self.set_interval(REVEAL_SECONDS, self._reveal)  # draw
+
+    def _reveal(self) -> None:
+        """Draw the layers of an animated forward phase as they fall due, until all are."""
+        done = self._forward is None or not self.graph
+        if done or self.revealed() >= len(self.snapshot.sizes):
+            self._reveal_timer.stop()
+            self._reveal_timer = None
+        self.repaint_rows()
+
+    def revealed(self) -> int:
+        """The neuron columns whose forward values the graph shows: all, but during an
+        animated forward phase the inputs and layer 1 at once, then one more layer each
+        1 / L of the phase (as the code computes them, a layer after the other)."""
+        snap = self.snapshot
+        if self._forward is None or self.clock is None:
+            return len(snap.sizes)
+        elapsed = self.clock() - self._forward[1]
+        share = elapsed * snap.pace.per_second  # of the phase's time
+        return min(len(snap.sizes), 2 + int(share * snap.n_layers))
 
     @property
     def highlight_layer(self) -> int | None:
@@ -383,7 +471,7 @@ class NetworkView(ChangedRows, Widget):
         return self.draw(width, height, self.rich_style)  # the widget's colours, background
 
     def rows_key(self) -> tuple:
-        return (*super().rows_key(), self.selected, self.hovered, self.draw_maps)
+        return (*super().rows_key(), self.selected, self.hovered, self.draw_maps, self.graph)
 
     def draw(self, width: int, height: int, base: Style | None = None) -> list[Strip]:
         """The whole panel: ``height`` strips of ``width`` cells, styled over ``base``."""
@@ -400,6 +488,10 @@ class NetworkView(ChangedRows, Widget):
             codes[row, x : x + len(text)] = [ord(ch) for ch in text]
             styles[row, x : x + len(text)] = style
 
+        self._ids = None
+        if self.graph:
+            self._draw_graph(snap, (codes, styles), put)
+            return self._strips(codes, styles, shades, base)
         ncol = len(snap.sizes)
         left, right = name_margins(snap, width)  # room for a CSV file's column and class names
         body = height - 2  # rows between the labels and the caption
@@ -428,7 +520,9 @@ class NetworkView(ChangedRows, Widget):
             dots_y = [4 + 2 * t + map_px - 1 for t in tops]  # the dot row at a map's middle
             self._layout = (xs, [list(1 + (t + map_px // 2) // 2) for t in tops])
             highlight = [line for line in (sel, self.hovered) if line is not None]
-            owner, lines = _connections(snap, ends, dots_y, (codes, styles), dim, highlight)
+            owner, lines = _connections(
+                list(snap.weights), ends, dots_y, (codes, styles), dim, highlight
+            )
             self._lines_at = (owner.reshape(height, width), lines)
             self._draw_maps(snap, (tops, firsts, map_px, map_cells), styles, shades)
             self._map_boxes = {
@@ -454,7 +548,7 @@ class NetworkView(ChangedRows, Widget):
             highlight = [line for line in (sel, self.hovered) if line is not None]
             dots_y = [np.asarray(y, np.intp) * 4 + 1 for y in ys]
             owner, lines = _connections(
-                snap, [(x, x) for x in xs], dots_y, (codes, styles), dim, highlight
+                list(snap.weights), [(x, x) for x in xs], dots_y, (codes, styles), dim, highlight
             )
             self._lines_at = (owner.reshape(height, width), lines)
             spacing = min(b - a for a, b in pairwise(xs))
@@ -504,6 +598,99 @@ class NetworkView(ChangedRows, Widget):
                 "maps: orange < 0 < blue",
             ]
         return first_fit(options, width)
+
+    def _draw_graph(self, snap: Snapshot, canvas: tuple[np.ndarray, np.ndarray], put) -> None:
+        """One sample's computation graph (tui.ui.sample_graph): each shown neuron's block
+        of values, the lines between them by w·δ once backward has passed them."""
+        codes, styles = canvas
+        height, width = codes.shape
+        k, revealed, phase = known(snap), self.revealed(), snap.last_phase
+        plan = layout(
+            snap.sizes,
+            width,
+            height - 2,
+            selected_neuron(snap),
+            lambda c: len(block_lines(snap, Known(), c, 0, 0)),
+        )
+        self._lines_at = self._layout = None
+        if plan is None:
+            put(0, 0, "one sample's graph: a larger panel", FAINT)
+            return
+        cols, last = plan.columns, len(snap.sizes) - 1
+        self._ids = (cols, plan.neurons)
+        dot_line = [0 if c == 0 else 1 for c in cols]  # the a (or x) line joins the lines
+        dots = [[t + dot_line[v] for t in tops] for v, tops in enumerate(plan.tops)]
+        self._layout = (plan.xs, dots)
+        carried = snap.detail.carried if snap.detail is not None else ()
+        values = [
+            carried[c][np.ix_(plan.neurons[v], plan.neurons[v + 1])]
+            if c in k.carried and c < len(carried)
+            else None
+            for v, c in enumerate(cols[:-1])
+        ]
+        top = max(
+            (float(np.abs(np.nan_to_num(carried[c])).max()) for c in k.carried if c < len(carried)),
+            default=1.0,
+        )  # one scale for the whole graph: a gradient that vanishes looks faint
+        fresh = phase.layer if phase is not None and phase.kind == BACKWARD else None
+        dim = {v for v, c in enumerate(cols[:-1]) if fresh is not None and c != fresh}
+        owner, lines = _connections(
+            values,
+            [(x, x + BLOCK - 1) for x in plan.xs],
+            [np.asarray(rows, np.intp) * 4 + 1 for rows in dots],
+            (codes, styles),
+            dim,
+            [],
+            [top] * len(values),
+        )
+        if len(lines):  # the shown lines, as the network's (layer, input, neuron)
+            lines = np.array(
+                [(cols[v], plan.neurons[v][i], plan.neurons[v + 1][j]) for v, i, j in lines]
+            )
+        self._lines_at = (owner.reshape(height, width), lines)
+        sel = selected_neuron(snap)
+        bold = self._fresh_column(snap, revealed)
+        for v, c in enumerate(cols):
+            x = plan.xs[v]
+            for i, t in zip(plan.neurons[v], plan.tops[v], strict=True):
+                for n, (letter, number) in enumerate(block_lines(snap, k, c, i, revealed)):
+                    new = c == bold[0] and letter in bold[1]
+                    style = FAINT if number is None else BOLD if new else 0
+                    put(t + n, x + 1, block_text(letter, number), style)
+                mark = "◉" if (c, i) == sel else "●"
+                put(t + dot_line[v], x, mark, SEL_NEURON if (c, i) == sel else 0)
+            if plan.hidden[v]:
+                put(height - 2, x, f"+ {plan.hidden[v]} more", FAINT)
+        spacing = min((b - a for a, b in pairwise(plan.xs)), default=width)
+        for level in range(3):  # the longest labels that fit over the blocks
+            labels = [_labels(snap, level)[c] for c in cols]
+            if max(map(len, labels)) < spacing:
+                break
+        for x, label in zip(plan.xs, labels, strict=True):
+            put(0, x + (BLOCK - len(label)) // 2, label, 0)
+        if cols[0] > 0:
+            put(0, 0, "◀", BOLD)
+        if cols[-1] < last:
+            put(0, width - 1, "▶", BOLD)
+        if self.hovered is not None and weight_exists(snap, self.hovered):
+            text = first_fit(carried_captions(snap, self.hovered), width)
+        else:
+            text = graph_caption(snap, plan.cut, width)
+        moving = snap.phase_index or snap.status == "running"  # a phase just ran
+        put(height - 1, 0, text, BOLD if phase is not None and moving else FAINT)
+
+    def _fresh_column(self, snap: Snapshot, revealed: int) -> tuple[int, str]:
+        """(neuron column, letters) of the values the last phase has just computed."""
+        phase, last = snap.last_phase, len(snap.sizes) - 1
+        if phase is None or not snap.phase_index:
+            return -1, ""
+        if phase.kind == FORWARD:
+            return min(revealed, len(snap.sizes)) - 1, "xza"
+        if phase.kind == LOSS:
+            return last, "tδ"
+        if phase.kind == BACKWARD:
+            return phase.layer, "δ"
+        return -1, ""
 
     @staticmethod
     def _draw_maps(snap: Snapshot, where: tuple, styles: np.ndarray, shades: np.ndarray) -> None:
@@ -567,6 +754,18 @@ def weight_captions(snap: Snapshot, line: tuple[int, int, int]) -> list[str]:
     source = snap.input_names[i] if k == 0 and len(snap.input_names) > i else f"a{k}[{i}]"
     value = f"W{k + 1}[{i},{j}] = {w:.4g}"
     return [f"{value}: {source} → neuron {j} of layer {k + 1}", value]
+
+
+def carried_captions(snap: Snapshot, line: tuple[int, int, int]) -> list[str]:
+    """The graph's connection (k, i, j), most complete first: what it carries back for the
+    sample, "W2[3,1]·δ2[1] = -0.0213 back to a1[3]"; its weight until backward reaches it."""
+    k, i, j = line
+    d = snap.detail
+    if d is None or k not in known(snap).carried or k >= len(d.carried):
+        return weight_captions(snap, line)
+    product = f"W{k + 1}[{i},{j}]·δ{k + 1}[{j}] = {float(d.carried[k][i, j]):.4g}"
+    source = snap.input_names[i] if k == 0 and len(snap.input_names) > i else f"a{k}[{i}]"
+    return [f"{product} back to {source}", product]
 
 
 def weight_caption(snap: Snapshot, line: tuple[int, int, int]) -> str:
