@@ -85,7 +85,7 @@ def test_every_symbol_the_panels_show_is_named_in_the_help():
     text = Text.from_markup(HELP).plain
     shown = ["E_s", "dE_s/dz", "dE/dW", "R²", "acc", "◉", "●", "○", "• the weights after each",
              "✕", "+ 8 more", "+8", "8×8", "saturated", "waiting", "fused", "↓ b -32",
-             "w·δ", "· a value", "◀ ▶", "t an output's"]  # fmt: skip
+             "w·δ", "· a value", "◀ ▶", "t an output's", "a·w (its"]  # fmt: skip
     assert [s for s in shown if s not in text] == []
     for name, short in SHORT_NAMES.items():  # column labels where room is short: "8σ"
         assert f"{short} {name}" in " ".join(text.split()), name

@@ -185,8 +185,34 @@ def data_view(t: Trainer, points: tuple[np.ndarray, ...]) -> DataView:
         if t.net.n_layers == 1 and t.net.activations[0].identity and t.scaler is None:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
         curve = frozen(units(out)[:, 0])
-        return DataView(**base, curve_x=frozen(xs), curve_y=curve, fitted=fitted)
+        basis, bias = basis_curves(t, xs)
+        return DataView(
+            **base, curve_x=frozen(xs), curve_y=curve, fitted=fitted, basis=basis, basis_bias=bias
+        )
     return DataView(**base)
+
+
+def basis_curves(t: Trainer, xs: np.ndarray) -> tuple[np.ndarray | None, float]:
+    """What each neuron of the last hidden layer adds to the first output's z over the
+    inputs xs (points,): a_j(x)·W_L[j, 0] for its output a_j (x through the layers before),
+    as (units, points), and the output's bias b_L[0], so that z(x) = their sum + b_L[0].
+    A standardised regression target's linear output is in the target's units (each part
+    times its std, the bias std·b + mean): their sum is then the curve drawn. (None, 0)
+    without a hidden layer."""
+    net = t.net
+    if net.n_layers < 2:
+        return None, 0.0
+    a = np.asarray(xs[:, None], net.dtype)
+    with np.errstate(all="ignore"):
+        for w, b, act in zip(net.weights[:-1], net.biases[:-1], net.activations[:-1], strict=True):
+            a = act.fn(a @ w + b)
+        parts = (a * net.weights[-1][:, 0]).T.astype(np.float64)  # (units, points)
+    bias = float(net.biases[-1][0])
+    scaler = t.target_scaler
+    if scaler is not None and net.activations[-1].identity:  # y = std·z + mean
+        std, mean = float(scaler.std[0]), float(scaler.mean[0])
+        parts, bias = parts * std, bias * std + mean
+    return frozen(parts), bias
 
 
 def neuron_maps(t: Trainer) -> NeuronMaps | None:

@@ -55,6 +55,13 @@ HELP = (
              fills in a layer after the other, then backward from
              the output. ◀ ▶: columns left out for room (←→ or a
              wider panel); , . another sample of the batch
+  Data       (d) 2 inputs: the model's output over the plane, the
+             points on top. 1 input: the points and the fit (blue);
+             with a hidden layer, each last hidden neuron's a·w (its
+             output times its weight to the output) in a colour of
+             its own, grey the rest summed: their sum plus the
+             output's bias is the fit (z, before a sigmoid's or a
+             softmax's output). Under the fit, or on it if short
   Loss       training (line) and validation (dots) loss per epoch;
              | marks a change of lr; faint curves: ghosts (g), named
              in the legend above the plot by what their run did
