@@ -40,7 +40,7 @@ def test_the_parts_are_the_networks_own_and_sum_to_the_fit(case, tmp_path):
         "sine": {"dataset": "sine"},
         "wide": {"dataset": "sine", "hidden": (12,), "activation": "relu"},
         "standardised": {"data": str(one_input_csv(tmp_path / "r.csv", "regression"))},
-        "binary": {"data": str(one_input_csv(tmp_path / "b.csv", "binary")), "task": "classification"},
+        "binary": {"data": str(one_input_csv(tmp_path / "b.csv", "binary"))},
     }[case]
     t = Trainer(Config(n_samples=200, **config))
     t.train(5)

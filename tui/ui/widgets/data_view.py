@@ -181,8 +181,6 @@ class DataPanel(Widget):
     DEFAULT_CSS = """
     DataPanel { width: 1fr; height: 1fr; }
     DataPanel > FitPlot, DataPanel > ResultsPanel, DataPanel > BasisPlot { display: none; }
-    DataPanel > FitPlot { height: 3fr; }
-    DataPanel > BasisPlot { height: 2fr; }
     """
 
     show_validation: reactive[bool] = reactive(False)
