@@ -112,7 +112,8 @@ async def test_the_values_flow_forward_then_back_at_the_phases_pace(size):
             await w.next_phase(pilot)
         await w.next_phase(pilot)  # forward: the inputs and layer 1 at once
         assert w.app.snapshot.sample == 2
-        assert "Sample 3 of 10" in w.app.screen.query_one("#network-box").border_title
+        title = w.app.screen.query_one("#network-box").border_title
+        assert "Sample 3 of 10" in title and "◉ a3[0]" in title  # the output it centres on
         await w.shows(pilot, deltas=set(), revealed=2)
         assert "▶ forward" in w.panel()
         await w.turn(pilot, 0.2 * PHASE_SECONDS)  # a layer each third of the phase

@@ -311,20 +311,22 @@ class MainScreen(Screen):
                 self.session.submit(Select((0, 0, 0)))
             self.query_one(Inspector).focus()
         else:
-            self.query_one(NetworkView).selected = None
-            self.query_one(Controls).focus()
+            network = self.query_one(NetworkView)
+            network.selected = None
+            if not network.graph:  # the graph keeps the focus: its arrows pick the neuron
+                self.query_one(Controls).focus()
 
     def ask_for_data_view(self) -> None:
         """The session computes the data view's grid, the loss surface, the confusion
-        matrix and the neurons' maps only while they are on screen."""
-        current = self.views.current
+        matrix, the neurons' maps and one sample's w·δ only while they are on screen."""
+        current, network = self.views.current, self.query_one(NetworkView)
         shown = {
             "data": current == "data" or self.has_class("wide"),
             "surface": current == "surface",
             "results": current == "results",
             # the network's maps, the inspector's neuron
-            "maps": current == "inspector" or self.query_one(NetworkView).draw_maps,
-            "graph": self.query_one(NetworkView).graph,  # its w·δ
+            "maps": current == "inspector" or (network.draw_maps and not network.graph),
+            "graph": network.graph,  # its w·δ
         }
         for view in VIEWS:
             self.session.submit(Show(view, shown[view]))

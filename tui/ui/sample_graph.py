@@ -195,12 +195,16 @@ def caption(snap: Snapshot, cut: bool, width: int) -> str:
 
 
 def title(snap: Snapshot, width: int = 1000) -> str:
-    """The panel's title while it shows the graph: which sample, as much as fits."""
+    """The panel's title while it shows the graph: which sample, and the neuron it centres
+    on (◉, a_c[j] as the inspector names it), as much as fits."""
+    column, j = selected_neuron(snap)
+    neuron = f"◉ a{column}[{j}]"
     d = snap.detail
     if d is None:
-        return first_fit(["One sample, forward and back", "One sample"], width)
-    where = f"{snap.sample + 1} of {d.batch_size}"
-    return first_fit([f"Sample {where}, forward and back", f"Sample {where}", where], width)
+        return first_fit([f"One sample, forward and back, {neuron}", "One sample"], width)
+    where = f"Sample {snap.sample + 1} of {d.batch_size}"
+    options = [f"{where} forward and back, {neuron}", f"{where}, {neuron}", where]
+    return first_fit(options, width)
 
 
 def selected_neuron(snap: Snapshot) -> tuple[int, int]:
