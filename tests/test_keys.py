@@ -79,8 +79,8 @@ async def test_the_help_repeats_what_was_said_about_a_csv_file(tmp_path):
 def test_every_symbol_the_panels_show_is_named_in_the_help():
     from rich.text import Text
 
+    from tui.ui.network_canvas import SHORT_NAMES
     from tui.ui.widgets.help_screen import HELP
-    from tui.ui.widgets.network_view import SHORT_NAMES
 
     text = Text.from_markup(HELP).plain
     shown = ["E_s", "dE_s/dz", "dE/dW", "R²", "acc", "◉", "●", "○", "• the weights after each",

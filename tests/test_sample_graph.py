@@ -9,7 +9,7 @@ import pytest
 from core.config import Config
 from core.pace import parse_pace
 from core.trainer import Trainer
-from tui.ui.sample_graph import BLOCK, MIN_GAP, known, layout, value, window
+from tui.ui.sample_graph import BLOCK, MIN_GAP, carried_captions, known, layout, value, window
 from tui.worker.clock import ManualClock
 from tui.worker.commands import (
     ChangeSettings,
@@ -161,3 +161,13 @@ def test_a_narrow_panel_shows_the_selected_column_and_its_neighbours():
             assert tops[0] >= 1 and all(e < t for e, t in zip(ends, tops[1:], strict=False))
     assert layout(sizes, BLOCK - 1, 9, (3, 0), rows) is None
     assert window(10, 3, 9) == [7, 8, 9] and window(2, 3, 0) == [0, 1]
+
+
+def test_a_line_under_the_mouse_says_what_it_carries_back():
+    s = session()
+    run(s, Step())
+    snap = s.latest
+    w_delta = snap.detail.carried[2][1, 0]
+    assert carried_captions(snap, (2, 1, 0))[0] == f"W3[1,0]·δ3[0] = {w_delta:.4g} back to a2[1]"
+    run(s, NextPhase(), NextPhase())  # forward, loss: backward has not reached layer 3
+    assert carried_captions(s.latest, (2, 1, 0))[0] == "W3[1,0]: backward has not reached it"

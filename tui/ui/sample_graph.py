@@ -15,15 +15,21 @@ pace a column at a time over the forward phase), δ of the output layer after th
 every column shows the selected neuron's column and its neighbours, one too short for a
 column the neurons around the selected one ("+ N more").
 
-This module lays the graph out (what goes where); the network view draws it.
+The network view hands this module its canvas (tui.ui.network_canvas) in graph mode.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import NamedTuple
+
+import numpy as np
 
 from ..snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Phase, Snapshot
 from .fit import first_fit
+from .network_canvas import BOLD, FAINT, SEL_NEURON, column_labels, connections, weight_exists
 from .numbers import num
 
 VALUE_WIDTH = 7  # a value's cells: "-0.0213", "0.4134", "1.2e-5"
@@ -103,12 +109,12 @@ class Layout:
     neurons: list[list[int]]
     tops: list[list[int]]
     hidden: list[int]
+    n_columns: int  # the network's neuron columns, shown or not
 
     @property
     def cut(self) -> bool:
+        """Some of the graph is left out for room."""
         return bool(any(self.hidden)) or len(self.columns) < self.n_columns
-
-    n_columns: int = 0  # the network's neuron columns, shown or not
 
 
 def fitting_columns(n: int, width: int) -> int:
@@ -158,7 +164,7 @@ def layout(
         tops[-1] = [min(t, 1 + room - per) for t in tops[-1]]
         neurons.append(shown)
         hidden.append(n - count)
-    return Layout(columns, xs, neurons, tops, hidden, n_columns=len(sizes))
+    return Layout(columns, xs, neurons, tops, hidden, len(sizes))
 
 
 def captions(snap: Snapshot, cut: bool) -> list[str]:
@@ -214,3 +220,108 @@ def selected_neuron(snap: Snapshot) -> tuple[int, int]:
         return len(snap.sizes) - 1, 0
     k, _, j = snap.selected
     return k + 1, j
+
+
+class Drawn(NamedTuple):
+    """What the graph drew, for the mouse: the line in each cell ((height, width) indices
+    into (k, i, j) rows of the network's layer, input, neuron, or -1), the x of each shown
+    column and the rows of its neurons' dots, and which column and neurons those are."""
+
+    lines_at: tuple[np.ndarray, np.ndarray] | None
+    where: tuple[list[int], list[list[int]]] | None
+    ids: tuple[list[int], list[list[int]]] | None
+
+
+def draw_graph(
+    snap: Snapshot,
+    canvas: tuple[np.ndarray, np.ndarray],
+    put: Callable[[int, int, str, int], None],
+    revealed: int,
+    hovered: tuple[int, int, int] | None,
+) -> Drawn:
+    """Draw the graph into ``canvas`` (code points, style indices; ``put(row, x, text,
+    style)`` writes text): each shown neuron's block of values, the lines between them by
+    w·δ once backward has passed them (one scale for the whole graph, so that a gradient
+    that vanishes looks faint), the column labels, the caption."""
+    codes, styles = canvas
+    height, width = codes.shape
+    k, phase = known(snap), snap.last_phase
+    rows_of = lambda c: len(block_lines(snap, Known(), c, 0, 0))  # noqa: E731
+    plan = layout(snap.sizes, width, height - 2, selected_neuron(snap), rows_of)
+    if plan is None:
+        put(0, 0, "one sample's graph: a larger panel", FAINT)
+        return Drawn(None, None, None)
+    cols = plan.columns
+    dot_line = [0 if c == 0 else 1 for c in cols]  # the a (or x) line joins the lines
+    dots = [[t + dot_line[v] for t in tops] for v, tops in enumerate(plan.tops)]
+    carried = snap.detail.carried if snap.detail is not None else ()
+    ready = [c for c in k.carried if c < len(carried)]
+    values = [
+        carried[c][np.ix_(plan.neurons[v], plan.neurons[v + 1])] if c in ready else None
+        for v, c in enumerate(cols[:-1])
+    ]
+    top = max((float(np.abs(np.nan_to_num(carried[c])).max()) for c in ready), default=1.0)
+    fresh = phase.layer if phase is not None and phase.kind == BACKWARD else None
+    dim = {v for v, c in enumerate(cols[:-1]) if fresh is not None and c != fresh}
+    ends = [(x, x + BLOCK - 1) for x in plan.xs]
+    dots_y = [np.asarray(rows, np.intp) * 4 + 1 for rows in dots]
+    owner, lines = connections(values, ends, dots_y, canvas, dim, [], [top] * len(values))
+    if len(lines):  # the shown lines as the network's (layer, input, neuron)
+        lines = np.array(
+            [(cols[v], plan.neurons[v][i], plan.neurons[v + 1][j]) for v, i, j in lines]
+        )
+    selected, new = selected_neuron(snap), fresh_values(snap, revealed)
+    for v, c in enumerate(cols):
+        x = plan.xs[v]
+        for i, t in zip(plan.neurons[v], plan.tops[v], strict=True):
+            for n, (letter, number) in enumerate(block_lines(snap, k, c, i, revealed)):
+                style = FAINT if number is None else BOLD if (c, letter) in new else 0
+                put(t + n, x + 1, block_text(letter, number), style)
+            mark = "◉" if (c, i) == selected else "●"
+            put(t + dot_line[v], x, mark, SEL_NEURON if (c, i) == selected else 0)
+        if plan.hidden[v]:
+            put(height - 2, x, f"+ {plan.hidden[v]} more", FAINT)
+    spacing = min((b - a for a, b in pairwise(plan.xs)), default=width)
+    for level in range(3):  # the longest labels that fit over the blocks
+        labels = [column_labels(snap, level)[c] for c in cols]
+        if max(map(len, labels)) < spacing:
+            break
+    for x, label in zip(plan.xs, labels, strict=True):
+        put(0, x + (BLOCK - len(label)) // 2, label, 0)
+    if cols[0] > 0:
+        put(0, 0, "◀", BOLD)
+    if cols[-1] < len(snap.sizes) - 1:
+        put(0, width - 1, "▶", BOLD)
+    if hovered is not None and weight_exists(snap, hovered):
+        text = first_fit(carried_captions(snap, hovered), width)
+    else:
+        text = caption(snap, plan.cut, width)
+    moving = snap.phase_index or snap.status == "running"  # a phase has just run
+    put(height - 1, 0, text, BOLD if phase is not None and moving else FAINT)
+    return Drawn((owner.reshape(height, width), lines), (plan.xs, dots), (cols, plan.neurons))
+
+
+def fresh_values(snap: Snapshot, revealed: int) -> set[tuple[int, str]]:
+    """(neuron column, letter) of the values the last phase has just computed (bold)."""
+    phase, columns = snap.last_phase, len(snap.sizes)
+    if phase is None or not snap.phase_index:
+        return set()
+    if phase.kind == FORWARD:  # the last column revealed
+        return {(min(revealed, columns) - 1, letter) for letter in "xza"}
+    if phase.kind == LOSS:
+        return {(columns - 1, "t"), (columns - 1, "δ")}
+    if phase.kind == BACKWARD:
+        return {(phase.layer, "δ")}
+    return set()
+
+
+def carried_captions(snap: Snapshot, line: tuple[int, int, int]) -> list[str]:
+    """The connection (k, i, j) under the mouse, most complete first: what it carries back
+    for the sample, "W2[3,1]·δ2[1] = -0.0213 back to a1[3]", or that it has not yet."""
+    k, i, j = line
+    d, name = snap.detail, f"W{k + 1}[{i},{j}]"
+    if d is None or k not in known(snap).carried or k >= len(d.carried):
+        return [f"{name}: backward has not reached it", name]
+    product = f"{name}·δ{k + 1}[{j}] = {float(d.carried[k][i, j]):.4g}"
+    source = snap.input_names[i] if k == 0 and len(snap.input_names) > i else f"a{k}[{i}]"
+    return [f"{product} back to {source}", product]

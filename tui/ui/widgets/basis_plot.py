@@ -49,6 +49,8 @@ def titles(data: DataView, hidden: str, output: str, combined: bool) -> list[str
     b = f"{'-' if bias < 0 else '+'} {num(abs(bias), '.3g')}"  # "sum - 0.04"
     linear = output in ("linear", "")
     total = "the fit" if linear else f"z, the fit {output}(z)"
+    if output == "softmax":  # the fit is the first output's share of all of them
+        total = "z of output 0, the fit its softmax"
     who = f"{n} {hidden} neuron{'s' if n > 1 else ''}"
     grey = f" ({n - len(PART_COLOURS) + 1} in grey)" if n > len(PART_COLOURS) else ""
     if combined:  # the fit and the parts on one plot

@@ -61,7 +61,7 @@ HELP = (
              output times its weight to the output) in a colour of
              its own, grey the rest summed: their sum plus the
              output's bias is the fit (z, before a sigmoid's or a
-             softmax's output). Under the fit, or on it if short
+             softmax's output). Under the fit; on it where short
   Loss       training (line) and validation (dots) loss per epoch;
              | marks a change of lr; faint curves: ghosts (g), named
              in the legend above the plot by what their run did

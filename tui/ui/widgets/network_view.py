@@ -26,46 +26,29 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Phase, Snapshot
-from ..colours import NEGATIVE, POSITIVE, SELECTED
 from ..fit import first_fit
 from ..formulas import update_rule
 from ..halfblocks import LOWER, UPPER, cell_style
+from ..network_canvas import (
+    BOLD,
+    DEAD,
+    FAINT,
+    MAP,
+    SEL_NEURON,
+    STYLES,
+    column_labels,
+    connections,
+    weight_exists,
+)
 from ..neuron_maps import map_palette, map_pixels
 from ..rows import ChangedRows
-from ..sample_graph import (
-    BLOCK,
-    Known,
-    block_lines,
-    block_text,
-    known,
-    layout,
-    selected_neuron,
-)
-from ..sample_graph import caption as graph_caption
+from ..sample_graph import draw_graph
 
-# 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
-# 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint;
-# 11 a dead neuron
-DEAD_COLOUR = "#ef4444"
 DEAD_NEURON = "○"
-_STYLES = [
-    Style.parse(s)
-    for s in (
-        "none",
-        *(f"{b} {c}".strip() for c in (POSITIVE, NEGATIVE) for b in ("dim", "", "bold")),
-        f"bold {SELECTED}",
-        f"bold reverse {SELECTED}",
-        "bold",
-        "dim italic",
-        f"bold {DEAD_COLOUR}",
-    )
-]
-SEL_LINE, SEL_NEURON, BOLD, FAINT, DEAD, MAP = 7, 8, 9, 10, 11, 12  # MAP: a map's cell
 MIN_MAP_PX, MAX_MAP_PX = 4, 8  # a neuron's map: pixel rows (two to a cell row), as many cells
 LINE_ROOM, MIN_LINE_ROOM = 6, 4  # cells kept between two columns of maps for the connections
+
 REVEAL_SECONDS = 0.05  # how often the graph looks whether a forward layer is due
-# the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
-_BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
 
 
 def phase_emphasis(phase: Phase | None, n_layers: int) -> tuple[set[int], set[int]]:
@@ -132,23 +115,6 @@ def dead_mask(snap: Snapshot, column: int) -> np.ndarray | None:
     return masks[column - 1] if 0 < column <= len(masks) else None
 
 
-# an activation's short name in a column's label where room is short ("8σ": 8 sigmoid
-# neurons); the help's legend lists them
-SHORT_NAMES = {
-    "linear": "l", "sigmoid": "σ", "tanh": "t", "relu": "r", "leaky_relu": "lr", "elu": "e",
-    "softplus": "sp", "swish": "sw", "gelu": "g", "softmax": "sm",
-}  # fmt: skip
-
-
-def _labels(snap: Snapshot, level: int) -> list[str]:
-    """Column labels, shorter with each level: "128 relu", "128r", "128"."""
-    labels = []
-    for n, act in zip(snap.sizes, ("in", *snap.activation_names), strict=True):
-        short = f"{n}{SHORT_NAMES.get(act, act[:2])}" if level == 1 and act != "in" else f"{n}"
-        labels.append(f"{n} {act}" if level == 0 else short)
-    return labels
-
-
 def _columns(labels: list[str], width: int) -> list[int] | None:
     """x of each column so that every label, centred on it, fits with a gap; None if not."""
     left, right = len(labels[0]) // 2, (len(labels[-1]) - 1) // 2
@@ -170,7 +136,7 @@ def name_margins(snap: Snapshot, width: int) -> tuple[int, int]:
     left = min(max(map(len, snap.input_names)), cap) + 1
     outputs = snap.output_names if len(snap.output_names) == snap.sizes[-1] else ()
     right = min(max(map(len, outputs)), cap) + 2 if outputs else 0
-    if _columns(_labels(snap, 2), width - left - right) is None:
+    if _columns(column_labels(snap, 2), width - left - right) is None:
         return 0, 0
     return left, right
 
@@ -180,96 +146,6 @@ def _rows(n: int, body: int) -> tuple[list[int], int]:
     if n <= body:
         return [1 + int((i + 0.5) * body / n - 0.5) for i in range(n)], 0  # slot centres
     return list(range(1, body)), n - (body - 1)
-
-
-def _lines(x0: int, x1: int, y0: np.ndarray, y1: np.ndarray) -> list[np.ndarray]:
-    """Dots of the straight lines (x0, y0[l]) -> (x1, y1[l]): X, Y and l, flat (int32).
-
-    One dot per dot column or row, whichever are more; lines are sampled in four groups of
-    similar slope so that shallow lines do not take as many samples as the steepest.
-    """
-    dy = np.abs(y1 - y0)
-    order = np.argsort(dy, kind="stable")
-    parts = []
-    for group in np.array_split(order, min(4, len(order))):
-        t = np.linspace(0.0, 1.0, int(max(x1 - x0, dy[group[-1]])) + 1)
-        y = np.rint(y0[group, None] + (y1 - y0)[group, None] * t).ravel()
-        parts.append((np.tile(np.rint(x0 + (x1 - x0) * t), len(group)), y, group.repeat(len(t))))
-    return [np.concatenate(column).astype(np.int32) for column in zip(*parts, strict=True)]
-
-
-def _connections(
-    values: list[np.ndarray | None],
-    ends: list[tuple[int, int]],
-    dots_y: list[np.ndarray],
-    canvas: tuple[np.ndarray, np.ndarray],
-    dim: set[int],
-    highlight: list[tuple[int, int, int]],
-    tops: list[float] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rasterise the connections of the drawn neurons into the cells of ``canvas``.
-
-    ``values[k]`` (sizes[k], sizes[k+1]): what colours layer k's lines (the weights, or
-    the graph's w·δ), its first rows and columns those of the drawn neurons; None draws
-    them faint. Each line's style: blue >= 0, orange < 0, dim / normal / bold by |value|
-    over ``tops[k]`` (by default the layer's largest |value|).
-    canvas: (code points, style indices), each (height, width); ``ends[c]``: the first and
-    last cell of neuron column c (a dot, or a map), lines leave after the last and arrive
-    before the first; ``dots_y[c]``: the dot row of each drawn neuron of column c. Layers
-    in ``dim`` are dimmed; the ``highlight`` lines (k, i, j) are drawn alone on top.
-    Returns which line each cell shows, for the mouse: (height * width,) an index into
-    the (k, i, j) rows of the second array, or -1.
-    """
-    codes, styles = canvas[0].reshape(-1), canvas[1].reshape(-1)  # views
-    width = canvas[0].shape[1]
-
-    def raster(k: int, src: np.ndarray, dst: np.ndarray) -> list[np.ndarray]:
-        """Cell index, dot bit and line of every dot of the lines src[l] -> dst[l] of layer k."""
-        x0, x1 = 2 * ends[k][1] + 2, 2 * ends[k + 1][0] - 1  # from after a neuron to before
-        x, y, line = _lines(x0, x1, np.asarray(src), np.asarray(dst))
-        return [(y >> 2) * width + (x >> 1), _BITS[(y & 3) * 2 + (x & 1)], line]
-
-    dots = np.zeros(codes.size * 8, bool)
-    best = np.full(codes.size, -1, np.intp)  # the strongest line through each cell (by rank)
-    line_styles: list[np.ndarray] = []  # style of each line, by rank
-    by_rank: list[np.ndarray] = []  # (k, i, j) of each line, by rank
-    for k, w in enumerate(values):
-        src, dst = dots_y[k], dots_y[k + 1]
-        if ends[k + 1][0] - ends[k][1] < 2 or not len(src) or not len(dst):
-            continue
-        if w is None:  # no value yet: every line faint
-            w, faint = np.zeros((len(src), len(dst))), True
-        else:
-            faint = False
-        size = np.abs(np.nan_to_num(w))  # a diverged run must still draw
-        top = (tops[k] if tops else float(size.max(initial=0.0))) or 1.0
-        size = size[: len(src), : len(dst)].ravel()  # lines in row-major (i, j) order
-        tier = np.minimum((size / top * 3).astype(np.intp), 0 if k in dim else 2)
-        order = np.argsort(size, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order)) + sum(map(len, line_styles))
-        style = 1 + tier + 3 * (w[: len(src), : len(dst)].ravel() < 0)
-        line_styles.append(np.full(len(order), FAINT) if faint else style[order])
-        i, j = divmod(order, len(dst))
-        by_rank.append(np.column_stack([np.full(len(order), k), i, j]))
-        cell, bit, line = raster(k, np.repeat(src, len(dst)), np.tile(dst, len(src)))
-        dots[cell * 8 + bit] = True
-        np.maximum.at(best, cell, rank[line])
-    if line_styles:
-        bits = np.packbits(dots.reshape(-1, 8), axis=1, bitorder="little").ravel()
-        hit = best >= 0
-        codes[hit] = 0x2800 + bits[hit].astype(codes.dtype)
-        styles[hit] = np.concatenate(line_styles)[best[hit]]
-    for k, i, j in highlight:
-        if not 0 <= k < len(values) or ends[k + 1][0] - ends[k][1] < 2:
-            continue
-        if 0 <= i < len(dots_y[k]) and 0 <= j < len(dots_y[k + 1]):
-            cell, bit, _ = raster(k, dots_y[k][i : i + 1], dots_y[k + 1][j : j + 1])
-            own = np.zeros(codes.size, np.intp)  # only its own dots, on top
-            np.bitwise_or.at(own, cell, 1 << bit)
-            codes[own > 0], styles[own > 0] = 0x2800 + own[own > 0], SEL_LINE
-    lines = np.concatenate(by_rank) if by_rank else np.zeros((0, 3), np.intp)
-    return best, lines
 
 
 def map_layout(
@@ -293,7 +169,7 @@ def map_layout(
     for px in range(tallest, MIN_MAP_PX - 1, -1):
         for room in range(LINE_ROOM, MIN_LINE_ROOM - 1, -1):  # lines get less room first
             for level in range(3):
-                labels = _labels(snap, level)
+                labels = column_labels(snap, level)
                 wide = [lab.center(max(len(lab), px + room)) for lab in labels]
                 xs = _columns(wide, width - left - right)
                 if xs:
@@ -479,7 +355,7 @@ class NetworkView(ChangedRows, Widget):
         if snap is None or width < 1 or height < 1:
             return []
         codes = np.full((height, width), 32, "<u4")  # code points
-        styles = np.zeros((height, width), np.intp)  # indices into _STYLES, or MAP
+        styles = np.zeros((height, width), np.intp)  # indices into STYLES, or MAP
         shades = np.full((2, height, width), -1, np.intp)  # a map cell's upper, lower level
 
         def put(row: int, x: int, text: str, style: int) -> None:
@@ -489,8 +365,9 @@ class NetworkView(ChangedRows, Widget):
             styles[row, x : x + len(text)] = style
 
         self._ids = None
-        if self.graph:
-            self._draw_graph(snap, (codes, styles), put)
+        if self.graph:  # one sample's computation graph instead (tui.ui.sample_graph)
+            drawn = draw_graph(snap, (codes, styles), put, self.revealed(), self.hovered)
+            self._lines_at, self._layout, self._ids = drawn
             return self._strips(codes, styles, shades, base)
         ncol = len(snap.sizes)
         left, right = name_margins(snap, width)  # room for a CSV file's column and class names
@@ -500,7 +377,7 @@ class NetworkView(ChangedRows, Widget):
             xs, labels, map_px, map_cells = maps
         else:
             for level in range(3):  # the longest labels that fit
-                labels = _labels(snap, level)
+                labels = column_labels(snap, level)
                 xs = _columns(labels, width - left - right)
                 if xs:
                     xs = [x + left for x in xs]
@@ -520,7 +397,7 @@ class NetworkView(ChangedRows, Widget):
             dots_y = [4 + 2 * t + map_px - 1 for t in tops]  # the dot row at a map's middle
             self._layout = (xs, [list(1 + (t + map_px // 2) // 2) for t in tops])
             highlight = [line for line in (sel, self.hovered) if line is not None]
-            owner, lines = _connections(
+            owner, lines = connections(
                 list(snap.weights), ends, dots_y, (codes, styles), dim, highlight
             )
             self._lines_at = (owner.reshape(height, width), lines)
@@ -547,7 +424,7 @@ class NetworkView(ChangedRows, Widget):
             self._layout = (xs, ys)  # where the neurons are, for clicks
             highlight = [line for line in (sel, self.hovered) if line is not None]
             dots_y = [np.asarray(y, np.intp) * 4 + 1 for y in ys]
-            owner, lines = _connections(
+            owner, lines = connections(
                 list(snap.weights), [(x, x) for x in xs], dots_y, (codes, styles), dim, highlight
             )
             self._lines_at = (owner.reshape(height, width), lines)
@@ -599,99 +476,6 @@ class NetworkView(ChangedRows, Widget):
             ]
         return first_fit(options, width)
 
-    def _draw_graph(self, snap: Snapshot, canvas: tuple[np.ndarray, np.ndarray], put) -> None:
-        """One sample's computation graph (tui.ui.sample_graph): each shown neuron's block
-        of values, the lines between them by w·δ once backward has passed them."""
-        codes, styles = canvas
-        height, width = codes.shape
-        k, revealed, phase = known(snap), self.revealed(), snap.last_phase
-        plan = layout(
-            snap.sizes,
-            width,
-            height - 2,
-            selected_neuron(snap),
-            lambda c: len(block_lines(snap, Known(), c, 0, 0)),
-        )
-        self._lines_at = self._layout = None
-        if plan is None:
-            put(0, 0, "one sample's graph: a larger panel", FAINT)
-            return
-        cols, last = plan.columns, len(snap.sizes) - 1
-        self._ids = (cols, plan.neurons)
-        dot_line = [0 if c == 0 else 1 for c in cols]  # the a (or x) line joins the lines
-        dots = [[t + dot_line[v] for t in tops] for v, tops in enumerate(plan.tops)]
-        self._layout = (plan.xs, dots)
-        carried = snap.detail.carried if snap.detail is not None else ()
-        values = [
-            carried[c][np.ix_(plan.neurons[v], plan.neurons[v + 1])]
-            if c in k.carried and c < len(carried)
-            else None
-            for v, c in enumerate(cols[:-1])
-        ]
-        top = max(
-            (float(np.abs(np.nan_to_num(carried[c])).max()) for c in k.carried if c < len(carried)),
-            default=1.0,
-        )  # one scale for the whole graph: a gradient that vanishes looks faint
-        fresh = phase.layer if phase is not None and phase.kind == BACKWARD else None
-        dim = {v for v, c in enumerate(cols[:-1]) if fresh is not None and c != fresh}
-        owner, lines = _connections(
-            values,
-            [(x, x + BLOCK - 1) for x in plan.xs],
-            [np.asarray(rows, np.intp) * 4 + 1 for rows in dots],
-            (codes, styles),
-            dim,
-            [],
-            [top] * len(values),
-        )
-        if len(lines):  # the shown lines, as the network's (layer, input, neuron)
-            lines = np.array(
-                [(cols[v], plan.neurons[v][i], plan.neurons[v + 1][j]) for v, i, j in lines]
-            )
-        self._lines_at = (owner.reshape(height, width), lines)
-        sel = selected_neuron(snap)
-        bold = self._fresh_column(snap, revealed)
-        for v, c in enumerate(cols):
-            x = plan.xs[v]
-            for i, t in zip(plan.neurons[v], plan.tops[v], strict=True):
-                for n, (letter, number) in enumerate(block_lines(snap, k, c, i, revealed)):
-                    new = c == bold[0] and letter in bold[1]
-                    style = FAINT if number is None else BOLD if new else 0
-                    put(t + n, x + 1, block_text(letter, number), style)
-                mark = "◉" if (c, i) == sel else "●"
-                put(t + dot_line[v], x, mark, SEL_NEURON if (c, i) == sel else 0)
-            if plan.hidden[v]:
-                put(height - 2, x, f"+ {plan.hidden[v]} more", FAINT)
-        spacing = min((b - a for a, b in pairwise(plan.xs)), default=width)
-        for level in range(3):  # the longest labels that fit over the blocks
-            labels = [_labels(snap, level)[c] for c in cols]
-            if max(map(len, labels)) < spacing:
-                break
-        for x, label in zip(plan.xs, labels, strict=True):
-            put(0, x + (BLOCK - len(label)) // 2, label, 0)
-        if cols[0] > 0:
-            put(0, 0, "◀", BOLD)
-        if cols[-1] < last:
-            put(0, width - 1, "▶", BOLD)
-        if self.hovered is not None and weight_exists(snap, self.hovered):
-            text = first_fit(carried_captions(snap, self.hovered), width)
-        else:
-            text = graph_caption(snap, plan.cut, width)
-        moving = snap.phase_index or snap.status == "running"  # a phase just ran
-        put(height - 1, 0, text, BOLD if phase is not None and moving else FAINT)
-
-    def _fresh_column(self, snap: Snapshot, revealed: int) -> tuple[int, str]:
-        """(neuron column, letters) of the values the last phase has just computed."""
-        phase, last = snap.last_phase, len(snap.sizes) - 1
-        if phase is None or not snap.phase_index:
-            return -1, ""
-        if phase.kind == FORWARD:
-            return min(revealed, len(snap.sizes)) - 1, "xza"
-        if phase.kind == LOSS:
-            return last, "tδ"
-        if phase.kind == BACKWARD:
-            return phase.layer, "δ"
-        return -1, ""
-
     @staticmethod
     def _draw_maps(snap: Snapshot, where: tuple, styles: np.ndarray, shades: np.ndarray) -> None:
         """Each neuron's map into the cells: ``where`` = (top pixel of each neuron by
@@ -717,7 +501,7 @@ class NetworkView(ChangedRows, Widget):
         codes = np.where(on_map, glyphs, codes).astype("<u4")
         fg, bg = np.where(upper < 0, lower, upper), np.where(upper < 0, -1, lower)
         keys = (styles * n + (fg + 1)) * n + (bg + 1)
-        styled = [base + style for style in _STYLES]
+        styled = [base + style for style in STYLES]
         seen: dict[int, Style] = {}
 
         def style(key: int) -> Style:
@@ -740,12 +524,6 @@ class NetworkView(ChangedRows, Widget):
         return strips
 
 
-def weight_exists(snap: Snapshot, line: tuple[int, int, int]) -> bool:
-    """Whether the connection (k, i, j) is one of this network's."""
-    k, i, j = line
-    return 0 <= k < len(snap.weights) and 0 <= i < snap.sizes[k] and 0 <= j < snap.sizes[k + 1]
-
-
 def weight_captions(snap: Snapshot, line: tuple[int, int, int]) -> list[str]:
     """The connection (k, i, j), most complete first: "W2[3,1] = -0.4231: a1[3] → neuron 1
     of layer 2", "W2[3,1] = -0.4231"."""
@@ -754,18 +532,6 @@ def weight_captions(snap: Snapshot, line: tuple[int, int, int]) -> list[str]:
     source = snap.input_names[i] if k == 0 and len(snap.input_names) > i else f"a{k}[{i}]"
     value = f"W{k + 1}[{i},{j}] = {w:.4g}"
     return [f"{value}: {source} → neuron {j} of layer {k + 1}", value]
-
-
-def carried_captions(snap: Snapshot, line: tuple[int, int, int]) -> list[str]:
-    """The graph's connection (k, i, j), most complete first: what it carries back for the
-    sample, "W2[3,1]·δ2[1] = -0.0213 back to a1[3]"; its weight until backward reaches it."""
-    k, i, j = line
-    d = snap.detail
-    if d is None or k not in known(snap).carried or k >= len(d.carried):
-        return weight_captions(snap, line)
-    product = f"W{k + 1}[{i},{j}]·δ{k + 1}[{j}] = {float(d.carried[k][i, j]):.4g}"
-    source = snap.input_names[i] if k == 0 and len(snap.input_names) > i else f"a{k}[{i}]"
-    return [f"{product} back to {source}", product]
 
 
 def weight_caption(snap: Snapshot, line: tuple[int, int, int]) -> str:
