@@ -146,8 +146,9 @@ async def test_at_80x24_the_arrows_show_the_columns_left_out():
     async with w.app.run_test(size=(80, 24)) as pilot:
         await w.press(pilot, "n", "x")
         await w.settle(pilot)
-        panel = w.panel()
+        panel, title = w.panel(), w.app.screen.query_one("#network-box").border_title
         assert "←→ more" in panel and "◀" in panel and "2 in" not in panel
+        assert title == "Sample 1 of 10, ◉ a3[0] · ←→ more"
         await w.shows(pilot, {0, 1, 2})
         await w.press(pilot, "left", "left")  # from the output to layer 1: the inputs too
         await w.settle(pilot)

@@ -243,8 +243,8 @@ class MainScreen(Screen):
             self.query_one(Controls).focus()
 
     def title_graph(self, snap: Snapshot) -> None:
-        box = self.query_one("#network-box")
-        box.border_title = graph_title(snap, box.size.width - 6)  # the corners, the spaces
+        box, cut = self.query_one("#network-box"), self.query_one(NetworkView).graph_cut
+        box.border_title = graph_title(snap, box.outer_size.width - 6, cut)  # corners, spaces
 
     def action_log_scale(self) -> None:
         self.query_one(LossPlot).toggle_log_scale()

@@ -174,7 +174,11 @@ def captions(snap: Snapshot, cut: bool) -> list[str]:
     k, phase = known(snap), snap.last_phase
     if snap.detail is None or phase is None or not k.forward:
         if snap.status == "running" and not snap.stepping:
-            return ["one sample: pause (space) or slow to 1 step/s (<)", "pause to see values"]
+            return [
+                "one sample: pause (space) or slow to 1 step/s (<)",
+                "pause (space) or slow down (<)",
+                "pause to see values",
+            ]
         return ["one sample's values: n a step, p a phase", "n or p: the values"]
     d, n = snap.detail, snap.n_layers
     animated = snap.status == "running" and snap.pace.kind == "phases"
@@ -200,9 +204,10 @@ def caption(snap: Snapshot, cut: bool, width: int) -> str:
     return first_fit(captions(snap, cut), width)
 
 
-def title(snap: Snapshot, width: int = 1000) -> str:
+def title(snap: Snapshot, width: int = 1000, cut: bool = False) -> str:
     """The panel's title while it shows the graph: which sample, and the neuron it centres
-    on (◉, a_c[j] as the inspector names it), as much as fits."""
+    on (◉, a_c[j] as the inspector names it), as much as fits; ``cut``: how to see the
+    rest of the graph."""
     column, j = selected_neuron(snap)
     neuron = f"◉ a{column}[{j}]"
     d = snap.detail
@@ -210,6 +215,8 @@ def title(snap: Snapshot, width: int = 1000) -> str:
         return first_fit([f"One sample, forward and back, {neuron}", "One sample"], width)
     where = f"Sample {snap.sample + 1} of {d.batch_size}"
     options = [f"{where} forward and back, {neuron}", f"{where}, {neuron}", where]
+    if cut:
+        options.insert(1, f"{where}, {neuron} · ←→ more")
     return first_fit(options, width)
 
 
@@ -225,11 +232,13 @@ def selected_neuron(snap: Snapshot) -> tuple[int, int]:
 class Drawn(NamedTuple):
     """What the graph drew, for the mouse: the line in each cell ((height, width) indices
     into (k, i, j) rows of the network's layer, input, neuron, or -1), the x of each shown
-    column and the rows of its neurons' dots, and which column and neurons those are."""
+    column and the rows of its neurons' dots, and which column and neurons those are; and
+    whether it left some out."""
 
     lines_at: tuple[np.ndarray, np.ndarray] | None
     where: tuple[list[int], list[list[int]]] | None
     ids: tuple[list[int], list[list[int]]] | None
+    cut: bool = False  # some of the graph is left out for room
 
 
 def draw_graph(
@@ -298,7 +307,8 @@ def draw_graph(
         text = caption(snap, plan.cut, width)
     moving = snap.phase_index or snap.status == "running"  # a phase has just run
     put(height - 1, 0, text, BOLD if phase is not None and moving else FAINT)
-    return Drawn((owner.reshape(height, width), lines), (plan.xs, dots), (cols, plan.neurons))
+    lines_at = (owner.reshape(height, width), lines)
+    return Drawn(lines_at, (plan.xs, dots), (cols, plan.neurons), plan.cut)
 
 
 def fresh_values(snap: Snapshot, revealed: int) -> set[tuple[int, str]]:
