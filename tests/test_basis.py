@@ -58,10 +58,13 @@ def test_the_parts_are_the_networks_own_and_sum_to_the_fit(case, tmp_path):
         np.testing.assert_array_equal(parts, own)
         assert view.basis_bias == b
     total = parts.sum(axis=0) + view.basis_bias
-    if case == "binary":  # the sum is z; the fit is sigmoid(z)
+    np.testing.assert_allclose(total, view.basis_sum, rtol=1e-10, atol=1e-9)
+    if case == "binary":  # the sum is the network's z; the fit is sigmoid(z)
+        z, _ = t.net.predict(xs[:, None])
+        np.testing.assert_array_equal(view.basis_sum, z[:, 0])
         np.testing.assert_allclose(1 / (1 + np.exp(-total)), view.curve_y, rtol=1e-10)
-    else:
-        np.testing.assert_allclose(total, view.curve_y, rtol=1e-10, atol=1e-9)
+    else:  # the sum is the fit
+        assert view.basis_sum is view.curve_y
 
 
 def test_no_hidden_layer_no_parts():

@@ -158,10 +158,11 @@ class DataView:
     fitted: dict[str, float] = field(default_factory=dict)  # {"m", "b"} of a 1-1 network
     # 1 input, a hidden layer: what each last hidden neuron j adds to the first output's z
     # over curve_x, a_j(x)·W[j, 0] (units, points), and the output's bias: z = their sum +
-    # basis_bias, and the curve is f(z) (z itself for a linear output; a standardised
-    # target's parts and bias in its own units, so their sum is the curve)
+    # basis_bias (``basis_sum``: the network's own z), and the curve is f(z) (z itself for
+    # a linear output; a standardised target's parts, bias and z in its own units)
     basis: Floats | None = None
     basis_bias: float = 0.0
+    basis_sum: Floats | None = None
 
 
 @dataclass(frozen=True)

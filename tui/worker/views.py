@@ -180,14 +180,21 @@ def data_view(t: Trainer, points: tuple[np.ndarray, ...]) -> DataView:
     if n_inputs == 1 and len(X):
         xs = np.linspace(X.min(), X.max(), CURVE_POINTS)
         with np.errstate(all="ignore"):
-            _, out = t.net.predict(xs[:, None])
+            z, out = t.net.predict(xs[:, None])
         fitted = {}
         if t.net.n_layers == 1 and t.net.activations[0].identity and t.scaler is None:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
         curve = frozen(units(out)[:, 0])
         basis, bias = basis_curves(t, xs)
+        z = curve if t.net.activations[-1].identity else frozen(z[:, 0])  # the parts' sum
         return DataView(
-            **base, curve_x=frozen(xs), curve_y=curve, fitted=fitted, basis=basis, basis_bias=bias
+            **base,
+            curve_x=frozen(xs),
+            curve_y=curve,
+            fitted=fitted,
+            basis=basis,
+            basis_bias=bias,
+            basis_sum=z if basis is not None else None,
         )
     return DataView(**base)
 

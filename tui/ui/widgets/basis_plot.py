@@ -5,10 +5,11 @@ W_L[j, 0]), over the same x as the fit.
     z(x) = Σ_j a_j(x)·w_j + b        (b the output's bias)
 
 For a linear output the fit is z itself, the sum of these curves plus b (a tanh network
-builds a sine from bumps); for a sigmoid or softmax output the fit is f(z), and the sum is
-z before that activation. The curves are the worker's (DataView.basis); up to five are
-drawn each in its own colour (those that vary most), the others summed into one grey curve.
-A panel too short for two plots draws the data, the parts and the fit on one.
+builds a sine from bumps); for a sigmoid or softmax output the fit is f(z), and the plot
+draws z, the sum before that activation, over the parts. The curves are the worker's
+(DataView.basis, basis_sum); up to five are drawn each in its own colour (those that vary
+most), the others summed into one grey curve. A panel too short for two plots draws the
+data, the parts and the fit on one (for a linear output; z over its parts otherwise).
 """
 
 from __future__ import annotations
@@ -48,25 +49,28 @@ def titles(data: DataView, hidden: str, output: str, combined: bool) -> list[str
     n, bias = len(data.basis), data.basis_bias
     b = f"{'-' if bias < 0 else '+'} {num(abs(bias), '.3g')}"  # "sum - 0.04"
     linear = output in ("linear", "")
-    total = "the fit" if linear else f"z, the fit {output}(z)"
-    if output == "softmax":  # the fit is the first output's share of all of them
-        total = "z of output 0, the fit its softmax"
     who = f"{n} {hidden} neuron{'s' if n > 1 else ''}"
     grey = f" ({n - len(PART_COLOURS) + 1} in grey)" if n > len(PART_COLOURS) else ""
-    if combined:  # the fit and the parts on one plot
-        sums = [f"Σ a·w of the {who}{grey} {b}", f"Σ a·w {b}"]
-        if not linear:
-            sums = [f"{output}({s})" for s in sums]
+    if not linear:  # the sum drawn is z, the fit (above, or on a taller panel) f(z)
+        fit = "its softmax" if output == "softmax" else f"{output}(z)"
         return [
-            *(f"fit (blue) = {s}" for s in sums),
-            f"fit = {sums[-1]}",
-            "fit = Σ a·w + b" if linear else "fit = f(Σ a·w + b)",
+            f"z (blue) = Σ a·w of the {who}{grey} {b}, the fit {fit}",
+            f"z (blue) = Σ a·w of the {who} {b}",
+            f"z (blue) = Σ a·w {b}",
+            "z = Σ a·w + b",
+        ]
+    if combined:  # the fit and the parts on one plot
+        return [
+            f"fit (blue) = Σ a·w of the {who}{grey} {b}",
+            f"fit (blue) = Σ a·w {b}",
+            f"fit = Σ a·w {b}",
+            "fit = Σ a·w + b",
         ]
     return [
-        f"a·w of each of the {who}{grey}: their sum {b} is {total}",
-        f"a·w of the {who}: sum {b} = {total}",
-        f"a·w: sum {b} = {total}",
-        f"sum + b = {'fit' if linear else 'z'}",
+        f"a·w of each of the {who}{grey}: their sum {b} is the fit",
+        f"a·w of the {who}: sum {b} = the fit",
+        f"a·w: sum {b} = the fit",
+        "sum + b = fit",
     ]
 
 
@@ -92,13 +96,14 @@ class BasisPlot(PlotextPlot):
         kept, rest = biggest(parts, len(PART_COLOURS))
         curves = [(parts[j], PART_COLOURS[i]) for i, j in enumerate(kept)]
         curves += [(rest, OTHERS)] if rest is not None else []
-        if self.combined:  # the data's points under everything, the fit over everything
-            curves = [*curves, (np.asarray(d.curve_y, float), POSITIVE)]
+        linear = self.output in ("linear", "")
+        if (self.combined or not linear) and d.basis_sum is not None:  # their sum, on top
+            curves = [*curves, (np.asarray(d.basis_sum, float), POSITIVE)]
         drawn = [(y, c) for y, c in curves if np.isfinite(y).any()]
         if width < 16 or height < 4 or not drawn:
             return Text(title if drawn else f"{title}\nnothing finite to draw")
         values = [y[np.isfinite(y)] for y, _ in drawn]
-        if self.combined:
+        if self.combined and linear:  # the sum is the fit: the data under everything
             px, py = (np.asarray(v, float).ravel() for v in (d.train_x, d.train_y[:, 0]))
             keep = np.isfinite(px) & np.isfinite(py)
             step = max(1, -(-int(keep.sum()) // MAX_POINTS))
