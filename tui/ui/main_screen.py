@@ -47,6 +47,7 @@ from ..worker.commands import (
 from ..worker.session import Session
 from .fields import FIELD_BY_NAME, path_to_read, path_to_write
 from .keys import bindings
+from .sample_graph import panel_layout
 from .sample_graph import title as graph_title
 from .widgets.confirm_dialog import ConfirmDialog
 from .widgets.controls import Controls
@@ -243,7 +244,9 @@ class MainScreen(Screen):
             self.query_one(Controls).focus()
 
     def title_graph(self, snap: Snapshot) -> None:
-        box, cut = self.query_one("#network-box"), self.query_one(NetworkView).graph_cut
+        box, (width, height) = self.query_one("#network-box"), self.query_one(NetworkView).size
+        plan = panel_layout(snap, width, height)  # as the panel draws it: what it leaves out
+        cut = plan is None or plan.cut
         box.border_title = graph_title(snap, box.outer_size.width - 6, cut)  # corners, spaces
 
     def action_log_scale(self) -> None:

@@ -206,8 +206,8 @@ def caption(snap: Snapshot, cut: bool, width: int) -> str:
 
 def title(snap: Snapshot, width: int = 1000, cut: bool = False) -> str:
     """The panel's title while it shows the graph: which sample, and the neuron it centres
-    on (◉, a_c[j] as the inspector names it), as much as fits; ``cut``: how to see the
-    rest of the graph."""
+    on (◉, a_c[j] as the inspector names it), as much as fits; ``cut``: the graph leaves
+    some out for room, and the title says how to see it."""
     column, j = selected_neuron(snap)
     neuron = f"◉ a{column}[{j}]"
     d = snap.detail
@@ -232,13 +232,11 @@ def selected_neuron(snap: Snapshot) -> tuple[int, int]:
 class Drawn(NamedTuple):
     """What the graph drew, for the mouse: the line in each cell ((height, width) indices
     into (k, i, j) rows of the network's layer, input, neuron, or -1), the x of each shown
-    column and the rows of its neurons' dots, and which column and neurons those are; and
-    whether it left some out."""
+    column and the rows of its neurons' dots, and which column and neurons those are."""
 
     lines_at: tuple[np.ndarray, np.ndarray] | None
     where: tuple[list[int], list[list[int]]] | None
     ids: tuple[list[int], list[list[int]]] | None
-    cut: bool = False  # some of the graph is left out for room
 
 
 def draw_graph(
@@ -255,8 +253,7 @@ def draw_graph(
     codes, styles = canvas
     height, width = codes.shape
     k, phase = known(snap), snap.last_phase
-    rows_of = lambda c: len(block_lines(snap, Known(), c, 0, 0))  # noqa: E731
-    plan = layout(snap.sizes, width, height - 2, selected_neuron(snap), rows_of)
+    plan = panel_layout(snap, width, height)
     if plan is None:
         put(0, 0, "one sample's graph: a larger panel", FAINT)
         return Drawn(None, None, None)
@@ -307,8 +304,14 @@ def draw_graph(
         text = caption(snap, plan.cut, width)
     moving = snap.phase_index or snap.status == "running"  # a phase has just run
     put(height - 1, 0, text, BOLD if phase is not None and moving else FAINT)
-    lines_at = (owner.reshape(height, width), lines)
-    return Drawn(lines_at, (plan.xs, dots), (cols, plan.neurons), plan.cut)
+    return Drawn((owner.reshape(height, width), lines), (plan.xs, dots), (cols, plan.neurons))
+
+
+def panel_layout(snap: Snapshot, width: int, height: int) -> Layout | None:
+    """The graph's layout in a panel of ``width`` x ``height`` cells (a row of labels
+    over it, a caption under it), around the selected neuron."""
+    rows_of = lambda c: len(block_lines(snap, Known(), c, 0, 0))  # noqa: E731
+    return layout(snap.sizes, width, height - 2, selected_neuron(snap), rows_of)
 
 
 def fresh_values(snap: Snapshot, revealed: int) -> set[tuple[int, str]]:

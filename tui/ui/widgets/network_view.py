@@ -222,7 +222,6 @@ class NetworkView(ChangedRows, Widget):
         self.clock: Callable[[], float] | None = None  # the session's (set by the screen)
         self._forward: tuple[tuple, float] | None = None  # an animated forward phase, since
         self._reveal_timer: Timer | None = None
-        self.graph_cut = False  # the graph as last drawn left some of it out for room
 
     class Move(Message):
         """Move the selected neuron by (layers, 0, neurons), as the inspector's arrows do."""
@@ -368,7 +367,7 @@ class NetworkView(ChangedRows, Widget):
         self._ids = None
         if self.graph:  # one sample's computation graph instead (tui.ui.sample_graph)
             drawn = draw_graph(snap, (codes, styles), put, self.revealed(), self.hovered)
-            self._lines_at, self._layout, self._ids, self.graph_cut = drawn
+            self._lines_at, self._layout, self._ids = drawn
             return self._strips(codes, styles, shades, base)
         ncol = len(snap.sizes)
         left, right = name_margins(snap, width)  # room for a CSV file's column and class names
