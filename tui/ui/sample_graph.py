@@ -310,7 +310,10 @@ def draw_graph(
 def panel_layout(snap: Snapshot, width: int, height: int) -> Layout | None:
     """The graph's layout in a panel of ``width`` x ``height`` cells (a row of labels
     over it, a caption under it), around the selected neuron."""
-    rows_of = lambda c: len(block_lines(snap, Known(), c, 0, 0))  # noqa: E731
+
+    def rows_of(column: int) -> int:
+        return len(block_lines(snap, Known(), column, 0, 0))
+
     return layout(snap.sizes, width, height - 2, selected_neuron(snap), rows_of)
 
 
