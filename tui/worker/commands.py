@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .session import TrainingSession
 
 Pairs = tuple[tuple[str, Any], ...]
-VIEWS = ("data", "surface", "results", "maps")  # what the worker computes only while shown
+VIEWS = ("data", "surface", "results", "maps", "graph")  # computed only while on screen
 
 
 def pairs(changes: dict[str, Any]) -> Pairs:
@@ -257,6 +257,21 @@ class MoveSelection(Command):
             i, j = 0, 0
         session.selected = clamp_selection((k + dk, i + di, j + dj), session.trainer.net.sizes)
         session.finite_difference = None
+
+
+@dataclass(frozen=True)
+class MoveSample(Command):
+    """Go ``delta`` samples on in the mini-batch (wrapping around at its ends): the one
+    sample the inspector, the phase view and the graph of one sample show."""
+
+    delta: int
+    label: ClassVar[str] = "sample"
+
+    def apply(self, session: TrainingSession) -> None:
+        batch = session.trainer.batch_x
+        session.sample += self.delta  # before any batch: wrapped around the first one
+        if batch is not None and len(batch):
+            session.sample %= len(batch)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from core.trainer import Trainer
 from ..snapshot import Curve, Snapshot, frozen
 from .surface import DescentPath, loss_surface, surface_note
 from .views import (
+    batch_sample,
+    carried_back,
     data_points,
     data_view,
     inspect_selected,
@@ -110,6 +112,9 @@ class SnapshotMaker:
         # paused, or running a step or a phase at a time: what the last phase computed
         stepping = not s.running or t.config.pace.kind in (STEPS, PHASES)
         selected = s.selected
+        sample = batch_sample(t, s.sample)
+        graph = stepping and "graph" in s.wanted  # the graph of one sample is on screen
+        carried = carried_back(t, sample, s.before) if graph else ()
         regression, csv = t.task == "regression", t.config.data is not None
         fits = view("r2", regression)  # (training, validation) R², RMSE, MAE
         ds = t.train_set
@@ -158,7 +163,7 @@ class SnapshotMaker:
             dead_neurons=tuple(None if d is None else frozen(d) for d in t.activity.dead),
             symmetric=symmetric_layers(net.weights, net.biases),
             saturation=saturation(net, t.loss),
-            detail=phase_detail(t) if stepping else None,
+            detail=phase_detail(t, sample, carried) if stepping else None,
             selected=selected,
             selected_name="" if selected is None else parameter_name(*selected, net.sizes),
             inspection=inspect_selected(t, selected, s.before, s.finite_difference)
@@ -180,6 +185,7 @@ class SnapshotMaker:
             data_summary=view("summary", csv, of=(id(t),)) or (),
             input_names=ds.feature_names if csv or ds.plane is not None else (),
             output_names=output_names(t) if csv else (),
+            sample=sample,
         )
 
     def curve(self, t: Trainer, name: str) -> Curve:

@@ -114,6 +114,7 @@ class TrainingSession:
         self.message = ""  # why the run diverged (or "")
         self.notice: tuple[int, str, bool] = (0, "", False)  # (number, text, error)
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
+        self.sample = 0  # the batch's sample the inspector, phase view and graph show
         self.wanted: set[str] = set()  # the views on screen (commands.VIEWS)
         self.path = DescentPath()  # (m, b) as training went, for the loss surface
         self.plan: Plan | None = None  # runs still to compare
@@ -225,6 +226,8 @@ class TrainingSession:
         until the next is due (0: go on at once)."""
         try:
             stop = self._interrupted(self.clock() + SLICE_SECONDS)
+            if self.pace.kind in (FULL, EPOCHS):
+                self.before = None  # steps run whole, their weights before are not kept
             if self.pace.kind == FULL:
                 while self.trainer.run_epoch(stop) is not None:
                     pass  # epoch after epoch, until the slice ends
@@ -395,6 +398,7 @@ class TrainingSession:
             self.notice[0],
             self.message,
             self.selected,
+            self.sample,
             self.finite_difference,
             frozenset(self.wanted),
         )

@@ -46,6 +46,23 @@ PANELS = """
              room. From 120 columns (2-D data) each neuron is a map
              of its output over (x1, x2): orange < 0 < blue; the
              mouse over a line names its weight
+  Graph      (x) one sample's computation graph on the network: beside
+             each neuron its z and a (x for an input, t an output's
+             target) from the forward pass and δ = dE_s/dz from the
+             backward pass; · a value this step has not computed
+             yet. A line's colour is its w·δ, what it carries back:
+             blue > 0, orange < 0, bold the sample's largest, faint
+             before backward reaches it. At the phases pace forward
+             fills in a layer after the other, then backward from
+             the output. ◀ ▶: columns left out for room (←→ or a
+             wider panel); , . another sample of the batch
+  Data       (d) 2 inputs: the model's output over the plane, the
+             points on top. 1 input: the points and the fit (blue);
+             with a hidden layer, each last hidden neuron's a·w (its
+             output times its weight to the output) in a colour of
+             its own, grey the rest summed: their sum plus the
+             output's bias is the fit (z, before a sigmoid's or a
+             softmax's output). Under the fit; on it where short
   Loss       training (line) and validation (dots) loss per epoch;
              | marks a change of lr, a red | where the run went back
              to earlier weights (a divergence, or b): that epoch's
@@ -83,6 +100,9 @@ PANELS = """
   E          the batch's loss: the mean of the samples' E_s
   δ_k        dE_s/dz of layer k for one sample s: how that sample's
              loss changes with z; backward passes it down a layer
+  w·δ        W_k\\[i,j]·δ_k\\[j], what the line i → j carries back; over
+             j they sum to dE_s/da of neuron i
+  t          the target an output is compared with
   dW, db     the gradient dE/dW: the batch mean of a·δ (of δ for a
              bias)
   ‖dW‖       a gradient's size: the root of the sum of its squares
