@@ -55,7 +55,8 @@ def test_train_writes_history_and_checkpoint_then_resumes(tmp_path, capsys):
     assert "epoch 20/20" in out and "acc" in out
     rows = list(csv.reader(hist.open()))
     assert rows[0] == ["epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc",
-                       "train_r2", "val_r2", "best_val", "sharpness"]  # fmt: skip
+                       "train_r2", "val_r2", "train_rmse", "val_rmse", "train_mae", "val_mae",
+                       "best_val", "sharpness"]  # fmt: skip
     assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, 21)]
     assert main(["train", "--resume", str(ckpt), "--epochs", "5", "--history", str(hist)]) == 0
     rows = list(csv.reader(hist.open()))
@@ -110,7 +111,7 @@ def test_train_on_a_csv_file(tmp_path):
         (["train", "--resume", "/no/such.npz"], "no such checkpoint"),
         (["train", "--resume", ""], "argument --resume: give a file's path"),
         (["--resume", ""], "argument --resume: give a file's path"),
-        (["train", "--config", "/no/such.toml"], "/no/such.toml: no such config file"),
+        (["train", "--config", "/no/such.toml"], "no such config file: /no/such.toml"),
         (["train", "--config", ""], "argument --config: give a file's path"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],
@@ -168,7 +169,7 @@ def test_divergence_in_headless_training_exits_1_with_the_reason(tmp_path):
     [
         ("", "--save needs a file name"),
         ("/no/such/folder/run.npz", "there is no folder /no/such/folder"),
-        (".", "that is a folder"),
+        (".", ". is a folder: give a file's name"),
     ],
 )
 def test_a_bad_save_path_is_refused_before_training(tmp_path, capsys, save, message):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from apphelpers import wait_until
 
 from core.lessons import get_lesson, load_lessons
 from core.trainer import Trainer
@@ -312,10 +313,12 @@ async def test_each_lessons_text_is_whole_on_its_screen_at_80x24(name):
         shown = " ".join(" ".join(dialog).split())
         assert f"Lesson: {lesson.lesson.title}" in shown
         assert lesson.lesson.text in shown and "⏎ start" in shown  # every word of it
-        assert "waiting  for ⏎" in lesson.status()  # the status line says the run waits
+        # the status line says the run waits (once it has been drawn: it may lag the dialog)
+        assert await wait_until(pilot, lambda: "waiting  for ⏎" in lesson.status())
         await pilot.press("escape")
         await lesson.turns(1)
-        assert "paused" in lesson.status() and "waiting" not in lesson.status()
+        assert await wait_until(pilot, lambda: "paused" in lesson.status())
+        assert "waiting" not in lesson.status()
 
 
 def sharpness_shown(screen: str) -> tuple[float, float]:

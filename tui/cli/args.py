@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from core import paths
 from core.config import Config, toml_keys
 from core.settings import LIVE, SETTINGS, ConfigError, Setting
 
@@ -42,11 +43,29 @@ def a_path(text: str) -> str:
     return text
 
 
+def a_file(noun: str) -> Callable[[str], str]:
+    """An existing regular file's path (``~`` expanded) as argparse's ``type``; its message
+    says what is there instead ("no such NOUN", a folder, a named pipe ...)."""
+
+    def check(text: str) -> str:
+        try:
+            return str(paths.to_read(text, noun))
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return check
+
+
 def add_training_flags(p: argparse.ArgumentParser) -> None:
     """The flags shared by the app, ``train`` and ``gradcheck``: one per setting (from
     core.settings). A flag not given leaves no attribute (the config's value stands)."""
     g = p.add_argument_group("run settings (override --config)")
-    g.add_argument("--config", metavar="FILE.toml", type=a_path, help="settings from a TOML file")
+    g.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        type=a_file("config file"),
+        help="settings from a TOML file",
+    )
     for s in SETTINGS.values():
         alone = {"nargs": "?", "const": True} if s.switch else {}  # --restore-best: yes
         g.add_argument(
@@ -74,13 +93,30 @@ def given_settings(args: argparse.Namespace) -> dict[str, object]:
     return {name: getattr(args, name) for name in SETTINGS if hasattr(args, name)}
 
 
+def chosen_settings(args: argparse.Namespace) -> set[str]:
+    """The settings given as flags or in the --config file, by Config field."""
+    config = getattr(args, "config", None)
+    return set(given_settings(args)) | (toml_keys(config) if config else set())
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
     """The Config the flags describe: --config first, then each flag given. With CSV data
     and no hidden layers given, layers that fit the data (chosen when it is read)."""
     base = Config.from_toml(args.config) if args.config else Config()
-    given = given_settings(args)
-    chosen = set(given) | (toml_keys(args.config) if args.config else set())
-    return base.replace(**given).fitted_to_data(chosen)
+    return checked_files(base.replace(**given_settings(args)).fitted_to_data(chosen_settings(args)))
+
+
+def checked_files(config: Config) -> Config:
+    """The config with its data files checked (core.paths: a regular file, ``~``
+    expanded), from a flag or a TOML file alike; ValueError naming the flag."""
+    files = {}
+    for name in ("data", "val_data"):
+        if getattr(config, name) is not None:
+            try:
+                files[name] = str(paths.to_read(getattr(config, name)))
+            except ValueError as e:
+                raise ValueError(f"{SETTINGS[name].option}: {e}") from None
+    return config.replace(**files) if files else config
 
 
 def resume_changes(args: argparse.Namespace) -> dict[str, object]:
@@ -123,14 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         nargs="?",
         const=AUTOSAVE,
-        type=a_path,
+        type=a_file("checkpoint"),
         help="continue a saved run (default: the most recent autosave; others are listed); "
         "may change " + ", ".join(SETTINGS[name].option for name in LIVE),
     )
     p.add_argument("--lesson", help="start a lesson (see --list-lessons)")
     p.add_argument("--list-lessons", action="store_true", help="print the lessons and exit")
     add_served_flags(p)
-    sub = p.add_subparsers(dest="command", metavar="{train,gradcheck,serve}")
+    sub = p.add_subparsers(dest="command", metavar="{train,predict,export,gradcheck,serve}")
     t = sub.add_parser("train", help="train without the UI")
     add_training_flags(t)
     t.add_argument("--history", metavar="FILE.csv", help="write each epoch as a CSV row")
@@ -138,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--resume",
         metavar="FILE",
-        type=a_path,
+        type=a_file("checkpoint"),
         help="continue from a checkpoint; may change "
         + ", ".join(SETTINGS[name].option for name in LIVE),
     )
@@ -151,12 +187,67 @@ def build_parser() -> argparse.ArgumentParser:
         "history's sharpness column and the progress lines, beside 2/lr",
     )
     t.error = p.error  # type: ignore[method-assign]
+    add_predict_parser(sub, p)
+    add_export_parser(sub, p)
     g = sub.add_parser("gradcheck", help="backprop against finite differences, per layer")
     add_training_flags(g)
     g.error = p.error  # type: ignore[method-assign]
     # `backprop-tui serve` is read by tui.cli.serve (main sends it there); listed for --help
     sub.add_parser("serve", help="serve the app to web browsers (backprop-tui serve --help)")
     return p
+
+
+def add_predict_parser(sub, main: argparse.ArgumentParser) -> None:
+    """``backprop-tui predict RUN.npz DATA.csv [--out FILE.csv]``."""
+    p = sub.add_parser(
+        "predict",
+        help="a saved run's predictions for the rows of a CSV file",
+        description="Predict the rows of a CSV file with a saved run: a prediction column "
+        "(the class, or the value in the target's units) and, for a classification, one "
+        "probability column p_<class> per class, one row per row of the file. Its columns "
+        "are found by the run's input names (others are left out); the run's own scaling "
+        "is applied.",
+    )
+    p.add_argument("run", metavar="RUN.npz", type=a_file("checkpoint"),
+                   help="a checkpoint (--save, s)")  # fmt: skip
+    p.add_argument("data", metavar="DATA.csv", type=a_file("data file"),
+                   help="the rows to predict")  # fmt: skip
+    p.add_argument("--out", metavar="FILE.csv", type=a_path, help="write here (default: stdout)")
+    p.add_argument("--sep", type=flag_type(SETTINGS["sep"]), metavar="SEP",
+                   default=argparse.SUPPRESS,
+                   help="the file's separator (default: the run's; auto: sniffed)")  # fmt: skip
+    p.add_argument("--header", type=flag_type(SETTINGS["header"]), metavar="auto|yes|no",
+                   default=argparse.SUPPRESS,
+                   help="whether the first row names the columns (default: the run's)")  # fmt: skip
+    p.add_argument(
+        "--missing",
+        choices=("refuse", "mean"),
+        default="refuse",
+        help="missing values: refuse (say where; the default) or fill each with the training "
+        "rows' mean",
+    )
+    p.error = main.error  # type: ignore[method-assign]
+
+
+def add_export_parser(sub, main: argparse.ArgumentParser) -> None:
+    """``backprop-tui export RUN.npz --to npz|torch [OUT]``."""
+    p = sub.add_parser(
+        "export",
+        help="a saved run's network as named arrays (npz) or a PyTorch state dict (torch)",
+        description="Export a saved run's network. --to npz: W1, b1, W2, ... (z = a @ W + b), "
+        "the activations and the standardisation, as named arrays. --to torch: the state "
+        "dict of an equivalent torch.nn.Sequential (the standardisation folded in) and, "
+        "beside it, a JSON file naming its layers (needs PyTorch: pip install "
+        "'backprop-tui[export]').",
+    )
+    p.add_argument("run", metavar="RUN.npz", type=a_file("checkpoint"),
+                   help="a checkpoint (--save, s)")  # fmt: skip
+    p.add_argument("out", metavar="OUT", nargs="?", type=a_path,
+                   help="the file to write (default: RUN.weights.npz or RUN.pt)")  # fmt: skip
+    p.add_argument("--to", nargs="+", metavar="FORMAT [OUT]", default=["npz"],
+                   help="the format, npz (the default) or torch, and the file to write "
+                   "(or OUT after RUN.npz)")  # fmt: skip
+    p.error = main.error  # type: ignore[method-assign]
 
 
 def add_served_flags(p: argparse.ArgumentParser) -> None:
@@ -219,9 +310,12 @@ def _seconds(text: str) -> float:
 
 
 def _folder(text: str) -> Path:
-    path = Path(a_path(text)).expanduser()
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a folder")
+    try:
+        path = paths.expand(text)
+        if paths.kind(path) != paths.FOLDER:
+            raise ValueError(f"{paths.shown(text)!r} is not a folder")
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
     return path
 
 

@@ -7,44 +7,54 @@ import csv
 import math
 import os
 import signal
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
+from core import paths
+from core.best_val import DEFAULT_PATIENCE
 from core.checkpoint import save_checkpoint
 from core.config import Config
-from core.evaluation import confusion, r2
+from core.evaluation import RegressionScores, regression_scores
 from core.ghosts import differences
 from core.gradcheck import check_gradients
 from core.landscape import SharpnessColumn, stability_limit
-from core.metrics import format_report
 from core.optimizers import Momentum
 from core.run_data import describe
 from core.trainer import Diverged, EpochReport, Trainer
 
+from .args import chosen_settings
 from .hangup import say
+from .reports import ending_line, score_lines, stopping_line, stops_by_default, weights_words
 from .resume import resume
 
 PROGRESS_SECONDS = 10.0  # a progress line at least this often, however long the run
 
 
 def progress_line(
-    r: EpochReport, total: int, has_val: bool = True, r2: tuple[float, float] | None = None
+    r: EpochReport,
+    total: int,
+    has_val: bool = True,
+    scores: tuple[RegressionScores, RegressionScores] | None = None,
 ) -> str:
     """'epoch   100/1000  train 0.123456  val 0.130000  acc 95.0% / 94.0%  lr 0.03'; without
     a validation set 'epoch 1/10  train 0.69  acc 50.0%  lr 0.03  (no validation set)'; a
-    regression's R² (training / validation) after the losses: '  R² 0.912 / 0.897'."""
+    regression's R², RMSE and MAE (training / validation; the errors in the target's units)
+    after the losses: '  R² 0.912/0.897  RMSE 20.1/22.5  MAE 15.9/17.7'."""
     width = len(str(total))
     line = f"epoch {r.epoch:>{width}}/{total}  train {r.train_loss:.6g}"
     line += f"  val {r.val_loss:.6g}" if has_val else ""
     if not math.isnan(r.train_acc):
         val_acc = f" / {100 * r.val_acc:.1f}%" if has_val else ""
         line += f"  acc {100 * r.train_acc:.1f}%{val_acc}"
-    if r2 is not None:
-        line += f"  R² {r2[0]:.4g}" + (f" / {r2[1]:.4g}" if has_val else "")
+    if scores is not None:
+        train, val = scores
+        for name in ("r2", "rmse", "mae"):
+            shown = "R²" if name == "r2" else name.upper()
+            line += f"  {shown} {getattr(train, name):.4g}"
+            line += f"/{getattr(val, name):.4g}" if has_val else ""
     return line + f"  lr {r.lr:g}" + ("" if has_val else "  (no validation set)")
 
 
@@ -76,21 +86,27 @@ class Interrupted:
         self.signum = signum
 
 
-def check_save_path(path: str) -> None:
-    """Before training: --save must name a file in a folder that can be written."""
+def check_save_path(path: str) -> str:
+    """Before training: --save must name a file (not a named pipe, a device or a folder) in
+    a folder that can be written. The path to write (``~`` expanded)."""
     if not path.strip():
         raise ValueError("--save needs a file name, e.g. --save run.npz")
-    target = Path(path)
-    if target.is_dir():
-        raise ValueError(f"--save {path}: that is a folder; give a file name, e.g. run.npz")
-    folder = target.parent
-    if not folder.is_dir():
-        raise ValueError(f"--save {path}: there is no folder {folder}")
     try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as e:
-        raise ValueError(f"--save {path}: {folder} cannot be written ({e.strerror})") from None
+        return str(paths.to_write(path))
+    except ValueError as e:
+        raise ValueError(f"--save: {e}") from None
+
+
+def check_history_paths(path: str, trainer: Trainer) -> str:
+    """Before training: --history and the ghosts' files beside it (``ghost_path``) must be
+    files that can be written (not named pipes, devices or folders). The history's path."""
+    try:
+        checked = paths.to_write(path)
+        for k in range(1, len(trainer.ghosts) + 1):
+            paths.to_write(str(ghost_path(checked, k)))
+    except ValueError as e:
+        raise ValueError(f"--history: {e}") from None
+    return str(checked)
 
 
 class EpochLog:
@@ -99,23 +115,35 @@ class EpochLog:
     λmax every that many epochs (``Sharpness``)."""
 
     def __init__(
-        self, trainer: Trainer, epochs: int, writer, quiet: bool, sharpness_every: int | None = None
+        self,
+        trainer: Trainer,
+        epochs: int,
+        writer,
+        quiet: bool,
+        patience: int,
+        sharpness_every: int | None = None,
     ) -> None:
         self.trainer, self.writer, self.quiet = trainer, writer, quiet
         self.first, self.last = trainer.epoch, trainer.epoch + epochs
+        self.patience = patience
         self.every = max(1, epochs // 20)
+        if patience:  # it may stop soon: a line every half patience
+            self.every = min(self.every, max(1, patience // 2))
         self.shown = time.monotonic()
         self.sharpness = Sharpness(sharpness_every) if sharpness_every else None
 
     def epoch(self, report: EpochReport) -> bool:
         """Log one epoch; True when --patience says stop."""
         t = self.trainer
-        scores = (r2(t, "train"), r2(t)) if t.task == "regression" else None
+        scores = None
+        if t.task == "regression":
+            scores = regression_scores(t, "train"), regression_scores(t)
         lam = self.sharpness.measure(t) if self.sharpness else math.nan
         if self.writer is not None:
             best = t.best_val.epoch == report.epoch
             write_history_row(self.writer, report, scores, best, sharpness=lam)
-        due = (report.epoch - self.first) % self.every == 0 or report.epoch == self.last
+        stop = bool(self.patience) and t.best_val.waited(t.epoch) >= self.patience
+        due = (report.epoch - self.first) % self.every == 0 or report.epoch == self.last or stop
         if not self.quiet and (due or time.monotonic() - self.shown >= PROGRESS_SECONDS):
             self.shown = time.monotonic()
             line = progress_line(report, self.last, len(t.X_val) > 0, scores)
@@ -124,14 +152,7 @@ class EpochLog:
                 print(line, flush=True)
             except OSError:  # the terminal is gone: train on quietly
                 self.quiet = True
-        patience, best = t.config.patience, t.best_val
-        if patience and best.waited(t.epoch) >= patience:
-            say(
-                f"stopped early at epoch {t.epoch}: no lower validation loss for {patience} "
-                f"epochs (the lowest, {best.loss:.6g}, at epoch {best.epoch})"
-            )
-            return True
-        return False
+        return stop
 
 
 class Sharpness:
@@ -165,24 +186,32 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
     about 20 lines, and one at least every PROGRESS_SECONDS; history CSV streamed each epoch.
     Ctrl-C, SIGTERM and SIGHUP stop at the end of a step, and --save still saves.
     ``config`` is the run to start, None with --resume."""
-    if args.save is not None:
-        check_save_path(args.save)
+    save = check_save_path(args.save) if args.save is not None else None
     trainer = resume(args.resume, args) if args.resume else Trainer(config)
     check_validation_needs(trainer)
+    history = check_history_paths(args.history, trainer) if args.history else None
+    by_default = not args.resume and stops_by_default(trainer, chosen_settings(args))
+    patience, restore = trainer.config.patience, trainer.config.restore_best
+    if by_default:
+        patience, restore = DEFAULT_PATIENCE, True
     if trainer.config.data is not None and not args.resume:
-        tell_data(trainer, args.quiet)
+        tell_data(trainer, args.quiet, [stopping_line(trainer)] if by_default else [])
     epochs = trainer.config.epochs
-    f, writer = history_writer(args.history, resuming=bool(args.resume))
-    if args.history:
-        for written in write_ghosts(args.history, trainer):
+    f, writer = history_writer(history, resuming=bool(args.resume))
+    if history:
+        for written in write_ghosts(history, trainer):
             say(f"ghost run written to {written}")
-    log = EpochLog(trainer, epochs, writer, args.quiet, getattr(args, "sharpness_every", None))
-    status = 0
+    every = getattr(args, "sharpness_every", None)
+    log = EpochLog(trainer, epochs, writer, args.quiet, patience, every)
+    status, patience_ran_out = 0, False
     with Interrupted() as stop:
         try:
             for _ in range(epochs):
                 report = trainer.run_epoch(lambda: stop.signum is not None)
-                if report is None or log.epoch(report):
+                if report is None:
+                    break
+                if log.epoch(report):
+                    patience_ran_out = True
                     break
         except Diverged as e:
             say(f"stopped: {e}")
@@ -194,15 +223,16 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
             name = signal.Signals(stop.signum).name
             say(f"interrupted ({name}) at epoch {trainer.epoch}")
             status = 128 + stop.signum
-        if trainer.config.restore_best and trainer.best_val.epoch is not None and trainer.epoch:
-            best = trainer.restore_best()
-            say(f"restored the weights of epoch {best} (the lowest validation loss, "
-                f"{trainer.best_val.loss:.6g})")  # fmt: skip
+        restored = None
+        if restore and trainer.best_val.epoch is not None and trainer.epoch:
+            restored = trainer.restore_best()
+        if patience_ran_out or restored is not None:
+            say(ending_line(trainer, patience, patience_ran_out, restored))
         if not log.quiet and trainer.epoch:
             tell_results(trainer)
-        if args.save is not None:
-            save_checkpoint(trainer, args.save)
-            say(f"saved {args.save} at epoch {trainer.epoch}")
+        if save is not None:
+            save_checkpoint(trainer, save)
+            say(f"saved {save} {weights_words(trainer)}")
     return status
 
 
@@ -228,8 +258,9 @@ def gradcheck(config: Config, rows: int = 16, tolerance: float = 1e-6) -> int:
     return 0 if worst < tolerance else 1
 
 
+REGRESSION_COLUMNS = ["train_r2", "val_r2", "train_rmse", "val_rmse", "train_mae", "val_mae"]
 HISTORY_HEADER = [
-    "epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc", "train_r2", "val_r2",
+    "epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc", *REGRESSION_COLUMNS,
     "best_val",
 ]  # fmt: skip
 HISTORY_HEADER += ["sharpness"]  # λmax with --sharpness-every N (empty otherwise, or between)
@@ -238,15 +269,13 @@ HISTORY_HEADER += ["sharpness"]  # λmax with --sharpness-every N (empty otherwi
 def write_history_row(
     writer: csv.writer,
     report,
-    r2: tuple[float, float] | None = None,
+    scores: tuple[RegressionScores, RegressionScores] | None = None,
     best: bool = False,
     sharpness: float = math.nan,
 ) -> None:
     """One epoch as CSV (HISTORY_HEADER): epoch, lr, the losses, the accuracies (empty for a
-    regression), R² (empty for a classification), best_val 1 when the validation loss is
-    the lowest so far (the last such row is the best epoch), sharpness: λmax (empty when
-    not measured)."""
-    nan = float("nan")
+    regression), ``regression_cells``, best_val 1 when the validation loss is the lowest so
+    far (the last such row is the best epoch), sharpness: λmax (empty when not measured)."""
     writer.writerow(
         [
             report.epoch,
@@ -255,11 +284,20 @@ def write_history_row(
             cell(report.val_loss),
             cell(report.train_acc),
             cell(report.val_acc),
-            *(cell(x) for x in (r2 or (nan, nan))),
+            *regression_cells(scores),
             "1" if best else "",
             cell(sharpness),
         ]
     )
+
+
+def regression_cells(scores: tuple[RegressionScores, RegressionScores] | None) -> list[str]:
+    """REGRESSION_COLUMNS' cells: R², RMSE and MAE (the errors in the target's own units)
+    on the training and validation sets; empty for a classification."""
+    if scores is None:
+        return [""] * len(REGRESSION_COLUMNS)
+    train, val = scores
+    return [cell(getattr(s, name)) for name in ("r2", "rmse", "mae") for s in (train, val)]
 
 
 def check_validation_needs(trainer: Trainer) -> None:
@@ -272,9 +310,10 @@ def check_validation_needs(trainer: Trainer) -> None:
         )
 
 
-def tell_data(trainer: Trainer, quiet: bool) -> None:
-    """What was read and decided (stdout, unless quiet); a warning always (stderr)."""
-    for line in describe(trainer):
+def tell_data(trainer: Trainer, quiet: bool, more: list[str] = ()) -> None:
+    """What was read and decided, and ``more`` (stdout, unless quiet); a warning always
+    (stderr)."""
+    for line in [*describe(trainer), *more]:
         if line.startswith("warning:"):
             say(line)
         elif not quiet:
@@ -284,22 +323,16 @@ def tell_data(trainer: Trainer, quiet: bool) -> None:
 
 
 def tell_results(trainer: Trainer) -> None:
-    """At the end: the confusion matrix and per-class scores of a classification on the
-    validation set (the training set without one), a regression's R²."""
-    which = "val" if len(trainer.X_val) else "train"
-    rows = len(trainer.X_val) if which == "val" else len(trainer.X)
-    where = f"{'validation' if which == 'val' else 'training'} set ({rows:,} rows)"
-    if trainer.task == "regression":
-        loss = trainer.evaluate(*((trainer.X_val, trainer.Y_val) if which == "val" else
-                                  (trainer.X, trainer.Y)))[0]  # fmt: skip
-        units = " (in standardised target units)" if trainer.target_scaler is not None else ""
-        print(f"{where} at epoch {trainer.epoch}: R² {r2(trainer, which):.4g}, "
-              f"{trainer.loss_name} {loss:.6g}{units}")  # fmt: skip
-        return
-    cm, names = confusion(trainer, which)
-    print(f"{where} at epoch {trainer.epoch}: rows are the true class, columns the predicted")
-    for line in format_report(cm, names):
-        print(line)
+    """At the end: the scores on the validation set (the training set without one), then
+    on the test set if rows were held out for it: a classification's confusion matrix and
+    per-class scores, a regression's R², RMSE and MAE."""
+    sets = ["val" if len(trainer.X_val) else "train"]
+    sets += ["test"] if trainer.data.test is not None else []
+    for k, which in enumerate(sets):
+        if k:
+            print()
+        for line in score_lines(trainer, which):
+            print(line)
 
 
 def write_ghosts(history: str, trainer: Trainer) -> list[Path]:
@@ -311,7 +344,7 @@ def write_ghosts(history: str, trainer: Trainer) -> list[Path]:
     for k, ghost in enumerate(trainer.ghosts, 1):
         changes = differences(ghost.config, trainer.config)
         label = ", ".join(f"{name}={value}" for name, value in changes.items()) or "earlier weights"
-        path = base.with_name(f"{base.stem}.ghost{k}{base.suffix or '.csv'}")
+        path = ghost_path(base, k)
         with open(path, "w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["run", "epoch", "train_loss", "val_loss"])
@@ -319,6 +352,11 @@ def write_ghosts(history: str, trainer: Trainer) -> list[Path]:
                 writer.writerow([label, f"{x:g}", cell(train), cell(val)])
         written.append(path)
     return written
+
+
+def ghost_path(history: Path, k: int) -> Path:
+    """The file of the run's ``k``-th ghost beside the history: run.csv -> run.ghost1.csv."""
+    return history.with_name(f"{history.stem}.ghost{k}{history.suffix or '.csv'}")
 
 
 def cell(x: float) -> str:

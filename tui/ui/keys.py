@@ -74,6 +74,12 @@ KEYS: tuple[Key, ...] = (
         "the last is the bias), , . the batch's samples, f finite-difference check, w type a "
         "new value (paused), a the maps of the two neurons it joins (2-D data)",
         "i", "view('inspector')", "Inspect"),
+    Key(",", "the batch's previous sample: the one the inspector, the phase view and the "
+        "graph (x) show", "comma", "sample(-1)"),
+    Key(".", "the batch's next sample", "full_stop", "sample(1)"),
+    Key("x", "one sample's computation graph on the network: each neuron's z and a forward, "
+        "δ = dE_s/dz back, the lines coloured by w·δ; ←→↑↓ the neuron, x again the weights",
+        "x", "graph", "Graph"),
     Key("c", "confusion matrix of a classification on the validation set, with each class's "
         "precision and recall", "c", "view('results')", "Confusion"),
     Key("b", "back to the weights of the epoch with the lowest validation loss",

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from .session import TrainingSession
 
 Pairs = tuple[tuple[str, Any], ...]
-# what the worker computes only while shown
-VIEWS = ("data", "surface", "results", "maps", "landscape", "sharpness")
+# what the worker computes only while on screen
+VIEWS = ("data", "surface", "results", "maps", "graph", "landscape", "sharpness")
 
 
 def pairs(changes: dict[str, Any]) -> Pairs:
@@ -262,6 +262,21 @@ class MoveSelection(Command):
 
 
 @dataclass(frozen=True)
+class MoveSample(Command):
+    """Go ``delta`` samples on in the mini-batch (wrapping around at its ends): the one
+    sample the inspector, the phase view and the graph of one sample show."""
+
+    delta: int
+    label: ClassVar[str] = "sample"
+
+    def apply(self, session: TrainingSession) -> None:
+        batch = session.trainer.batch_x
+        session.sample += self.delta  # before any batch: wrapped around the first one
+        if batch is not None and len(batch):
+            session.sample %= len(batch)
+
+
+@dataclass(frozen=True)
 class CheckSelected(Command):
     """Finite-difference check of the selected weight on the current batch."""
 
@@ -362,32 +377,5 @@ def described(trainer: Trainer) -> str:
     return "\n".join(describe(trainer)) if trainer.config.data is not None else ""
 
 
-__all__ = [
-    "VIEWS",
-    "ChangeSettings",
-    "CheckSelected",
-    "ClearGhosts",
-    "Command",
-    "Compare",
-    "KeepGhost",
-    "Load",
-    "MoveSelection",
-    "NextPhase",
-    "Rebuild",
-    "ResetWeights",
-    "RestoreBest",
-    "RunEpoch",
-    "Save",
-    "Select",
-    "SetRunning",
-    "SetWeight",
-    "Show",
-    "StartRun",
-    "Step",
-    "StepLr",
-    "StepPace",
-    "SwitchPlane",
-    "described",
-    "live_or_rebuild",
-    "pairs",
-]
+# what the worker computes only while on screen
+VIEWS = ("data", "surface", "results", "maps", "graph", "landscape", "sharpness")

@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from core.evaluation import r2
+from core.evaluation import regression_scores
 from core.health import saturation, symmetric_layers
 from core.inspect import parameter_name
 from core.pace import FULL, PHASES, STEPS
@@ -34,7 +34,17 @@ from .landscape import (
     landscape,
 )
 from .surface import DescentPath, loss_surface, surface_note
-from .views import data_points, data_view, inspect_selected, neuron_maps, phase_detail, results
+from .views import (
+    batch_sample,
+    carried_back,
+    data_points,
+    data_view,
+    inspect_selected,
+    neuron_maps,
+    phase_detail,
+    results,
+    test_scores,
+)
 
 if TYPE_CHECKING:
     from .session import TrainingSession
@@ -70,8 +80,8 @@ class Cached:
         return self.value
 
 
-def _r2_pair(t: Trainer) -> tuple[float, float]:
-    return r2(t, "train"), r2(t)
+def _regression_pair(t: Trainer) -> tuple:
+    return regression_scores(t, "train"), regression_scores(t)
 
 
 class SnapshotMaker:
@@ -89,7 +99,8 @@ class SnapshotMaker:
             "surface": Cached(lambda t: loss_surface(t, path)),
             "landscape": Cached(lambda t: landscape(t, path.weights, self.plane)),
             "results": Cached(results),
-            "r2": Cached(_r2_pair),
+            "r2": Cached(_regression_pair),
+            "test": Cached(test_scores),
             "summary": Cached(lambda t: tuple(describe(t))),
         }
         self.plane = RANDOM  # the landscape's plane: the session's, as the last make saw it
@@ -139,16 +150,21 @@ class SnapshotMaker:
 
         last = t.history.last() or {}
         nan = float("nan")
-        train_loss, val_loss = last.get("train_loss", nan), last.get("val_loss", nan)
-        if t.restored_losses is not None:  # went back since the last epoch: those weights'
-            train_loss, val_loss = t.restored_losses
+        epoch = {k: last.get(k, nan) for k in ("train_loss", "val_loss", "train_acc", "val_acc")}
+        if t.restored is not None:  # went back since the last epoch: those weights' measures
+            r = t.restored
+            epoch = dict(train_loss=r.train_loss, val_loss=r.val_loss, train_acc=r.train_acc,
+                         val_acc=r.val_acc)  # fmt: skip
         report = t.report()
         status = "running" if s.running else ("diverged" if s.message else "paused")
         # paused, or running a step or a phase at a time: what the last phase computed
         stepping = not s.running or t.config.pace.kind in (STEPS, PHASES)
         selected = s.selected
+        sample = batch_sample(t, s.sample)
+        graph = stepping and "graph" in s.wanted  # the graph of one sample is on screen
+        carried = carried_back(t, sample, s.before) if graph else ()
         regression, csv = t.task == "regression", t.config.data is not None
-        r2s = view("r2", regression) or (nan, nan)
+        fits = view("r2", regression)  # (training, validation) R², RMSE, MAE
         ds = t.train_set
         return Snapshot(
             seq=next(self.seq),
@@ -183,10 +199,7 @@ class SnapshotMaker:
             update_ratio=frozen(report.update_ratio),
             delta_norm=frozen(report.delta_norm),
             last_loss=float(t.last_loss),
-            train_loss=train_loss,
-            val_loss=val_loss,
-            train_acc=last.get("train_acc", nan),
-            val_acc=last.get("val_acc", nan),
+            **epoch,
             val_size=len(t.X_val),
             epochs_per_second=s.epochs_per_second(),
             train_curve=self.curve(t, "train_loss"),
@@ -198,7 +211,7 @@ class SnapshotMaker:
             dead_neurons=tuple(None if d is None else frozen(d) for d in t.activity.dead),
             symmetric=symmetric_layers(net.weights, net.biases),
             saturation=saturation(net, t.loss),
-            detail=phase_detail(t) if stepping else None,
+            detail=phase_detail(t, sample, carried) if stepping else None,
             selected=selected,
             selected_name="" if selected is None else parameter_name(*selected, net.sizes),
             inspection=inspect_selected(t, selected, s.before, s.finite_difference)
@@ -211,14 +224,18 @@ class SnapshotMaker:
             landscape=shown_landscape,
             sharpness=self.sharpness.shown(t) if "sharpness" in s.wanted else None,
             results=view("results", not regression and bool({"results", "data"} & s.wanted)),
-            train_r2=r2s[0],
-            val_r2=r2s[1],
+            train_r2=fits[0].r2 if fits else nan,
+            val_r2=fits[1].r2 if fits else nan,
+            train_rmse=fits[0].rmse if fits else nan,
+            val_rmse=fits[1].rmse if fits else nan,
+            test_scores=view("test", t.data.test is not None) or "",
             target_standardized=regression and t.target_scaler is not None,
             best_epoch=t.best_val.epoch,
             best_val_loss=t.best_val.loss,
             data_summary=view("summary", csv, of=(id(t),)) or (),
             input_names=ds.feature_names if csv or ds.plane is not None else (),
             output_names=output_names(t) if csv else (),
+            sample=sample,
         )
 
     def curve(self, t: Trainer, name: str) -> Curve:

@@ -49,6 +49,7 @@ class Session(Protocol):
     (tui.worker.remote.RemoteSession)."""
 
     latest: Snapshot  # the last snapshot published
+    submitted: int  # the number of the last command submitted (applied: see latest.applied)
     on_publish: Callable[[], None] | None  # called (on a worker's thread) after each one
     clock: Clock
     finished: threading.Event  # set while the worker's loop is not running
@@ -114,6 +115,7 @@ class TrainingSession:
         self.message = ""  # why the run diverged (or "")
         self.notice: tuple[int, str, bool] = (0, "", False)  # (number, text, error)
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
+        self.sample = 0  # the batch's sample the inspector, phase view and graph show
         self.wanted: set[str] = set()  # the views on screen (commands.VIEWS)
         self.path = DescentPath()  # (m, b) as training went, for the loss surface
         self.plane = RANDOM  # the loss landscape's plane: RANDOM or PATH directions
@@ -226,6 +228,8 @@ class TrainingSession:
         until the next is due (0: go on at once)."""
         try:
             stop = self._interrupted(self.clock() + SLICE_SECONDS)
+            if self.pace.kind in (FULL, EPOCHS):
+                self.before = None  # steps run whole, their weights before are not kept
             if self.pace.kind == FULL:
                 while self.trainer.run_epoch(stop) is not None:
                     pass  # epoch after epoch, until the slice ends
@@ -398,6 +402,7 @@ class TrainingSession:
             self.notice[0],
             self.message,
             self.selected,
+            self.sample,
             self.finite_difference,
             frozenset(self.wanted),
             self.plane,

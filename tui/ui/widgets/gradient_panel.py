@@ -308,8 +308,9 @@ class GradientPanel(ChangedRows, Widget):
         rows += lam
         header = height > rows
         second = not inline and height >= rows + header + len(shown) and width > name_w + stats_w
-        if not (inline or second) and height >= rows + len(shown) and width > name_w + stats_w:
-            second, header = True, False  # |W| and Δ/W say more than the header
+        room_for_second = height >= rows + len(shown) and width > name_w + stats_w
+        if not (inline or second or snap.phase_index) and room_for_second:
+            second, header = True, False  # between steps |W| and Δ/W say more than the header
         theme = self.app.theme_variables
         bar_style = theme.get("primary", "blue")
         alarm, warning = (
