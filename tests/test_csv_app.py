@@ -263,8 +263,10 @@ async def test_the_help_says_what_d_shows_for_this_data_and_scores_the_test_rows
     path = write(tmp_path / "many.csv", ["a", "b", "c", "price"], rows)
     app = make_app(data=str(path), test_fraction=0.25)
     async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_until(pilot, lambda: app.snapshot.seq > 0)
+        assert "the weights of epoch 0" in app.snapshot.test_scores  # scored from the start
         await key(pilot, "e")
-        assert await wait_until(pilot, lambda: app.snapshot.test_scores != "")
+        assert await wait_until(pilot, lambda: app.snapshot.epoch == 1 and app.snapshot.test_scores)
         assert app.snapshot.test_scores.startswith("test     R² ")
         assert "on the 15 held-out rows, the weights of epoch 1" in app.snapshot.test_scores
         await key(pilot, "?")
