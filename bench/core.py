@@ -58,6 +58,7 @@ sys.path.insert(0, os.path.dirname(_HERE))
 
 import numpy as np  # noqa: E402
 
+from core.batches import GATHER_BYTES  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.datasets import Dataset  # noqa: E402
 from core.trainer import Trainer, build_data  # noqa: E402
@@ -256,7 +257,8 @@ def floor_loop(cfg: Config, X, Y, start) -> tuple[Callable[[], float], np.ndarra
     [dW_k; db_k] = [a_k, 1].T @ delta_k and delta_{k-1} = f'(z_{k-1}) * (delta_k @ W_k.T),
     then W -= lr * dW for every parameter at once. Each epoch draws its order from the
     generator the Trainer shuffles with (its seed, no other draws), copies the rows into
-    that order and walks through them batch by batch.
+    that order and walks through them batch by batch (a training set over the Trainer's
+    GATHER_BYTES: copies each batch's rows out, as the Trainer does).
 
     Args:
         cfg: the run's settings (layers, activation, loss, lr, batch size, seed, dtype).
@@ -303,22 +305,26 @@ def floor_loop(cfg: Config, X, Y, start) -> tuple[Callable[[], float], np.ndarra
     rng = np.random.default_rng([cfg.seed, 2])
     last = n_layers - 1
 
+    gather = Xa.nbytes <= GATHER_BYTES  # else each batch is copied out on its own
+
     def epoch() -> float:
-        if bs < n:
-            order = rng.permutation(n)
-            xs, ys = Xa[order], Yd[order]
-        else:
-            xs, ys = Xa, Yd
+        order = rng.permutation(n) if bs < n else None
+        xs, ys = Xa, Yd
+        if order is not None and gather:
+            xs, ys = np.take(Xa, order, 0), np.take(Yd, order, 0)
         total = 0.0
         for lo, hi, (h, a, hT, z, delta, grad_a, p) in plan:
             m = hi - lo
-            x, y = xs[lo:hi], ys[lo:hi]
+            if order is None or gather:
+                x, y = xs[lo:hi], ys[lo:hi]
+            else:
+                x, y = np.take(Xa, order[lo:hi], 0), np.take(Yd, order[lo:hi], 0)
             inp = x  # forward
             for k in range(last):
-                np.dot(inp, S[k], out=z[k])
+                inp.dot(S[k], out=z[k])
                 act(z[k], a[k])
                 inp = h[k]
-            out = np.dot(inp, S[last], out=z[last])
+            out = inp.dot(S[last], out=z[last])
             d = delta[last]
             if softmax:  # p = softmax(z); E = mean of log sum exp(z) - z_target; dE/dz
                 top = out.max(axis=1, keepdims=True)
@@ -335,11 +341,11 @@ def floor_loop(cfg: Config, X, Y, start) -> tuple[Callable[[], float], np.ndarra
                 d *= 2.0 / d.size
             total += loss * m
             for k in range(last, 0, -1):  # backward
-                np.dot(hT[k - 1], delta[k], out=dS[k])
-                np.dot(delta[k], WT[k], out=grad_a[k - 1])
+                hT[k - 1].dot(delta[k], out=dS[k])
+                delta[k].dot(WT[k], out=grad_a[k - 1])
                 deriv(z[k - 1], a[k - 1], delta[k - 1])
                 delta[k - 1] *= grad_a[k - 1]
-            np.dot(x.T, delta[0], out=dS[0])
+            x.T.dot(delta[0], out=dS[0])
             np.multiply(grads, lr, out=step)  # update
             np.subtract(params, step, out=params)
         return total / n
@@ -384,11 +390,11 @@ def matmul_bound(cfg: Config, X, Y, task):
             z, zT, grad_a = bufs[len(xb)]
             a = xb
             for k, w in enumerate(W):
-                a = np.dot(a, w, out=z[k])
+                a = a.dot(w, out=z[k])
             for k in range(len(W) - 1, 0, -1):
-                np.dot(zT[k - 1], z[k], out=dW[k])
-                np.dot(z[k], WT[k], out=grad_a[k - 1])
-            np.dot(xb.T, z[0], out=dW[0])
+                zT[k - 1].dot(z[k], out=dW[k])
+                z[k].dot(WT[k], out=grad_a[k - 1])
+            xb.T.dot(z[0], out=dW[0])
 
     return epoch
 

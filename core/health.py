@@ -164,7 +164,7 @@ class ReluActivity:
         if len(ones) != len(a[0]):
             ones = self._ones = np.ones(len(a[0]), ones.dtype)
         for k, rows in self._rows:
-            np.dot(ones, a[k], out=rows[i])
+            ones.dot(a[k], out=rows[i])
         self._pending = i + 1
         if self._pending == self.CHECK_EVERY:
             self._add_pending()

@@ -49,8 +49,9 @@ class _Buffers:
     Layer inputs carry a last column of ones, so that z_k = [a_k, 1] @ [W_k; b_k] is one
     matrix product and dW_k, db_k come out of one product too: [a_k, 1].T @ delta_k.
     Each [a_k, 1] is an array of its own (contiguous: BLAS then gives np.dot and np.matmul
-    the same bits). ``forward`` and ``backward`` list, layer by layer, what
-    ``Network.forward_backward`` hands to each call.
+    the same bits; products are written ``a.dot(b, out=c)``, np.dot without its dispatch).
+    ``forward`` and ``backward`` list, layer by layer, what ``Network.forward_backward``
+    hands to each call.
     """
 
     def __init__(self, net: Network, n: int):
@@ -70,12 +71,12 @@ class _Buffers:
             for k in range(net.n_layers - 1)
         ]
         # per layer k = L-1 .. 1: [a_k, 1].T, delta_k, [dW_k; db_k], W_k.T, dE/da_k,
-        # f_{k-1}'s backward, z_{k-1}, a_k, delta_{k-1}
+        # f_{k-1}' (None if f_{k-1} is linear), z_{k-1}, a_k, delta_{k-1}
         self.backward = [
             (
                 self.inputs_T[k], self.delta[k], net.dstacked[k], net.weights_T[k],
-                self.grad_a[k - 1], acts[k - 1].backward, self.z[k - 1], self.a[k - 1],
-                self.delta[k - 1],
+                self.grad_a[k - 1], None if acts[k - 1].identity else acts[k - 1].derivative,
+                self.z[k - 1], self.a[k - 1], self.delta[k - 1],
             )
             for k in reversed(range(1, net.n_layers))
         ]  # fmt: skip
@@ -122,6 +123,7 @@ class Network:
         self._buffers: dict[int, _Buffers] = {}
         self._cache: _Buffers | None = None
         self._x_aug: Array | None = None  # the last forward pass's [x, 1]
+        self.output: Array | None = None  # and its output a_L (n, sizes[-1]): a[-1]
 
     # --- parameters -------------------------------------------------------------------
 
@@ -209,15 +211,15 @@ class Network:
             np.copyto(self._x_aug[:, :-1], X)
         inp = self._x_aug
         for k, act in enumerate(self.activations):
-            z = np.dot(inp, self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
+            z = inp.dot(self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
             if not act.elementwise:  # softmax: keep its max and sum for the cross-entropy
                 _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
             elif not act.identity or k + 1 < len(self.activations):
                 act.fn(z, out=buf.a[k])  # (a linear output layer's a is its z: no copy)
             if k + 1 < len(buf.inputs):
                 inp = buf.inputs[k + 1]
-        self._cache = buf
-        return buf.a[-1]
+        self._cache, self.output = buf, buf.a[-1]
+        return self.output
 
     def _buffers_for(self, n: int) -> _Buffers:
         """The work arrays for batches of n rows (made at the first batch of that size)."""
@@ -249,11 +251,6 @@ class Network:
     @property
     def a(self) -> list[Array]:
         return self._require_cache().a
-
-    @property
-    def output(self) -> Array:
-        """The last pass's output a_L (n, sizes[-1]): ``a[-1]``."""
-        return self._require_cache().a[-1]
 
     @property
     def delta(self) -> list[Array]:
@@ -290,8 +287,11 @@ class Network:
         Returns E. For the fused pairs (sigmoid + bce, softmax + cross_entropy) the delta is
         (a - Y) / count directly; otherwise delta = dE/dy * f'(z).
         """
-        loss = get_loss(loss) if isinstance(loss, str) else loss
-        buf = self._require_cache()
+        if isinstance(loss, str):
+            loss = get_loss(loss)
+        buf = self._cache
+        if buf is None:
+            raise RuntimeError("run a forward pass first")
         z, y, act, delta = buf.z[-1], buf.a[-1], self.activations[-1], buf.delta[-1]
         if loss.output_activation is not None:  # computed from the logits
             if act.name != loss.output_activation:
@@ -322,9 +322,9 @@ class Network:
         buf = self._require_cache()
         delta = buf.delta[k]
         inp_T = self._x_aug.T if k == 0 else buf.inputs_T[k]
-        np.dot(inp_T, delta, out=self.dstacked[k])  # [dW; db] = [a, 1].T @ delta
+        inp_T.dot(delta, out=self.dstacked[k])  # [dW; db] = [a, 1].T @ delta
         if k > 0:
-            grad_a = np.dot(delta, self.weights_T[k], out=buf.grad_a[k - 1])
+            grad_a = delta.dot(self.weights_T[k], out=buf.grad_a[k - 1])
             self.activations[k - 1].backward(
                 buf.z[k - 1], buf.a[k - 1], grad_a, out=buf.delta[k - 1]
             )
@@ -345,14 +345,14 @@ class Network:
         which at small sizes costs as much as the arithmetic. Read them to learn backprop.
         """
         buf = self._buffers.get(len(xa)) or self._buffers_for(len(xa))
-        self._x_aug, self._cache = xa, buf
+        self._x_aug, self._cache, self.output = xa, buf, buf.a[-1]
         inp = xa
         for stacked, z, f, a, a_next in buf.forward:  # the hidden layers, as run_forward
-            np.dot(inp, stacked, out=z)  # z_k = [a_k, 1] @ [W_k; b_k]
+            inp.dot(stacked, out=z)  # z_k = [a_k, 1] @ [W_k; b_k]
             f(z, out=a)  # a_{k+1} = f(z_k)
             inp = a_next  # [a_{k+1}, 1]
         act, z = self.activations[-1], buf.z[-1]
-        np.dot(inp, self.stacked[-1], out=z)  # the output layer, as run_forward
+        inp.dot(self.stacked[-1], out=z)  # the output layer, as run_forward
         if not act.elementwise:
             _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[-1])
         elif not act.identity:
@@ -360,11 +360,15 @@ class Network:
         value = self.output_delta(Y, loss)
         if not math.isfinite(value):
             return value  # the step stops at its loss, as the phases do
-        for inp_T, delta, dstacked, W_T, grad_a, f_backward, z, a, delta_below in buf.backward:
-            np.dot(inp_T, delta, out=dstacked)  # [dW_k; db_k] = [a_k, 1].T @ delta_k
-            np.dot(delta, W_T, out=grad_a)  # dE/da_k = delta_k @ W_k.T
-            f_backward(z, a, grad_a, out=delta_below)  # delta_{k-1} = dE/da_k * f'(z_{k-1})
-        np.dot(xa.T, buf.delta[0], out=self.dstacked[0])  # [dW_0; db_0] = [x, 1].T @ delta_0
+        for inp_T, delta, dstacked, W_T, grad_a, f_prime, z, a, delta_below in buf.backward:
+            inp_T.dot(delta, out=dstacked)  # [dW_k; db_k] = [a_k, 1].T @ delta_k
+            delta.dot(W_T, out=grad_a)  # dE/da_k = delta_k @ W_k.T
+            if f_prime is None:  # delta_{k-1} = dE/da_k * f'(z_{k-1}), f' = 1
+                np.copyto(delta_below, grad_a)
+            else:  # as Activation.backward: f'(z_{k-1}), then times dE/da_k
+                f_prime(z, a, out=delta_below)
+                delta_below *= grad_a
+        xa.T.dot(buf.delta[0], out=self.dstacked[0])  # [dW_0; db_0] = [x, 1].T @ delta_0
         return value
 
     def loss_and_grads(

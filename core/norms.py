@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from .network import GRADS, PARAMS, STEP, Network
 
 DOT_NORMS_ABOVE = 4096  # parameters; above it the norms come from one dot per segment
-SQUARES_BYTES = 256 * 1024  # the buffer of squares a small network's steps fill
+SQUARES_BYTES = 1 << 20  # the buffer of squares a small network's steps fill
 
 
 class LayerNorms:
@@ -81,7 +81,7 @@ class LayerNorms:
         np.add.reduceat(self._squares[:m], self.net.segment_starts, axis=2, out=running[1:])
         np.copyto(self._sums, running[m])
         np.copyto(running[0], self._epoch_sums)
-        np.cumsum(running, axis=0, out=running)  # in order: ((E + s_1) + s_2) + ...
+        np.add.accumulate(running, out=running)  # in order: ((E + s_1) + s_2) + ...
         np.copyto(self._epoch_sums, running[m])
 
     def measure(self) -> None:
@@ -100,8 +100,8 @@ class LayerNorms:
                 weights, biases = net.views(net.flat[row])
                 for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
                     v = w.ravel()
-                    sums[row, 2 * k] = np.dot(v, v)
-                    sums[row, 2 * k + 1] = np.dot(b, b)
+                    sums[row, 2 * k] = v.dot(v)
+                    sums[row, 2 * k + 1] = b.dot(b)
 
     def start_epoch(self) -> None:
         self.epoch_sums[...] = 0.0

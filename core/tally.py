@@ -46,20 +46,20 @@ class EpochTally:
         n = len(outputs)
         self.loss_sum += loss * n
         self.seen += n
-        if self._kept is None:
-            return
-        end = self._filled + n
-        if end > len(self._kept):  # full: count what is kept, then keep this batch's
-            self._count()
-            end = n
-            if n > len(self._kept):  # a batch larger than the buffer: count it now
-                pos = self.batches.pos
-                labels = self.batches.labels_of(pos, pos + 1)
-                self._correct += count_correct(self.task, outputs, labels)
-                self._first = pos + 1
-                return
-        np.copyto(self._kept[self._filled : end], outputs)
-        self._filled = end
+        kept = self._kept
+        if kept is not None:
+            start = self._filled
+            if start + n > len(kept):  # full: count what is kept, then keep this batch's
+                self._count()
+                start = 0
+                if n > len(kept):  # a batch larger than the buffer: count it now
+                    pos = self.batches.pos
+                    labels = self.batches.labels_of(pos, pos + 1)
+                    self._correct += count_correct(self.task, outputs, labels)
+                    self._first = pos + 1
+                    return
+            kept[start : start + n] = outputs
+            self._filled = start + n
 
     def _count(self) -> None:
         """Count the kept outputs (of batches _first .. pos - 1) against their labels."""

@@ -162,7 +162,6 @@ class Trainer:
         self.batch_y: NDArray | None = None  # and its targets (n, outputs)
         self._params, self._grads, self._step_rows = self.net.flat  # rows PARAMS, GRADS, STEP
         self._weight_mask = self.net.weight_mask
-        self._outputs: NDArray | None = None  # the last forward pass's output (n, outputs)
         self.norms = LayerNorms(self.net)
         self.activity = ReluActivity([a.name for a in self.net.activations], sizes, dtype)
         with np.errstate(all="ignore"):
@@ -248,7 +247,7 @@ class Trainer:
 
     def _forward(self) -> None:
         xa, self.batch_y, _ = self.batches.current()
-        self._outputs = self.net.run_forward(xa, augmented=True)
+        self.net.run_forward(xa, augmented=True)
         self._batch_xa = xa
         if not self.activity.settled:
             self.activity.observe(self.net.a)
@@ -263,7 +262,7 @@ class Trainer:
         self.net.backward_layer(k)
         if k == 0:
             g = self._grads
-            if not math.isfinite(np.dot(g, g)):
+            if not math.isfinite(g.dot(g)):
                 self._gradient_diverged()
 
     def _update(self) -> None:
@@ -275,7 +274,7 @@ class Trainer:
         self.norms.update()
         if not self.steps:
             self.first_delta_norm = delta_norms(self.net)
-        self.tally.add(self.last_loss, self._outputs)
+        self.tally.add(self.last_loss, self.net.output)
         self.steps += 1
         self.batches.pos += 1
 
@@ -296,13 +295,12 @@ class Trainer:
         self.batch_y = y
         net = self.net
         loss = self.last_loss = net.forward_backward(xa, y, self.loss)
-        self._outputs = net.output
         if not self.activity.settled:
             self.activity.observe(net.a)
         if not math.isfinite(loss):
             self._loss_diverged(loss)
         g = self._grads
-        if not math.isfinite(np.dot(g, g)):
+        if not math.isfinite(g.dot(g)):
             self._gradient_diverged()
         self._update()
 
@@ -376,7 +374,7 @@ class Trainer:
                     return None
                 self._step()
                 self.last_phase = update
-                if b.pos == len(b.indices):
+                if b.pos == len(b.bounds) - 1:
                     self.last_epoch = self._end_epoch()
         return self.last_epoch
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import core.batches
 from core.config import Config
 from core.run_data import build_data
 
@@ -41,9 +42,14 @@ W2 = dict(hidden=(32,), activation="relu", loss="cross_entropy", lr=0.1, batch_s
         {**W1, "batch_size": None, "hidden": ()},  # W4: the full batch, no hidden layer
         W2,
         {**W2, "hidden": (16, 8), "batch_size": 7},
+        {**W2, "gather_bytes": 0},  # W3: a large set, each batch copied out on its own
     ],
 )
-def test_the_floor_loop_trains_the_trainers_weights_bit_for_bit(bench, changes):
+def test_the_floor_loop_trains_the_trainers_weights_bit_for_bit(bench, changes, monkeypatch):
+    changes = dict(changes)
+    if "gather_bytes" in changes:
+        monkeypatch.setattr(core.batches, "GATHER_BYTES", changes["gather_bytes"])
+        monkeypatch.setattr(bench, "GATHER_BYTES", changes.pop("gather_bytes"))
     cfg = Config(**changes)
     if "dataset" in changes:
         train = build_data(cfg).train
@@ -51,6 +57,7 @@ def test_the_floor_loop_trains_the_trainers_weights_bit_for_bit(bench, changes):
     else:
         (X, Y), task = digits_like(), "multiclass"
     t = bench.trainer_for(cfg, X, Y, task)
+    assert (t.batches.x_rows is None) == (core.batches.GATHER_BYTES == 0)
     epoch, params = bench.floor_loop(cfg, X, Y, t.net.params)
     other, other_params = bench.floor_loop(cfg.replace(lr=cfg.lr * 1.01), X, Y, t.net.params)
     for _ in range(3):
