@@ -34,6 +34,7 @@ except ImportError:  # not on POSIX: no locks; litter is then told by its age al
     fcntl = None
 
 from .config import ConfigError
+from .paths import FILE, kind, not_regular
 from .state_check import ARRAYS, StateError
 from .trainer import Trainer
 from .trainer_state import state_of, trainer_from_state
@@ -65,10 +66,18 @@ def save_checkpoint(trainer: Trainer, path: str | Path) -> Path:
     """Write the trainer to ``path`` atomically (temporary file, fsync, rename).
 
     The temporary file is locked while it is written, so a later save can tell the litter
-    of a killed save (unlocked) from a save in progress and remove it.
+    of a killed save (unlocked) from a save in progress and remove it. OSError, before
+    anything is written, if ``path`` is a named pipe, a device or a folder: the rename
+    would replace it (/dev/null, when run as root).
     """
     path = Path(path)
     folder = path.parent
+    try:
+        what = kind(path)
+    except ValueError:
+        what = None  # the file system's refusal: the save below says it
+    if what not in (None, FILE):
+        raise OSError(f"{not_regular(path, what)}: it is not replaced by a checkpoint")
     # Mid-step is fine: the weights change only in the update phase, so the file holds the
     # state at the start of the current step, and a resumed run starts that step again.
     arrays = checkpoint_arrays(trainer)

@@ -175,8 +175,25 @@ def summary(config: Config, data: RunData, loss: str, output: str, fitted: bool)
     chosen = f" (chosen for {train.n_features} inputs"
     chosen += f" and {train.n_classes} classes" if task == "classification" else ""
     lines.append(f"hidden   {units}" + (chosen + "; --hidden to choose)" if fitted else ""))
-    warning = narrow_layers(config.hidden, train)
-    return lines + ([warning] if warning else [])
+    warnings = [narrow_layers(config.hidden, train), large_inputs(data)]
+    return lines + [w for w in warnings if w]
+
+
+LARGE_INPUT = 1e3  # inputs beyond this, kept as read, are far from what weights near 1 take
+
+
+def large_inputs(data: RunData) -> str:
+    """A warning for inputs kept as read (not standardised) that reach far beyond 1: the
+    first layer's sums then swamp any initial weights, and the run may train at chance."""
+    X = data.train.X
+    top = float(np.abs(X[np.isfinite(X)]).max(initial=0.0)) if X.size else 0.0
+    if data.scaler is not None or top < LARGE_INPUT:
+        return ""
+    return (
+        f"warning: the inputs reach {top:.3g}, kept as read: weights for values near 1 cannot "
+        "learn from them (a run may stay at chance). Standardise them (--standardize yes, "
+        "the default for a CSV file)"
+    )
 
 
 def describe(trainer) -> list[str]:

@@ -318,6 +318,17 @@ def _rng(meta: dict) -> None:
     np.random.PCG64().state = state  # raises nothing for what passed above
 
 
+def _restored(meta: dict) -> None:
+    """A restore in the epoch under way (absent in older states): [why, train loss, train
+    accuracy, validation loss, validation accuracy] (nan where one does not apply)."""
+    restored = meta.get("restored")
+    if restored is None:
+        return
+    ok = isinstance(restored, list) and len(restored) == 5 and restored[0] in RESTORES
+    if not ok or not all(type(v) in (int, float) for v in restored[1:]):
+        _fail("restored", restored, "[why, train loss, train accuracy, val loss, val accuracy]")
+
+
 def _events(meta: dict, epoch: int) -> None:
     """lr_changes: [epoch, lr] pairs; restores (absent in older states): [epoch, why]."""
     checks = {
@@ -412,6 +423,7 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
     _features(config, (train, val), scaler)
     _counters(meta, train.n_samples)
     _events(meta, meta["epoch"])
+    _restored(meta)
     _rng(meta)
     batches = _batches(meta, state, train.n_samples)
     sizes = [train.n_features, *config.hidden, train.n_outputs]

@@ -87,6 +87,19 @@ class EpochReport:
     val_acc: float
 
 
+@dataclass(frozen=True)
+class Restored:
+    """The weights a restore went back to, measured there: what the epoch it happened in
+    reports (its steps before the restore belong to weights given up; after it, the
+    learner is shown where training goes on from). nan where a measure does not apply."""
+
+    why: str  # "diverged" or "best"
+    train_loss: float
+    train_acc: float
+    val_loss: float
+    val_acc: float
+
+
 def history_columns(n_layers: int) -> tuple[str, ...]:
     """The history's columns for a network of ``n_layers`` layers of weights."""
     return (
@@ -170,7 +183,7 @@ class Trainer:
         self.fallback = Fallback(self.net.params, math.inf)  # what a divergence goes back to
         self.growth = Growth(math.inf, self.baseline_loss)
         self.set_by, self.set_at_step = INIT, 0  # what set the weights last, at which step
-        self.restored_losses: tuple[float, float] | None = None  # (train, val) after a restore
+        self.restored: Restored | None = None  # a restore in the epoch under way (measured)
         self._start_from_these_weights()
         self._start_epoch()
         self.phase_index = 0  # index into self.phases of the next phase to run
@@ -401,12 +414,12 @@ class Trainer:
 
     def _end_epoch(self) -> EpochReport:
         self.epoch += 1
-        lr, tally = self.config.lr, self.tally
-        if tally.seen:
-            train_loss = tally.loss_sum / tally.seen
-            train_acc = tally.correct / tally.seen if self.task != "regression" else np.nan
-        else:  # a restore at the epoch's last step: the weights it went back to, measured
-            train_loss, train_acc = self.training_loss(), self.evaluate(self.X, self.Y)[1]
+        lr, tally, restored = self.config.lr, self.tally, self.restored
+        if restored is not None:  # the weights it went back to, as measured there
+            train_loss, train_acc = restored.train_loss, restored.train_acc
+        else:
+            train_loss = tally.loss_sum / max(tally.seen, 1)
+            train_acc = tally.correct / max(tally.seen, 1) if self.task != "regression" else np.nan
         val_loss, val_acc = self.evaluate(self.X_val, self.Y_val)
         row = self._row
         row[0], row[1], row[2], row[3], row[4] = lr, train_loss, val_loss, train_acc, val_acc
@@ -415,7 +428,7 @@ class Trainer:
         self.best_val.see(self.epoch, val_loss, self.net.params)
         self.fallback.offer(self.epoch, train_loss, self.net.params)
         self.activity.end_epoch()
-        self.restored_losses = None
+        self.restored = None
         self._start_epoch()
         # The epoch is recorded and the next one started: a divergence here resumes cleanly.
         # A finite gradient times a finite lr leaves finite weights, short of overflow;
@@ -449,7 +462,7 @@ class Trainer:
         self.phase_index = 0
         self.fallback.settle(self._loss_at)
         back = self.fallback.describe()
-        self._go_back(self.fallback.params, "diverged", self.fallback.loss)
+        self._go_back(self.fallback.params, "diverged")
         c = self.config
         facts = Facts(
             lr=c.lr,
@@ -471,23 +484,21 @@ class Trainer:
         self.diverged = f"{what}: {explain(facts)}"
         raise Diverged(self.diverged)
 
-    def _go_back(self, params: NDArray, why: str, train_loss: float | None = None) -> None:
-        """Continue from ``params``: a fresh optimiser, the step started again, the epoch's
-        sums started again (so this epoch reports the loss of these weights), the event
-        kept, the losses now measured for the screen."""
+    def _go_back(self, params: NDArray, why: str) -> None:
+        """Continue from ``params``: a fresh optimiser, the step started again, the event
+        kept, and these weights measured: the epoch under way reports them (Restored)."""
         np.copyto(self.net.params, params)
         self.optimizer = make_optimizer(self.config.optimizer)
         self.phase_index = 0
         self.growth.high_epochs = 0
         self.activity.clear()  # it described the weights just left behind
-        self.tally.clear()
         self.edits += 1
         self.restores.append((self.epoch + 1, why))
         del self.restores[:-MAX_EVENTS]
-        if train_loss is None or not math.isfinite(train_loss):
-            train_loss = self.training_loss()
         with np.errstate(all="ignore"):
-            self.restored_losses = (train_loss, self.evaluate(self.X_val, self.Y_val)[0])
+            train_acc = self.evaluate(self.X, self.Y)[1] if self.task != "regression" else np.nan
+            val = self.evaluate(self.X_val, self.Y_val)
+            self.restored = Restored(why, self.training_loss(), train_acc, *val)
 
     def restore_best(self) -> int:
         """Go back to the weights with the lowest validation loss, those of the initial
@@ -548,7 +559,7 @@ class Trainer:
         self.first_delta_norm[...] = np.nan
         self.last_phase = None
         self.diverged = None
-        self.restored_losses = None
+        self.restored = None
         self.set_by, self.set_at_step = INIT, 0
         self._start_from_these_weights()
         self.activity.clear()

@@ -10,11 +10,13 @@ weights change only in the update phase). The learning rate is kept once, in the
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .history import History
 from .state_check import StateError, check_state
-from .trainer import Trainer, history_columns
+from .trainer import Restored, Trainer, history_columns
 
 __all__ = ["StateError", "state_of", "trainer_from_state"]
 
@@ -47,6 +49,7 @@ def state_of(trainer: Trainer) -> dict:
         "full_batch": full_batch,
         "lr_changes": [list(c) for c in t.lr_changes],
         "restores": [list(r) for r in t.restores],
+        "restored": None if t.restored is None else dataclasses.astuple(t.restored),
         "ghosts": [{"config": g.config.to_dict(), "epochs": g.epochs} for g in t.ghosts],
         "hidden_fitted": t.hidden_fitted,
         "stratified": t.data.stratified,
@@ -112,6 +115,8 @@ def trainer_from_state(state: dict) -> Trainer:
     t.history = History.from_state(_part(state, "history"))
     t.lr_changes = [(int(e), float(lr)) for e, lr in meta["lr_changes"]]
     t.restores = [(int(e), str(why)) for e, why in meta.get("restores", [])]
+    restored = meta.get("restored")
+    t.restored = None if restored is None else Restored(*restored)
     t.epoch, t.steps, t.batches.pos = meta["epoch"], meta["steps"], meta["batch_pos"]
     tally = t.tally
     tally.loss_sum, tally.correct, tally.seen = meta["loss_sum"], meta["correct"], meta["seen"]

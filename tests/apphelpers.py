@@ -10,6 +10,7 @@ import time
 import unicodedata
 
 from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from waiting import DEADLINE
 
 from core.config import Config
@@ -20,6 +21,9 @@ from tui.worker.remote import RemoteSession
 from tui.worker.session import TrainingSession
 
 WORKERS = ("thread", "process")
+# A key goes from the app to the screen to the focused widget, whose binding may post a
+# message up to the screen, which may open a dialog: at most this many hand-overs
+HOPS = 6
 STARTED: list[RemoteSession] = []  # worker processes to end after the test (conftest)
 
 
@@ -66,15 +70,20 @@ async def settled(pilot) -> bool:
 
 
 async def key(pilot, name: str) -> None:
-    """Press one key as a terminal sends it (the Key event the driver posts), and wait
-    until the screen has handled it: Pilot's ``press`` also waits for the process's CPU to
-    go idle, up to a second a key while a worker trains in it."""
-    try:  # "plus" -> "+", "space" -> " ", "a" -> "a"; enter, escape, up ... have none
-        char = unicodedata.lookup(name.upper().replace("_", " "))
+    """Press one key as a terminal sends it (the Key event the driver posts, named as
+    Textual names it: "." is "full_stop"), and wait until the screen has handled it.
+    Pilot's ``press`` also waits for the process's CPU to go idle: up to a second a key
+    while a worker trains in the test's process."""
+    if len(name) == 1:
+        name = _character_to_key(name)
+    unicode_name = _get_unicode_name_from_key(REPLACED_KEYS.get(name, name))
+    try:  # "plus" -> "+", "space" -> " "; enter, escape, up ... have no character
+        char = unicodedata.lookup(unicode_name)
     except KeyError:
         char = name if len(name) == 1 else None
     pilot.app.post_message(events.Key(name, char))
-    await pilot.pause(0)  # every widget has handled what was pending
+    for _ in range(HOPS):  # each round, every widget handles what was queued before it
+        await pilot.pause(0)
 
 
 async def dialog(pilot, *keys: str) -> None:

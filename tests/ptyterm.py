@@ -98,6 +98,22 @@ class PtyApp:
             f"{pattern!r} never appeared; the end of the output:\n{self.text[-2000:]}"
         )
 
+    def catches(self, signum: int) -> bool:
+        """Whether the process has a handler for ``signum`` (Linux: /proc/PID/status)."""
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except OSError:
+            return False
+        caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+        return bool(int(caught.split()[1], 16) >> (signum - 1) & 1)
+
+    def wait_until_it_catches(self, signum: int, timeout: float = 20.0) -> None:
+        """Read the terminal until the process handles ``signum``."""
+        end = time.monotonic() + timeout
+        while not self.catches(signum):
+            assert self.proc.poll() is None and time.monotonic() < end, "no handler came"
+            self.pump(0.001)
+
     def key(self, data: bytes) -> None:
         os.write(self.master, data)
 

@@ -11,6 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+import waiting
+from waiting import DEADLINE
+
 # CSI sequences (colours, cursor moves, modes), charset choices, keypad modes
 ANSI = re.compile(r"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]|\x1b[()][A-Z0-9]|\x1b[=>]")
 
@@ -138,10 +141,6 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def wait_for(predicate, timeout: float = 15.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+def wait_for(predicate, timeout: float = DEADLINE) -> bool:
+    """``waiting.wait_for`` at a browser's pace (a look every 0.05 s)."""
+    return waiting.wait_for(predicate, timeout, every=0.05)

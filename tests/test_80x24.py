@@ -3,7 +3,7 @@
 import dataclasses
 import re
 
-from apphelpers import dialog, make_app, wait_until
+from apphelpers import dialog, make_app, settled, wait_until
 
 from core.pace import EPOCHS, Pace
 from tui.ui.widgets.confirm_dialog import ConfirmDialog
@@ -20,7 +20,7 @@ def screen(app) -> list[str]:
 async def test_no_hidden_layer_means_no_hidden_activation_in_the_controls():
     app = make_app(dataset="linear", hidden=())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         text = app.query_one(Controls).render().plain
         assert "act    –" in text and "hidden none" in text
 
@@ -42,7 +42,7 @@ async def test_the_forward_phase_keeps_names_and_values_apart():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("p")
         assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "forward")
-        await pilot.pause(0.05)
+        assert await settled(pilot)
         text = app.query_one(PhaseView).render().plain
         assert "a3 sigmoid [" in text and "a0 x       [" in text
 
@@ -55,7 +55,7 @@ async def test_the_confirm_dialog_is_whole():
         await dialog(pilot, "enter")
         await pilot.press(*"3", "enter")
         assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         assert "Go on?" in "\n".join(screen(app))
 
 
@@ -113,7 +113,7 @@ async def test_the_status_line_drops_whole_pieces_never_a_name_without_its_value
 async def test_a_notice_never_covers_the_status_line_or_a_divergence():
     app = make_app(lr=30.0)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        for _ in range(10):
+        for _ in range(5):  # it diverges in the fifth (10 times its start for 5 epochs)
             app.session.submit(RunEpoch())
         assert await wait_until(pilot, lambda: app.snapshot.status == "diverged")
         await pilot.press("g")  # a notice: "kept this run's curves as ghost 1"
@@ -128,12 +128,12 @@ async def test_a_notice_never_covers_the_status_line_or_a_divergence():
 async def test_deep_layers_counted_and_fused_named_at_80_columns():
     app = make_app(hidden=(8,) * 8, activation="sigmoid")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         assert "hidden 8×8 " in app.query_one(Controls).render().plain  # not "8,8,8,8,8,"
         app.session.submit(Step())
         await pilot.press("i", *["right"] * 8)  # the output layer: sigmoid and bce, fused
         assert await wait_until(pilot, lambda: app.snapshot.selected == (8, 0, 0))
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         text = "\n".join(screen(app))
         assert "dE_s/dz = a - t = " in text and "(fused)" in text
 
@@ -144,7 +144,7 @@ async def test_the_update_of_a_line_says_the_derivative_once():
         app.session.submit(Step())
         await pilot.press("i")
         assert await wait_until(pilot, lambda: app.snapshot.inspection is not None)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         text = "\n".join(screen(app))
         assert "da/dz = linear' = 1 " in text and "= 1 = 1" not in text
         assert "dE_s/da = mse' = 2(a-t) = " in text and "dE/dw = mean " in text

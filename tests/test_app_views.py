@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from apphelpers import dialog, make_app, wait_until
+from apphelpers import dialog, make_app, settled, wait_until
 
 from core.lessons import load_lessons
 from tui.ui.widgets.data_view import DataPanel
@@ -75,7 +75,7 @@ async def test_the_update_line_includes_penalties_and_names_other_rules(settings
             assert "✓ held" in app.query_one(Inspector).render().plain
         await pilot.press("p", "p", "p", "p", "p", "p")  # through a step to its update
         assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "update")
-        await pilot.pause(0.05)
+        assert await settled(pilot)
         caption = app.query_one(NetworkView).render_line(app.query_one(NetworkView).size.height - 1)
         rule = shown.split(":")[0]  # one notation in every panel: the lesson's
         assert rule[:20] in caption.text
@@ -163,7 +163,7 @@ async def test_phase_view_follows_the_phases():
         for phase in ["forward", "loss", "backward 3", "backward 2", "backward 1", "update"]:
             await pilot.press("p")
             assert await wait_until(pilot, lambda p=phase: str(app.snapshot.last_phase) == p)
-            await pilot.pause(0.05)
+            assert await settled(pilot)
             assert app.current_view == "phase" and app.query_one(PhaseView).region.height >= 10
             text = app.query_one(PhaseView).render().plain
             assert text.startswith(phase)  # layers counted from 1, like W1
@@ -181,7 +181,7 @@ async def test_editing_a_weight_while_paused():
         await open_inspector(pilot, app)
         await dialog(pilot, "w")
         await pilot.press(*"abc", "enter")
-        await pilot.pause(0.05)
+        assert await settled(pilot)
         assert "'abc' is not a number" in str(app.screen.query_one("#dialog-error").render())
         await pilot.press("escape")
         old = app.session.trainer.net.weights[0][0, 0]
@@ -245,7 +245,7 @@ async def test_lessons_load_from_the_menu():
             assert app.screen.__class__.__name__ == "LessonScreen"
             await pilot.press("escape")  # read, and stay paused
             await pilot.press("question_mark")
-            await pilot.pause(0.05)
+            assert await settled(pilot)
             assert lesson.title in str(app.screen.query("Static").first().render())
             await pilot.press("escape")
             assert app.snapshot.sizes[1:-1] == tuple(lesson.config.hidden)
@@ -263,16 +263,16 @@ async def test_a_lesson_holds_the_run_until_its_paragraph_is_read():
     app = BackpropApp(session, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_until(pilot, lambda: app.screen.__class__.__name__ == "LessonScreen")
-        await pilot.pause(0.3)
+        assert await settled(pilot)
         assert session.trainer.epoch == 0 and app.snapshot.status == "paused"
         await pilot.press("escape")  # closed unread: still paused
-        await pilot.pause(0.3)
+        assert await settled(pilot)
         assert session.trainer.epoch == 0 and app.snapshot.status == "paused"
         await dialog(pilot, "m")  # from the menu: held too, and enter starts it
         app.screen.try_value("xor")
         assert await wait_until(pilot, lambda: app.screen.__class__.__name__ == "LessonScreen")
         assert await wait_until(pilot, lambda: app.snapshot.config.dataset == "xor")
-        await pilot.pause(0.3)
+        assert await settled(pilot)
         assert session.trainer.epoch == 0 and app.snapshot.status == "paused"
         await pilot.press("enter")
         assert await wait_until(pilot, lambda: app.snapshot.epoch > 0)
@@ -312,7 +312,7 @@ async def test_the_phase_view_of_y_equals_m_x_plus_b_names_both_numbers():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("p", "p", "p")  # forward, loss, backward
         assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "backward 1")
-        await pilot.pause(0.05)
+        assert await settled(pilot)
         text = app.query_one(PhaseView).render().plain
         d = app.snapshot.detail
         assert f"dE/dm = mean x·δ1 = {d.dweights[0][0, 0]:+.4g}" in text
@@ -320,7 +320,7 @@ async def test_the_phase_view_of_y_equals_m_x_plus_b_names_both_numbers():
         m, b = app.snapshot.weights[0][0, 0], app.snapshot.biases[0][0]
         await pilot.press("p")  # the update
         assert await wait_until(pilot, lambda: str(app.snapshot.last_phase) == "update")
-        await pilot.pause(0.05)
+        assert await settled(pilot)
         text = app.query_one(PhaseView).render().plain
         step = -0.1 * d.dweights[0][0, 0]  # W_new = W - lr·dE/dW
         assert f"m {m:.4g} → {m + step:.4g} ({step:+.3g})" in text

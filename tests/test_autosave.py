@@ -124,12 +124,12 @@ def test_resume_without_any_autosave_says_where_it_looked(state):
         latest_autosave()
 
 
-def test_pruning_keeps_the_most_recent_few_and_never_the_resumed_one(state):
+def test_pruning_keeps_the_most_recent_untrained_and_never_the_resumed_one(state):
     folder = state / "state" / "backprop-tui"
     files = [saved(folder / f"autosave-2026010{i}-000000-1.npz", age=100 - i) for i in range(8)]
     resumed = files[0]  # the oldest
     (folder / "notes.npz").write_text("not an autosave")
-    gone = autosave.prune(folder, spare=(files[-1], resumed))
+    gone = autosave.prune(folder, spare=(files[-1], resumed), keep=4)
     assert sorted(gone) == files[1:3]
     assert sorted(folder.glob(autosave.PATTERN)) == [resumed, *files[3:]]
     assert (folder / "notes.npz").exists()
@@ -222,3 +222,106 @@ def test_a_failed_final_save_exits_non_zero_and_says_why(tmp_path):
         assert "the run was not saved" in app.text
     finally:
         app.kill()
+
+
+# --- pruning by value ---------------------------------------------------------------------
+
+DEAD = 4_190_000  # process ids of apps that have ended (none runs with them)
+
+
+def autosave_of(folder: Path, n: int, epochs: int, age: float) -> Path:
+    """The autosave of the ``n``-th app (ended), ``epochs`` trained, saved ``age`` s ago."""
+    path = folder / f"autosave-20260101-{n:06d}-{DEAD + n}.npz"
+    return saved(path, epochs, age)
+
+
+def test_ten_quick_starts_after_three_trained_runs_keep_the_trained_runs(state):
+    """Runs of 131, 265 and 739 epochs, then ten start-and-quit cycles, each autosaving an
+    untrained run and pruning at its start: the trained runs all stay."""
+    folder = state / "state" / "backprop-tui"
+    trained = [autosave_of(folder, n, e, 1000 - n) for n, e in enumerate((131, 265, 739))]
+    removed = {}
+    for n in range(3, 13):
+        own = autosave_of(folder, n, 0, 1000 - n)
+        removed.update(autosave.prune(folder, spare=(own,)))
+    left = set(folder.glob(autosave.PATTERN))
+    assert set(trained) <= left
+    assert len(left) == autosave.KEEP + 1  # and this run's own
+    assert list(removed.values()) == [(0, 0)] * 6  # only untrained runs went
+
+
+def test_the_longest_and_then_the_most_recent_trained_runs_are_kept(state):
+    folder = state / "state" / "backprop-tui"
+    epochs = [50, 3, 900, 2, 4, 1, 5, 6]  # oldest first; 8 trained runs
+    runs = [autosave_of(folder, n, e, 1000 - n) for n, e in enumerate(epochs)]
+    untrained = [autosave_of(folder, n, 0, 100 - n) for n in range(8, 11)]  # the newest
+    gone = autosave.prune(folder)
+    kept = set(folder.glob(autosave.PATTERN))
+    longest = {runs[0], runs[2], runs[6]}  # 900, 50 and 6 epochs
+    recent = {runs[7], runs[5], runs[4]}  # the most recent others that trained
+    assert kept == longest | recent
+    assert set(gone) == {runs[1], runs[3], *untrained}
+    assert autosave.pruned_notice(gone).startswith(
+        "Removed 5 older autosaves (2 trained, 3 untrained or unreadable): the 6 kept are"
+    )
+    two = dict(list(gone.items())[:2])  # the oldest two: 3 and 2 epochs
+    assert autosave.pruned_notice(two).startswith("Removed 2 older autosaves (epoch 3, epoch 2)")
+
+
+def test_pruning_leaves_special_files_and_running_apps_alone(state):
+    folder = state / "state" / "backprop-tui"
+    runs = [autosave_of(folder, n, 0, 100 - n) for n in range(8)]
+    os.mkfifo(folder / "autosave-fifo.npz")
+    (folder / "autosave-loop.npz").symlink_to("autosave-loop.npz")  # a loop of one link
+    running = folder / f"autosave-20260101-000000-{os.getpid()}.npz"  # this process runs
+    saved(running, age=1000)
+    gone = autosave.prune(folder, keep=2)
+    assert set(gone) == set(runs[:6])  # the oldest untrained ones, nothing else
+    assert (folder / "autosave-fifo.npz").exists() and running.exists()
+    assert (folder / "autosave-loop.npz").is_symlink()
+
+
+def test_the_app_says_on_screen_what_it_pruned_and_keeps_the_trained_runs(tmp_path):
+    folder = tmp_path / "backprop-tui"
+    trained = [autosave_of(folder, n, e, 1000 - n) for n, e in enumerate((13, 26, 73))]
+    untrained = [autosave_of(folder, n, 0, 500 - n) for n in range(3, 7)]  # 7 ended runs
+    app = PtyApp(["--paused"], tmp_path, size=(120, 30))
+    try:
+        app.wait_for("Removed 1 older autosave")
+        assert quit_app(app) == 0
+    finally:
+        app.kill()
+    left = set(folder.glob(autosave.PATTERN))
+    assert set(trained) <= left and untrained[0] not in left  # the oldest untrained one went
+    assert len(left) == autosave.KEEP + 1
+
+
+@pytest.mark.slow
+def test_ordinary_use_never_loses_the_longest_runs(tmp_path):
+    """As a person uses it: runs of 131, 265 and 739 epochs finished in the app (each a
+    trained checkpoint the app continues, then q), then ten quick start-and-quit cycles.
+    The three trained runs' autosaves are all still there."""
+    lengths = (131, 265, 739)
+    for epochs in lengths:
+        checkpoint = tmp_path / f"r{epochs}.npz"
+        result = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "train", "--epochs", str(epochs), "--quiet",
+             "--save", str(checkpoint)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        app = PtyApp(["--resume", str(checkpoint), "--paused"], tmp_path)
+        try:
+            app.wait_for("paused")
+            assert quit_app(app) == 0
+        finally:
+            app.kill()
+    for _ in range(10):
+        app = PtyApp(["--paused"], tmp_path)
+        try:
+            app.wait_for("paused")
+            assert quit_app(app) == 0
+        finally:
+            app.kill()
+    saves = (tmp_path / "backprop-tui").glob("autosave-*.npz")
+    assert set(lengths) <= {load_checkpoint(p).epoch for p in saves}

@@ -110,7 +110,7 @@ def test_train_on_a_csv_file(tmp_path):
         (["train", "--resume", "/no/such.npz"], "no such checkpoint"),
         (["train", "--resume", ""], "argument --resume: give a file's path"),
         (["--resume", ""], "argument --resume: give a file's path"),
-        (["train", "--config", "/no/such.toml"], "/no/such.toml: no such config file"),
+        (["train", "--config", "/no/such.toml"], "no such config file: /no/such.toml"),
         (["train", "--config", ""], "argument --config: give a file's path"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],
@@ -168,7 +168,7 @@ def test_divergence_in_headless_training_exits_1_with_the_reason(tmp_path):
     [
         ("", "--save needs a file name"),
         ("/no/such/folder/run.npz", "there is no folder /no/such/folder"),
-        (".", "that is a folder"),
+        (".", ". is a folder: give a file's name"),
     ],
 )
 def test_a_bad_save_path_is_refused_before_training(tmp_path, capsys, save, message):

@@ -3,7 +3,7 @@ confusion matrix (c, and the data view of many inputs), misclassified pixel imag
 network's labels, R² in the status line, back to the best validation weights (b)."""
 
 import numpy as np
-from apphelpers import dialog, make_app, wait_until
+from apphelpers import dialog, make_app, settled, wait_until
 from csvfiles import classes_csv, regression_csv, write
 from rich.style import Style
 
@@ -41,7 +41,7 @@ def iris_like(tmp_path):
 async def test_the_controls_name_the_csv_file_and_switch_back_to_a_built_in_set(tmp_path):
     app = make_app(data=iris_like(tmp_path), hidden=None)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         controls = app.query_one("#controls")
         assert "data   plants.csv" in text_of(controls)  # it said "circle"
         controls.focus()
@@ -51,7 +51,7 @@ async def test_the_controls_name_the_csv_file_and_switch_back_to_a_built_in_set(
         assert await wait_until(pilot, lambda: app.snapshot.dataset_name == "xor")
         assert app.snapshot.config.data is None and app.snapshot.sizes[0] == 2
         assert app.session.trainer.train_set.name == "xor"  # it kept training on the CSV
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         assert "data   xor" in text_of(controls)
 
 
@@ -63,7 +63,7 @@ async def test_a_data_source_that_is_neither_a_set_nor_a_file_is_refused(tmp_pat
         controls.cursor = [f.name for f in FIELDS].index("source")
         await dialog(pilot, "enter")
         await answer(pilot, "mnist")
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         error = str(app.screen.query_one("#dialog-error").render())
         assert "'mnist' is neither a built-in data set (linear" in error
         await pilot.press("escape")
@@ -91,7 +91,7 @@ async def test_c_shows_the_confusion_matrix_with_class_names_and_scores(tmp_path
         await pilot.press("c")
         panel = app.query_one("#results", ResultsPanel)
         assert await wait_until(pilot, lambda: app.snapshot.results is not None)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         text = text_of(panel)
         assert "validation set, 24 rows: accuracy" in text and "prec rec" in text
         row = next(line for line in text.splitlines() if line.startswith("versicolor"))
@@ -106,7 +106,7 @@ async def test_the_data_view_of_many_inputs_is_the_confusion_matrix_not_a_refusa
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e", "d")
         assert await wait_until(pilot, lambda: app.snapshot.results is not None)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         panel = app.query_one("#data ResultsPanel", ResultsPanel)
         text = text_of(panel)
         assert "draws 1 or 2 inputs" not in text_of(app.query_one("#data"))
@@ -140,7 +140,7 @@ def test_no_images_for_inputs_that_are_not_a_square_of_pixels(tmp_path):
 async def test_the_network_labels_inputs_and_outputs_by_name_and_counts_the_rest(tmp_path):
     app = make_app(data=str(classes_csv(tmp_path / "d.csv")), hidden=None)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         text = text_of(app.query_one(NetworkView))
         lines = text.splitlines()
         assert lines[1].lstrip().startswith("p0 ●") and lines[1].rstrip().endswith("● 0")
@@ -154,7 +154,7 @@ async def test_a_regression_shows_r2_in_the_status_line(tmp_path):
             await pilot.press("e")
         assert await wait_until(pilot, lambda: app.snapshot.epoch == 3)
         assert not np.isnan(app.snapshot.val_r2)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         assert " R² " in app.query_one("#status").render().plain
 
 

@@ -48,9 +48,10 @@ def test_a_narrow_hidden_layer_is_warned_about_and_trained(tmp_path, capsys):
 def test_hidden_from_a_config_file_is_not_replaced(tmp_path):
     toml = tmp_path / "run.toml"
     toml.write_text("hidden = [16]\n")
-    args = build_parser().parse_args(["train", "--data", "x.csv", "--config", str(toml)])
+    data = str(classes_csv(tmp_path / "x.csv"))  # (the file is checked: it must be there)
+    args = build_parser().parse_args(["train", "--data", data, "--config", str(toml)])
     assert config_from_args(args).hidden == (16,)
-    args = build_parser().parse_args(["train", "--data", "x.csv"])
+    args = build_parser().parse_args(["train", "--data", data])
     assert config_from_args(args).hidden is None  # auto: fitted once the file is read
     assert config_from_args(build_parser().parse_args(["train"])).hidden == (4, 2)
 

@@ -206,3 +206,108 @@ def test_the_start_loss_of_a_restored_run_is_of_its_own_initial_weights():
     start = t.start_loss
     t.train(2)
     assert trainer_from_state(state_of(t)).start_loss == start
+
+
+def test_the_epoch_a_restore_happens_in_reports_the_loss_of_the_weights_it_went_to():
+    """y = m x + b at lr 3: it diverges in epoch 6 and goes back to the initial weights
+    (training loss 5.30); at lr 0.03 the rest of that epoch trains from them, and the epoch
+    reports the loss of the weights it went back to, as quoted (it mixed in the overflowing
+    steps before the restore: 2.46e+305), and the history says a restore happened in it."""
+    t = Trainer(Config(dataset="linear", hidden=(), lr=3))
+    quoted = quoted_loss(diverge(t, 50))
+    assert t.restores == [(t.epoch + 1, "diverged")]  # kept, for the history
+    assert t.restored.train_loss == pytest.approx(quoted, rel=1e-3)  # shown till the epoch ends
+    t.apply({"lr": 0.03})  # - four times
+    report = t.run_epoch()
+    assert report.train_loss == pytest.approx(quoted, rel=1e-3)
+    assert report.val_loss < report.train_loss  # measured at the epoch's end, as always
+    assert t.restored is None and t.restores[-1][0] == report.epoch
+
+
+def test_going_back_to_the_best_validation_loss_may_go_back_to_the_start():
+    """lr 2.5 on y = m x + b: every epoch is worse than the initial weights, so b goes back
+    to them (epoch 0), not to epoch 1's (validation loss 75)."""
+    t = Trainer(Config(dataset="linear", hidden=(), lr=2.5))
+    initial = t.net.params.copy()
+    diverge(t, 50)
+    t.train(1)  # on from the initial weights at the same rate: worse again
+    assert t.restore_best() == 0 and np.array_equal(t.net.params, initial)
+    assert t.best_val.loss == pytest.approx(t.evaluate(t.X_val, t.Y_val)[0])
+    assert t.restores[-1] == (t.epoch + 1, "best")
+    assert t.restored.train_loss == t.training_loss() and t.restored.val_loss == t.best_val.loss
+
+
+def test_after_b_every_view_shows_the_weights_it_went_to():
+    """Paused, b changes no step count: the confusion matrix, the data view and the status
+    line's losses were those of before."""
+    from tui.worker.commands import RestoreBest, Show
+    from tui.worker.session import TrainingSession
+
+    t = Trainer(Config(dataset="circle", n_samples=200, hidden=(8,), lr=0.3))
+    t.train(30)
+    t.apply({"lr": 30.0})
+    t.train(3)  # worse than the best epoch, not diverged
+    s = TrainingSession(t, paused=True)
+    for view in ("results", "data"):
+        s.submit(Show(view, True))
+    s.tick()
+    before = s.latest
+    s.submit(RestoreBest())
+    s.tick()
+    after = s.latest
+    assert "back to the weights of epoch" in after.notice
+    assert after.results is not before.results and after.data is not before.data
+    assert not np.array_equal(after.data.grid, before.data.grid)
+    assert after.train_loss == pytest.approx(t.training_loss())
+    assert after.val_loss == t.best_val.loss != before.val_loss
+
+
+def test_a_weight_typed_too_large_is_named_not_the_learning_rate():
+    t = Trainer(Config(dataset="linear", hidden=(), lr=0.03))
+    t.train(2)
+    t.set_weight(0, 0, 0, 1e308)  # m = 1e308: the loss overflows at the next step
+    message = diverge(t, 5)
+    assert "no update has been made since the edit W1[0,0] = 1e+308" in message
+    assert "0.03 is not the cause" in message and "likely too large" not in message
+
+
+def test_a_checkpoint_with_huge_weights_is_named_not_the_learning_rate(tmp_path):
+    from core.checkpoint import load_checkpoint, save_checkpoint
+
+    t = Trainer(Config(dataset="linear", hidden=(), lr=0.03))
+    t.train(2)
+    t.net.params[0] = 1e300
+    save_checkpoint(t, tmp_path / "run.npz")
+    message = diverge(load_checkpoint(tmp_path / "run.npz"), 5)
+    assert "no update has been made since the checkpoint's weights were loaded" in message
+    assert "likely too large" not in message
+
+
+def test_a_too_large_rate_after_a_resume_is_still_the_rate(tmp_path):
+    """The rule above blames the weights only for an overflow before any update: a resumed
+    run at a rate that overshoots has made updates first."""
+    from core.checkpoint import load_checkpoint, save_checkpoint
+
+    t = Trainer(Config(dataset="linear", hidden=(), lr=0.03))
+    t.train(2)
+    save_checkpoint(t, tmp_path / "run.npz")
+    resumed = load_checkpoint(tmp_path / "run.npz")
+    resumed.apply({"lr": 5.0})
+    assert "the learning rate 5 is likely too large" in diverge(resumed, 50)
+
+
+def test_inputs_near_1e300_kept_as_read_are_warned_of_when_the_run_starts(tmp_path, capsys):
+    """They train at chance without ever overflowing: nothing else would say why."""
+    rng = np.random.default_rng(0)
+    rows = [
+        ",".join(repr(float(v)) for v in rng.normal(size=3) * 1e300) + f",{k % 2}"
+        for k in range(60)
+    ]
+    path = tmp_path / "huge.csv"
+    path.write_text("a,b,c,y\n" + "\n".join(rows) + "\n")
+    args = ["train", "--data", str(path), "--epochs", "1", "--quiet"]
+    assert main([*args, "--no-standardize"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"warning: the inputs reach \d\.\d+e\+300, kept as read", err), err
+    assert main([*args, "--standardize", "yes"]) == 0
+    assert "warning" not in capsys.readouterr().err

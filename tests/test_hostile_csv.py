@@ -64,7 +64,7 @@ def test_a_device_or_a_folder_is_refused(path):
 def test_dev_zero_as_data_is_one_line_and_exit_2(capsys):
     assert main(["train", "--data", "/dev/zero", "--epochs", "1"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "backprop-tui: /dev/zero is not a regular file: give a CSV file"
+    assert err == "backprop-tui: --data: /dev/zero is a device, not a regular file"
 
 
 def test_a_file_over_the_memory_budget_is_refused_unread(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from apphelpers import make_app, wait_until
+from apphelpers import make_app, settled, wait_until
 
 from core.pace import parse_pace
 from tui.ui.neuron_maps import map_palette, map_pixels
@@ -29,7 +29,7 @@ async def chain_shown(pilot) -> None:
         pilot,
         lambda: app.snapshot.inspection is not None and app.snapshot.inspection.chain is not None,
     )
-    await pilot.pause(0.1)
+    assert await settled(pilot)
 
 
 async def test_while_training_the_two_neurons_maps_show_below_the_text():
@@ -37,7 +37,7 @@ async def test_while_training_the_two_neurons_maps_show_below_the_text():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("i")
         assert await wait_until(pilot, lambda: app.snapshot.neuron_maps is not None)
-        await pilot.pause(0.2)
+        assert await settled(pilot)
         lines = panel(app)
     assert lines[0].startswith("W1[0,0]: a0[0] → tanh neuron 0")
     label = next(i for i, line in enumerate(lines) if line.split()[:2] == ["x1", "a1[0]"])
@@ -55,12 +55,12 @@ async def test_paused_the_chain_rule_keeps_its_room_and_a_shows_the_maps_alone()
         assert any(line.startswith("da/dz = tanh' = 1-a²") for line in lines)
         assert not any("▀" in line for line in lines)  # no room beside the numbers here
         await pilot.press("a")
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         alone = panel(app)
         assert alone[1].split() == ["x1", "a1[0]"] and sum("▀" in line for line in alone) >= 6
         assert alone[-1].startswith("←→↑↓[] pick  a the chain rule")
         await pilot.press("a")
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         assert any(line.startswith("da/dz") for line in panel(app))
 
 
@@ -69,7 +69,7 @@ async def test_a_on_data_with_no_plane_keeps_the_chain_rule_and_its_keys():
     async with app.run_test(size=(80, 24)) as pilot:
         await chain_shown(pilot)
         await pilot.press("a")
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         lines = panel(app)
     assert any(line.startswith("da/dz") for line in lines)
     keys = [line for line in lines if line.strip()][-1]
@@ -82,7 +82,7 @@ async def test_the_maps_colours_are_the_neurons_values():
         await chain_shown(pilot)
         await pilot.press("down", "a")  # W1[0,1]: x1 -> neuron 1 of layer 1
         assert await wait_until(pilot, lambda: app.snapshot.selected == (0, 0, 1))
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         inspector = app.screen.query_one(Inspector)
         lines = list(inspector.render().split("\n"))
         maps = app.snapshot.neuron_maps
@@ -104,7 +104,7 @@ async def test_features_are_named_in_the_inspector():
     async with app.run_test(size=(80, 24)) as pilot:
         await chain_shown(pilot)
         await pilot.press("a")
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         lines = panel(app)
     assert lines[0].startswith("W1[0,0]: x1² → tanh neuron 0")
     assert lines[1].split() == ["x1²", "a1[0]"]

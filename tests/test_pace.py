@@ -176,7 +176,7 @@ def test_full_speed_is_unpaced():
 
 
 async def test_the_pace_keys_the_controls_and_the_status_line_agree():
-    from apphelpers import dialog, make_app, wait_until
+    from apphelpers import dialog, make_app, settled, wait_until
 
     from tui.ui.fields import FIELDS
     from tui.ui.widgets.controls import Controls
@@ -186,7 +186,7 @@ async def test_the_pace_keys_the_controls_and_the_status_line_agree():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("greater_than_sign", "greater_than_sign", "greater_than_sign")
         assert await wait_until(pilot, lambda: app.snapshot.pace == Pace(EPOCHS, 30))
-        await pilot.pause(0.05)
+        assert await settled(pilot)
         assert "running  30 ep/s · ep" in app.query_one(StatusLine).render().plain
         assert "pace   30 ep/s" in app.query_one(Controls).render().plain
         await pilot.press("less_than_sign")
@@ -198,7 +198,7 @@ async def test_the_pace_keys_the_controls_and_the_status_line_agree():
         assert await wait_until(pilot, lambda: app.snapshot.pace == Pace(STEPS, 1))
         await dialog(pilot, "enter")
         await pilot.press(*"fast", "enter")
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         assert "is not allowed: full, a number" in str(
             app.screen.query_one("#dialog-error").render()
         )

@@ -7,7 +7,7 @@ prompt (l: learning rate, o: open, w: a weight) and checks the app is alive and 
 
 import os
 
-from apphelpers import dialog, make_app, wait_until
+from apphelpers import dialog, make_app, settled, wait_until
 
 from tui.ui.widgets.prompt_dialog import PromptDialog
 
@@ -24,7 +24,7 @@ async def type_into_prompt(pilot, key: str, text: str) -> str:
     return the error shown under the field (the dialog stays open on a refusal)."""
     await dialog(pilot, key)
     await pilot.press(*text, "enter")
-    await pilot.pause(0.05)
+    assert await settled(pilot)
     assert isinstance(pilot.app.screen, PromptDialog)
     error = shown(pilot.app.screen.query_one("#dialog-error"))
     await pilot.press("escape")
@@ -67,12 +67,12 @@ async def test_saving_to_and_opening_a_path_with_brackets(tmp_path, monkeypatch)
         await pilot.press(*name, "enter")
         assert await wait_until(pilot, lambda: os.path.exists(name))
         assert await wait_until(pilot, lambda: app.snapshot.notice == f"saved {name}")
-        await pilot.pause(0.2)  # the notice is drawn
+        assert await settled(pilot)  # the notice is drawn
         assert app.return_code is None
         await dialog(pilot, "o")
         await pilot.press("enter")  # the last path is offered
         assert await wait_until(pilot, lambda: app.snapshot.notice.startswith(f"loaded {name}"))
-        await pilot.pause(0.2)
+        assert await settled(pilot)
         assert app.return_code is None
         toasts = [shown(t) for t in app.screen.query("Toast")]
         assert any(name in t for t in toasts), toasts
@@ -104,6 +104,6 @@ async def test_the_start_notices_show_a_resumed_file_name_literally():
     app = BackpropApp(session, notices=[notice])
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         assert await wait_until(pilot, lambda: len(app.screen.query("Toast")) > 0)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
         assert app.return_code is None
         assert any(notice in shown(t) for t in app.screen.query("Toast"))

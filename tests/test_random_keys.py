@@ -5,7 +5,8 @@ the screen says what the session did (model-based testing with seeded sequences)
 Each sequence is drawn from a seed; a failure names the seed, the configuration and the
 keys up to the one that failed, and ``BACKPROP_KEYS="space p space" pytest -k replay``
 plays any sequence again (``BACKPROP_CONFIG`` picks its configuration). The default run
-presses about two thousand keys; ``pytest -m slow`` many more.
+presses two thousand keys (at least one in ten of which reaches the worker as a command:
+the others open, fill and close dialogs and views); ``pytest -m slow`` eight thousand.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from apphelpers import app_over, settled
+from apphelpers import app_over, key, settled
 
 from core.config import Config
 from core.lessons import get_lesson
@@ -30,9 +31,9 @@ from tui.ui.widgets.status_line import StatusLine
 # command palette aside: typing in it can pick "quit"), weighted as people press them:
 # the loop the app exists for most, then the views, then what is typed into prompts.
 KEYS = (
-    ["space"] * 6 + ["n"] * 4 + ["p"] * 6 + ["e"] * 2 + ["plus", "minus"] * 2
-    + ["less_than_sign", "greater_than_sign"] * 3
-    + list("rdvuicbygGmsol") + ["tab", "question_mark", "escape", "enter"] * 2
+    ["space"] * 8 + ["n"] * 5 + ["p"] * 8 + ["e"] * 2 + ["plus", "minus"] * 3
+    + ["less_than_sign", "greater_than_sign"] * 4 + ["escape"] * 6
+    + list("rdvuicbygGmsol") + ["tab", "question_mark", "enter"] * 2
     + ["up", "down", "left", "right", "left_square_bracket", "right_square_bracket"]
     + ["comma", "full_stop", "f", "w", "a", "backspace"]
     + list("0135x")
@@ -134,15 +135,27 @@ async def press_and_check(setup: Setup, keys: list[str], seed: object) -> None:
     """Press ``keys`` one by one; after each, the app lives and agrees with its session."""
     app = setup.app()
     async with app.run_test(size=setup.size) as pilot:
-        assert await settled(pilot)
-        for n, key in enumerate(keys):
-            await pilot.press(key)
+        assert await settled(pilot), f"seed {seed}, {setup}, at the start: {waiting_on(app)}"
+        for n, name in enumerate(keys):
+            await key(pilot, name)
             where = f"seed {seed}, {setup}, after {' '.join(keys[: n + 1])}"
             assert app.is_running, f"the app ended: {where}"
-            assert await settled(pilot), f"the keys were never all applied: {where}"
+            assert await settled(pilot), f"{where}: {waiting_on(app)}"
             wrong = disagreements(app)
             assert not wrong, f"{where}: " + "; ".join(wrong)
+        sent = app.session.submitted
     assert app.return_code in (None, 0), f"seed {seed}, {setup}: exit {app.return_code}"
+    assert sent >= len(keys) // 10, f"only {sent} commands from {len(keys)} keys"
+
+
+def waiting_on(app) -> str:
+    """Why the keys were never all applied, as far as the app can tell."""
+    session, snap = app.session, app.snapshot
+    said = f"commands sent {session.submitted}, applied {snap.applied} (snapshot {snap.seq})"
+    proc = getattr(session, "proc", None)  # the worker process's
+    if proc is not None:
+        said += f"; worker process {proc.pid}: exit {proc.poll()}, gone {session.gone!r}"
+    return said
 
 
 def sequence(seed: int, length: int) -> list[str]:
@@ -160,7 +173,7 @@ def away_from_home(tmp_path, monkeypatch):
 @pytest.mark.parametrize("setup", SETUPS, ids=str)
 async def test_random_keys_never_end_the_app_and_the_screen_agrees(setup):
     seed = SETUPS.index(setup)
-    await press_and_check(setup, sequence(seed, 60), seed)
+    await press_and_check(setup, sequence(seed, 250), seed)
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from apphelpers import wait_until
 from ptyterm import PtyApp
+from waiting import wait_for
 
 from core.checkpoint import load_checkpoint
 from core.config import Config
@@ -54,15 +55,6 @@ from tui.worker.remote import RemoteSession
 from tui.worker.session import TrainingSession
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def alive(pid: int) -> bool:
@@ -168,9 +160,7 @@ def test_pause_applies_at_once_while_training(remote):
     n = s.submit(SetRunning(False))
     assert settled(s, n) and s.latest.status == "paused"
     steps = s.latest.steps
-    time.sleep(0.3)
-    s.request_snapshot()  # paused: nothing has changed, so nothing new is published
-    time.sleep(0.1)
+    assert settled(s, s.submit(Select(None)))  # the worker has taken a turn since
     assert s.latest.steps == steps
     state = s.trainer_state()
     assert state["meta"]["steps"] == steps  # the child's own trainer stopped there

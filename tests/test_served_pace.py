@@ -3,11 +3,11 @@ and faster paces become the cap, slower ones stand, and the learner is told once
 
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from test_session import applied
+from waiting import wait_for
 
 from core.config import Config
 from core.pace import EPOCHS, FULL_SPEED, PACES, PHASES, STEPS, Pace, capped
@@ -82,12 +82,3 @@ def niceness(tid: int) -> int:
     """A thread's niceness, field 19 of /proc/self/task/TID/stat."""
     stat = Path(f"/proc/self/task/{tid}/stat").read_text()
     return int(stat.rsplit(")", 1)[1].split()[16])
-
-
-def wait_for(check, timeout: float = 5.0) -> bool:
-    end = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.01)
-    return True

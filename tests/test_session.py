@@ -1,12 +1,12 @@
 """The worker session without any UI: commands in, snapshots out, prompt stop."""
 
 import threading
-import time
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pytest
+from waiting import DEADLINE, wait_for
 
 from core.config import Config
 from core.phases import Phase
@@ -27,15 +27,6 @@ from tui.worker.commands import (
 )
 from tui.worker.publish import DATA_VIEW_SECONDS
 from tui.worker.session import TrainingSession
-
-
-def wait_for(predicate, timeout=5.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 @pytest.fixture
@@ -87,10 +78,8 @@ def test_run_and_pause(running):
     n = s.submit(SetRunning(False))
     assert applied(s, n)
     epoch = s.latest.epoch
-    time.sleep(0.2)
-    s.request_snapshot()
-    time.sleep(0.1)
-    assert s.latest.epoch == epoch and s.latest.status == "paused"
+    assert applied(s, s.submit(Select(None)))  # the worker has taken a turn since: no epoch
+    assert s.trainer.epoch == s.latest.epoch == epoch and s.latest.status == "paused"
 
 
 def test_learning_rate_command_is_exact(running):
@@ -128,9 +117,9 @@ def test_stop_ends_the_worker_promptly_while_running():
     s = TrainingSession(Trainer(Config()), paused=False)
     thread = threading.Thread(target=s.run)
     thread.start()
-    time.sleep(0.2)
+    assert wait_for(lambda: s.trainer.steps > 0)
     s.stop()
-    thread.join(2)  # a hung worker is the failure; it stops within one step in practice
+    thread.join(DEADLINE)  # a hung worker is the failure; it stops within one step in practice
     assert not thread.is_alive()
     assert s.finished.is_set()
 
@@ -257,3 +246,33 @@ def test_a_published_snapshot_never_changes_when_the_worker_steps_on(running, ph
         assert np.array_equal(before, now, equal_nan=True)
     chain = snap.inspection.chain
     assert chain.product_mean == pytest.approx(float(np.mean(chain.de_dz * chain.dz_dw)))
+
+
+def test_a_log_of_commands_replays_to_the_very_same_run():
+    """Commands are values: kept in a list, given to a fresh session of the same run, they
+    give the same weights bit for bit (a random key sequence that breaks the app can be
+    replayed exactly)."""
+    log = [
+        Step(),
+        StepLr(up=True),
+        NextPhase(),
+        NextPhase(),
+        ChangeSettings.of(batch_size=None, optimizer="momentum"),
+        RunEpoch(),
+        Select((1, 2, 0)),
+        StartRun(Config(n_samples=200, hidden=(3,), seed=4)),
+        RunEpoch(),
+        StepLr(up=False),
+        Step(),
+    ]
+    runs = []
+    for _ in range(2):
+        s = TrainingSession(Trainer(Config(n_samples=200)), paused=True, clock=ManualClock())
+        for command in log:
+            s.submit(command)
+            s.tick()
+        runs.append(s)
+    a, b = (s.trainer for s in runs)
+    assert a.steps == b.steps > 0 and a.config == b.config and a.config.lr == 0.01
+    assert np.array_equal(a.net.params, b.net.params)
+    assert runs[0].latest.applied == runs[1].latest.applied == len(log)

@@ -3,7 +3,7 @@
 Review the report (snapshot_report.html) before `pytest --snapshot-update`.
 """
 
-from apphelpers import make_app, wait_until
+from apphelpers import make_app, settled, wait_until
 
 
 def stepped(steps: int):
@@ -11,7 +11,7 @@ def stepped(steps: int):
         for _ in range(steps):
             await pilot.press("n")
         await wait_until(pilot, lambda: pilot.app.snapshot.steps == steps)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
 
     return run_before
 
@@ -30,7 +30,7 @@ def test_mid_step_after_backward_of_the_output_layer_100x30(snap_compare):
     async def run_before(pilot) -> None:
         await pilot.press("n", "n", "p", "p", "p")
         await wait_until(pilot, lambda: str(pilot.app.snapshot.last_phase) == "backward 3")
-        await pilot.pause(0.1)
+        assert await settled(pilot)
 
     assert snap_compare(make_app(seed=3), terminal_size=(100, 30), run_before=run_before)
 
@@ -45,7 +45,7 @@ def test_chain_rule_inspector_100x30(snap_compare):
                 and pilot.app.snapshot.inspection is not None
             ),
         )
-        await pilot.pause(0.1)
+        assert await settled(pilot)
 
     assert snap_compare(make_app(seed=3), terminal_size=(100, 30), run_before=run_before)
 
@@ -57,7 +57,7 @@ def test_data_view_100x30(snap_compare):
         await wait_until(pilot, lambda: pilot.app.snapshot.epoch == 5)
         await pilot.press("d", "v")
         await wait_until(pilot, lambda: pilot.app.snapshot.data is not None)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
 
     assert snap_compare(make_app(seed=3, lr=0.3), terminal_size=(100, 30), run_before=run_before)
 
@@ -73,7 +73,7 @@ def test_chain_rule_inspector_80x24(snap_compare):
                 and pilot.app.snapshot.inspection.chain is not None
             ),
         )
-        await pilot.pause(0.1)
+        assert await settled(pilot)
 
     assert snap_compare(make_app(seed=3), terminal_size=(80, 24), run_before=run_before)
 
@@ -90,6 +90,6 @@ def test_vanishing_gradients_lesson_after_10_seconds_80x24(snap_compare):
         await lesson.watch(10.0)
         await pilot.press("space")
         await lesson.turns(2)
-        await pilot.pause(0.1)
+        assert await settled(pilot)
 
     assert snap_compare(lesson.app, terminal_size=(80, 24), run_before=run_before)

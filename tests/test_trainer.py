@@ -125,7 +125,7 @@ def test_epoch_norms_are_each_steps_norms_added_in_order(hidden, squares_bytes, 
 @pytest.mark.parametrize("dataset", ["circle", "spiral3"])  # two classes, three
 def test_the_epochs_accuracy_counts_each_rows_output_once(dataset, keep_bytes, monkeypatch):
     """Outputs kept and counted when read or when the buffer is full (with 1 byte: each
-    batch at once), over a new batch size and a restore within the epoch."""
+    batch at once), over a new batch size within the epoch."""
     monkeypatch.setattr(core.tally, "KEEP_BYTES", keep_bytes)
     t = Trainer(small(dataset=dataset, batch_size=10, val_fraction=0.2))
     t.train(1)
@@ -133,9 +133,6 @@ def test_the_epochs_accuracy_counts_each_rows_output_once(dataset, keep_bytes, m
     while t.epoch == 1:
         if t.batches.pos == 4:
             t.apply({"batch_size": 7})
-        if t.batches.pos == 6:
-            t.restore_best()
-            right = seen = 0  # the epoch's sums start again at the restored weights
         t.step()
         right += t.n_correct(t.net.output, t.batch_y)
         seen += len(t.batch_y)

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from core import paths
 from core.config import Config, toml_keys
 from core.settings import LIVE, SETTINGS, ConfigError, Setting
 
@@ -42,11 +43,29 @@ def a_path(text: str) -> str:
     return text
 
 
+def a_file(noun: str) -> Callable[[str], str]:
+    """An existing regular file's path (``~`` expanded) as argparse's ``type``; its message
+    says what is there instead ("no such NOUN", a folder, a named pipe ...)."""
+
+    def check(text: str) -> str:
+        try:
+            return str(paths.to_read(text, noun))
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return check
+
+
 def add_training_flags(p: argparse.ArgumentParser) -> None:
     """The flags shared by the app, ``train`` and ``gradcheck``: one per setting (from
     core.settings). A flag not given leaves no attribute (the config's value stands)."""
     g = p.add_argument_group("run settings (override --config)")
-    g.add_argument("--config", metavar="FILE.toml", type=a_path, help="settings from a TOML file")
+    g.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        type=a_file("config file"),
+        help="settings from a TOML file",
+    )
     for s in SETTINGS.values():
         alone = {"nargs": "?", "const": True} if s.switch else {}  # --restore-best: yes
         g.add_argument(
@@ -80,7 +99,20 @@ def config_from_args(args: argparse.Namespace) -> Config:
     base = Config.from_toml(args.config) if args.config else Config()
     given = given_settings(args)
     chosen = set(given) | (toml_keys(args.config) if args.config else set())
-    return base.replace(**given).fitted_to_data(chosen)
+    return checked_files(base.replace(**given).fitted_to_data(chosen))
+
+
+def checked_files(config: Config) -> Config:
+    """The config with its data files checked (core.paths: a regular file, ``~``
+    expanded), from a flag or a TOML file alike; ValueError naming the flag."""
+    files = {}
+    for name in ("data", "val_data"):
+        if getattr(config, name) is not None:
+            try:
+                files[name] = str(paths.to_read(getattr(config, name)))
+            except ValueError as e:
+                raise ValueError(f"{SETTINGS[name].option}: {e}") from None
+    return config.replace(**files) if files else config
 
 
 def resume_changes(args: argparse.Namespace) -> dict[str, object]:
@@ -123,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         nargs="?",
         const=AUTOSAVE,
-        type=a_path,
+        type=a_file("checkpoint"),
         help="continue a saved run (default: the most recent autosave; others are listed); "
         "may change " + ", ".join(SETTINGS[name].option for name in LIVE),
     )
@@ -138,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--resume",
         metavar="FILE",
-        type=a_path,
+        type=a_file("checkpoint"),
         help="continue from a checkpoint; may change "
         + ", ".join(SETTINGS[name].option for name in LIVE),
     )
@@ -212,9 +244,12 @@ def _seconds(text: str) -> float:
 
 
 def _folder(text: str) -> Path:
-    path = Path(a_path(text)).expanduser()
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a folder")
+    try:
+        path = paths.expand(text)
+        if paths.kind(path) != paths.FOLDER:
+            raise ValueError(f"{paths.shown(text)!r} is not a folder")
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
     return path
 
 

@@ -4,10 +4,12 @@ Each run (each start of the app) writes its own file, ``autosave-YYYYMMDD-HHMMSS
 in ``$XDG_STATE_HOME/backprop-tui`` (``~/.local/state/backprop-tui`` by default); no run
 overwrites another's. The file is written when the run starts and again when it ends (q, a
 signal, a closed terminal). ``--resume`` continues the most recently saved one whose app
-has ended. The last KEEP are kept; older ones go when a run starts, never the one being
-resumed nor those of apps still running. When that
-folder cannot be written, the autosaves go to a folder of the user's own in the temporary
-directory, and the app says so at start.
+has ended. When a run starts, the folder is pruned by value (``prune``): KEEP autosaves
+stay, the KEEP_LONGEST that trained longest first, then the most recent ones that trained,
+then the most recent untrained ones, so an untrained run never displaces a trained one;
+never pruned are this run's own, the one it resumes and those of apps still running. The
+app says on screen what it removed. When that folder cannot be written, the autosaves go
+to a folder of the user's own in the temporary directory, and the app says so at start.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
+from core import paths
 from core.checkpoint import remove_litter
 
-KEEP = 5  # autosaves kept (the newest)
+KEEP = 6  # autosaves kept by prune (besides this run's, the resumed one, running apps')
+KEEP_LONGEST = 3  # of them, those that trained longest (most epochs, then most steps)
 PATTERN = "autosave*.npz"  # also the single autosave.npz of earlier versions
 _OWN_NAME = re.compile(r"autosave-\d{8}-\d{6}-(\d+)\.npz")  # see new_path
 
@@ -170,19 +174,69 @@ def resume_listing(chosen: Path, others: list[Path]) -> str:
     return "\n".join(lines)
 
 
-def prune(folder: Path, spare: tuple[Path, ...] = (), keep: int = KEEP) -> list[Path]:
-    """Delete all but the ``keep`` most recent autosaves in ``folder``, never those in
-    ``spare`` (this run's and the one it resumed) nor those of running apps; and the litter
-    of killed saves."""
+def trained(path: Path) -> tuple[int, int] | None:
+    """How long the autosave's run trained: (epochs, steps) from its metadata; None if it
+    cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            meta = json.loads(str(npz["meta"]))
+        return int(meta["epoch"]), int(meta["steps"])
+    except Exception:  # damaged or not ours
+        return None
+
+
+def worth_keeping(saves: list[Path], keep: int = KEEP) -> list[Path]:
+    """The ``keep`` autosaves worth keeping, best first: the KEEP_LONGEST that trained
+    longest, then the other trained ones from the most recent, then the untrained (or
+    unreadable) ones from the most recent. An untrained run, which its flags recreate,
+    is thus never kept in place of a trained one."""
+    newest = sorted(saves, key=_mtime, reverse=True)
+    value = {p: trained(p) or (0, 0) for p in newest}
+    ran = [p for p in newest if value[p] > (0, 0)]
+    longest = sorted(ran, key=value.__getitem__, reverse=True)[:KEEP_LONGEST]  # stable
+    rest = [p for p in ran if p not in longest] + [p for p in newest if value[p] == (0, 0)]
+    return (longest + rest)[:keep]
+
+
+def prune(
+    folder: Path, spare: tuple[Path, ...] = (), keep: int = KEEP
+) -> dict[Path, tuple[int, int] | None]:
+    """Delete the autosaves in ``folder`` beyond the ``keep`` worth keeping
+    (``worth_keeping``), never those in ``spare`` (this run's and the one it resumed) nor
+    those of running apps, nor anything but regular files; and the litter of killed saves.
+    Returns the deleted ones, each with how long it trained (``trained``)."""
     remove_litter(folder, "autosave*.npz")
-    spared = {p.resolve() for p in spare}
-    gone = []
-    for path in sorted(folder.glob(PATTERN), key=_mtime, reverse=True)[keep:]:
-        if path.resolve() in spared or in_use(path):
+    spared = {os.path.realpath(p) for p in spare}
+    ended = []
+    for path in folder.glob(PATTERN):
+        try:
+            regular = paths.kind(path) == paths.FILE  # (a loop of links: ValueError)
+        except ValueError:
             continue
+        if regular and os.path.realpath(path) not in spared and not in_use(path):
+            ended.append(path)
+    kept = set(worth_keeping(ended, keep))
+    gone = {}
+    for path in sorted(set(ended) - kept, key=_mtime):
+        value = trained(path)  # read before it goes: said on screen
         try:
             path.unlink()
-            gone.append(path)
         except OSError:
-            pass
+            continue
+        gone[path] = value
     return gone
+
+
+def pruned_notice(gone: dict[Path, tuple[int, int] | None]) -> str:
+    """What the app says on screen about the autosaves ``prune`` deleted: each one's epoch,
+    or for more than four how many had trained."""
+    if len(gone) <= 4:
+        runs = ", ".join("unreadable" if v is None else f"epoch {v[0]:,}" for v in gone.values())
+    else:
+        ran = sum(v is not None and v > (0, 0) for v in gone.values())
+        runs = f"{ran} trained, {len(gone) - ran} untrained or unreadable"
+    s = "s" if len(gone) > 1 else ""
+    return (
+        f"Removed {len(gone)} older autosave{s} ({runs}): the {KEEP} kept are the "
+        f"{KEEP_LONGEST} longest runs, then the most recent"
+    )

@@ -14,11 +14,14 @@ by threads started in advance:
   stream Textual's output thread writes to, reports a failed write and drops all output
   after it, so that thread keeps draining its queue and nothing waits on a dead terminal;
 - the *finisher* asks the app to exit (a terminal still there is restored), saves the run
-  once (``arm``'s save stops the worker first), allows the clean exit until GRACE seconds
-  after the hang-up, and then leaves with ``os._exit``: 128 + the signal, or 1 when the
-  terminal went away without one.
+  once (``arm``'s save stops the worker first), allows the clean exit, and leaves with
+  ``os._exit`` GRACE seconds after the hang-up at the latest, whatever is still running
+  (a save then unfinished leaves the previous autosave whole): 128 + the signal, or 1 when
+  the terminal went away without one. Before there is a run to save (the process is still
+  loading), it lets the main thread build the run and write its first autosave until then.
 
-Nothing here imports Textual.
+The command installs it first thing, before anything heavy is imported (tui.cli.main), so
+that a hang-up in the first second is handled too. Nothing here imports Textual or NumPy.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-GRACE = 1.5  # seconds from a hang-up until the process leaves, clean Textual exit or not
-HANGUP_WORKER_WAIT = 1.0  # a hang-up's save waits this long for the worker to stop
+GRACE = 1.2  # seconds from a hang-up until the process leaves, whatever is still running
+HANGUP_WORKER_WAIT = 1.0  # a hang-up's save waits at most this long for the worker
 SIGNAL_WAIT = 0.2  # a lost terminal waits this long for its SIGHUP (for the exit code)
 _NOT_YET = object()
 
@@ -44,6 +47,7 @@ class Hangup:
     def __init__(self) -> None:
         self.signum: int | None = None  # the first SIGHUP or SIGTERM
         self.lost = False  # the terminal is gone: nothing more is written to it
+        self.since = 0.0  # time.monotonic() when the hang-up was first seen
         self._triggered = threading.Event()  # a signal or a lost terminal
         self._signalled = threading.Event()
         self._done = threading.Event()  # the main thread has saved and said so
@@ -54,6 +58,7 @@ class Hangup:
         self._on_lost: list[Callable[[], None]] = []
         self._previous: dict[int, object] = {}
         self._previous_wakeup = -1
+        self._installed = False
         self._retired = False
         self._wake_r, self._wake_w = os.pipe()  # the wakeup pipe (non-blocking, as required)
         os.set_blocking(self._wake_w, False)
@@ -68,6 +73,13 @@ class Hangup:
         """The exit code of a hang-up: 128 + the signal, or 1 for a lost terminal."""
         return 128 + self.signum if self.signum else 1
 
+    def exit_code(self) -> int:
+        """``code`` once the signal of a lost terminal has had SIGNAL_WAIT to come: a closed
+        terminal's SIGHUP may be read a moment after its end was seen."""
+        if self.lost and self.signum is None:
+            self._signalled.wait(max(0.0, self.since + SIGNAL_WAIT - time.monotonic()))
+        return self.code
+
     def install(self, signals: tuple[int, ...] = (signal.SIGHUP, signal.SIGTERM)) -> Hangup:
         """Handle ``signals`` (except those ignored, as under nohup); start the listener and
         the finisher. Must be called from the main thread."""
@@ -75,6 +87,7 @@ class Hangup:
             if signal.getsignal(sig) is not signal.SIG_IGN:
                 self._previous[sig] = signal.signal(sig, _nothing)
         self._previous_wakeup = signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
+        self._installed = True
         for name, target in (("signals", self._listen), ("hangup", self._finish)):
             threading.Thread(target=target, name=f"backprop-tui-{name}", daemon=True).start()
         return self
@@ -121,6 +134,7 @@ class Hangup:
         if self.lost:
             return
         self.lost = True
+        self.since = self.since or time.monotonic()
         for callback in self._on_lost:
             try:
                 callback()
@@ -137,15 +151,21 @@ class Hangup:
 
     def finished(self) -> None:
         """The main thread is done (saved, said so). Without a hang-up, the handlers are
-        restored and the threads retire; with one, the finisher leaves now."""
+        restored and the threads retire (once); with one, the finisher leaves now."""
         self._done.set()
-        if not self.triggered:
+        if self.triggered or self._retired:
+            return
+        if self._installed:
             signal.set_wakeup_fd(self._previous_wakeup)
             for sig, previous in self._previous.items():
                 signal.signal(sig, previous)
-            self._retired = True
-            os.write(self._wake_w, b"\0")  # the listener ends, and so the finisher
-            self._triggered.set()
+        self._retired = True
+        if self._installed:
+            os.write(self._wake_w, b"\0")  # the listener ends (closing the pipe), the finisher too
+        else:
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+        self._triggered.set()
 
     # --- the threads ------------------------------------------------------------------
 
@@ -158,6 +178,7 @@ class Hangup:
                     continue  # another handled signal (a resize) or our wake-up
                 if self.signum is None:
                     self.signum = signum
+                    self.since = self.since or time.monotonic()
                     self._signalled.set()
                     self._triggered.set()
                 elif signum == signal.SIGTERM:
@@ -169,18 +190,29 @@ class Hangup:
         self._triggered.wait()
         if self._retired:
             return
-        deadline = time.monotonic() + GRACE
-        self._signalled.wait(SIGNAL_WAIT)  # a closed terminal: its SIGHUP follows (or not)
+        deadline = self.since + GRACE
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        code = self.exit_code()  # a closed terminal: its SIGHUP follows (or not)
+        if self._save is None:  # still loading: the main thread saves the run as it starts
+            self._done.wait(left())
+            os._exit(code)
         exiting = False
         if self._exit_app is not None:
             try:
-                exiting = self._exit_app(self.code)
+                exiting = self._exit_app(code)
             except Exception:
                 pass
-        self.save(HANGUP_WORKER_WAIT)
+        saving = threading.Thread(
+            target=self.save, args=(min(HANGUP_WORKER_WAIT, left()),), daemon=True
+        )
+        saving.start()
+        saving.join(left())  # (a save still running then: the previous autosave stays)
         if exiting:  # let the app and the main thread end cleanly, but not for long
-            self._done.wait(max(0.0, deadline - time.monotonic()))
-        os._exit(self.code)
+            self._done.wait(left())
+        os._exit(code)
 
 
 def _nothing(signum: int, frame: object) -> None:

@@ -7,13 +7,13 @@ import csv
 import math
 import os
 import signal
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
+from core import paths
 from core.checkpoint import save_checkpoint
 from core.config import Config
 from core.evaluation import confusion, r2
@@ -74,21 +74,27 @@ class Interrupted:
         self.signum = signum
 
 
-def check_save_path(path: str) -> None:
-    """Before training: --save must name a file in a folder that can be written."""
+def check_save_path(path: str) -> str:
+    """Before training: --save must name a file (not a named pipe, a device or a folder) in
+    a folder that can be written. The path to write (``~`` expanded)."""
     if not path.strip():
         raise ValueError("--save needs a file name, e.g. --save run.npz")
-    target = Path(path)
-    if target.is_dir():
-        raise ValueError(f"--save {path}: that is a folder; give a file name, e.g. run.npz")
-    folder = target.parent
-    if not folder.is_dir():
-        raise ValueError(f"--save {path}: there is no folder {folder}")
     try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as e:
-        raise ValueError(f"--save {path}: {folder} cannot be written ({e.strerror})") from None
+        return str(paths.to_write(path))
+    except ValueError as e:
+        raise ValueError(f"--save: {e}") from None
+
+
+def check_history_paths(path: str, trainer: Trainer) -> str:
+    """Before training: --history and the ghosts' files beside it (``ghost_path``) must be
+    files that can be written (not named pipes, devices or folders). The history's path."""
+    try:
+        checked = paths.to_write(path)
+        for k in range(1, len(trainer.ghosts) + 1):
+            paths.to_write(str(ghost_path(checked, k)))
+    except ValueError as e:
+        raise ValueError(f"--history: {e}") from None
+    return str(checked)
 
 
 class EpochLog:
@@ -129,16 +135,16 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
     about 20 lines, and one at least every PROGRESS_SECONDS; history CSV streamed each epoch.
     Ctrl-C, SIGTERM and SIGHUP stop at the end of a step, and --save still saves.
     ``config`` is the run to start, None with --resume."""
-    if args.save is not None:
-        check_save_path(args.save)
+    save = check_save_path(args.save) if args.save is not None else None
     trainer = resume(args.resume, args) if args.resume else Trainer(config)
     check_validation_needs(trainer)
+    history = check_history_paths(args.history, trainer) if args.history else None
     if trainer.config.data is not None and not args.resume:
         tell_data(trainer, args.quiet)
     epochs = trainer.config.epochs
-    f, writer = history_writer(args.history, resuming=bool(args.resume))
-    if args.history:
-        for written in write_ghosts(args.history, trainer):
+    f, writer = history_writer(history, resuming=bool(args.resume))
+    if history:
+        for written in write_ghosts(history, trainer):
             say(f"ghost run written to {written}")
     log = EpochLog(trainer, epochs, writer, args.quiet)
     status = 0
@@ -164,9 +170,9 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
                 f"{trainer.best_val.loss:.6g})")  # fmt: skip
         if not log.quiet and trainer.epoch:
             tell_results(trainer)
-        if args.save is not None:
-            save_checkpoint(trainer, args.save)
-            say(f"saved {args.save} at epoch {trainer.epoch}")
+        if save is not None:
+            save_checkpoint(trainer, save)
+            say(f"saved {save} at epoch {trainer.epoch}")
     return status
 
 
@@ -268,7 +274,7 @@ def write_ghosts(history: str, trainer: Trainer) -> list[Path]:
     for k, ghost in enumerate(trainer.ghosts, 1):
         changes = differences(ghost.config, trainer.config)
         label = ", ".join(f"{name}={value}" for name, value in changes.items()) or "earlier weights"
-        path = base.with_name(f"{base.stem}.ghost{k}{base.suffix or '.csv'}")
+        path = ghost_path(base, k)
         with open(path, "w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["run", "epoch", "train_loss", "val_loss"])
@@ -276,6 +282,11 @@ def write_ghosts(history: str, trainer: Trainer) -> list[Path]:
                 writer.writerow([label, f"{x:g}", cell(train), cell(val)])
         written.append(path)
     return written
+
+
+def ghost_path(history: Path, k: int) -> Path:
+    """The file of the run's ``k``-th ghost beside the history: run.csv -> run.ghost1.csv."""
+    return history.with_name(f"{history.stem}.ghost{k}{history.suffix or '.csv'}")
 
 
 def cell(x: float) -> str:

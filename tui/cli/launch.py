@@ -109,10 +109,12 @@ class FinalSave:
         return f"run saved to {self.path} (epoch {epoch:,}): backprop-tui {resume} continues it"
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """Run the app; the run is saved at the end, also after a hang-up or SIGTERM."""
-    hangup = Hangup().install()
-    hangup.watch(0)
+def run_app(args: argparse.Namespace, hangup: Hangup | None = None) -> int:
+    """Run the app; the run is saved at the end, also after a hang-up or SIGTERM.
+    ``hangup``: installed by the command as it started (else here)."""
+    if hangup is None:
+        hangup = Hangup().install()
+        hangup.watch(0)
     # A served session (backprop-tui serve) trains in a thread: its pace is capped, so the
     # screen hardly competes with it, and a class's sessions then take one process each.
     served = getattr(args, "served_folder", None) is not None
@@ -162,7 +164,11 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
             final_save.path, final_save.why_not = None, str(e)
             notices.append(f"no autosave: {e}; save the run with s")
         else:
-            autosave.prune(path.parent, spare=(path, *([resumed] if resumed else [])))
+            pruned = autosave.prune(path.parent, spare=(path, *([resumed] if resumed else [])))
+            if pruned:
+                notices.append(autosave.pruned_notice(pruned))
+    if hangup.triggered:  # a hang-up while it loaded: the run saved as it starts, no app
+        return hangup.exit_code()
     if worker is not None:  # the worker process gets the run once the app has drawn it
         first, path = session.latest, final_save.path  # (the app's ``begin``); it saves it
         worker.start(trainer, args.paused, crash_save=path, first=first, defer=True)
@@ -185,7 +191,7 @@ def _run_app(args: argparse.Namespace, hangup: Hangup, worker: RemoteSession | N
     if not unkept:
         say(message)
     if hangup.triggered:
-        return hangup.code
+        return hangup.exit_code()
     if failure is not None:
         raise failure
     code = app.return_code if app.return_code is not None else 1

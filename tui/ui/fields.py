@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import paths
 from core.config import Config
 from core.ghosts import Ghost, differences
 from core.settings import DATASET_NAMES, LIVE, ONE_INPUT, SETTINGS, number
@@ -109,64 +110,46 @@ def source_text(config: Config) -> str:
 
 def read_source(text: str) -> dict[str, object]:
     """A built-in set's name (any case) or a CSV file's path -> the settings it changes: a
-    file gets hidden layers that fit it (auto); either drops a validation file."""
+    file gets hidden layers that fit it (auto); either drops a validation file. ValueError
+    (said beside the field) for anything else, whatever the file system makes of it."""
     name = text.strip().lower()
     if name in DATASET_NAMES:
         return {"dataset": name, "data": None, "val_data": None}
     if sandbox.active() is not None:  # a served session: its folders only
         return {"data": path_to_read(text), "val_data": None, "hidden": None}
-    path = Path(text.strip()).expanduser()
-    if not path.is_file():
+    if paths.kind(paths.expand(text)) is None:  # (a name too long, ~nosuchuser: refused)
         raise ValueError(
-            f"{text.strip()!r} is neither a built-in data set ({', '.join(DATASET_NAMES)}) "
-            "nor a file: give a set's name or a CSV file's path"
+            f"{paths.shown(text.strip())!r} is neither a built-in data set "
+            f"({', '.join(DATASET_NAMES)}) nor a file: give a set's name or a CSV file's path"
         )
-    return {"data": str(path), "val_data": None, "hidden": None}
+    return {"data": str(paths.to_read(text)), "val_data": None, "hidden": None}
 
 
 def path_to_write(text: str) -> str:
-    """A checkpoint's path to write; in a served session, inside its folder (tui.sandbox).
-    ValueError saying why not (also for what the file system refuses to look at)."""
-    return _asking_the_file_system(_path_to_write, text)
+    """A checkpoint's path to write (never over a named pipe or a device); in a served
+    session, inside its folder (tui.sandbox). ValueError saying why not."""
+    if (box := sandbox.active()) is not None:
+        return str(paths.to_write(str(_boxed(box.to_write, text))))
+    return str(paths.to_write(text))
 
 
 def path_to_read(text: str) -> str:
-    """An existing file's path; in a served session, one it may read (tui.sandbox).
-    ValueError saying why not (also for what the file system refuses to look at)."""
-    return _asking_the_file_system(_path_to_read, text)
+    """An existing regular file's path; in a served session, one it may read
+    (tui.sandbox). ValueError saying why not (a folder, a named pipe, a loop of links...)."""
+    if (box := sandbox.active()) is not None:
+        return str(_boxed(box.to_read, text))
+    return str(paths.to_read(text))
 
 
-def _asking_the_file_system(check: Callable[[str], str], text: str) -> str:
-    """``check(text)``, with the file system's own refusals (a name too long, a loop of
-    symbolic links) turned into a ValueError that names the path."""
+def _boxed(check: Callable[[str], Path], text: str) -> Path:
+    """The sandbox's ``check(text)``, with the file system's own refusals (a name too
+    long, a loop of symbolic links) turned into a ValueError that names the path."""
     try:
         return check(text)
     except OSError as e:
-        raise ValueError(f"{text.strip()[:80]}: {e.strerror or e}") from None
+        raise ValueError(paths.refusal(text.strip(), e)) from None
     except RuntimeError as e:  # pathlib's symlink loop
-        raise ValueError(f"{text.strip()[:80]}: {e}") from None
-
-
-def _path_to_write(text: str) -> str:
-    if (box := sandbox.active()) is not None:
-        return str(box.to_write(text))
-    path = Path(text.strip()).expanduser()
-    if not text.strip():
-        raise ValueError("give a file name")
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder: give a file name")
-    if not path.parent.exists():
-        raise ValueError(f"folder {path.parent} does not exist")
-    return str(path)
-
-
-def _path_to_read(text: str) -> str:
-    if (box := sandbox.active()) is not None:
-        return str(box.to_read(text))
-    path = Path(text.strip()).expanduser()
-    if not path.is_file():
-        raise ValueError(f"no such file: {path}")
-    return str(path)
+        raise ValueError(f"{paths.shown(text.strip())}: {e}") from None
 
 
 def ghost_label(ghost: Ghost, live: Config) -> str:

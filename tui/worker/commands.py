@@ -345,33 +345,3 @@ def live_or_rebuild(changes: dict[str, Any]) -> Command:
 def described(trainer: Trainer) -> str:
     """What a CSV file's run read and decided, for a notice ("" for built-in data)."""
     return "\n".join(describe(trainer)) if trainer.config.data is not None else ""
-
-
-__all__ = [
-    "VIEWS",
-    "ChangeSettings",
-    "CheckSelected",
-    "ClearGhosts",
-    "Command",
-    "Compare",
-    "KeepGhost",
-    "Load",
-    "MoveSelection",
-    "NextPhase",
-    "Rebuild",
-    "ResetWeights",
-    "RestoreBest",
-    "RunEpoch",
-    "Save",
-    "Select",
-    "SetRunning",
-    "SetWeight",
-    "Show",
-    "StartRun",
-    "Step",
-    "StepLr",
-    "StepPace",
-    "described",
-    "live_or_rebuild",
-    "pairs",
-]

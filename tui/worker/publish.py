@@ -91,9 +91,11 @@ class SnapshotMaker:
 
         last = t.history.last() or {}
         nan = float("nan")
-        train_loss, val_loss = last.get("train_loss", nan), last.get("val_loss", nan)
-        if t.restored_losses is not None:  # went back since the last epoch: those weights'
-            train_loss, val_loss = t.restored_losses
+        epoch = {k: last.get(k, nan) for k in ("train_loss", "val_loss", "train_acc", "val_acc")}
+        if t.restored is not None:  # went back since the last epoch: those weights' measures
+            r = t.restored
+            epoch = dict(train_loss=r.train_loss, val_loss=r.val_loss, train_acc=r.train_acc,
+                         val_acc=r.val_acc)  # fmt: skip
         report = t.report()
         status = "running" if s.running else ("diverged" if s.message else "paused")
         # paused, or running a step or a phase at a time: what the last phase computed
@@ -135,10 +137,7 @@ class SnapshotMaker:
             update_ratio=frozen(report.update_ratio),
             delta_norm=frozen(report.delta_norm),
             last_loss=float(t.last_loss),
-            train_loss=train_loss,
-            val_loss=val_loss,
-            train_acc=last.get("train_acc", nan),
-            val_acc=last.get("val_acc", nan),
+            **epoch,
             val_size=len(t.X_val),
             epochs_per_second=s.epochs_per_second(),
             train_curve=self.curve(t, "train_loss"),

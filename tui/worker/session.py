@@ -48,6 +48,7 @@ class Session(Protocol):
     (tui.worker.remote.RemoteSession)."""
 
     latest: Snapshot  # the last snapshot published
+    submitted: int  # the number of the last command submitted (applied: see latest.applied)
     on_publish: Callable[[], None] | None  # called (on a worker's thread) after each one
     clock: Clock
     finished: threading.Event  # set while the worker's loop is not running

@@ -46,9 +46,11 @@ HELP = (
              of its output over (x1, x2): orange < 0 < blue; the
              mouse over a line names its weight
   Loss       training (line) and validation (dots) loss per epoch;
-             | marks a change of lr; faint curves: ghosts (g), named
-             in the legend above the plot by what their run did
-             differently
+             | marks a change of lr, a red | where the run went back
+             to earlier weights (a divergence, or b): that epoch's
+             training loss is the loss of those weights; faint
+             curves: ghosts (g), named in the legend above the plot
+             by what their run did differently
   Surface    (u) the loss over (m, b) for y = m x + b: blue low;
              • the weights after each epoch, joined: the path; ● the
              weights now; ✕ the line the data was made with (+ the
@@ -62,7 +64,7 @@ HELP = (
              neurons of the layer the same), saturated (δ cut in a
              layer where most of a tanh's outputs are near ±1, or a
              sigmoid's near 0 or 1: there f'(z) ≈ 0)
-  Controls   lr, batch, optimiser, L2 and pace apply at the next step;
+  Controls   lr, batch, optim, L2 and pace apply at the next step;
              the others build a new network (you are asked first).
              hidden 8×8: eight layers of 8 neurons
   Status     paused / running / waiting (a lesson's text is on

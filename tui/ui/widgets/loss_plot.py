@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from ...snapshot import Curve, Floats, Snapshot
-from ..colours import GHOST_FADE, GHOSTS, TRAIN, VAL
+from ..colours import GHOST_FADE, GHOSTS, RESTORE, TRAIN, VAL
 from ..fields import ghost_label
 from ..fit import cut_words
 from ..rows import ChangedRows
@@ -53,8 +53,8 @@ def reduce(x: Floats, y: Floats, points: int, take_max: bool) -> tuple[Floats, F
     return x[starts], pick.reduceat(y, starts)
 
 
-def lr_marks(changes: tuple[tuple[int, float], ...], x0: float, x1: float) -> list[float]:
-    """Epochs of the latest learning-rate changes that fall inside the plotted x range."""
+def lr_marks(changes: tuple[tuple[int, object], ...], x0: float, x1: float) -> list[float]:
+    """Epochs of the latest events (learning-rate changes, restores) inside the x range."""
     inside = [float(e) for e, _ in changes if x0 <= e <= x1]
     return inside[-MAX_LR_MARKS:]
 
@@ -72,10 +72,11 @@ class LossPlot(ChangedRows, PlotextPlot):
         """Keep the snapshot; repaint only if the curves, the lr or its changes moved on, and
         then only the rows that changed."""
         old, self.snapshot = self.snapshot, snapshot
-        if old is None or (old.epoch, old.config, old.lr_changes, old.ghosts) != (
+        if old is None or (old.epoch, old.config, old.lr_changes, old.restores, old.ghosts) != (
             snapshot.epoch,
             snapshot.config,
             snapshot.lr_changes,
+            snapshot.restores,
             snapshot.ghosts,
         ):
             self.repaint_rows()
@@ -132,8 +133,14 @@ class LossPlot(ChangedRows, PlotextPlot):
         ys = np.concatenate([ty, vy, ly, *(gy for _, gy in drawn)])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
         mark = Color.parse(colors.get("foreground", "#808080")).blend(surface, 0.4).rgb
-        for epoch in lr_marks(snap.lr_changes, x0, x1):  # never outside: it stretches the axis
+        changes = lr_marks(snap.lr_changes, x0, x1)
+        for epoch in changes:  # never outside: it stretches the axis
             plt.vline(epoch, color=mark)
+        went_back = lr_marks(snap.restores, x0, x1)  # (epoch, why) pairs, marked the same way
+        for epoch in went_back:
+            plt.vline(epoch, color=Color.parse(RESTORE).rgb)
+        entries += [("│ lr changed", mark)] if changes else []
+        entries += [("│ went back", Color.parse(RESTORE).rgb)] if went_back else []
         width, height = self.size
         most = 1 if height < 9 else 2 if height < 16 else 3  # lines of legend
         legend = legend_lines(self.plot_titles(), entries, width, most)
