@@ -127,9 +127,11 @@ def _all_same(neurons: NDArray) -> bool:
 class ReluActivity:
     """Which neurons of the hidden ReLU layers gave an output above 0 for some sample.
 
-    ``observe(a)`` after each forward pass takes the column sums of each hidden ReLU
-    layer's outputs a_k (n, units): one product with a ones vector per layer, kept in a
-    buffer and added to the epoch's sums every CHECK_EVERY passes. A ReLU's outputs are
+    ``observe(outputs)`` after each forward pass takes the column sums of each hidden ReLU
+    layer's outputs with a ones column, [a_k, 1] (n, units + 1): one product with a ones
+    vector per layer (on that contiguous array: a_k alone is a strided view, which costs
+    the product twice as much), kept in a buffer and added to the epoch's sums every
+    CHECK_EVERY passes. A ReLU's outputs are
     >= 0, so a sum of 0 means 0 for every sample (whatever order the sums are added in).
     Once every ReLU neuron has been active, the epoch is settled and observing costs
     nothing more: in a healthy network after the first few batches. ``end_epoch()`` turns
@@ -146,25 +148,27 @@ class ReluActivity:
     ) -> None:
         n_layers = len(activation_names)
         self.layers = [k for k in range(n_layers - 1) if activation_names[k] == "relu"]
-        self._sums = [np.zeros(sizes[k + 1], dtype) for k in self.layers]  # the epoch's
+        # per layer, the epoch's sums of a_k's columns and of its ones (never 0: not dead)
+        self._sums = [np.zeros(sizes[k + 1] + 1, dtype) for k in self.layers]
         # per layer: the column sums of the passes not added to _sums yet, one row each
-        self._seen = [np.empty((self.CHECK_EVERY, sizes[k + 1]), dtype) for k in self.layers]
+        self._seen = [np.empty((self.CHECK_EVERY, len(s)), dtype) for s in self._sums]
         self._rows = [(k, list(seen)) for k, seen in zip(self.layers, self._seen, strict=True)]
         self._pending = 0  # passes in _seen
         self._ones: NDArray = np.ones(0, dtype)
         self.settled = not self.layers  # every ReLU neuron seen active this epoch
         self.dead: tuple[NDArray[np.bool_] | None, ...] = (None,) * n_layers
 
-    def observe(self, a: Sequence[NDArray]) -> None:
-        """Add one forward pass's outputs (``Network.a``: a_k (n, units) per layer)."""
+    def observe(self, outputs: Sequence[NDArray]) -> None:
+        """Add one forward pass's hidden outputs (``Network.hidden_inputs``: [a_k, 1] of
+        each hidden layer k, (n, units + 1))."""
         if self.settled:
             return
         i = self._pending
         ones = self._ones
-        if len(ones) != len(a[0]):
-            ones = self._ones = np.ones(len(a[0]), ones.dtype)
+        if len(ones) != len(outputs[0]):
+            ones = self._ones = np.ones(len(outputs[0]), ones.dtype)
         for k, rows in self._rows:
-            ones.dot(a[k], out=rows[i])
+            ones.dot(outputs[k], out=rows[i])
         self._pending = i + 1
         if self._pending == self.CHECK_EVERY:
             self._add_pending()
@@ -184,7 +188,7 @@ class ReluActivity:
         self._add_pending()
         dead = list(self.dead)
         for k, total in zip(self.layers, self._sums, strict=True):
-            dead[k] = total == 0.0
+            dead[k] = total[:-1] == 0.0
         self.dead = tuple(dead)
         self._restart()
 

@@ -58,6 +58,7 @@ class _Buffers:
         sizes, dtype, acts = net.sizes, net.dtype, net.activations
         self.inputs = [np.ones((n, m + 1), dtype) for m in sizes[:-1]]  # [a_k, 1]
         self.inputs_T = [inp.T for inp in self.inputs]  # [a_k, 1].T (k = 0: the batch's own)
+        self.hidden_inputs = self.inputs[1:]
         self.z = [np.empty((n, m), dtype) for m in sizes[1:]]
         output = self.z[-1] if acts[-1].identity else np.empty((n, sizes[-1]), dtype)
         self.a = [inp[:, :-1] for inp in self.inputs[1:]] + [output]
@@ -259,6 +260,12 @@ class Network:
     @property
     def grad_a(self) -> list[Array]:
         return self._require_cache().grad_a
+
+    @property
+    def hidden_inputs(self) -> list[Array]:
+        """Each hidden layer's output with a ones column, [a[k], 1] (n, sizes[k + 1] + 1):
+        the array the next layer's product reads (``a[k]`` is a view of it)."""
+        return self._require_cache().hidden_inputs
 
     @property
     def x(self) -> Array | None:

@@ -10,7 +10,9 @@ adds them up over the epoch. From those come ||dW_k||, ||W_k|| and the update ra
 For small networks an update only squares the three rows into a buffer; the sums per
 segment are taken when ``sums`` or ``epoch_sums`` is read (or the buffer is full): the same
 sums, added up step after step in the same order, so the same bits as summing at every
-step, for a fraction of the calls.
+step, for a fraction of the calls. For large ones each segment is one dot product, and the
+gradients' are taken by ``gradient_norm_sq`` (the divergence check, before the update):
+each row of the buffer is read once a step.
 
 ``delta_norms`` gives ||delta_k||, delta_k = dE_s/dz_k, the error signal of each layer in
 the last backward pass (one sample's, RMS over the batch): measured when asked, from the
@@ -27,7 +29,7 @@ from numpy.typing import NDArray
 from .network import GRADS, PARAMS, STEP, Network
 
 DOT_NORMS_ABOVE = 4096  # parameters; above it the norms come from one dot per segment
-SQUARES_BYTES = 1 << 20  # the buffer of squares a small network's steps fill
+SQUARES_BYTES = 1 << 18  # the buffer of squares a small network's steps fill
 
 
 class LayerNorms:
@@ -39,6 +41,14 @@ class LayerNorms:
         self._epoch_sums = np.zeros_like(self._sums)
         self._squares: NDArray | None = None  # (steps, 3, P): each update's squares
         self._pending = 0  # updates in _squares not summed yet
+        self._grads = net.flat[GRADS]
+        ends = [*net.segment_starts[1:], net.n_params]
+        self._segments = [  # per row, each segment as a 1-D view (large networks)
+            [net.flat[row, s:e] for s, e in zip(net.segment_starts, ends, strict=True)]
+            for row in (PARAMS, GRADS, STEP)
+        ]
+        self._grad_sums = np.zeros(len(ends))  # a large network's gradients, before the update
+        self._grads_measured = False
         if net.n_params < DOT_NORMS_ABOVE:
             steps = max(1, SQUARES_BYTES // net.flat.nbytes)
             self._squares = np.empty((steps, *net.flat.shape), net.dtype)
@@ -59,10 +69,26 @@ class LayerNorms:
         self._sum_pending()
         return self._epoch_sums
 
+    def gradient_norm_sq(self) -> float:
+        """||grads||^2 of the backward pass just run, before the update (for the divergence
+        check): one dot product; for a large network the sum of its segments', which
+        ``update`` then keeps (an update does not change the gradients)."""
+        if self._squares is not None:
+            return self._grads.dot(self._grads)
+        sums = self._grad_sums
+        for j, v in enumerate(self._segments[GRADS]):
+            sums[j] = v.dot(v)
+        self._grads_measured = True
+        return float(sums.sum())
+
     def update(self) -> None:
         """Norms of the step just taken, added to the epoch's sums."""
         if self._squares is None:
-            self.measure()
+            rows = (PARAMS, STEP) if self._grads_measured else (PARAMS, GRADS, STEP)
+            self._measure_rows(rows)
+            if self._grads_measured:
+                self._sums[GRADS] = self._grad_sums
+                self._grads_measured = False
             self._epoch_sums += self._sums
             return
         np.square(self.net.flat, out=self._rows[self._pending])
@@ -79,10 +105,10 @@ class LayerNorms:
         self._pending = 0
         running = self._running[: m + 1]
         np.add.reduceat(self._squares[:m], self.net.segment_starts, axis=2, out=running[1:])
-        np.copyto(self._sums, running[m])
-        np.copyto(running[0], self._epoch_sums)
+        self._sums[...] = running[m]
+        running[0] = self._epoch_sums
         np.add.accumulate(running, out=running)  # in order: ((E + s_1) + s_2) + ...
-        np.copyto(self._epoch_sums, running[m])
+        self._epoch_sums[...] = running[m]
 
     def measure(self) -> None:
         """sums = the squared norms of the network's buffers as they are now.
@@ -91,17 +117,19 @@ class LayerNorms:
         for large ones, where squaring the whole buffer would cost more than the sums.
         """
         self._sum_pending()
-        net, sums = self.net, self._sums
+        net = self.net
         if self._squares is not None:
             np.square(net.flat, out=self._rows[0])
-            np.add.reduceat(self._rows[0], net.segment_starts, axis=1, out=sums)
+            np.add.reduceat(self._rows[0], net.segment_starts, axis=1, out=self._sums)
         else:
-            for row in (PARAMS, GRADS, STEP):
-                weights, biases = net.views(net.flat[row])
-                for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
-                    v = w.ravel()
-                    sums[row, 2 * k] = v.dot(v)
-                    sums[row, 2 * k + 1] = b.dot(b)
+            self._measure_rows((PARAMS, GRADS, STEP))
+
+    def _measure_rows(self, rows: tuple[int, ...]) -> None:
+        """sums[row] = each segment's squared norm, one dot product each (large networks)."""
+        for row in rows:
+            sums = self._sums[row]
+            for j, v in enumerate(self._segments[row]):
+                sums[j] = v.dot(v)
 
     def start_epoch(self) -> None:
         self.epoch_sums[...] = 0.0
@@ -111,6 +139,7 @@ class LayerNorms:
         self.measure()
         self._sums[GRADS:] = 0.0
         self._epoch_sums[...] = 0.0
+        self._grads_measured = False
 
     def weights_finite(self) -> bool:
         """False once a weight (or its square) has overflowed to inf or become nan."""

@@ -263,7 +263,7 @@ class Trainer:
         self.net.run_forward(xa, augmented=True)
         self._batch_xa = xa
         if not self.activity.settled:
-            self.activity.observe(self.net.a)
+            self.activity.observe(self.net.hidden_inputs)
 
     def _loss(self) -> None:
         loss = self.net.output_delta(self.batch_y, self.loss)
@@ -273,10 +273,8 @@ class Trainer:
 
     def _backward(self, k: int) -> None:
         self.net.backward_layer(k)
-        if k == 0:
-            g = self._grads
-            if not math.isfinite(g.dot(g)):
-                self._gradient_diverged()
+        if k == 0 and not math.isfinite(self.norms.gradient_norm_sq()):
+            self._gradient_diverged()
 
     def _update(self) -> None:
         c = self.config
@@ -309,11 +307,10 @@ class Trainer:
         net = self.net
         loss = self.last_loss = net.forward_backward(xa, y, self.loss)
         if not self.activity.settled:
-            self.activity.observe(net.a)
+            self.activity.observe(net.hidden_inputs)
         if not math.isfinite(loss):
             self._loss_diverged(loss)
-        g = self._grads
-        if not math.isfinite(g.dot(g)):
+        if not math.isfinite(self.norms.gradient_norm_sq()):
             self._gradient_diverged()
         self._update()
 

@@ -42,6 +42,7 @@ def assert_same(a: Trainer, b: Trainer) -> None:
         dict(output_activation="sigmoid", loss="bce", optimizer="adam", lr=0.01),
         dict(optimizer="momentum", l2=0.01, l1=0.001, clip=0.5, dtype="float32"),
         dict(batch_size=None, hidden=()),  # the full batch, no hidden layer
+        dict(hidden=(80, 60), batch_size=16),  # norms by dot products (> DOT_NORMS_ABOVE)
     ],
 )
 def test_steps_and_epochs_equal_their_phases_bit_for_bit(changes):
