@@ -131,14 +131,13 @@ class ReluActivity:
     layer's outputs with a ones column, [a_k, 1] (n, units + 1): one product with a ones
     vector per layer (on that contiguous array: a_k alone is a strided view, which costs
     the product twice as much), kept in a buffer and added to the epoch's sums every
-    CHECK_EVERY passes. A ReLU's outputs are
-    >= 0, so a sum of 0 means 0 for every sample (whatever order the sums are added in).
-    Once every ReLU neuron has been active, the epoch is settled and observing costs
-    nothing more: in a healthy network after the first few batches. ``end_epoch()`` turns
-    the epoch's sums into ``dead``: per layer a bool mask (units,) of the neurons whose
-    ReLU was 0 for every sample of the epoch, None for a layer that is not a hidden ReLU
-    layer or before an epoch has ended. leaky_relu is never exactly 0, so its neurons never
-    die and are not tracked.
+    CHECK_EVERY passes. A ReLU's outputs are >= 0, so a sum of 0 means 0 for every sample
+    (whatever order the sums are added in). Once every ReLU neuron has been active, the
+    epoch is settled and observing costs nothing more: in a healthy network after the
+    first few batches. ``end_epoch()`` turns the epoch's sums into ``dead``: per layer a
+    bool mask (units,) of the neurons whose ReLU was 0 for every sample of the epoch, None
+    for a layer that is not a hidden ReLU layer or before an epoch has ended. leaky_relu is
+    never exactly 0, so its neurons never die and are not tracked.
     """
 
     CHECK_EVERY = 8  # passes between two checks of whether the epoch is settled

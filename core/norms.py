@@ -12,7 +12,7 @@ segment are taken when ``sums`` or ``epoch_sums`` is read (or the buffer is full
 sums, added up step after step in the same order, so the same bits as summing at every
 step, for a fraction of the calls. For large ones each segment is one dot product, and the
 gradients' are taken by ``gradient_norm_sq`` (the divergence check, before the update):
-each row of the buffer is read once a step.
+each row of the network's buffer is read once a step.
 
 ``delta_norms`` gives ||delta_k||, delta_k = dE_s/dz_k, the error signal of each layer in
 the last backward pass (one sample's, RMS over the batch): measured when asked, from the

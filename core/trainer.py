@@ -378,14 +378,14 @@ class Trainer:
                 if stop is not None and stop():
                     return None
                 self._advance()
-            self.diverged = None
-            while self.epoch == epoch:  # _advance's whole steps, without its checks
-                if stop is not None and stop():
-                    return None
-                self._step()
-                self.last_phase = update
-                if b.pos == len(b.bounds) - 1:
-                    self.last_epoch = self._end_epoch()
+            if self.epoch == epoch:  # _advance's whole steps, without its checks
+                self.diverged = None
+                for _ in range(len(b.bounds) - 1 - b.pos):  # the epoch's steps left
+                    if stop is not None and stop():
+                        return None
+                    self._step()
+                    self.last_phase = update
+                self.last_epoch = self._end_epoch()
         return self.last_epoch
 
     def train(self, epochs: int) -> EpochReport | None:
