@@ -351,7 +351,8 @@ class Network:
         (``_Buffers.forward`` and ``.backward``) instead of looking each one up per call,
         which at small sizes costs as much as the arithmetic. Read them to learn backprop.
         """
-        buf = self._buffers.get(len(xa)) or self._buffers_for(len(xa))
+        n = len(xa)
+        buf = self._buffers.get(n) or self._buffers_for(n)
         self._x_aug, self._cache, self.output = xa, buf, buf.a[-1]
         inp = xa
         for stacked, z, f, a, a_next in buf.forward:  # the hidden layers, as run_forward
