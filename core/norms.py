@@ -103,6 +103,10 @@ class LayerNorms:
         if not m:
             return
         self._pending = 0
+        if m == 1:  # (the full batch: an update an epoch)
+            np.add.reduceat(self._rows[0], self.net.segment_starts, axis=1, out=self._sums)
+            self._epoch_sums += self._sums
+            return
         running = self._running[: m + 1]
         np.add.reduceat(self._squares[:m], self.net.segment_starts, axis=2, out=running[1:])
         self._sums[...] = running[m]
