@@ -10,7 +10,9 @@ What is timed is one epoch of mini-batch training over the same arrays by each c
   Trainer's order, and nothing else: the epoch's shuffle, then per mini-batch forward, the
   loss and its gradient, backward, the SGD update. Before it is timed its weights are
   checked ``array_equal`` with a Trainer's after FLOOR_CHECK_EPOCHS epochs, so it is the
-  same computation; what the Trainer costs on top is its bookkeeping (SGD only: W1-W4);
+  same computation. It makes its calls as the Trainer does (``a.dot(b, out=c)``, rows
+  gathered with ``np.take``): what the Trainer costs on top is its bookkeeping (SGD only:
+  W1-W4);
 - matmuls: only the matrix products one epoch needs (forward, dW and dE/da per layer),
   on contiguous slices, with no shuffle and no element-wise work: a bound no loop reaches;
 - scikit-learn: one ``partial_fit`` per epoch (solver "sgd", momentum 0, alpha 0, shuffle,
@@ -29,11 +31,11 @@ Verdicts are on those ratios, never on absolute times. The load average is print
 start and the end.
 
 Targets (issue 23): W1 and W2 at >= 80% of the floor's rate, >= 5x (W1) and >= 4x (W2)
-scikit-learn; W3 (f64 and f32) at >= 75% of the matmuls' rate; W1, W2, W4 >= 6x PyTorch
-and W4 >= 4x scikit-learn (issue 11). W5 is a data scientist's run on the bundled UCI
-digits (assets/digits.csv: 64 inputs, 10 classes) configured like scikit-learn's
-MLPClassifier (64 ReLU, Adam lr 0.001, batch 32): the ratios only, and both models'
-validation accuracy after W5_EPOCHS epochs on the same split.
+scikit-learn; W3 (f64 and f32) at >= 75% of the matmuls' rate; and, kept from before, W1,
+W2, W4 >= 6x PyTorch and W4 >= 4x scikit-learn. W5 is a data scientist's run on the
+bundled UCI digits (assets/digits.csv: 64 inputs, 10 classes) configured like
+scikit-learn's MLPClassifier (64 ReLU, Adam lr 0.001, batch 32): the ratios only, and both
+models' validation accuracy after W5_EPOCHS epochs on the same split.
 """
 
 from __future__ import annotations
