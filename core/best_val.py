@@ -8,6 +8,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+DEFAULT_PATIENCE = 20  # a CSV run told nothing of how long to train stops after these
+
 
 class BestValidation:
     """Remembers the weights with the lowest validation loss seen: the initial weights
@@ -39,3 +41,12 @@ class BestValidation:
         """Forget: new weights start a new search."""
         np.copyto(self.params, params)
         self.epoch, self.loss = None, math.inf
+
+
+def weights_epoch(trainer) -> int:
+    """The epoch whose end left the weights a Trainer holds: the epochs it has completed,
+    or, when it went back to its best validation weights (``restore_best``) and has not
+    stepped since, that best epoch."""
+    restores, best = trainer.restores, trainer.best_val.epoch
+    restored = bool(restores) and restores[-1] == (trainer.epoch + 1, "best")
+    return best if restored and trainer.tally.seen == 0 and best is not None else trainer.epoch

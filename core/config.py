@@ -55,6 +55,7 @@ class Config:
     noise: float = 0.1
     features: tuple[str, ...] = ("x1", "x2")  # a 2-D set's inputs to the network (features.py)
     val_fraction: float = 0.2
+    test_fraction: float = 0.0  # rows held out, scored only at the end (never to choose)
     standardize: bool | None = None  # None: yes for CSV data, no for the built-in sets
     standardize_target: bool | None = None  # None: yes for a regression CSV file
     hidden: tuple[int, ...] | None = (4, 2)  # None: layers that fit the data (see run_data)
@@ -84,6 +85,9 @@ class Config:
         for name, setting in SETTINGS.items():  # each checked and normalised (list -> tuple)
             object.__setattr__(self, name, setting.check(getattr(self, name)))
         self._check_output_pair()
+        if self.val_fraction + self.test_fraction > 0.9:
+            most = f"at most {0.9 - self.val_fraction:.2g} with val_fraction {self.val_fraction:g}"
+            refuse("test_fraction", self.test_fraction, f"{most}: 0.1 of the rows are to train on")
         check_features_fit(self.features, self.dataset, self.data)
 
     def _check_output_pair(self) -> None:

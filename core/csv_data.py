@@ -18,6 +18,7 @@ fields, missing cells: see there) and then decides, saying what it decided in
 from __future__ import annotations
 
 import difflib
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from .csv_read import SEPARATOR_NAMES, Table, read_table
 from .csv_targets import MAX_CLASSES, read_targets
 from .datasets import Dataset
 
-__all__ = ["MAX_CLASSES", "asset_path", "load_csv", "load_iris"]
+__all__ = ["MAX_CLASSES", "asset_path", "load_csv", "load_iris", "read_inputs"]
 
 
 def load_csv(
@@ -98,6 +99,94 @@ def load_csv(
         target=named[tcol] if table.header else f"column {tcol + 1}", reason=reason,
         notes=tuple(_reading_notes(table, index) + missed),
     )  # fmt: skip
+
+
+def read_inputs(
+    path: str | Path,
+    names: tuple[str, ...],
+    sep: str = "auto",
+    header: bool | None = None,
+    missing: str = "refuse",
+    means: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[str]]:
+    """The rows of a CSV file to predict: the columns a trained run takes as inputs.
+
+    Read as ``load_csv`` reads (``sep``, ``header``: see csv_read). With a header, the
+    columns are found by name (``names``, in any order; the others are left out, said in a
+    note); without one, the file must hold exactly ``len(names)`` columns, taken in order.
+    Missing cells are refused with the count per column, or with ``missing="mean"`` filled
+    with ``means`` (d,), the training rows' means.
+
+    Returns:
+        X (n, d) in the order of ``names``, and notes (lines saying what was left out or
+        filled). ValueError naming the file, the line and the column for what cannot be
+        read so, or the inputs the file lacks.
+    """
+    if missing not in ("refuse", "mean"):
+        raise ValueError(f"missing = {missing!r} is not allowed: refuse or mean")
+    table = read_table(path, SEPARATORS.get(sep, sep), header, min_columns=1)
+    notes = []
+    if table.header:
+        named = [x or f"column {j + 1}" for j, x in enumerate(table.names)]
+        absent = [x for x in names if x not in named]
+        if absent:
+            others = [x for x in named if x not in names]  # not an input found already
+            same = [x for x in others if _key(x) == _key(absent[0])]  # Sepal.Length
+            close = same or difflib.get_close_matches(absent[0], others, n=1, cutoff=0.8)
+            hint = f" (is {close[0]!r} {absent[0]!r}?)" if close else ""
+            shown = ", ".join(map(repr, absent[:5])) + " ..." * (len(absent) > 5)
+            what = f"column {shown}" if len(absent) == 1 else f"columns {shown}"
+            raise ValueError(
+                f"{table.file} has no {what}{hint}: the run's inputs are {', '.join(names)}; "
+                f"its columns are {', '.join(named)}"
+            )
+        columns = [named.index(x) for x in names]
+        if table.has_index and 0 not in columns:
+            named[0] += " (an index)"
+        left = [named[j] for j in range(table.n_cols) if j not in columns]
+        if left:
+            shown = ", ".join(left[:8]) + (f" and {len(left) - 8} more" if len(left) > 8 else "")
+            notes.append(f"ignored  {len(left)} column{'s' * (len(left) > 1)} the run does "
+                         f"not take as inputs: {shown}")  # fmt: skip
+    elif table.n_cols == len(names):
+        columns = list(range(table.n_cols))
+        many = f"{table.n_cols} columns" if table.n_cols > 1 else "column"
+        notes.append(f"read     no header row: its {many} taken as the run's inputs in order "
+                     f"({', '.join(names)})")  # fmt: skip
+    else:
+        raise ValueError(
+            f"{table.file} has no header row and {table.n_cols} columns: the run takes "
+            f"{len(names)} inputs ({', '.join(names)}); name them in a header row, or give "
+            "exactly those columns in that order"
+        )
+    _check_features(table, columns)
+    X = _cells(table.values, None, columns)
+    if np.isnan(X).any() or np.isinf(X).any():
+        _check_finite(table, columns)
+        gaps = np.isnan(X)
+        counts = gaps.sum(axis=0).tolist()
+        where = _per_column(table, columns, counts)
+        if missing == "refuse":
+            first = int(table.lines[np.flatnonzero(gaps.any(axis=1))[0]])
+            total = sum(counts)
+            raise ValueError(
+                f"{table.file} has {total:,} missing value{'s' * (total > 1)} (empty, NA, "
+                f"NaN...), the first on line {first}: {where}; fill them, or give --missing "
+                "mean to fill each with the training rows' mean"
+            )
+        X[gaps] = np.broadcast_to(np.asarray(means, np.float64), X.shape)[gaps]
+        total = sum(counts)
+        notes.append(f"missing  {total:,} value{'s' * (total > 1)} filled with the training "
+                     f"rows' mean: {where}")  # fmt: skip
+    if not len(X):
+        raise ValueError(f"{table.file} has no data rows")
+    return X, notes
+
+
+def _key(name: str) -> str:
+    """A column's name as letters and digits in lower case: R's Sepal.Length and pandas'
+    sepal_length are the same key."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
 def _cells(values: np.ndarray, rows: np.ndarray | None, columns: list[int]) -> np.ndarray:

@@ -124,9 +124,12 @@ class Table:
         return not np.isnan(first).any() and len(np.unique(first)) == self.n_rows
 
 
-def read_table(path: str | Path, sep: str = "auto", header: bool | None = None) -> Table:
+def read_table(
+    path: str | Path, sep: str = "auto", header: bool | None = None, min_columns: int = 2
+) -> Table:
     """The cells of a CSV file (see the module docstring). ValueError, naming the file and
-    the line, for a file that cannot be read as a table."""
+    the line, for a file that cannot be read as a table, or of fewer than ``min_columns``
+    columns (2 for training: features and a target; 1 for rows to predict)."""
     path, sniffed = Path(path), sep == "auto"
     sep = SEPARATORS.get(sep, sep)
     if not sniffed and sep not in SEPARATORS.values():
@@ -150,7 +153,7 @@ def read_table(path: str | Path, sep: str = "auto", header: bool | None = None) 
         header = short or _looks_like_header(first, sample, comma)
     names = tuple([""] * short + first) if header else ()
     k = len(names or first)
-    if k < 2:
+    if k < min_columns:
         raise ValueError(_one_column(path.name, sniffed, sep))
     line = after_first if header else first_line  # the first line of the rows
     if not header:

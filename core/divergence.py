@@ -11,6 +11,7 @@ worse than a constant guess; else the steps overshoot: the learning rate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,11 @@ class Facts:
     back: str
     back_finite: bool
     data_problem: str
+    # λmax of the training loss's Hessian at the weights gone back to (nan: not measured),
+    # and lr times the optimiser's stability limit: 2 (gradient descent), 2 + 2β
+    # (momentum), None (Adam); a step grows along the sharpest direction once lr·λmax is over
+    sharpness: float = math.nan
+    stable_below: float | None = None
 
 
 def explain(f: Facts) -> str:
@@ -109,10 +115,18 @@ def explain(f: Facts) -> str:
             f"the initial weights ({init}) were already {f.start_loss / f.baseline_loss:.3g} "
             f"times worse than a constant guess. {cure}; resuming goes on from {back}."
         )
-    return (
-        f"{lr} is likely too large: each step overshoots the minimum and lands higher up "
-        f"the other side. Lower it and resume: training goes on from {back}."
-    )
+    lower = f"Lower it and resume: training goes on from {back}."
+    return f"{lr} is likely too large: {overshoot(f)}. {lower}"
+
+
+def overshoot(f: Facts) -> str:
+    """What a too-large rate does; with lr·λmax when it is over the optimiser's limit (at the
+    weights gone back to: where it is under, the steps went where the loss is sharper)."""
+    lam, limit = f.sharpness, f.stable_below
+    if math.isfinite(lam) and limit is not None and f.lr * lam > limit:
+        product = f"lr·λmax = {f.lr:g} x {lam:.4g} = {f.lr * lam:.3g}"
+        return f"{product} > {limit:.3g}: each step overshoots the minimum"
+    return "each step overshoots the minimum and lands higher up the other side"
 
 
 def data_problem(X: NDArray, Y: NDArray) -> str:

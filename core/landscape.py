@@ -100,6 +100,19 @@ def stability_limit(trainer: Trainer) -> float | None:
     return 2.0 / lr if isinstance(optimizer, SGD) else None
 
 
+def stability_facts(trainer: Trainer, budget: float = 0.5) -> dict[str, float | None]:
+    """For a divergence's facts (core.divergence.Facts): λmax at the weights now (nan if
+    they are not finite; within ``budget`` seconds, on at most 4,096 rows) and lr times the
+    stability limit (2, 2 + 2β; None for Adam)."""
+    limit = stability_limit(trainer)
+    try:
+        value = sharpness(trainer, budget=budget, max_rows=4096)
+    except (ValueError, FloatingPointError, NotImplementedError):
+        value = math.nan
+    below = None if limit is None else limit * trainer.config.lr
+    return {"sharpness": value, "stable_below": below}
+
+
 class SharpnessColumn:
     """λmax every ``every`` epochs, for a ``sharpness`` history column (nan between).
 

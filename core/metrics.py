@@ -104,15 +104,49 @@ def r2_score(y: NDArray, y_hat: NDArray) -> float:
     return float(scores.mean()) if scores.size else float("nan")
 
 
+def errors(y: NDArray, y_hat: NDArray) -> tuple[float, float]:
+    """(RMSE, MAE) over every element: sqrt(mean (y - y_hat)²) and mean |y - y_hat|, in the
+    units of y. y, y_hat: (n,) or (n, k) alike; (NaN, NaN) for no rows."""
+    y, y_hat = np.asarray(y, np.float64), np.asarray(y_hat, np.float64)
+    if y.size == 0 and y_hat.size == 0:
+        return float("nan"), float("nan")
+    y, y_hat = y.reshape(len(y), -1), y_hat.reshape(len(y_hat), -1)
+    if y.shape != y_hat.shape:
+        raise ValueError(f"y {y.shape} and y_hat {y_hat.shape} differ")
+    with np.errstate(all="ignore"):
+        diff = y - y_hat
+        return float(np.sqrt(np.mean(diff**2))), float(np.mean(np.abs(diff)))
+
+
+def distinct_labels(names: list[str], width: int) -> tuple[list[str], bool]:
+    """Column headings of at most ``width`` characters that tell the classes apart: the
+    names as they are when they fit, else cut in the middle ("cult…r_1": the start and the
+    end kept), else (False -> True) the class numbers 1, 2, ... that the rows then name.
+    Returns (labels, numbered)."""
+    if all(len(n) <= width for n in names) and len(set(names)) == len(names):
+        return list(names), False
+    if width >= 3:
+        end = (width - 1) // 2
+        cut = [n if len(n) <= width else n[: width - 1 - end] + "…" + n[len(n) - end :]
+               for n in names]  # fmt: skip
+        if len(set(cut)) == len(cut):
+            return cut, False
+    return [str(c) for c in range(1, len(names) + 1)], True
+
+
 def format_report(cm: NDArray, names: tuple[str, ...]) -> list[str]:
     """The confusion matrix and per-class scores as lines of text (rows true, columns
-    predicted), for a terminal or a log."""
+    predicted), for a terminal or a log. Column headings are at most 8 characters, told
+    apart (``distinct_labels``): cut in the middle, or numbered with the rows' names."""
     cm = np.asarray(cm, np.int64)
     r = class_report(cm)
     labels = [str(n) for n in names] or [str(c) for c in range(len(cm))]
-    w = max(len(str(cm.max(initial=0))), *(min(len(x), 8) for x in labels), 3)
+    columns, numbered = distinct_labels(labels, 8)
+    if numbered:  # the rows say which number is which class
+        labels = [f"{k} {x}" for k, x in zip(columns, labels, strict=True)]
+    w = max(len(str(cm.max(initial=0))), *(len(x) for x in columns), 3)
     head = max(len(x) for x in labels) + 1
-    lines = ["".ljust(head) + " ".join(f"{x[:8]:>{w}}" for x in labels)]
+    lines = ["".ljust(head) + " ".join(f"{x:>{w}}" for x in columns)]
     lines[0] += "   precision    recall        f1      n"
     for c, label in enumerate(labels):
         row = " ".join(f"{v:>{w}}" for v in cm[c])

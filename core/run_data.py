@@ -25,13 +25,15 @@ MAX_FITTED_UNITS = 128  # the widest hidden layer chosen for the data
 
 @dataclass(frozen=True, eq=False)
 class RunData:
-    """Training and validation sets (already scaled) and the scalers that were applied."""
+    """Training and validation sets (already scaled) and the scalers that were applied;
+    the test set, if rows were held out for it (scaled alike, never used to choose)."""
 
     train: Dataset
     val: Dataset
     scaler: Standardizer | None = None  # of the inputs, fitted on the training rows
     target_scaler: Standardizer | None = None  # of a regression target, likewise
     stratified: bool = False  # the validation rows were drawn class by class
+    test: Dataset | None = None  # rows held out (config.test_fraction), or None
 
     @classmethod
     def of(cls, data: RunData | tuple) -> RunData:
@@ -40,7 +42,8 @@ class RunData:
 
 
 def build_data(config: Config) -> RunData:
-    """The training and validation sets a config asks for, standardised if it says so."""
+    """The training, validation (and test) sets a config asks for, standardised if it says
+    so."""
     rng = np.random.default_rng([config.seed, 0])
     if config.val_data is not None and config.data is None:
         raise ValueError("val_data needs data: a CSV file to train on (--data)")
@@ -52,22 +55,49 @@ def build_data(config: Config) -> RunData:
     else:
         made = make_dataset(config.dataset, config.n_samples, config.noise, rng)
         full = with_features(made, config.features)
+    full, test = held_out(full, config.test_fraction, np.random.default_rng([config.seed, 3]),
+                          stratify=csv)  # fmt: skip
     if config.val_data is not None:
         train, val = full, load_csv(config.val_data, like=full, **reading)
         stratified = False
     else:
         stratified = csv and full.task != "regression" and config.val_fraction > 0
-        train, val = split(full, config.val_fraction, rng, stratify=csv)
+        share = min(0.9, config.val_fraction / (1.0 - config.test_fraction))
+        train, val = split(full, share, rng, stratify=csv)
+    return scaled(train, val, test, config, csv, stratified)
+
+
+def held_out(
+    full: Dataset, fraction: float, rng: np.random.Generator, stratify: bool
+) -> tuple[Dataset, Dataset | None]:
+    """(the rest, the test set): ``fraction`` of the rows drawn with ``rng`` (class by class
+    when ``stratify``), or (full, None) for none."""
+    return split(full, fraction, rng, stratify=stratify) if fraction else (full, None)
+
+
+def scaled(
+    train: Dataset,
+    val: Dataset,
+    test: Dataset | None,
+    config: Config,
+    csv: bool,
+    stratified: bool = False,
+) -> RunData:
+    """The sets with the inputs (config.standardize; auto: ``csv``) and a regression target
+    (config.standardize_target; auto: ``csv``) standardised by the training rows."""
     scaler = target_scaler = None
     if config.standardize if config.standardize is not None else csv:
         train, val, scaler = standardized(train, val)
+        if test is not None:
+            test = dataclasses.replace(test, X=scaler.transform(test.X))
     by_default = csv if config.standardize_target is None else config.standardize_target
     if train.task == "regression" and by_default:
         target_scaler = Standardizer.fit(train.Y)
-        train, val = (
-            dataclasses.replace(ds, Y=target_scaler.transform(ds.Y)) for ds in (train, val)
+        train, val, test = (
+            None if ds is None else dataclasses.replace(ds, Y=target_scaler.transform(ds.Y))
+            for ds in (train, val, test)
         )
-    return RunData(train, val, scaler, target_scaler, stratified)
+    return RunData(train, val, scaler, target_scaler, stratified, test)
 
 
 def with_features(ds: Dataset, keys: tuple[str, ...]) -> Dataset:
@@ -139,8 +169,9 @@ def summary(config: Config, data: RunData, loss: str, output: str, fitted: bool)
     """What was read and decided, one "what  how" line each (said once on load): the file,
     the task and why, the classes and their counts, the loss, the split, the scaling, the
     hidden layers (and a warning for one narrower than the outputs)."""
-    train, val = data.train, data.val
-    n = train.n_samples + (0 if config.val_data else val.n_samples)
+    train, val, test = data.train, data.val, data.test
+    n_test = test.n_samples if test is not None else 0
+    n = train.n_samples + (0 if config.val_data else val.n_samples) + n_test
     target = f", target {train.target}" if train.target else ""
     lines = [f"data     {train.name}: {n:,} rows, {train.n_features} features{target}"]
     lines += train.notes  # what reading the file decided: the separator, an index, ...
@@ -149,6 +180,7 @@ def summary(config: Config, data: RunData, loss: str, output: str, fitted: bool)
     lines.append(f"task     {task}{why}" + ("; --task to override" if "asked" not in why else ""))
     if task == "classification":
         counts = class_counts(train) + class_counts(val) * (not config.val_data)
+        counts = counts + (class_counts(test) if test is not None else 0)
         shown = [f"{name} ({c:,})" for name, c in zip(train.class_names, counts, strict=True)]
         more = f", ... ({len(shown) - 12} more)" if len(shown) > 12 else ""
         lines.append(f"classes  {len(shown)}: " + ", ".join(shown[:12]) + more)
@@ -163,6 +195,12 @@ def summary(config: Config, data: RunData, loss: str, output: str, fitted: bool)
         how = "none (val_fraction 0): no validation loss"
     split_line = f"split    {train.n_samples:,} training rows, {val.n_samples:,} validation rows"
     lines.append(f"{split_line} ({how})")
+    if test is not None:
+        by_class = ", stratified by class" * (config.data is not None and task != "regression")
+        lines.append(
+            f"test     {n_test:,} rows held out ({config.test_fraction:g} of the rows{by_class}): "
+            "never used to choose anything, scored at the end"
+        )
     scaled = "standardised with the training rows' mean and deviation" if data.scaler else "as read"
     lines.append(f"inputs   {scaled}")
     if data.target_scaler is not None:

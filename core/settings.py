@@ -370,6 +370,13 @@ SETTINGS: dict[str, Setting] = {
             metavar="F,F",
         ),
         number("val_fraction", "share held out for validation", 0.0, 0.9),
+        number(
+            "test_fraction",
+            "share of the rows held out as a test set, never used to choose anything (not "
+            "for --patience nor --restore-best), scored at the end of a headless run",
+            0.0,
+            0.9,
+        ),
         yes_no_auto(
             "standardize",
             "scale each input to mean 0, deviation 1: auto (CSV data yes, built-in no), yes, no",

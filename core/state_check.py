@@ -31,6 +31,7 @@ from .run_data import RunData, plane_inputs
 ARRAYS = (
     "params", "best", "best_val", "sums", "epoch_sums",
     "train/X", "train/Y", "val/X", "val/Y", "train/plane", "val/plane",
+    "test/X", "test/Y", "test/plane",
     "scaler/mean", "scaler/std",
     "target_scaler/mean", "target_scaler/std",
     "batches", "batch_sizes",
@@ -212,11 +213,11 @@ def _dataset(meta: dict, state: dict, name: str, like: Dataset | None = None) ->
     return Dataset(title, X, Y, task, features, classes, truth, *extras, plane=plane, notes=notes)
 
 
-def _features(config: Config, sets: tuple[Dataset, ...], scaler: Standardizer | None) -> None:
+def _features(config: Config, sets: dict[str, Dataset], scaler: Standardizer | None) -> None:
     """Derived inputs (config.features) are the features of each set's points, scaled as
     the training inputs were, under their own names; the plane's x1, x2 keep no points."""
     keys = config.features
-    for ds, name in zip(sets, ("train", "val"), strict=True):
+    for name, ds in sets.items():
         if keys == PLANE:
             if ds.plane is not None:
                 raise StateError(f"{name}/plane is present but the config has no features")
@@ -412,6 +413,9 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
     config = _config(meta)
     train = _dataset(meta, state, "train")
     val = _dataset(meta, state, "val", like=train)
+    test = _dataset(meta, state, "test", like=train) if "test" in meta else None
+    if test is None and any(k.startswith("test/") for k in state):
+        raise StateError("test/X is present but the metadata has no test set")
     scaler = _scaler(state, train.n_features)
     target_scaler = _scaler(state, train.n_outputs, "target_scaler")
     if target_scaler is not None and train.task != "regression":
@@ -420,7 +424,8 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
         config.resolved(train.task)
     except ConfigError as e:
         raise StateError(f"config: {e}") from None
-    _features(config, (train, val), scaler)
+    sets = {"train": train, "val": val, **({"test": test} if test is not None else {})}
+    _features(config, sets, scaler)
     _counters(meta, train.n_samples)
     _events(meta, meta["epoch"])
     _restored(meta)
@@ -438,5 +443,5 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
             raise StateError(f"{name} holds negative squared norms")
     _optimizer(meta, state, config.optimizer, n_params, dtype)
     _history(state, history_columns(len(sizes) - 1), meta["epoch"])
-    data = RunData(train, val, scaler, target_scaler, meta.get("stratified", False))
+    data = RunData(train, val, scaler, target_scaler, meta.get("stratified", False), test)
     return CheckedState(config, data, batches, _ghosts(meta, state))

@@ -47,6 +47,7 @@ from .ghosts import Ghost
 from .health import ReluActivity, constant_guess_loss
 from .history import History
 from .inspect import parameter_name
+from .landscape import stability_facts
 from .losses import get_loss
 from .memory import check_run_memory
 from .network import Network
@@ -477,6 +478,7 @@ class Trainer:
             back=back,
             back_finite=bool(np.isfinite(self.fallback.params).all()),
             data_problem=data_problem(self.X, self.Y),
+            **stability_facts(self),  # λmax at the weights gone back to, lr·(2/lr)
         )
         self.diverged = f"{what}: {explain(facts)}"
         raise Diverged(self.diverged)

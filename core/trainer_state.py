@@ -14,6 +14,7 @@ import dataclasses
 
 import numpy as np
 
+from .best_val import weights_epoch
 from .history import History
 from .state_check import StateError, check_state
 from .trainer import Restored, Trainer, history_columns
@@ -53,6 +54,7 @@ def state_of(trainer: Trainer) -> dict:
         "ghosts": [{"config": g.config.to_dict(), "epochs": g.epochs} for g in t.ghosts],
         "hidden_fitted": t.hidden_fitted,
         "stratified": t.data.stratified,
+        "weights_epoch": weights_epoch(t),  # whose weights these are (a restored epoch's)
     }
     arrays = {
         "params": t.net.params.copy(),
@@ -68,7 +70,9 @@ def state_of(trainer: Trainer) -> dict:
             for name in ("x", "train", "val")
         },
     }
-    for name, ds in (("train", t.train_set), ("val", t.val_set)):
+    sets = [("train", t.train_set), ("val", t.val_set)]
+    sets += [("test", t.data.test)] if t.data.test is not None else []  # held out rows
+    for name, ds in sets:
         meta[name] = {
             "name": ds.name,
             "task": ds.task,

@@ -60,12 +60,16 @@ async def wait_until(pilot, predicate, timeout: float = DEADLINE) -> bool:
     return predicate()
 
 
-async def settled(pilot) -> bool:
+async def settled(pilot, draw: bool = True) -> bool:
     """Wait until the screen shows a snapshot in which every command sent so far has been
-    applied, and has handled what is pending (what it draws is then up to date)."""
+    applied, and has handled what is pending; then draw it (unless ``draw`` is False: the
+    app draws at its own pace, and a test that reads widgets' render() needs no frame)."""
     app = pilot.app
     done = await wait_until(pilot, lambda: app.snapshot.applied >= app.session.submitted)
-    await pilot.pause(0)  # the screen's pending messages (not a wait for the CPU to idle)
+    if draw:
+        await pilot.pause(0)  # the screen's pending messages, and a frame
+    else:
+        await pilot._wait_for_screen()
     return done
 
 
@@ -83,7 +87,7 @@ async def key(pilot, name: str) -> None:
         char = name if len(name) == 1 else None
     pilot.app.post_message(events.Key(name, char))
     for _ in range(HOPS):  # each round, every widget handles what was queued before it
-        await pilot.pause(0)
+        await pilot._wait_for_screen()  # (Pilot's own wait; pause would also draw the screen)
 
 
 async def dialog(pilot, *keys: str) -> None:

@@ -55,7 +55,8 @@ def test_train_writes_history_and_checkpoint_then_resumes(tmp_path, capsys):
     assert "epoch 20/20" in out and "acc" in out
     rows = list(csv.reader(hist.open()))
     assert rows[0] == ["epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc",
-                       "train_r2", "val_r2", "best_val"]  # fmt: skip
+                       "train_r2", "val_r2", "train_rmse", "val_rmse", "train_mae", "val_mae",
+                       "best_val", "sharpness"]  # fmt: skip
     assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, 21)]
     assert main(["train", "--resume", str(ckpt), "--epochs", "5", "--history", str(hist)]) == 0
     rows = list(csv.reader(hist.open()))

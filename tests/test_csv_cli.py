@@ -5,9 +5,13 @@ import csv
 
 import numpy as np
 import pytest
-from csvfiles import classes_csv, regression_csv, write
+from csvfiles import classes_csv, diabetes_like_csv, regression_csv, write
 
 from core.checkpoint import load_checkpoint
+from core.config import Config
+from core.evaluation import predict, regression_scores
+from core.trainer import Trainer
+from core.trainer_state import state_of
 from tui.cli.args import build_parser, config_from_args
 from tui.cli.main import main
 
@@ -89,8 +93,10 @@ def test_a_regression_shows_r2_beside_the_loss_everywhere(tmp_path, capsys):
     rows = list(csv.DictReader(hist.open()))
     assert rows[-1]["train_acc"] == "" and float(rows[-1]["val_r2"]) > 0.5
     assert float(rows[-1]["train_r2"]) > 0.5
-    assert out.splitlines()[-1].startswith("validation set (24 rows) at epoch 40: R² ")
-    assert out.splitlines()[-1].endswith("(in standardised target units)")
+    last = out.splitlines()[-1]
+    assert last.startswith("validation set (24 rows) at epoch 40: R² ")
+    assert ", RMSE " in last and ", MAE " in last and "(price's units)" in last
+    assert last.endswith(" in standardised target units")
 
 
 def test_patience_stops_and_restore_best_ends_on_the_best_weights(tmp_path, capsys):
@@ -108,8 +114,12 @@ def test_patience_stops_and_restore_best_ends_on_the_best_weights(tmp_path, caps
     assert len(rows) == best + 5 < 500  # stopped 5 epochs after the best
     marked = [int(r["epoch"]) for r in rows if r["best_val"] == "1"]
     assert marked[-1] == best and marked == sorted(marked)
-    assert f"stopped early at epoch {best + 5}: no lower validation loss for 5 epochs" in err
-    assert f"restored the weights of epoch {best}" in err
+    accuracy = 100 * float(rows[best - 1]["val_acc"])
+    assert err.splitlines() == [
+        f"stopped at epoch {best + 5}: no lower validation loss for 5 epochs; ending on the "
+        f"weights of epoch {best} (validation accuracy {accuracy:.1f}%)",
+        f"saved {ckpt} with the weights of epoch {best} (of {best + 5} trained)",
+    ]
     saved = load_checkpoint(ckpt)
     np.testing.assert_array_equal(saved.net.params, saved.best_val.params)
     assert saved.evaluate(saved.X_val, saved.Y_val)[0] == pytest.approx(val.min())
@@ -139,3 +149,144 @@ def test_a_text_column_that_is_not_the_target_gets_a_hint(tmp_path, capsys):
     path = write(tmp_path / "iris.csv", ["length", "species", "width"], [[5.1, "setosa", 0.2]])
     code, _, err = run(capsys, "--data", path)
     assert code == 2 and err.endswith("did you mean --target species?\n")
+
+
+# --- stopping by default, a test set, errors in the target's units ----------------------
+
+
+def history_of(path):
+    return list(csv.DictReader(path.open()))
+
+
+def ended_on_the_best(tmp_path, capsys, seed: int) -> tuple[float, float, int]:
+    """A diabetes-like regression trained with no flags: (its final validation R², the best
+    any epoch reached, the epochs trained)."""
+    data, hist = diabetes_like_csv(tmp_path / f"diabetes{seed}.csv", seed=seed), tmp_path / "h.csv"
+    code, out, err = run(capsys, "--data", data, "--history", hist)
+    assert code == 0
+    rows = history_of(hist)
+    final = out.splitlines()[-1]
+    assert final.startswith("validation set (88 rows) with the weights of epoch ")
+    reported = float(final.split("R² ")[1].split(",")[0])
+    return reported, max(float(r["val_r2"]) for r in rows), len(rows)
+
+
+def test_a_regression_with_no_flags_ends_on_its_best_validation_r2(tmp_path, capsys):
+    final, best, epochs = ended_on_the_best(tmp_path, capsys, seed=0)
+    assert final == pytest.approx(best, abs=1e-4)  # the lowest loss is the highest R²
+    assert epochs < 200  # it stopped: 1,000 epochs overfit the noise to a negative R²
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(1, 6))
+def test_no_flags_end_near_the_best_r2_whatever_the_data(tmp_path, capsys, seed):
+    final, best, _ = ended_on_the_best(tmp_path, capsys, seed)
+    assert final >= best - 0.01
+
+
+def test_stopping_by_default_is_said_before_and_after(tmp_path, capsys):
+    data = diabetes_like_csv(tmp_path / "d.csv")
+    code, out, err = run(capsys, "--data", data)
+    assert code == 0
+    assert (
+        "stop     when the validation loss has not fallen for 20 epochs (at most 1,000), on "
+        "the weights of its lowest; --epochs N trains N"
+    ) in out
+    stopped = err.splitlines()[0]
+    assert stopped.startswith("stopped at epoch ") and "no lower validation loss for 20 epochs;"
+    assert "; ending on the weights of epoch " in stopped and "(validation R² " in stopped
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--epochs", "30"], ["--patience", "0"], ["--restore-best", "no"], ["--val-fraction", "0"]],
+)
+def test_told_how_long_or_without_validation_it_trains_as_told(tmp_path, capsys, flags):
+    data = diabetes_like_csv(tmp_path / "d.csv", n=100)
+    code, out, err = run(capsys, "--data", data, "--quiet", *flags, *(["--epochs", "30"] *
+                         ("--epochs" not in flags)))  # fmt: skip
+    assert code == 0 and "stop     " not in out and "stopped" not in err
+    assert "ending on the weights" not in err
+
+
+def test_a_resumed_run_trains_the_epochs_asked_for(tmp_path, capsys):
+    data, ckpt = diabetes_like_csv(tmp_path / "d.csv"), tmp_path / "run.npz"
+    assert run(capsys, "--data", data, "--save", ckpt, "--quiet")[0] == 0
+    saved = load_checkpoint(ckpt)
+    assert saved.config.patience == 0  # stopping by default is not a setting of the run
+    code, _, err = run(capsys, "--resume", ckpt, "--epochs", 3, "--save", ckpt, "--quiet")
+    assert code == 0 and load_checkpoint(ckpt).epoch == saved.epoch + 3 and "stopped" not in err
+
+
+def test_the_checkpoint_and_the_report_name_the_restored_epoch(tmp_path, capsys):
+    data, ckpt = diabetes_like_csv(tmp_path / "d.csv"), tmp_path / "run.npz"
+    code, out, err = run(capsys, "--data", data, "--save", ckpt)
+    saved = load_checkpoint(ckpt)
+    best = saved.best_val.epoch
+    assert best < saved.epoch
+    assert f"validation set (88 rows) with the weights of epoch {best} (of {saved.epoch}" in out
+    assert err.splitlines()[-1] == f"saved {ckpt} with the weights of epoch {best} (of " \
+        f"{saved.epoch} trained)"  # fmt: skip
+    assert state_of(saved)["meta"]["weights_epoch"] == best
+
+
+def test_rmse_and_mae_are_in_the_targets_units_in_the_history(tmp_path, capsys):
+    data, hist = regression_csv(tmp_path / "houses.csv"), tmp_path / "h.csv"
+    code, out, _ = run(capsys, "--data", data, "--epochs", 3, "--history", hist)
+    assert code == 0
+    last = history_of(hist)[-1]
+    trainer = Trainer(Config(data=str(data), hidden=None))
+    trainer.train(3)
+    for which, name in (("train", "train"), ("val", "val")):
+        scores = regression_scores(trainer, which)
+        assert float(last[f"{name}_rmse"]) == pytest.approx(scores.rmse)
+        assert float(last[f"{name}_mae"]) == pytest.approx(scores.mae)
+    raw = np.loadtxt(data, delimiter=",", skiprows=1)
+    X_val = trainer.scaler.inverse(trainer.X_val)
+    truth = np.array([raw[np.abs(raw[:, :2] - x).sum(axis=1).argmin(), 2] for x in X_val])
+    errors = truth - predict(trainer, X_val)[:, 0]  # from the file's own numbers
+    assert float(last["val_rmse"]) == pytest.approx(np.sqrt(np.mean(errors**2)))
+    assert float(last["val_mae"]) == pytest.approx(np.mean(np.abs(errors)))
+    progress = [line for line in out.splitlines() if line.startswith("epoch ")][-1]
+    assert f"RMSE {float(last['train_rmse']):.4g}/{float(last['val_rmse']):.4g}" in progress
+
+
+def test_a_classifications_history_leaves_the_regression_columns_empty(tmp_path, capsys):
+    hist = tmp_path / "h.csv"
+    run(capsys, "--data", classes_csv(tmp_path / "d.csv", classes=3), "--epochs", 1,
+        "--history", hist, "--quiet")  # fmt: skip
+    row = history_of(hist)[0]
+    assert all(row[c] == "" for c in ("train_r2", "val_rmse", "train_mae", "val_mae"))
+
+
+def test_test_fraction_holds_rows_out_and_scores_them_at_the_end(tmp_path, capsys):
+    data = diabetes_like_csv(tmp_path / "d.csv")
+    code, out, err = run(capsys, "--data", data, "--test-fraction", 0.2)
+    assert code == 0
+    lines = out.splitlines()
+    assert "split    266 training rows, 88 validation rows (0.2 of the rows, seed 0)" in lines
+    assert (
+        "test     88 rows held out (0.2 of the rows): never used to choose anything, scored at "
+        "the end"
+    ) in lines
+    test = lines[-1]
+    assert test.startswith("test set (88 rows), never used to choose anything, with the weights")
+    assert " R² " in test and ", RMSE " in test and ", MAE " in test
+
+
+def test_a_test_set_is_stratified_and_a_classification_is_reported_on_it(tmp_path, capsys):
+    data = classes_csv(tmp_path / "d.csv", n=150, classes=3)
+    code, out, _ = run(capsys, "--data", data, "--test-fraction", 0.2, "--epochs", 2)
+    assert code == 0
+    assert "test     30 rows held out (0.2 of the rows, stratified by class)" in out
+    report = out[out.index("test set (30 rows), never used to choose anything, at epoch 2") :]
+    assert report.splitlines()[-1].startswith("accuracy ") and "of 30 rows" in report
+
+
+def test_test_and_validation_fractions_leave_rows_to_train_on(tmp_path, capsys):
+    code, _, err = run(capsys, "--data", classes_csv(tmp_path / "d.csv"), "--test-fraction", 0.8)
+    assert code == 2
+    assert err == (
+        "backprop-tui: test_fraction = 0.8 is not allowed: at most 0.7 with val_fraction 0.2: "
+        "0.1 of the rows are to train on\n"
+    )

@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 from csvfiles import classes_csv, regression_csv, write
 
+from core.best_val import weights_epoch
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config
 from core.csv_data import load_csv
-from core.evaluation import confusion, predict, r2
+from core.evaluation import confusion, predict, r2, regression_scores
 from core.run_data import build_data, summary
 from core.state_check import StateError, check_state
 from core.trainer import Trainer, history_columns
@@ -235,3 +236,67 @@ def test_a_checkpoint_whose_hidden_layers_are_auto_is_refused(tmp_path):
     state["meta"]["config"]["hidden"] = None
     with pytest.raises(StateError, match="config hidden = None is not the run's hidden layers"):
         check_state(state, history_columns)
+
+
+# --- a test set, the epoch of the weights -----------------------------------------------
+
+
+def rows_of(X: np.ndarray) -> set[tuple]:
+    return {tuple(np.round(x, 9)) for x in X}
+
+
+def test_the_test_rows_are_neither_trained_nor_validated_on(tmp_path):
+    t = Trainer(Config(data=digits(tmp_path), test_fraction=0.2))
+    test = t.data.test
+    assert (t.train_set.n_samples, t.val_set.n_samples, test.n_samples) == (120, 40, 40)
+    assert not rows_of(test.X) & (rows_of(t.train_set.X) | rows_of(t.val_set.X))
+    assert list(np.bincount(test.labels())) == [4] * 10  # stratified: 4 of each class
+    scaled = t.scaler.transform(t.scaler.inverse(test.X))  # scaled as the training rows
+    np.testing.assert_allclose(scaled, test.X)
+    before = Trainer(Config(data=digits(tmp_path)))  # without: the same split as ever
+    assert before.data.test is None and before.val_set.n_samples == 40
+
+
+def test_a_checkpoint_keeps_the_test_set(tmp_path):
+    t = Trainer(Config(data=str(regression_csv(tmp_path / "h.csv")), test_fraction=0.25))
+    t.train(2)
+    save_checkpoint(t, tmp_path / "run.npz")
+    back = load_checkpoint(tmp_path / "run.npz")
+    np.testing.assert_array_equal(back.data.test.X, t.data.test.X)
+    np.testing.assert_array_equal(back.data.test.Y, t.data.test.Y)
+    assert regression_scores(back, "test") == regression_scores(t, "test")
+    state = state_of(t)
+    del state["test/X"]
+    with pytest.raises(StateError, match="test/X is missing"):
+        check_state(state, history_columns)
+
+
+def test_a_state_with_test_rows_but_no_test_set_is_refused(tmp_path):
+    state = state_of(Trainer(Config(data=str(regression_csv(tmp_path / "h.csv")))))
+    state["test/X"] = state["val/X"]
+    with pytest.raises(StateError, match="test/X is present but the metadata has no test set"):
+        check_state(state, history_columns)
+
+
+def test_the_weights_epoch_is_the_restored_one_until_the_next_step(tmp_path):
+    t = Trainer(Config(data=digits(tmp_path), hidden=(8,), lr=3.0))
+    t.train(6)
+    assert weights_epoch(t) == 6
+    best = t.restore_best()
+    assert weights_epoch(t) == best and state_of(t)["meta"]["weights_epoch"] == best
+    save_checkpoint(t, tmp_path / "run.npz")
+    assert weights_epoch(load_checkpoint(tmp_path / "run.npz")) == best
+    t.step()
+    assert weights_epoch(t) == 6  # stepped on from them: the epoch count again
+
+
+def test_the_regression_scores_are_in_the_targets_units(tmp_path):
+    t = Trainer(Config(data=str(regression_csv(tmp_path / "h.csv"))))
+    t.train(3)
+    s = regression_scores(t)
+    y = t.target_scaler.inverse(t.Y_val)
+    y_hat = predict(t, t.scaler.inverse(t.X_val))
+    assert s.rmse == pytest.approx(np.sqrt(np.mean((y - y_hat) ** 2)))
+    assert s.mae == pytest.approx(np.mean(np.abs(y - y_hat)))
+    assert s.r2 == pytest.approx(r2(t))
+    assert np.isnan(regression_scores(Trainer(Config(data=digits(tmp_path))), "val").rmse)

@@ -40,7 +40,8 @@ def test_the_help_reads_as_markup_and_names_every_symbol_on_screen():
     from rich.text import Text
 
     plain = Text.from_markup(HELP).plain  # a stray [x] in the text would be read as a tag
-    for symbol in ("x = a0", "δ_k", "dW, db", "‖dW‖", "|W|, Δ/W", "W_new", "fused", "b_k[j]"):
+    symbols = ("x = a0", "δ_k", "w·δ", "t", "dW, db", "‖dW‖", "|W|, Δ/W", "W_new", "fused")
+    for symbol in (*symbols, "b_k[j]"):
         assert f"\n  {symbol} " in plain, symbol
     assert '"held": the' in plain
     assert max(len(line) for line in plain.splitlines()) <= 74  # the dialog at 80x24
@@ -78,12 +79,13 @@ async def test_the_help_repeats_what_was_said_about_a_csv_file(tmp_path):
 def test_every_symbol_the_panels_show_is_named_in_the_help():
     from rich.text import Text
 
+    from tui.ui.network_canvas import SHORT_NAMES
     from tui.ui.widgets.help_screen import HELP
-    from tui.ui.widgets.network_view import SHORT_NAMES
 
     text = Text.from_markup(HELP).plain
     shown = ["E_s", "dE_s/dz", "dE/dW", "R²", "acc", "◉", "●", "○", "• the weights after each",
-             "✕", "+ 8 more", "+8", "8×8", "saturated", "waiting", "fused", "↓ b -32"]  # fmt: skip
+             "✕", "+ 8 more", "+8", "8×8", "saturated", "waiting", "fused", "↓ b -32",
+             "w·δ", "· a value", "◀ ▶", "t an output's", "a·w (its"]  # fmt: skip
     assert [s for s in shown if s not in text] == []
     for name, short in SHORT_NAMES.items():  # column labels where room is short: "8σ"
         assert f"{short} {name}" in " ".join(text.split()), name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from apphelpers import wait_until
 
 from core.lessons import get_lesson, load_lessons
 from core.trainer import Trainer
@@ -137,6 +138,7 @@ async def test_lr_too_large_zig_zags_across_the_valley_on_screen_then_diverges(s
         assert losses == sorted(losses)  # the loss grows every epoch
         screen = " ".join((await lesson.watch(2.0)).split())  # about 8 s: 15 epochs
         assert "DIVERGED" in screen and "learning rate 1.05 is likely too large" in screen
+        assert "lr·λmax = 1.05 x 2.009 = 2.11 > 2" in screen  # as the lesson says
         await pilot.press("minus", "minus", "space")  # lr 0.3, resumed
         await lesson.turns(1)
         assert "lr 0.3" in lesson.status()
@@ -311,7 +313,50 @@ async def test_each_lessons_text_is_whole_on_its_screen_at_80x24(name):
         shown = " ".join(" ".join(dialog).split())
         assert f"Lesson: {lesson.lesson.title}" in shown
         assert lesson.lesson.text in shown and "⏎ start" in shown  # every word of it
-        assert "waiting  for ⏎" in lesson.status()  # the status line says the run waits
+        # the status line says the run waits (once it has been drawn: it may lag the dialog)
+        assert await wait_until(pilot, lambda: "waiting  for ⏎" in lesson.status())
         await pilot.press("escape")
         await lesson.turns(1)
-        assert "paused" in lesson.status() and "waiting" not in lesson.status()
+        assert await wait_until(pilot, lambda: "paused" in lesson.status())
+        assert "waiting" not in lesson.status()
+
+
+def sharpness_shown(screen: str) -> tuple[float, float]:
+    """(λmax, 2/lr) as the last line of the gradients panel writes them."""
+    lam, limit = numbers(r"λmax ≥?([\d.]+) .*2/lr ([\d.]+)", screen)[:2]
+    return lam, limit
+
+
+@pytest.mark.parametrize("size", [(80, 24), pytest.param((120, 40), marks=pytest.mark.slow)])
+async def test_edge_of_stability_lambda_max_climbs_to_two_over_lr_and_stays_there(size):
+    lesson = Lesson("edge-of-stability")
+    async with lesson.app.run_test(size=size) as pilot:
+        await lesson.start(pilot)
+        lam, limit = sharpness_shown(await lesson.watch(0.3))  # epoch 6
+        assert limit == 2.86 and lam < 1  # "starts under 1"
+        assert "20 ep/s" in lesson.status()
+        lam, _ = sharpness_shown(await lesson.watch(4.5 - lesson.seconds))  # epoch 90
+        assert lam < limit  # below the mark still
+        lam, _ = sharpness_shown(await lesson.watch(5.5 - lesson.seconds))  # epoch 110
+        assert lam > limit  # past it
+        lam, _ = sharpness_shown(await lesson.watch(7.2 - lesson.seconds))  # epoch 144
+        assert lam > 2 * limit
+        losses, ratios = [], []
+        for seconds in range(8, 26):  # epochs 160 to 500, a reading a second
+            screen = await lesson.watch(seconds - lesson.seconds)
+            lam, _ = sharpness_shown(screen)
+            ratios.append(lam / limit)
+            losses.append(loss_shown(lesson.status()))
+        assert lesson.session.trainer.epoch == 500
+        assert re.search(r"││ *2┤", screen)  # the loss plot reaches 2: the spike
+        assert 0.87 <= min(ratios) and max(ratios) <= 1.09  # at the mark, as the text says
+        assert losses[-1] == pytest.approx(0.32, abs=0.005) and losses[0] > 0.45
+        await pilot.press("space", "u")  # paused: the landscape, one epoch at a time
+        await lesson.turns(2)
+        ways = []
+        for _ in range(3):
+            await pilot.press("e")
+            screen = await lesson.watch(0.1)
+            assert "▲ on ○" in screen  # the step lands back where the last one started
+            ways.append(re.search(r"▲ next( step)? → [\d.]+ ([↑↓])", screen).group(2))
+        assert ways in (["↑", "↓", "↑"], ["↓", "↑", "↓"])  # up one epoch, down the next

@@ -13,6 +13,7 @@ REQUIRED = [
     "xor",
     "lr-too-large",
     "lr-too-small",
+    "edge-of-stability",
     "batch-sizes",
     "vanishing-gradients",
     "cures",
@@ -56,7 +57,8 @@ def test_too_large_a_learning_rate_zig_zags_across_the_valley_and_diverges():
     hessian = 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
     assert 0.98 < 2 / np.linalg.eigvalsh(hessian).max() < 1.0  # "takes rates up to about 1"
     low_b, bs = 2.0, [float(t.net.biases[0][0])]
-    with pytest.raises(Diverged, match="learning rate 1.05 is likely too large: each step"):
+    too_large = "learning rate 1.05 is likely too large: lr·λmax = 1.05 x 2.009 = 2.11 > 2"
+    with pytest.raises(Diverged, match=too_large):
         for _ in range(100):
             t.run_epoch()
             bs.append(float(t.net.biases[0][0]))

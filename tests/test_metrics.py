@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from core.metrics import class_report, confusion_matrix, format_report, r2_score
+from core.metrics import (
+    class_report,
+    confusion_matrix,
+    distinct_labels,
+    errors,
+    format_report,
+    r2_score,
+)
 
 
 def test_confusion_matrix_counts_true_rows_against_predicted_columns():
@@ -42,3 +49,50 @@ def test_the_report_as_text_names_the_classes():
     lines = format_report(np.array([[3, 1], [0, 4]]), ("cat", "dog"))
     assert lines[1].split() == ["cat", "3", "1", "100.0%", "75.0%", "85.7%", "4"]
     assert lines[-1].startswith("accuracy 87.5% of 8 rows; balanced accuracy (mean recall) 87.5%")
+
+
+def test_rmse_and_mae_by_hand_and_in_the_units_of_y():
+    y, y_hat = np.array([1.0, 2.0, 4.0]), np.array([2.0, 2.0, 1.0])
+    rmse, mae = errors(y, y_hat)
+    assert rmse == pytest.approx(np.sqrt((1 + 0 + 9) / 3)) and mae == pytest.approx(4 / 3)
+    assert errors(100 * y, 100 * y_hat) == pytest.approx((100 * rmse, 100 * mae))
+    assert all(np.isnan(errors(np.zeros(0), np.zeros(0))))
+
+
+def test_rmse_and_mae_are_sklearns_where_it_is_installed():
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    y, y_hat = rng.normal(size=(50, 1)), rng.normal(size=(50, 1))
+    rmse, mae = errors(y, y_hat)
+    assert rmse == pytest.approx(np.sqrt(metrics.mean_squared_error(y, y_hat)))
+    assert mae == pytest.approx(metrics.mean_absolute_error(y, y_hat))
+
+
+@pytest.mark.parametrize(
+    "names, width, expected",
+    [
+        (["cat", "dog"], 8, (["cat", "dog"], False)),
+        (
+            ["cultivar_1", "cultivar_2", "cultivar_3"],
+            8,
+            (["cult…r_1", "cult…r_2", "cult…r_3"], False),
+        ),
+        (["cultivar_1", "cultivar_2"], 4, (["cu…1", "cu…2"], False)),
+        (["alpha_x_end", "alpha_y_end"], 8, (["1", "2"], True)),  # the same start and end
+        (["a", "a"], 8, (["1", "2"], True)),
+    ],
+)
+def test_headings_are_told_apart_or_numbered(names, width, expected):
+    labels, numbered = distinct_labels(names, width)
+    assert (labels, numbered) == expected
+    assert all(len(x) <= width for x in labels) and len(set(labels)) == len(labels)
+
+
+def test_the_reports_headings_are_distinct_and_separated():
+    cm = np.array([[5, 1, 0], [0, 7, 2], [1, 0, 9]])
+    head = format_report(cm, ("cultivar_1", "cultivar_2", "cultivar_3"))[0].split()
+    assert head[:3] == ["cult…r_1", "cult…r_2", "cult…r_3"]
+    lines = format_report(cm, ("alpha_x_end", "alpha_y_end", "alpha_z_end"))
+    assert lines[0].split()[:3] == ["1", "2", "3"]  # the rows say which is which
+    assert [line.split()[:2] for line in lines[1:4]] == [["1", "alpha_x_end"], ["2", "alpha_y_end"],
+                                                         ["3", "alpha_z_end"]]  # fmt: skip

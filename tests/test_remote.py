@@ -34,6 +34,7 @@ from tui.worker.commands import (
     Compare,
     KeepGhost,
     Load,
+    MoveSample,
     MoveSelection,
     NextPhase,
     Rebuild,
@@ -49,6 +50,7 @@ from tui.worker.commands import (
     Step,
     StepLr,
     StepPace,
+    SwitchPlane,
     pairs,
 )
 from tui.worker.remote import RemoteSession
@@ -135,8 +137,10 @@ def test_every_command_is_a_frozen_value_that_crosses_a_pipe_unchanged():
         SetWeight(0, 1, 0, 2.5),
         Select((0, 0, 0)),
         MoveSelection((0, 1, 0)),
+        MoveSample(-1),
         CheckSelected(),
         Show("data", True),
+        SwitchPlane(),
         KeepGhost(),
         ClearGhosts(),
         Save("run.npz"),

@@ -93,3 +93,35 @@ def test_vanishing_gradients_lesson_after_10_seconds_80x24(snap_compare):
         assert await settled(pilot)
 
     assert snap_compare(lesson.app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_graph_of_one_sample_after_backward_2_80x24(snap_compare):
+    """x: one sample's z, a and δ on the network, the lines backward has passed coloured by
+    w·δ, the δ of the first layer still to come (·)."""
+
+    async def run_before(pilot) -> None:
+        await pilot.press("n", "n", "x", "p", "p", "p", "p")  # forward, loss, backward 3, 2
+        await wait_until(
+            pilot,
+            lambda: (
+                str(pilot.app.snapshot.last_phase) == "backward 2"
+                and len(pilot.app.snapshot.detail.carried) == 3
+            ),
+        )
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(seed=3), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_sine_fit_and_what_each_neuron_adds_120x40(snap_compare):
+    async def run_before(pilot) -> None:
+        for _ in range(8):
+            await pilot.press("e")
+        await pilot.press("d")
+        await wait_until(
+            pilot, lambda: pilot.app.snapshot.epoch == 8 and pilot.app.snapshot.data is not None
+        )
+        await pilot.pause(0.1)
+
+    app = make_app(seed=3, dataset="sine", lr=0.1, hidden=(6,))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from apphelpers import make_app, wait_until
+from apphelpers import make_app, settled, wait_until
 
 from core.config import Config
 from core.pace import EPOCHS, Pace
@@ -97,14 +97,16 @@ async def test_u_shows_the_surface_and_again_goes_back():
         assert app.current_view == "loss"
 
 
-async def test_the_surface_view_of_a_bigger_network_says_why_it_is_empty():
+async def test_the_surface_view_of_a_bigger_network_draws_its_landscape_instead():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("u")
-        assert await wait_until(pilot, lambda: app.snapshot.surface_note != "")
+        assert await wait_until(pilot, lambda: app.snapshot.landscape is not None)
+        assert app.snapshot.surface is None and "two numbers" in app.snapshot.surface_note
+        await settled(pilot)
         panel = app.query_one("#surface")
         text = " ".join(panel.render_line(y).text.strip() for y in range(panel.size.height))
-        assert "drawn for a network of two numbers" in text
+        assert "along the next step" in text or "random plane" in text
 
 
 def surface_text(surface, width=38, height=11) -> list[str]:

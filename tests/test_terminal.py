@@ -4,6 +4,7 @@ Skipped where tmux is missing (.ci/run installs it when it can).
 """
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -154,3 +155,45 @@ def test_tmux_closing_its_terminal_ends_the_app_and_keeps_the_run(terminal, tmp_
     saved = load_checkpoint(autosave)
     assert saved.epoch > 0
     saved.train(1)
+
+
+# Keys as tmux names them, weighted as people press them (q aside: it quits)
+TMUX_KEYS = (
+    ["Space"] * 6 + ["n"] * 4 + ["p"] * 6 + ["e", "+", "-", "+", "-"] + ["<", ">"] * 3
+    + ["Escape"] * 5 + list("rdvuicbygGmsolx,.") + ["Tab", "?", "Enter", "Enter"]
+    + ["Up", "Down", "Left", "Right", "[", "]", "f", "w", "a", "BSpace", "1", "0", "3"]
+)  # fmt: skip
+
+
+def random_keys_in_a_terminal(terminal, seed: int, args: str, size, count: int) -> None:
+    """``count`` random keys, a person's gaps between them (0.05-0.4 s), into the installed
+    app in tmux: it must still be there, with no traceback, and then quit as asked."""
+    rng = random.Random(seed)
+    t = terminal(args, size)
+    t.wait_for(r"Network|Lesson")
+    sent = []
+    for _ in range(count):
+        key = rng.choice(TMUX_KEYS)
+        sent.append(key)
+        subprocess.run([*TMUX, "send-keys", "-t", t.name, key], check=True)
+        time.sleep(rng.uniform(0.05, 0.4))  # how fast a person types: not a wait for the app
+    screen = t.screen()
+    where = f"seed {seed}, {args or 'no flags'}, {size}, keys {' '.join(sent)}"
+    assert "Traceback" not in screen and not t.exit_file.exists(), f"{where}:\n{screen}"
+    for key in ["Escape"] * 4 + ["q"]:  # close what is open, then quit
+        t.keys(key)
+    assert t.exit_code() == 0, f"{where}:\n{t.screen()}"
+
+
+def test_random_keys_in_a_real_terminal_never_end_the_app(terminal):
+    random_keys_in_a_terminal(terminal, 1, "--pace 10", (80, 24), 40)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(12))
+def test_many_random_keys_in_a_real_terminal(terminal, seed):
+    rng = random.Random(1000 + seed)
+    args = rng.choice(["", "--pace 10", "--pace 30", "--pace '1 step'", "--pace phases",
+                       "--lesson xor", "--lesson lr-too-large", "--paused"])  # fmt: skip
+    size = rng.choice([(80, 24), (120, 40), (100, 30)])
+    random_keys_in_a_terminal(terminal, seed, args, size, 60)

@@ -21,6 +21,7 @@ from core.config import Config
 from core.ghosts import Ghost
 from core.health import SATURATED, depth_verdicts
 from core.inspect import ChainRule
+from core.metrics import distinct_labels
 from core.pace import Pace
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
 
@@ -37,6 +38,7 @@ __all__ = [
     "Phase",
     "SATURATED",
     "depth_verdicts",
+    "distinct_labels",
 ]
 
 Floats = NDArray[np.float64]
@@ -88,7 +90,8 @@ class PhaseDetail:
 
     Per layer k: z[k] and a[k] (rows, sizes[k+1]); delta[k] = dE_s/dz[k] and grad_a[k] =
     dE_s/da[k] (hidden layers) per sample s, the scale the lesson's chain rule uses (the
-    gradients are their batch means). Only the first ``rows`` rows of the batch are kept.
+    gradients are their batch means). Only ``rows`` rows of the batch are kept, from its
+    row ``first_row`` on (0, or the block of rows that holds the snapshot's ``sample``).
     dweights, dbiases: the batch's gradients; weight_step, bias_step: what the last update
     added to each W_k and b_k.
     """
@@ -105,6 +108,16 @@ class PhaseDetail:
     bias_step: tuple[Floats, ...]
     per_sample_loss: Floats
     batch_size: int
+    first_row: int = 0  # the batch's row that row 0 here is (the block holding the sample)
+    # while the graph of one sample is shown: per layer (sizes[k], sizes[k+1]) what each
+    # connection carries back for the snapshot's sample, W_k[i, j]·δ_k[s, j], with the
+    # weights the pass went through (their sum over j is dE_s/da_k[i]); () otherwise
+    carried: tuple[Floats, ...] = ()
+
+    def row(self, sample: int) -> int | None:
+        """Where the batch's row ``sample`` is among the rows kept (None: not kept)."""
+        at = sample - self.first_row
+        return at if 0 <= at < len(self.x) else None
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,17 @@ class DataView:
     curve_y: Floats | None = None
     truth: dict[str, float] = field(default_factory=dict)  # e.g. {"m": 3.0, "b": 2.0}
     fitted: dict[str, float] = field(default_factory=dict)  # {"m", "b"} of a 1-1 network
+    # a regression over more than 2 inputs: the model's predictions (in the target's units)
+    # for the first rows of train_y and val_y, to draw against them
+    train_predicted: Floats | None = None
+    val_predicted: Floats | None = None
+    # 1 input, a hidden layer: what each last hidden neuron j adds to the first output's z
+    # over curve_x, a_j(x)·W[j, 0] (units, points), and the output's bias: z = their sum +
+    # basis_bias (``basis_sum``: the network's own z), and the curve is f(z) (z itself for
+    # a linear output; a standardised target's parts, bias and z in its own units)
+    basis: Floats | None = None
+    basis_bias: float = 0.0
+    basis_sum: Floats | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +206,70 @@ class Surface:
     lowest: tuple[float, float]
     truth: tuple[float, float] | None
     loss_name: str
+    # the ghost runs' paths (k, 2) on the same plane, one per snapshot ghost (oldest first;
+    # empty when not known, e.g. a ghost loaded from a checkpoint)
+    ghost_paths: tuple[Floats, ...] = ()
+    # with mini-batches: where each of this epoch's batches' steps -lr·dE_b/d(m, b) goes from
+    # the weights now (n, 2), and the full batch's step, -lr·dE/d(m, b), both at ``now``
+    batch_steps: Floats | None = None
+    full_step: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """The training loss E around the current weights θ of any network (core.landscape).
+
+    Along a line through θ: ``alphas`` (m,), ``line`` (m,) = E(θ + α d), d the last update
+    (so α = -1 is where it started, ``direction`` "last"; "step" before any: the next step).
+    ``step_alpha``: where the optimiser's next full-batch step lands along d (its
+    projection); ``step_loss``: E where it really lands; ``step_off``: ‖step off the
+    line‖ / ‖step‖; ``bottom_alpha``: the lowest point of E's quadratic model along d (nan
+    where the line curves down).
+
+    Over a plane through θ: ``plane`` (g, g), E(θ + coords[j] d₁ + coords[i] d₂), the top
+    row at coords[-1] (nan: not reached within the time budget); ``plane_kind`` "random"
+    (directions normalised per neuron, Li et al. 2018) or "path" (the path's own two);
+    ``path`` (k, 2): the last weights kept (oldest first) projected on the plane;
+    ``path_off``: their median distance off the plane, as a share of their distance from θ.
+    ``loss_now``: E(θ) (the centre of both); ``rows``: training rows the losses are over.
+    """
+
+    alphas: Floats
+    line: Floats
+    direction: str
+    step_alpha: float
+    step_loss: float
+    step_off: float
+    bottom_alpha: float
+    coords: Floats
+    plane: Floats
+    plane_kind: str
+    plane_asked: str  # the plane chosen (t); "path" with too short a path is still "random"
+    path: Floats
+    path_off: float
+    loss_now: float
+    rows: int
+    complete: bool  # every point of the plane computed
+    loss_name: str
+
+
+@dataclass(frozen=True)
+class Sharpness:
+    """λmax, the largest eigenvalue of the training loss's Hessian (core.landscape.sharpness),
+    at the weights of ``epoch``/``steps``, beside the optimiser's stability limit.
+
+    ``value``: the estimate, a lower bound until ``converged``; ``limit``: the sharpness at
+    which the run's steps grow on a quadratic, 2/lr ((2 + 2β)/lr with momentum), None for
+    Adam; ``limit_name``: "2/lr", "(2+2β)/lr" or "" (Adam).
+    """
+
+    value: float
+    converged: bool
+    limit: float | None
+    limit_name: str
+    optimizer: str
+    epoch: int
+    steps: int
 
 
 @dataclass(frozen=True)
@@ -268,9 +356,14 @@ class Snapshot:
     neuron_maps: NeuronMaps | None = None  # 2-D data, while a panel that draws them is shown
     surface: Surface | None = None  # while the surface view is on screen, for y = m x + b
     surface_note: str = ""  # why there is no surface for this network, if asked for one
+    landscape: Landscape | None = None  # while the surface view is on screen, other networks
+    sharpness: Sharpness | None = None  # while the gradients panel shows it
     results: Results | None = None  # a classification's confusion matrix, while on screen
     train_r2: float = float("nan")  # a regression's R² (nan otherwise)
     val_r2: float = float("nan")
+    train_rmse: float = float("nan")  # a regression's RMSE, in the target's own units
+    val_rmse: float = float("nan")
+    test_scores: str = ""  # the held-out test rows' scores, one line (config.test_fraction)
     target_standardized: bool = False  # a regression's loss is in its deviation's units
     best_epoch: int | None = None  # the lowest validation loss's epoch (0: the start)
     best_val_loss: float = float("inf")
@@ -281,6 +374,9 @@ class Snapshot:
     # per layer: the share of the last batch's outputs at a flat end of a tanh or sigmoid,
     # where f'(z) is all but 0 and δ is cut (nan: another activation, or a fused output)
     saturation: tuple[float, ...] = ()
+    # the mini-batch's sample (0-based row) that the inspector, the phase view and the
+    # graph of one sample show: , and . move it (wrapping around the batch)
+    sample: int = 0
 
     @property
     def n_layers(self) -> int:

@@ -93,13 +93,17 @@ def given_settings(args: argparse.Namespace) -> dict[str, object]:
     return {name: getattr(args, name) for name in SETTINGS if hasattr(args, name)}
 
 
+def chosen_settings(args: argparse.Namespace) -> set[str]:
+    """The settings given as flags or in the --config file, by Config field."""
+    config = getattr(args, "config", None)
+    return set(given_settings(args)) | (toml_keys(config) if config else set())
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
     """The Config the flags describe: --config first, then each flag given. With CSV data
     and no hidden layers given, layers that fit the data (chosen when it is read)."""
     base = Config.from_toml(args.config) if args.config else Config()
-    given = given_settings(args)
-    chosen = set(given) | (toml_keys(args.config) if args.config else set())
-    return checked_files(base.replace(**given).fitted_to_data(chosen))
+    return checked_files(base.replace(**given_settings(args)).fitted_to_data(chosen_settings(args)))
 
 
 def checked_files(config: Config) -> Config:
@@ -162,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lesson", help="start a lesson (see --list-lessons)")
     p.add_argument("--list-lessons", action="store_true", help="print the lessons and exit")
     add_served_flags(p)
-    sub = p.add_subparsers(dest="command", metavar="{train,gradcheck,serve}")
+    sub = p.add_subparsers(dest="command", metavar="{train,predict,export,gradcheck,serve}")
     t = sub.add_parser("train", help="train without the UI")
     add_training_flags(t)
     t.add_argument("--history", metavar="FILE.csv", help="write each epoch as a CSV row")
@@ -175,13 +179,75 @@ def build_parser() -> argparse.ArgumentParser:
         + ", ".join(SETTINGS[name].option for name in LIVE),
     )
     t.add_argument("--quiet", action="store_true", help="no progress lines")
+    t.add_argument(
+        "--sharpness-every",
+        metavar="N",
+        type=_positive_int,
+        help="every N epochs, λmax of the training loss's Hessian (its sharpness) in the "
+        "history's sharpness column and the progress lines, beside 2/lr",
+    )
     t.error = p.error  # type: ignore[method-assign]
+    add_predict_parser(sub, p)
+    add_export_parser(sub, p)
     g = sub.add_parser("gradcheck", help="backprop against finite differences, per layer")
     add_training_flags(g)
     g.error = p.error  # type: ignore[method-assign]
     # `backprop-tui serve` is read by tui.cli.serve (main sends it there); listed for --help
     sub.add_parser("serve", help="serve the app to web browsers (backprop-tui serve --help)")
     return p
+
+
+def add_predict_parser(sub, main: argparse.ArgumentParser) -> None:
+    """``backprop-tui predict RUN.npz DATA.csv [--out FILE.csv]``."""
+    p = sub.add_parser(
+        "predict",
+        help="a saved run's predictions for the rows of a CSV file",
+        description="Predict the rows of a CSV file with a saved run: a prediction column "
+        "(the class, or the value in the target's units) and, for a classification, one "
+        "probability column p_<class> per class, one row per row of the file. Its columns "
+        "are found by the run's input names (others are left out); the run's own scaling "
+        "is applied.",
+    )
+    p.add_argument("run", metavar="RUN.npz", type=a_file("checkpoint"),
+                   help="a checkpoint (--save, s)")  # fmt: skip
+    p.add_argument("data", metavar="DATA.csv", type=a_file("data file"),
+                   help="the rows to predict")  # fmt: skip
+    p.add_argument("--out", metavar="FILE.csv", type=a_path, help="write here (default: stdout)")
+    p.add_argument("--sep", type=flag_type(SETTINGS["sep"]), metavar="SEP",
+                   default=argparse.SUPPRESS,
+                   help="the file's separator (default: the run's; auto: sniffed)")  # fmt: skip
+    p.add_argument("--header", type=flag_type(SETTINGS["header"]), metavar="auto|yes|no",
+                   default=argparse.SUPPRESS,
+                   help="whether the first row names the columns (default: the run's)")  # fmt: skip
+    p.add_argument(
+        "--missing",
+        choices=("refuse", "mean"),
+        default="refuse",
+        help="missing values: refuse (say where; the default) or fill each with the training "
+        "rows' mean",
+    )
+    p.error = main.error  # type: ignore[method-assign]
+
+
+def add_export_parser(sub, main: argparse.ArgumentParser) -> None:
+    """``backprop-tui export RUN.npz --to npz|torch [OUT]``."""
+    p = sub.add_parser(
+        "export",
+        help="a saved run's network as named arrays (npz) or a PyTorch state dict (torch)",
+        description="Export a saved run's network. --to npz: W1, b1, W2, ... (z = a @ W + b), "
+        "the activations and the standardisation, as named arrays. --to torch: the state "
+        "dict of an equivalent torch.nn.Sequential (the standardisation folded in) and, "
+        "beside it, a JSON file naming its layers (needs PyTorch: pip install "
+        "'backprop-tui[export]').",
+    )
+    p.add_argument("run", metavar="RUN.npz", type=a_file("checkpoint"),
+                   help="a checkpoint (--save, s)")  # fmt: skip
+    p.add_argument("out", metavar="OUT", nargs="?", type=a_path,
+                   help="the file to write (default: RUN.weights.npz or RUN.pt)")  # fmt: skip
+    p.add_argument("--to", nargs="+", metavar="FORMAT [OUT]", default=["npz"],
+                   help="the format, npz (the default) or torch, and the file to write "
+                   "(or OUT after RUN.npz)")  # fmt: skip
+    p.error = main.error  # type: ignore[method-assign]
 
 
 def add_served_flags(p: argparse.ArgumentParser) -> None:

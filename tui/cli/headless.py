@@ -14,35 +14,47 @@ from pathlib import Path
 import numpy as np
 
 from core import paths
+from core.best_val import DEFAULT_PATIENCE
 from core.checkpoint import save_checkpoint
 from core.config import Config
-from core.evaluation import confusion, r2
+from core.evaluation import RegressionScores, regression_scores
 from core.ghosts import differences
 from core.gradcheck import check_gradients
-from core.metrics import format_report
+from core.landscape import SharpnessColumn, stability_limit
+from core.optimizers import Momentum
 from core.run_data import describe
 from core.trainer import Diverged, EpochReport, Trainer
 
+from .args import chosen_settings
 from .hangup import say
+from .reports import ending_line, score_lines, stopping_line, stops_by_default, weights_words
 from .resume import resume
 
 PROGRESS_SECONDS = 10.0  # a progress line at least this often, however long the run
 
 
 def progress_line(
-    r: EpochReport, total: int, has_val: bool = True, r2: tuple[float, float] | None = None
+    r: EpochReport,
+    total: int,
+    has_val: bool = True,
+    scores: tuple[RegressionScores, RegressionScores] | None = None,
 ) -> str:
     """'epoch   100/1000  train 0.123456  val 0.130000  acc 95.0% / 94.0%  lr 0.03'; without
     a validation set 'epoch 1/10  train 0.69  acc 50.0%  lr 0.03  (no validation set)'; a
-    regression's R² (training / validation) after the losses: '  R² 0.912 / 0.897'."""
+    regression's R², RMSE and MAE (training / validation; the errors in the target's units)
+    after the losses: '  R² 0.912/0.897  RMSE 20.1/22.5  MAE 15.9/17.7'."""
     width = len(str(total))
     line = f"epoch {r.epoch:>{width}}/{total}  train {r.train_loss:.6g}"
     line += f"  val {r.val_loss:.6g}" if has_val else ""
     if not math.isnan(r.train_acc):
         val_acc = f" / {100 * r.val_acc:.1f}%" if has_val else ""
         line += f"  acc {100 * r.train_acc:.1f}%{val_acc}"
-    if r2 is not None:
-        line += f"  R² {r2[0]:.4g}" + (f" / {r2[1]:.4g}" if has_val else "")
+    if scores is not None:
+        train, val = scores
+        for name in ("r2", "rmse", "mae"):
+            shown = "R²" if name == "r2" else name.upper()
+            line += f"  {shown} {getattr(train, name):.4g}"
+            line += f"/{getattr(val, name):.4g}" if has_val else ""
     return line + f"  lr {r.lr:g}" + ("" if has_val else "  (no validation set)")
 
 
@@ -99,35 +111,74 @@ def check_history_paths(path: str, trainer: Trainer) -> str:
 
 class EpochLog:
     """After each epoch: the history row, a progress line now and then (about 20 lines, and
-    one at least every PROGRESS_SECONDS), and the patience's verdict."""
+    one at least every PROGRESS_SECONDS), and the patience's verdict. ``sharpness_every``:
+    λmax every that many epochs (``Sharpness``)."""
 
-    def __init__(self, trainer: Trainer, epochs: int, writer, quiet: bool) -> None:
+    def __init__(
+        self,
+        trainer: Trainer,
+        epochs: int,
+        writer,
+        quiet: bool,
+        patience: int,
+        sharpness_every: int | None = None,
+    ) -> None:
         self.trainer, self.writer, self.quiet = trainer, writer, quiet
         self.first, self.last = trainer.epoch, trainer.epoch + epochs
+        self.patience = patience
         self.every = max(1, epochs // 20)
+        if patience:  # it may stop soon: a line every half patience
+            self.every = min(self.every, max(1, patience // 2))
         self.shown = time.monotonic()
+        self.sharpness = Sharpness(sharpness_every) if sharpness_every else None
 
     def epoch(self, report: EpochReport) -> bool:
         """Log one epoch; True when --patience says stop."""
         t = self.trainer
-        scores = (r2(t, "train"), r2(t)) if t.task == "regression" else None
+        scores = None
+        if t.task == "regression":
+            scores = regression_scores(t, "train"), regression_scores(t)
+        lam = self.sharpness.measure(t) if self.sharpness else math.nan
         if self.writer is not None:
-            write_history_row(self.writer, report, scores, t.best_val.epoch == report.epoch)
-        due = (report.epoch - self.first) % self.every == 0 or report.epoch == self.last
+            best = t.best_val.epoch == report.epoch
+            write_history_row(self.writer, report, scores, best, sharpness=lam)
+        stop = bool(self.patience) and t.best_val.waited(t.epoch) >= self.patience
+        due = (report.epoch - self.first) % self.every == 0 or report.epoch == self.last or stop
         if not self.quiet and (due or time.monotonic() - self.shown >= PROGRESS_SECONDS):
             self.shown = time.monotonic()
+            line = progress_line(report, self.last, len(t.X_val) > 0, scores)
+            line += self.sharpness.words(t) if self.sharpness else ""
             try:
-                print(progress_line(report, self.last, len(t.X_val) > 0, scores), flush=True)
+                print(line, flush=True)
             except OSError:  # the terminal is gone: train on quietly
                 self.quiet = True
-        patience, best = t.config.patience, t.best_val
-        if patience and best.waited(t.epoch) >= patience:
-            say(
-                f"stopped early at epoch {t.epoch}: no lower validation loss for {patience} "
-                f"epochs (the lowest, {best.loss:.6g}, at epoch {best.epoch})"
-            )
-            return True
-        return False
+        return stop
+
+
+class Sharpness:
+    """--sharpness-every N: λmax of the training loss's Hessian every N epochs (a history
+    column, empty between), and the last one in words for the progress line."""
+
+    def __init__(self, every: int) -> None:
+        self.column = SharpnessColumn(every)
+        self.value, self.at = math.nan, 0
+
+    def measure(self, t: Trainer) -> float:
+        """This epoch's λmax, or nan when it is not one of the N."""
+        value = self.column(t)
+        if not math.isnan(value):
+            self.value, self.at = value, t.epoch
+        return value
+
+    def words(self, t: Trainer) -> str:
+        """ "  λmax 2.71 (2/lr 2.86)"; "at ep 100" when older than this epoch; Adam has no limit."""
+        if not self.at:
+            return ""
+        at = "" if self.at == t.epoch else f" at ep {self.at}"
+        limit = stability_limit(t)
+        name = "(2+2β)/lr" if isinstance(t.optimizer, Momentum) else "2/lr"
+        beside = f"{name} {limit:.4g}" if limit is not None else "Adam: no 2/lr limit"
+        return f"  λmax {self.value:.4g}{at} ({beside})"
 
 
 def train(args: argparse.Namespace, config: Config | None) -> int:
@@ -139,20 +190,28 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
     trainer = resume(args.resume, args) if args.resume else Trainer(config)
     check_validation_needs(trainer)
     history = check_history_paths(args.history, trainer) if args.history else None
+    by_default = not args.resume and stops_by_default(trainer, chosen_settings(args))
+    patience, restore = trainer.config.patience, trainer.config.restore_best
+    if by_default:
+        patience, restore = DEFAULT_PATIENCE, True
     if trainer.config.data is not None and not args.resume:
-        tell_data(trainer, args.quiet)
+        tell_data(trainer, args.quiet, [stopping_line(trainer)] if by_default else [])
     epochs = trainer.config.epochs
     f, writer = history_writer(history, resuming=bool(args.resume))
     if history:
         for written in write_ghosts(history, trainer):
             say(f"ghost run written to {written}")
-    log = EpochLog(trainer, epochs, writer, args.quiet)
-    status = 0
+    every = getattr(args, "sharpness_every", None)
+    log = EpochLog(trainer, epochs, writer, args.quiet, patience, every)
+    status, patience_ran_out = 0, False
     with Interrupted() as stop:
         try:
             for _ in range(epochs):
                 report = trainer.run_epoch(lambda: stop.signum is not None)
-                if report is None or log.epoch(report):
+                if report is None:
+                    break
+                if log.epoch(report):
+                    patience_ran_out = True
                     break
         except Diverged as e:
             say(f"stopped: {e}")
@@ -164,15 +223,16 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
             name = signal.Signals(stop.signum).name
             say(f"interrupted ({name}) at epoch {trainer.epoch}")
             status = 128 + stop.signum
-        if trainer.config.restore_best and trainer.best_val.epoch is not None and trainer.epoch:
-            best = trainer.restore_best()
-            say(f"restored the weights of epoch {best} (the lowest validation loss, "
-                f"{trainer.best_val.loss:.6g})")  # fmt: skip
+        restored = None
+        if restore and trainer.best_val.epoch is not None and trainer.epoch:
+            restored = trainer.restore_best()
+        if patience_ran_out or restored is not None:
+            say(ending_line(trainer, patience, patience_ran_out, restored))
         if not log.quiet and trainer.epoch:
             tell_results(trainer)
         if save is not None:
             save_checkpoint(trainer, save)
-            say(f"saved {save} at epoch {trainer.epoch}")
+            say(f"saved {save} {weights_words(trainer)}")
     return status
 
 
@@ -198,19 +258,24 @@ def gradcheck(config: Config, rows: int = 16, tolerance: float = 1e-6) -> int:
     return 0 if worst < tolerance else 1
 
 
+REGRESSION_COLUMNS = ["train_r2", "val_r2", "train_rmse", "val_rmse", "train_mae", "val_mae"]
 HISTORY_HEADER = [
-    "epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc", "train_r2", "val_r2",
+    "epoch", "lr", "train_loss", "val_loss", "train_acc", "val_acc", *REGRESSION_COLUMNS,
     "best_val",
 ]  # fmt: skip
+HISTORY_HEADER += ["sharpness"]  # λmax with --sharpness-every N (empty otherwise, or between)
 
 
 def write_history_row(
-    writer: csv.writer, report, r2: tuple[float, float] | None = None, best: bool = False
+    writer: csv.writer,
+    report,
+    scores: tuple[RegressionScores, RegressionScores] | None = None,
+    best: bool = False,
+    sharpness: float = math.nan,
 ) -> None:
     """One epoch as CSV (HISTORY_HEADER): epoch, lr, the losses, the accuracies (empty for a
-    regression), R² (empty for a classification), best_val 1 when the validation loss is
-    the lowest so far (the last such row is the best epoch)."""
-    nan = float("nan")
+    regression), ``regression_cells``, best_val 1 when the validation loss is the lowest so
+    far (the last such row is the best epoch), sharpness: λmax (empty when not measured)."""
     writer.writerow(
         [
             report.epoch,
@@ -219,10 +284,20 @@ def write_history_row(
             cell(report.val_loss),
             cell(report.train_acc),
             cell(report.val_acc),
-            *(cell(x) for x in (r2 or (nan, nan))),
+            *regression_cells(scores),
             "1" if best else "",
+            cell(sharpness),
         ]
     )
+
+
+def regression_cells(scores: tuple[RegressionScores, RegressionScores] | None) -> list[str]:
+    """REGRESSION_COLUMNS' cells: R², RMSE and MAE (the errors in the target's own units)
+    on the training and validation sets; empty for a classification."""
+    if scores is None:
+        return [""] * len(REGRESSION_COLUMNS)
+    train, val = scores
+    return [cell(getattr(s, name)) for name in ("r2", "rmse", "mae") for s in (train, val)]
 
 
 def check_validation_needs(trainer: Trainer) -> None:
@@ -235,9 +310,10 @@ def check_validation_needs(trainer: Trainer) -> None:
         )
 
 
-def tell_data(trainer: Trainer, quiet: bool) -> None:
-    """What was read and decided (stdout, unless quiet); a warning always (stderr)."""
-    for line in describe(trainer):
+def tell_data(trainer: Trainer, quiet: bool, more: list[str] = ()) -> None:
+    """What was read and decided, and ``more`` (stdout, unless quiet); a warning always
+    (stderr)."""
+    for line in [*describe(trainer), *more]:
         if line.startswith("warning:"):
             say(line)
         elif not quiet:
@@ -247,22 +323,16 @@ def tell_data(trainer: Trainer, quiet: bool) -> None:
 
 
 def tell_results(trainer: Trainer) -> None:
-    """At the end: the confusion matrix and per-class scores of a classification on the
-    validation set (the training set without one), a regression's R²."""
-    which = "val" if len(trainer.X_val) else "train"
-    rows = len(trainer.X_val) if which == "val" else len(trainer.X)
-    where = f"{'validation' if which == 'val' else 'training'} set ({rows:,} rows)"
-    if trainer.task == "regression":
-        loss = trainer.evaluate(*((trainer.X_val, trainer.Y_val) if which == "val" else
-                                  (trainer.X, trainer.Y)))[0]  # fmt: skip
-        units = " (in standardised target units)" if trainer.target_scaler is not None else ""
-        print(f"{where} at epoch {trainer.epoch}: R² {r2(trainer, which):.4g}, "
-              f"{trainer.loss_name} {loss:.6g}{units}")  # fmt: skip
-        return
-    cm, names = confusion(trainer, which)
-    print(f"{where} at epoch {trainer.epoch}: rows are the true class, columns the predicted")
-    for line in format_report(cm, names):
-        print(line)
+    """At the end: the scores on the validation set (the training set without one), then
+    on the test set if rows were held out for it: a classification's confusion matrix and
+    per-class scores, a regression's R², RMSE and MAE."""
+    sets = ["val" if len(trainer.X_val) else "train"]
+    sets += ["test"] if trainer.data.test is not None else []
+    for k, which in enumerate(sets):
+        if k:
+            print()
+        for line in score_lines(trainer, which):
+            print(line)
 
 
 def write_ghosts(history: str, trainer: Trainer) -> list[Path]:

@@ -1,4 +1,5 @@
-"""The ``backprop-tui`` command: the app, or headless ``train`` and ``gradcheck``.
+"""The ``backprop-tui`` command: the app, or headless ``train``, ``predict``, ``export`` and
+``gradcheck``.
 
 Hang-ups are handled from the process's first moments (tui.cli.hangup): this module
 imports nothing heavy at the top, so the handlers are in place before NumPy and Textual
@@ -87,13 +88,21 @@ def _parses(argv: list[str]) -> bool:
 
 
 def _headless(args: argparse.Namespace) -> int:
-    """``train``, ``gradcheck`` or ``--list-lessons``."""
+    """``train``, ``predict``, ``export``, ``gradcheck`` or ``--list-lessons``."""
     from .args import config_from_args
 
     if args.command == "train":
         from .headless import train
 
         return train(args, None if args.resume else config_from_args(args))
+    if args.command == "predict":
+        from .predict import predict_file
+
+        return predict_file(args)
+    if args.command == "export":
+        from .export import export
+
+        return export(args)
     if args.command == "gradcheck":
         from .headless import gradcheck
 

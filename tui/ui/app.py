@@ -27,7 +27,7 @@ from ..worker.commands import ChangeSettings, ClearGhosts, Compare, SetRunning, 
 from ..worker.session import Session
 from .keys import KEYS, bindings
 from .main_screen import MainScreen
-from .widgets.help_screen import HelpScreen
+from .widgets.help_screen import HelpScreen, data_view_words
 from .widgets.lesson_screen import LessonScreen
 
 
@@ -189,7 +189,9 @@ class BackpropApp(App[int]):
             self.pop_screen()
         elif not isinstance(self.screen, ModalScreen):
             lesson = f"{self.lesson.title}: {self.lesson.text}" if self.lesson else ""
-            self.push_screen(HelpScreen(lesson, self.snapshot.data_summary))
+            s = self.snapshot
+            data = (*s.data_summary, *([s.test_scores] if s.test_scores else []))
+            self.push_screen(HelpScreen(lesson, data, data_view_words(s)))
 
     async def action_quit(self) -> None:
         leave = getattr(self._driver, "leave", None)  # a served page (tui.ui.served_driver)

@@ -67,6 +67,8 @@ class Field:
         config = snapshot.config
         if self.name == "features" and (config.data is not None or config.dataset in ONE_INPUT):
             return "–"  # derived inputs are for the 2-D built-in sets
+        if self.name == "noise" and config.data is not None:
+            return "–"  # a CSV file's rows are as read: noise is for the built-in sets
         return self.show(self.value(snapshot))
 
 
@@ -90,7 +92,7 @@ FIELDS: tuple[Field, ...] = (
         parse=lambda text: read_source(text),
         show=str,
     ),
-    Field("noise", "noise"),
+    Field("noise", "noise", "of the built-in sets (a CSV file's data is as read: –)"),
     Field("seed", "seed"),
     Field("pace", "pace", "full, N epochs a second (30), N step (1 step), or phases; < and >"),
     Field(

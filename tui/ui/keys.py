@@ -65,12 +65,21 @@ KEYS: tuple[Key, ...] = (
     Key("d", "data view: the model's output over its input plane, the data on top",
         "d", "view('data')", "Data"),
     Key("v", "validation points in the data view on / off", "v", "validation", "Val points"),
-    Key("u", "loss surface: the loss over (m, b) for y = m x + b, with the path of descent",
-        "u", "view('surface')", "Surface"),
+    Key("u", "loss surface: the loss over (m, b) for y = m x + b, with the path of descent; "
+        "any other network: the loss along the last update and over a plane through the "
+        "weights (its landscape)", "u", "view('surface')", "Surface"),
+    Key("t", "the landscape's plane: two random directions, or the two the path moved most "
+        "along", "t", "switch_plane", "Plane"),
     Key("i", "chain-rule inspector of one weight: ←→ layer, ↑↓ neuron, [ ] input (one past "
         "the last is the bias), , . the batch's samples, f finite-difference check, w type a "
         "new value (paused), a the maps of the two neurons it joins (2-D data)",
         "i", "view('inspector')", "Inspect"),
+    Key(",", "the batch's previous sample: the one the inspector, the phase view and the "
+        "graph (x) show", "comma", "sample(-1)"),
+    Key(".", "the batch's next sample", "full_stop", "sample(1)"),
+    Key("x", "one sample's computation graph on the network: each neuron's z and a forward, "
+        "δ = dE_s/dz back, the lines coloured by w·δ; ←→↑↓ the neuron, x again the weights",
+        "x", "graph", "Graph"),
     Key("c", "confusion matrix of a classification on the validation set, with each class's "
         "precision and recall", "c", "view('results')", "Confusion"),
     Key("b", "back to the weights of the epoch with the lowest validation loss",

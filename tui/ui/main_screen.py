@@ -27,6 +27,7 @@ from ..worker.commands import (
     ClearGhosts,
     KeepGhost,
     Load,
+    MoveSample,
     MoveSelection,
     NextPhase,
     Rebuild,
@@ -41,11 +42,14 @@ from ..worker.commands import (
     Step,
     StepLr,
     StepPace,
+    SwitchPlane,
     live_or_rebuild,
 )
 from ..worker.session import Session
 from .fields import FIELD_BY_NAME, path_to_read, path_to_write
 from .keys import bindings
+from .sample_graph import panel_layout
+from .sample_graph import title as graph_title
 from .widgets.confirm_dialog import ConfirmDialog
 from .widgets.controls import Controls
 from .widgets.data_view import DataPanel
@@ -108,7 +112,9 @@ class MainScreen(Screen):
         self._first_view = "loss"  # the middle panel's view when the screen comes up
 
     def on_mount(self) -> None:
+        self.query_one(NetworkView).clock = self.session.clock  # the graph's animation
         self.show(self.app.snapshot)
+        self.ask_for_data_view()
         self.query_one(Controls).focus()
         if self._first_view != "loss":
             self.set_view(self._first_view)
@@ -121,9 +127,12 @@ class MainScreen(Screen):
         data view a panel of its own when it is large (the class "wide", see app.tcss)."""
         w, h = self.size
         small = w < MIN_WIDTH or h < MIN_HEIGHT
+        was_small = self.has_class("too-small")
         self.set_class(small, "too-small")
         wide = w >= WIDE_WIDTH and h >= WIDE_HEIGHT
         network = self.query_one(NetworkView)
+        if small != was_small:
+            self.ask_for_data_view()
         if wide != self.has_class("wide") or network.draw_maps != (w >= MAPS_WIDTH):
             self.set_class(wide, "wide")
             network.draw_maps = w >= MAPS_WIDTH
@@ -163,6 +172,8 @@ class MainScreen(Screen):
                 self._shown_at[panel] = now
                 panel.show(snap)
         network.selected = snap.selected if self.current_view == "inspector" else None
+        if network.graph:
+            self.title_graph(snap)
         self.query_one(Controls).show(snap)
         self.query_one(StatusLine).show(snap)
 
@@ -205,6 +216,10 @@ class MainScreen(Screen):
     def action_type_lr(self) -> None:
         self.query_one(Controls).edit(FIELD_BY_NAME["lr"])
 
+    def action_switch_plane(self) -> None:
+        """t: the loss landscape's plane, random directions or the path's."""
+        self.session.submit(SwitchPlane())
+
     def action_reset(self) -> None:
         self.session.submit(ResetWeights())
 
@@ -216,6 +231,32 @@ class MainScreen(Screen):
 
     def action_clear_ghosts(self) -> None:
         self.session.submit(ClearGhosts())
+
+    def action_sample(self, delta: int) -> None:
+        self.session.submit(MoveSample(delta))
+
+    def action_graph(self) -> None:
+        """x: one sample's computation graph in the network panel (the panel takes the
+        focus, its arrows pick the neuron), or back to the weights."""
+        network = self.query_one(NetworkView)
+        network.graph = not network.graph
+        if network.graph:
+            self.title_graph(self.snapshot)
+        else:
+            self.query_one("#network-box").border_title = "Network"
+        self.ask_for_data_view()
+        if network.graph:
+            if self.snapshot.selected is None:  # centred on the output to begin with
+                self.session.submit(Select((self.snapshot.n_layers - 1, 0, 0)))
+            network.focus()
+        elif network.has_focus:
+            self.query_one(Controls).focus()
+
+    def title_graph(self, snap: Snapshot) -> None:
+        box, (width, height) = self.query_one("#network-box"), self.query_one(NetworkView).size
+        plan = panel_layout(snap, width, height)  # as the panel draws it: what it leaves out
+        cut = plan is None or plan.cut
+        box.border_title = graph_title(snap, box.outer_size.width - 6, cut)  # corners, spaces
 
     def action_log_scale(self) -> None:
         self.query_one(LossPlot).toggle_log_scale()
@@ -282,19 +323,24 @@ class MainScreen(Screen):
                 self.session.submit(Select((0, 0, 0)))
             self.query_one(Inspector).focus()
         else:
-            self.query_one(NetworkView).selected = None
-            self.query_one(Controls).focus()
+            network = self.query_one(NetworkView)
+            network.selected = None
+            if not network.graph:  # the graph keeps the focus: its arrows pick the neuron
+                self.query_one(Controls).focus()
 
     def ask_for_data_view(self) -> None:
         """The session computes the data view's grid, the loss surface, the confusion
-        matrix and the neurons' maps only while they are on screen."""
-        current = self.views.current
+        matrix, the neurons' maps and one sample's w·δ only while they are on screen."""
+        current, network = self.views.current, self.query_one(NetworkView)
         shown = {
             "data": current == "data" or self.has_class("wide"),
             "surface": current == "surface",
+            "landscape": current == "surface",  # any network but y = m x + b
             "results": current == "results",
             # the network's maps, the inspector's neuron
-            "maps": current == "inspector" or self.query_one(NetworkView).draw_maps,
+            "maps": current == "inspector" or (network.draw_maps and not network.graph),
+            "graph": network.graph,  # its w·δ
+            "sharpness": not self.has_class("too-small"),  # λmax in the gradients panel
         }
         for view in VIEWS:
             self.session.submit(Show(view, shown[view]))
@@ -306,8 +352,16 @@ class MainScreen(Screen):
     def on_inspector_move(self, message: Inspector.Move) -> None:
         self.session.submit(MoveSelection(message.delta))
 
+    def on_network_view_move(self, message: NetworkView.Move) -> None:
+        self.session.submit(MoveSelection(message.delta))
+
     def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
-        """A click on a neuron selects a weight into it (or out of an input) to inspect."""
+        """A click on a neuron selects a weight into it (or out of an input) to inspect;
+        on the graph, the neuron to centre on."""
+        if self.query_one(NetworkView).graph:
+            if message.column:
+                self.session.submit(Select((message.column - 1, 0, message.index)))
+            return
         k, i, j = self.snapshot.selected or (0, 0, 0)
         if message.column == 0:
             selection = (0, message.index, j if k == 0 else 0)

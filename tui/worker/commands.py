@@ -27,13 +27,15 @@ from core.settings import LIVE
 from core.trainer import Trainer
 
 from .ladder import ladder_step
+from .landscape import PATH, RANDOM
 from .views import clamp_selection, finite_difference_of
 
 if TYPE_CHECKING:
     from .session import TrainingSession
 
 Pairs = tuple[tuple[str, Any], ...]
-VIEWS = ("data", "surface", "results", "maps")  # what the worker computes only while shown
+# what the worker computes only while on screen
+VIEWS = ("data", "surface", "results", "maps", "graph", "landscape", "sharpness")
 
 
 def pairs(changes: dict[str, Any]) -> Pairs:
@@ -260,6 +262,21 @@ class MoveSelection(Command):
 
 
 @dataclass(frozen=True)
+class MoveSample(Command):
+    """Go ``delta`` samples on in the mini-batch (wrapping around at its ends): the one
+    sample the inspector, the phase view and the graph of one sample show."""
+
+    delta: int
+    label: ClassVar[str] = "sample"
+
+    def apply(self, session: TrainingSession) -> None:
+        batch = session.trainer.batch_x
+        session.sample += self.delta  # before any batch: wrapped around the first one
+        if batch is not None and len(batch):
+            session.sample %= len(batch)
+
+
+@dataclass(frozen=True)
 class CheckSelected(Command):
     """Finite-difference check of the selected weight on the current batch."""
 
@@ -284,6 +301,17 @@ class Show(Command):
         (session.wanted.add if self.on else session.wanted.discard)(self.view)
 
 
+@dataclass(frozen=True)
+class SwitchPlane(Command):
+    """The loss landscape's plane: from two random directions to the path's own two, or
+    back (worked out from the session's own choice when this applies)."""
+
+    label: ClassVar[str] = "plane"
+
+    def apply(self, session: TrainingSession) -> None:
+        session.plane = PATH if session.plane == RANDOM else RANDOM
+
+
 # --- ghosts, files ----------------------------------------------------------------------
 
 
@@ -297,7 +325,9 @@ class KeepGhost(Command):
         t = session.trainer
         if t.epoch == 0:
             raise ValueError("no epoch finished yet: there is no curve to keep")
-        t.ghosts = keep(t.ghosts, Ghost.of(t))
+        ghost = Ghost.of(t)
+        session.path.keep(ghost, t.ghosts)  # y = m x + b: its path on the surface too
+        t.ghosts = keep(t.ghosts, ghost)
         session.notify(f"kept this run's curves as ghost {len(t.ghosts)} (up to {MAX_GHOSTS})")
 
 
@@ -345,3 +375,7 @@ def live_or_rebuild(changes: dict[str, Any]) -> Command:
 def described(trainer: Trainer) -> str:
     """What a CSV file's run read and decided, for a notice ("" for built-in data)."""
     return "\n".join(describe(trainer)) if trainer.config.data is not None else ""
+
+
+# what the worker computes only while on screen
+VIEWS = ("data", "surface", "results", "maps", "graph", "landscape", "sharpness")

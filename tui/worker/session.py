@@ -35,6 +35,7 @@ from core.trainer import Diverged, Trainer
 from ..snapshot import Snapshot
 from .clock import Clock, SystemClock
 from .commands import Command, described
+from .landscape import RANDOM
 from .publish import SnapshotMaker
 from .surface import DescentPath
 from .views import clamp_selection
@@ -114,8 +115,10 @@ class TrainingSession:
         self.message = ""  # why the run diverged (or "")
         self.notice: tuple[int, str, bool] = (0, "", False)  # (number, text, error)
         self.selected: tuple[int, int, int] | None = None  # the inspector's weight
+        self.sample = 0  # the batch's sample the inspector, phase view and graph show
         self.wanted: set[str] = set()  # the views on screen (commands.VIEWS)
         self.path = DescentPath()  # (m, b) as training went, for the loss surface
+        self.plane = RANDOM  # the loss landscape's plane: RANDOM or PATH directions
         self.plan: Plan | None = None  # runs still to compare
         self.before: np.ndarray | None = None  # params when the current step started
         self.finite_difference: float | None = None
@@ -225,6 +228,8 @@ class TrainingSession:
         until the next is due (0: go on at once)."""
         try:
             stop = self._interrupted(self.clock() + SLICE_SECONDS)
+            if self.pace.kind in (FULL, EPOCHS):
+                self.before = None  # steps run whole, their weights before are not kept
             if self.pace.kind == FULL:
                 while self.trainer.run_epoch(stop) is not None:
                     pass  # epoch after epoch, until the slice ends
@@ -271,7 +276,9 @@ class TrainingSession:
             self.notify(f"the {plan.runs} runs are on one plot: the earlier ones as ghosts")
         else:
             trainer = Trainer(plan.configs.pop(0).replace(pace=t.config.pace))
-            self.replace_run(trainer, keep(t.ghosts, Ghost.of(t)))
+            ghost = Ghost.of(t)
+            self.path.keep(ghost, t.ghosts)
+            self.replace_run(trainer, keep(t.ghosts, ghost))
             number = plan.runs - len(plan.configs)
             self.notify(f"run {number} of {plan.runs}: the one before is now a ghost")
         self._want_snapshot = True
@@ -395,8 +402,10 @@ class TrainingSession:
             self.notice[0],
             self.message,
             self.selected,
+            self.sample,
             self.finite_difference,
             frozenset(self.wanted),
+            self.plane,
         )
         if self.running or key != self._published_key:
             self._published_key = key

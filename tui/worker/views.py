@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluation import confusion, outputs
+from core.best_val import weights_epoch
+from core.evaluation import confusion, outputs, regression_scores, rows
 from core.inspect import chain_rule, finite_difference
 from core.metrics import class_report, predicted_classes
 from core.phases import BACKWARD, Phase
@@ -32,6 +33,7 @@ MAP_ROWS, MAP_COLS = 24, 24  # each neuron's output sampled over the plane
 MAX_MAPS = 64  # neurons per column whose maps are kept (no panel draws more)
 PROBABILITIES = ("sigmoid", "softmax")  # outputs in 0..1, drawn with 0.5 as the neutral
 MISCLASSIFIED = 8  # validation samples drawn as images, at most
+SCATTER_ROWS = 2000  # rows of each set predicted for the predicted-against-actual plot
 
 
 def clamp_selection(
@@ -180,13 +182,50 @@ def data_view(t: Trainer, points: tuple[np.ndarray, ...]) -> DataView:
     if n_inputs == 1 and len(X):
         xs = np.linspace(X.min(), X.max(), CURVE_POINTS)
         with np.errstate(all="ignore"):
-            _, out = t.net.predict(xs[:, None])
+            z, out = t.net.predict(xs[:, None])
         fitted = {}
         if t.net.n_layers == 1 and t.net.activations[0].identity and t.scaler is None:
             fitted = {"m": float(t.net.weights[0][0, 0]), "b": float(t.net.biases[0][0])}
         curve = frozen(units(out)[:, 0])
-        return DataView(**base, curve_x=frozen(xs), curve_y=curve, fitted=fitted)
+        basis, bias = basis_curves(t, xs)
+        z = curve if t.net.activations[-1].identity else frozen(z[:, 0])  # the parts' sum
+        return DataView(
+            **base,
+            curve_x=frozen(xs),
+            curve_y=curve,
+            fitted=fitted,
+            basis=basis,
+            basis_bias=bias,
+            basis_sum=z if basis is not None else None,
+        )
+    if t.task == "regression" and len(X):  # more inputs: predicted against actual
+        with np.errstate(all="ignore"):
+            train, val = (units(t.net.predict(A[:SCATTER_ROWS])[1]) for A in (X, t.X_val))
+        return DataView(**base, train_predicted=frozen(train), val_predicted=frozen(val))
     return DataView(**base)
+
+
+def basis_curves(t: Trainer, xs: np.ndarray) -> tuple[np.ndarray | None, float]:
+    """What each neuron of the last hidden layer adds to the first output's z over the
+    inputs xs (points,): a_j(x)·W_L[j, 0] for its output a_j (x through the layers before),
+    as (units, points), and the output's bias b_L[0], so that z(x) = their sum + b_L[0].
+    A standardised regression target's linear output is in the target's units (each part
+    times its std, the bias std·b + mean): their sum is then the curve drawn. (None, 0)
+    without a hidden layer."""
+    net = t.net
+    if net.n_layers < 2:
+        return None, 0.0
+    a = np.asarray(xs[:, None], net.dtype)
+    with np.errstate(all="ignore"):
+        for w, b, act in zip(net.weights[:-1], net.biases[:-1], net.activations[:-1], strict=True):
+            a = act.fn(a @ w + b)
+        parts = (a * net.weights[-1][:, 0]).T.astype(np.float64)  # (units, points)
+    bias = float(net.biases[-1][0])
+    scaler = t.target_scaler
+    if scaler is not None and net.activations[-1].identity:  # y = std·z + mean
+        std, mean = float(scaler.std[0]), float(scaler.mean[0])
+        parts, bias = parts * std, bias * std + mean
+    return frozen(parts), bias
 
 
 def neuron_maps(t: Trainer) -> NeuronMaps | None:
@@ -223,13 +262,46 @@ def network_inputs(t: Trainer, points: np.ndarray) -> np.ndarray:
     return plane_inputs(t.config.features, t.scaler, points)
 
 
-def phase_detail(t: Trainer) -> PhaseDetail | None:
-    """What the last pass computed, for the phase view: the first DETAIL_ROWS rows of the
-    mini-batch through every layer, and the whole gradients; None before any pass."""
+def batch_sample(t: Trainer, sample: int) -> int:
+    """The index ``sample`` in the current mini-batch, wrapped around its size (0 before
+    any batch): the batch changes size at an epoch's end."""
+    rows = 0 if t.batch_x is None else t.batch_x.shape[0]
+    return sample % rows if rows else 0
+
+
+def weights_seen(t: Trainer, before: np.ndarray | None) -> list[np.ndarray] | None:
+    """The weights W_k the last pass went through: the network's own within a step; once
+    its update has run, those of ``before`` (the parameters when the step began), None if
+    they were not kept (steps run whole at full speed or epochs a second, an edit)."""
+    if t.phase_index == 0 and t.steps > 0:
+        return None if before is None else t.net.views(before)[0]
+    return t.net.weights
+
+
+def carried_back(t: Trainer, sample: int, before: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """What each connection carries back for one sample: W_k[i, j] · δ_k[s, j] per layer
+    (sizes[k], sizes[k+1]), with the weights the pass went through; their sum over j is
+    dE_s/da_k[i] (grad_a of the layer below). () when those weights are unknown."""
+    seen = weights_seen(t, before)
+    if seen is None or not t.net.has_pass or t.batch_x is None:
+        return ()
+    n = t.batch_x.shape[0]  # per sample: the stored deltas carry the batch mean's 1/n
+    with np.errstate(all="ignore"):  # a layer backward has not reached yet holds anything
+        return tuple(frozen(w * (d[sample] * n)) for w, d in zip(seen, t.net.delta, strict=True))
+
+
+def phase_detail(
+    t: Trainer, sample: int = 0, carried: tuple[np.ndarray, ...] = ()
+) -> PhaseDetail | None:
+    """What the last pass computed, for the phase view and the graph of one sample:
+    DETAIL_ROWS rows of the mini-batch through every layer (the first ones, or the block
+    of them that holds row ``sample``), and the whole gradients; None before any pass.
+    ``carried``: the sample's w·δ (``carried_back``), while the graph is shown."""
     net = t.net
     if not net.has_pass or t.batch_x is None:
         return None
-    r = slice(0, DETAIL_ROWS)
+    first = sample - sample % DETAIL_ROWS
+    r = slice(first, first + DETAIL_ROWS)
     z, a, y = net.z, net.a, t.batch_y
     n = t.batch_x.shape[0]  # the stored deltas carry the batch mean's 1/n: per sample, x n
     return PhaseDetail(
@@ -245,6 +317,8 @@ def phase_detail(t: Trainer) -> PhaseDetail | None:
         bias_step=tuple(frozen(-b) for b in net.step_biases),
         per_sample_loss=frozen(t.loss.per_sample(z[-1][r], a[-1][r], y[r])),
         batch_size=int(t.batch_x.shape[0]),
+        first_row=first,
+        carried=carried,
     )
 
 
@@ -292,4 +366,21 @@ def misclassified(t: Trainer, which: str) -> tuple[Misclassified, ...]:
     return tuple(
         Misclassified(frozen(np.clip(r / top, 0.0, 1.0).reshape(k, k)), names[true[i]], names[g])
         for r, i, g in zip(raw, wrong[:MISCLASSIFIED], guess, strict=True)
+    )
+
+
+def test_scores(t: Trainer) -> str:
+    """The held-out test rows' scores as one line of the data summary: a regression's R²,
+    RMSE and MAE, a classification's accuracy and balanced accuracy; "" without them."""
+    n = rows(t, "test")
+    if not n:
+        return ""
+    where = f"on the {n:,} held-out rows, the weights of epoch {weights_epoch(t):,}"
+    if t.task == "regression":
+        s = regression_scores(t, "test")
+        return f"test     R² {s.r2:.4g}, RMSE {s.rmse:.4g}, MAE {s.mae:.4g} {where}"
+    report = class_report(confusion(t, "test")[0])
+    return (
+        f"test     accuracy {100 * report.accuracy:.1f}% (balanced "
+        f"{100 * report.balanced_accuracy:.1f}%) {where}"
     )

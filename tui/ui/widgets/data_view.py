@@ -4,9 +4,10 @@
 orange through a neutral to blue for P(class 1) or y, one muted colour per class for many
 classes; the training points on top as ●, the validation points as ○ on request.
 1 input: the training points and the fitted curve (plotext); for a 1-1 linear network the
-title gives the fitted y = m x + b beside the truth. More inputs: a classification's
+title gives the fitted y = m x + b beside the truth; with a hidden layer, under the fit
+what each last hidden neuron adds to it (basis_plot.py). More inputs: a classification's
 confusion matrix (and misclassified samples of pixel data; results_view.py), a regression's
-R² and what its inputs are.
+predictions against the actual target with the diagonal (predicted_plot.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from ..centred import draw_message
 from ..colours import NEGATIVE, POSITIVE
 from ..halfblocks import LEVELS, background, cell_style, levels, palettes, rgb, sample
 from ..ticks import nice_ticks, unique_labels
+from .basis_plot import SPLIT_HEIGHT, BasisPlot
+from .predicted_plot import PredictedPlot
 from .results_view import ResultsPanel
 
 GLYPHS = "▀●○"  # a map cell, a training point, a validation point
@@ -178,7 +181,8 @@ class DataPanel(Widget):
 
     DEFAULT_CSS = """
     DataPanel { width: 1fr; height: 1fr; }
-    DataPanel > FitPlot, DataPanel > ResultsPanel { display: none; }
+    DataPanel > FitPlot, DataPanel > ResultsPanel, DataPanel > PredictedPlot,
+    DataPanel > BasisPlot { display: none; }
     """
 
     show_validation: reactive[bool] = reactive(False)
@@ -193,7 +197,9 @@ class DataPanel(Widget):
 
     def compose(self) -> ComposeResult:
         yield FitPlot()
+        yield BasisPlot()  # under the fit: what each last hidden neuron adds to it
         yield ResultsPanel()
+        yield PredictedPlot()
 
     def show(self, snapshot: Snapshot) -> None:
         """Keep ``snapshot.data``; repaint only for a new snapshot, step or epoch."""
@@ -208,15 +214,34 @@ class DataPanel(Widget):
         """Hand the data to the 1-D plot, shown only when there is a curve to draw, and a
         classification of more than 2 inputs to the confusion matrix."""
         d = self.data
+        curve = d is not None and d.grid is None and d.curve_x is not None
+        parts = curve and d.basis is not None  # what each last hidden neuron adds
+        alone = parts and self.size.height < SPLIT_HEIGHT  # the fit drawn over its parts
         for plot in self.query(FitPlot):
             plot.data, plot.name_of_data = d, self._name
-            plot.display = d is not None and d.grid is None and d.curve_x is not None
+            plot.display = curve and not alone
             plot.refresh()
+        for basis in self.query(BasisPlot):
+            names = self._snapshot.activation_names if self._snapshot is not None else ()
+            basis.hidden, basis.output = (names[-2], names[-1]) if len(names) > 1 else ("", "")
+            basis.data, basis.combined, basis.display = d, alone, parts
+            basis.refresh()
         many = d is not None and d.n_inputs > 2 and d.task != "regression"
         for panel in self.query(ResultsPanel):
             panel.display = many
             if many and self._snapshot is not None:
                 panel.show(self._snapshot)
+        s = self._snapshot
+        for plot in self.query(PredictedPlot):
+            plot.data = d
+            plot.display = d is not None and d.train_predicted is not None
+            if s is not None:
+                plot.target_name = s.output_names[0] if s.output_names else ""
+                plot.scores = (s.val_r2, s.val_rmse)
+            plot.refresh()
+
+    def on_resize(self) -> None:
+        self.on_mount()  # the fit and its parts: on one plot or two
 
     def toggle_validation(self) -> None:
         """Show or hide the validation points."""
@@ -241,8 +266,8 @@ class DataPanel(Widget):
             return draw_map(d, width, height, self.show_validation, base)
         if d.curve_x is not None:
             return []  # the FitPlot child covers the panel
-        if d.n_inputs > 2 and d.task != "regression":
-            return []  # the ResultsPanel child covers the panel
+        if d.n_inputs > 2 and d.task != "regression" or d.train_predicted is not None:
+            return []  # the ResultsPanel or the PredictedPlot child covers the panel
         return draw_message(self._many_inputs(d.n_inputs), width, height, base)
 
     def _many_inputs(self, n: int) -> str:

@@ -34,7 +34,8 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ...snapshot import BACKWARD, SATURATED, Curve, Snapshot, depth_verdicts
+from ...snapshot import BACKWARD, SATURATED, Curve, Sharpness, Snapshot, depth_verdicts
+from ..fit import first_fit
 from ..rows import ChangedRows
 
 LOG_LO, LOG_HI = -8.0, 2.0  # the bar maps log10 ||dW|| from 1e-8 to 1e+2 onto its width
@@ -190,6 +191,36 @@ def notes(snap: Snapshot, width: int, room: int) -> list[str]:
     return out
 
 
+EDGE = 1.5  # the λmax bar spans 0 to this many times the stability limit (2/lr)
+
+
+def sharpness_parts(s: Sharpness, width: int) -> tuple[str, str, str, int]:
+    """The λmax line as (left text, bar, right text, cells of the bar up to the limit):
+    "λmax 2.71 ", "▕███████▊┃  ▏", " 2/lr 2.86". The bar spans 0 to EDGE times the limit,
+    "┃" marks the limit (2/lr) over whatever fills its cell; it is left out where it does
+    not fit. Adam has no limit: the line says so. "≥": the estimate has not converged yet
+    (it only ever rises towards λmax)."""
+    finite = math.isfinite(s.value)
+    value = f"{'' if s.converged or not finite else '≥'}{s.value:.3g}" if finite else "–"
+    left = f"λmax {value}"
+    if s.limit is None:
+        options = [f"{left}  Adam: no 2/lr limit (steps scaled per weight)", f"{left}  Adam"]
+        return first_fit(options, width), "", "", 0
+    right = f" {s.limit_name} {s.limit:.3g}"
+    bar_w = width - len(left) - len(right) - 3  # a space and the bar's two ends
+    if bar_w < 6 or not finite:
+        return first_fit([left + " " + right, left], width), "", "", 0
+    mark = min(int(bar_w / EDGE), bar_w - 1)  # the limit's cell, always drawn
+    fill = linear_bar(min(max(s.value / (EDGE * s.limit), 0.0), 1.0), bar_w)
+    return left + " ", "▕" + fill[:mark] + "┃" + fill[mark + 1 :] + "▏", right, mark
+
+
+def linear_bar(fraction: float, width: int) -> str:
+    """``width`` cells filled ``fraction`` of the way, in eighths."""
+    full, part = divmod(round(fraction * width * 8), 8)
+    return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)[:width]
+
+
 def visible_layers(n: int, room: int) -> tuple[list[int], int]:
     """The layers to list in ``room`` rows: all of them, or the first and the last ones
     around one line that says how many are left out (the last layers are what the first
@@ -215,7 +246,7 @@ class GradientPanel(ChangedRows, Widget):
         changed."""
         old, self.snapshot = self.snapshot, snapshot
         key = ("steps", "phase_index", "epoch", "sizes", "activation_names", "last_phase")
-        key += ("status", "symmetric")
+        key += ("status", "symmetric", "sharpness")
         if old is None or any(getattr(old, a) != getattr(snapshot, a) for a in key):
             self.repaint_rows()
         elif not all(
@@ -226,9 +257,12 @@ class GradientPanel(ChangedRows, Widget):
 
     def render(self) -> Text:
         snap = self.snapshot
-        if snap is None or (snap.steps == 0 and snap.phase_index == 0):
-            return Text("no step yet", style="dim")
         width, height = self.size.width, self.size.height
+        if snap is None or (snap.steps == 0 and snap.phase_index == 0):
+            out = Text("no step yet", style="dim", no_wrap=True, overflow="crop")
+            if snap is not None and snap.sharpness is not None and height > 1:
+                out.append("\n").append_text(self._sharpness_line(snap.sharpness, width))
+            return out
         n = snap.n_layers
         values, pending, current = phase_state(snap)
         deltas = [float(d) for d in snap.delta_norm]
@@ -264,13 +298,19 @@ class GradientPanel(ChangedRows, Widget):
         if spark_w < SPARK_MIN:  # narrow: the sparkline goes first, then the bar
             spark_w, bar_w = 0, min(avail - 2, 3 * BAR_MAX)
             bar_w = bar_w if bar_w >= BAR_MIN else 0
-        shown, before_gap = visible_layers(n, height)
+        wanted = snap.sharpness is not None and height > 1  # λmax: a line under the layers
+        shown, before_gap = visible_layers(n, height - wanted)
         gap = len(shown) < n
         rows = len(shown) + gap + flag_lines * sum(bool(joined[i]) for i in shown)
-        note = notes(snap, width, height - rows)
+        note = notes(snap, width, height - rows)  # the notes first: they explain a flag
         rows += len(note)
+        lam = wanted and height > rows
+        rows += lam
         header = height > rows
         second = not inline and height >= rows + header + len(shown) and width > name_w + stats_w
+        room_for_second = height >= rows + len(shown) and width > name_w + stats_w
+        if not (inline or second or snap.phase_index) and room_for_second:
+            second, header = True, False  # between steps |W| and Δ/W say more than the header
         theme = self.app.theme_variables
         bar_style = theme.get("primary", "blue")
         alarm, warning = (
@@ -304,12 +344,24 @@ class GradientPanel(ChangedRows, Widget):
                 out.append("\n" + " " * (name_w + 1) + stats[i], "dim")
             if row < len(shown) - 1:
                 out.append("\n")
+        if lam:
+            out.append("\n").append_text(self._sharpness_line(snap.sharpness, width))
         for line in note:
             out.append("\n" + line, warning)
         lines = out.split("\n", allow_blank=True)
         for line in lines:  # the screen wraps what is wider: never let it
             line.truncate(width, overflow="crop")
         return Text("\n", no_wrap=True, overflow="crop").join(lines)
+
+    def _sharpness_line(self, sharpness: Sharpness, width: int) -> Text:
+        """λmax, its bar (past the limit in the alarm colour) and the limit."""
+        theme = self.app.theme_variables
+        text, bar, right, mark = sharpness_parts(sharpness, width)
+        out = Text(text, style="bold")
+        if bar:  # after "▕" and the cells up to the mark: past the limit
+            out.append(bar[: mark + 2], theme.get("primary", "blue"))
+            out.append(bar[mark + 2 : -1], f"bold {theme.get('error', 'red')}").append(bar[-1])
+        return out.append(right, "dim")
 
     @staticmethod
     def _header(snap: Snapshot, width: int, bar: bool) -> str:

@@ -52,8 +52,6 @@ class Inspector(Widget, can_focus=True):
         Binding("down", "move(0, 0, 1)", "Neuron +", show=False),
         Binding("left_square_bracket", "move(0, -1, 0)", "Input -", show=False),
         Binding("right_square_bracket", "move(0, 1, 0)", "Input +", show=False),
-        Binding("comma", "sample(-1)", "Sample -", show=False),
-        Binding("full_stop", "sample(1)", "Sample +", show=False),
         # not in the footer (80 columns are short): the inspector's last line names them
         Binding("f", "check", "Finite diff", show=False, tooltip="Check this gradient"),
         Binding("w", "edit", "Edit weight", show=False, tooltip="Type a new value for it"),
@@ -80,7 +78,6 @@ class Inspector(Widget, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.snapshot: Snapshot | None = None
-        self.sample = 0  # which sample of the batch the three factors are shown for
         self.maps_alone = False  # the neurons' maps instead of the chain rule (a)
 
     def show(self, snapshot: Snapshot) -> None:
@@ -89,14 +86,6 @@ class Inspector(Widget, can_focus=True):
 
     def action_move(self, dk: int, di: int, dj: int) -> None:
         self.post_message(self.Move(dk, di, dj))
-
-    def action_sample(self, delta: int) -> None:
-        """The factors of the previous or next sample of the batch (wrapping around)."""
-        inspection = self.snapshot.inspection if self.snapshot else None
-        chain = inspection.chain if inspection else None
-        if chain is not None:
-            self.sample = (self.sample + delta) % len(chain.dz_dw)
-            self.refresh()
 
     def action_check(self) -> None:
         self.post_message(self.Check())
@@ -177,7 +166,7 @@ class Inspector(Widget, can_focus=True):
         each line the most complete form that fits (a number is never cut)."""
         k, j = c.layer, c.j
         n = len(c.dz_dw)
-        at = self.sample % n  # a smaller batch than before wraps around like , and .
+        at = s.sample % n  # the sample , and . pick (the screen's keys), in this batch
         last = k == len(s.sizes) - 2
         width = self.size.width or 1000
 

@@ -13,42 +13,22 @@ zig-zags across it and out.
 from __future__ import annotations
 
 import textwrap
-from itertools import pairwise
 
 import numpy as np
-from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...snapshot import Snapshot, Surface
-from ..colours import POSITIVE, SELECTED
+from ...snapshot import Config, Ghost, Landscape, Snapshot, Surface
+from ..colours import GHOSTS, SELECTED
+from ..fields import ghost_label
 from ..fit import first_fit
+from ..shading import PATH, cell_strips, path_lines, rgb, shades
+from .landscape_view import draw_landscape
 
-BANDS = 8  # contour bands from the lowest loss to the highest in view (log scale)
-PATH = "#e5e7eb"
 MARKS = {"path": ("•", PATH), "now": ("●", SELECTED), "truth": ("✕", "#22c55e")}
-# the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
-BRAILLE_BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
-
-
-def _rgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], float)
-
-
-def shades(grid: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """(rows, cols, 3) RGB: log10 of the loss in BANDS bands, low blue to high background,
-    every other band a little lighter so that the bands read as contour lines."""
-    logs = np.log10(np.maximum(grid, 1e-300))
-    finite = logs[np.isfinite(logs)]
-    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-    t = np.clip((logs - lo) / (hi - lo), 0, 1) if hi > lo else np.zeros_like(logs)
-    band = np.minimum((t * BANDS).astype(int), BANDS - 1)
-    weight = 1.0 - band / BANDS  # 1 at the lowest band
-    rgb = background + (_rgb(POSITIVE) - background) * (0.15 + 0.7 * weight)[..., None]
-    rgb += np.where(band % 2, 12.0, 0.0)[..., None]  # alternate bands: contour lines
-    return np.clip(np.rint(rgb), 0, 255)
+BATCH = "#2dd4bf"  # the mini-batches' steps: apart from ●'s yellow and the ghosts'
 
 
 def cell_of(point: tuple[float, float], extent: tuple, rows: int, cols: int):
@@ -92,28 +72,6 @@ def exits(path: np.ndarray, extent: tuple) -> list[tuple[int, np.ndarray, str]]:
     return out
 
 
-def path_lines(segments: list[tuple], extent: tuple, rows: int, cols: int) -> np.ndarray:
-    """The straight lines between consecutive points of the path as braille dots: per
-    cell of a rows x cols picture of ``extent`` the bits of its dots (0: none), (rows, cols).
-    ``segments``: ((m, b), (m, b)) pairs, both ends inside the view. One sample per dot
-    along each line, all lines at once."""
-    m0, m1, b0, b1 = extent
-    dots = np.zeros((rows, cols), np.int32)
-    if not segments:
-        return dots
-    ends = np.array(segments, float)  # (k, 2 ends, 2)
-    x = (ends[..., 0] - m0) / (m1 - m0) * (2 * cols - 1)  # (k, 2) in dot columns
-    y = (b1 - ends[..., 1]) / (b1 - b0) * (4 * rows - 1)  # and dot rows
-    counts = np.maximum(np.abs(x[:, 1] - x[:, 0]), np.abs(y[:, 1] - y[:, 0])).astype(int) + 2
-    line = np.repeat(np.arange(len(counts)), counts)
-    first = np.repeat(np.cumsum(counts) - counts, counts)
-    t = (np.arange(counts.sum()) - first) / (counts[line] - 1)
-    xs = np.clip(np.rint(x[line, 0] + (x[line, 1] - x[line, 0]) * t).astype(int), 0, 2 * cols - 1)
-    ys = np.clip(np.rint(y[line, 0] + (y[line, 1] - y[line, 0]) * t).astype(int), 0, 4 * rows - 1)
-    np.bitwise_or.at(dots, (ys >> 2, xs >> 1), 1 << BRAILLE_BITS[(ys & 3) * 2 + (xs & 1)])
-    return dots
-
-
 def cells_of(points: np.ndarray, extent: tuple, rows: int, cols: int) -> tuple:
     """(pixel rows, columns) of the points (k, 2) inside a rows x cols picture of
     ``extent``, as cell_of gives them one by one (the points outside left out)."""
@@ -143,19 +101,56 @@ def header(s: Surface, width: int, off: bool) -> str:
     return first_fit([f"{s.loss_name} over (m, b): {where}", where, short, "●"], width)
 
 
-def footer(s: Surface, width: int) -> str:
-    """What the marks are and the axes' ranges; the marks' words go first when short."""
+def footer(s: Surface, width: int, k: int = 0) -> str:
+    """What the marks are and the axes' ranges; the marks' words go first when short. k:
+    the batch steps' magnification (0: none drawn)."""
     m0, m1, b0, b1 = s.extent
     axes = f"m {m0:.2g}…{m1:.2g} → b {b0:.2g}…{b1:.2g} ↑"
     at = f"m {s.truth[0]:g}, b {s.truth[1]:g}" if s.truth else ""
     mark, short = (f"✕ true {at}", f"✕ {at}") if s.truth else ("+ lowest", "+ lowest")
     options = [f"• path  {mark}  {axes}", f"{mark}  {axes}", f"{short} │ {axes}", axes]
+    if k:
+        times = f" ×{k}" if k > 1 else ""
+        cloud, tight = f"· batch steps ◆ full{times}", f"·◆{times}"
+        options = [f"{cloud}  {short} │ {axes}", f"{cloud} │ {axes}", f"{tight} │ {axes}", axes]
     return first_fit(options, width)
 
 
-def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip]:
-    """Title line, ``height - 2`` rows of the map, legend line."""
-    body = height - 2
+def ghost_legend(entries: list[tuple[str, str]], width: int, base: Style) -> Strip:
+    """One line naming each ghost's path in its colour: "━ batch 1  ━ batch full"; each
+    label cut to its first words when they do not all fit."""
+    for cut in (None, 16, 8, 0):  # label[:None] is all of it
+        texts = [f"━ {label[:cut].rstrip()}".rstrip() for label, _ in entries]
+        if sum(len(t) + 2 for t in texts) - 2 <= width:
+            break
+    segments = []
+    for text, (_, colour) in zip(texts, entries, strict=True):
+        segments += [Segment(text, base + Style(color=colour)), Segment("  ", base)]
+    return Strip(segments[:-1]).crop(0, width)
+
+
+def magnified(s: Surface) -> tuple[np.ndarray, np.ndarray, int]:
+    """The batch steps (n, 2) and the full step (2,) as drawn: from ``now``, ``k`` times
+    longer (1, 2, 5, 10, 20 ...) when the longest would span under a tenth of the view, so
+    that the cloud can be seen; and k."""
+    now = np.array(s.now)
+    steps, full = np.asarray(s.batch_steps) - now, np.array(s.full_step) - now
+    span = np.array([s.extent[1] - s.extent[0], s.extent[3] - s.extent[2]])
+    with np.errstate(all="ignore"):
+        reach = float(np.nanmax(np.abs(np.vstack([steps, full]) / span), initial=0.0))
+    ladder = [m * 10**e for e in range(7) for m in (1, 2, 5)]  # 1, 2, 5, 10, 20 ...
+    k = next((k for k in ladder if not 0 < reach * k < 0.1), ladder[-1])
+    return now + k * steps, now + k * full, k
+
+
+def draw_surface(
+    s: Surface, width: int, height: int, base: Style, labels: tuple[str, ...] = ()
+) -> list[Strip]:
+    """Title line, ``height - 2`` rows of the map (one less with ghosts: their legend),
+    legend line. ``labels``: the ghosts' names, one per ``s.ghost_paths``."""
+    named = enumerate(zip(s.ghost_paths, labels, strict=False))
+    ghosts = [(p, GHOSTS[k % len(GHOSTS)], label) for k, (p, label) in named if len(p)]
+    body = height - 2 - bool(ghosts)
     if width < 8 or body < 2:
         return []
     bg = np.array(base.bgcolor.get_truecolor() if base.bgcolor else (0, 0, 0), float)
@@ -169,8 +164,32 @@ def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip
 
     def mark(r, c, glyph, colour: str) -> None:
         """Glyph(s) at cell rows r, columns c (ints or arrays) over both pixels' mean."""
-        glyphs[r, c], colours[r, c], bottom[r, c] = glyph, _rgb(colour), (top + under)[r, c] / 2
+        glyphs[r, c], colours[r, c], bottom[r, c] = glyph, rgb(colour), (top + under)[r, c] / 2
 
+    for path, colour, _ in ghosts:  # under the live path
+        seen = inside(path, s.extent)
+        segments = [(path[i], path[i + 1]) for i in np.flatnonzero(seen[:-1] & seen[1:])]
+        lines = path_lines(segments, s.extent, body, width)
+        r, c = np.nonzero(lines)
+        if len(r):
+            mark(r, c, np.array([chr(0x2800 + int(b)) for b in lines[r, c]], object), colour)
+        cell = cell_of(path[-1], s.extent, 2 * body, width)
+        if cell is not None:  # where it ended
+            mark(cell[0] // 2, cell[1], "○", colour)
+    k = 0
+    if s.batch_steps is not None and s.full_step is not None:
+        steps, full, k = magnified(s)
+        lines = path_lines([(np.array(s.now), full)], s.extent, body, width)
+        r, c = np.nonzero(lines)
+        if len(r):
+            mark(r, c, np.array([chr(0x2800 + int(b)) for b in lines[r, c]], object), PATH)
+        r, c = cells_of(steps, s.extent, 2 * body, width)
+        if len(r):
+            mark(r // 2, c, "·", BATCH)
+        cell = cell_of(full, s.extent, 2 * body, width)
+        if cell is not None:
+            mark(cell[0] // 2, cell[1], "◆", PATH)
+    live = SELECTED if ghosts else PATH  # beside the ghosts' (the first is white): ●'s colour
     leaving = exits(s.path, s.extent)
     seen = inside(s.path, s.extent)
     segments = [(s.path[i], s.path[i + 1]) for i in np.flatnonzero(seen[:-1] & seen[1:])]
@@ -178,10 +197,10 @@ def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip
     lines = path_lines(segments, s.extent, body, width)
     r, c = np.nonzero(lines)
     if len(r):
-        mark(r, c, np.array([chr(0x2800 + int(b)) for b in lines[r, c]], object), PATH)
+        mark(r, c, np.array([chr(0x2800 + int(b)) for b in lines[r, c]], object), live)
     r, c = cells_of(s.path, s.extent, 2 * body, width)
     if len(r):
-        mark(r // 2, c, MARKS["path"][0], MARKS["path"][1])
+        mark(r // 2, c, MARKS["path"][0], live)
     for point, kind in [(s.truth or s.lowest, "truth"), (s.now, "now")]:  # the latest on top
         cell = cell_of(point, s.extent, 2 * body, width)
         if cell is not None:
@@ -198,36 +217,27 @@ def draw_surface(s: Surface, width: int, height: int, base: Style) -> list[Strip
             for k, ch in enumerate(label if start >= 0 else ""):
                 mark(row, start + k, ch, SELECTED)
 
-    def style(fg: np.ndarray, back: np.ndarray) -> Style:
-        return base + Style(
-            color=RichColor.from_rgb(*fg.astype(int)), bgcolor=RichColor.from_rgb(*back.astype(int))
-        )
-
     off = cell_of(s.now, s.extent, 2 * body, width) is None
     strips = [Strip([Segment(header(s, width, off), base)])]
-    for r in range(body):
-        key = [(glyphs[r, c], tuple(colours[r, c]), tuple(bottom[r, c])) for c in range(width)]
-        cuts = [0, *(c for c in range(1, width) if key[c][1:] != key[c - 1][1:]), width]
-        strips.append(
-            Strip(
-                [
-                    Segment("".join(g for g, _, _ in key[a:b]), style(colours[r, a], bottom[r, a]))
-                    for a, b in pairwise(cuts)
-                ]
-            )
-        )
-    strips.append(Strip([Segment(footer(s, width), base + Style(dim=True))]))
+    if ghosts:
+        strips.append(ghost_legend([(label, colour) for _, colour, label in ghosts], width, base))
+    strips += cell_strips(glyphs, colours, bottom, base)
+    strips.append(Strip([Segment(footer(s, width, k), base + Style(dim=True))]))
     return [strip.adjust_cell_length(width, base) for strip in strips]
 
 
 class SurfacePanel(Widget):
-    """The loss surface for y = m x + b, or a note saying why this network has none."""
+    """The loss surface for y = m x + b, the loss landscape of any other network, or a note
+    saying why there is none yet."""
 
     DEFAULT_CSS = "SurfacePanel { width: 1fr; height: 1fr; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.surface: Surface | None = None
+        self.landscape: Landscape | None = None
+        self.ghosts: tuple[Ghost, ...] = ()
+        self.config: Config | None = None
         self.note = "pausing or training draws the loss surface here"
         self._key: tuple | None = None
 
@@ -235,7 +245,9 @@ class SurfacePanel(Widget):
         key = (snapshot.seq, snapshot.steps, snapshot.epoch)
         if key != self._key:
             self._key = key
-            self.surface, self.note = snapshot.surface, snapshot.surface_note or self.note
+            self.surface, self.landscape = snapshot.surface, snapshot.landscape
+            self.ghosts, self.config = snapshot.ghosts, snapshot.config
+            self.note = snapshot.surface_note or self.note
             self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -248,7 +260,10 @@ class SurfacePanel(Widget):
         key = (self._key, width, height, base)
         if getattr(self, "_cache", (None,))[0] != key:
             if self.surface is not None:
-                strips = draw_surface(self.surface, width, height, base)
+                labels = tuple(ghost_label(g, self.config) for g in self.ghosts)
+                strips = draw_surface(self.surface, width, height, base, labels)
+            elif self.landscape is not None:
+                strips = draw_landscape(self.landscape, width, height, base)
             else:
                 lines = textwrap.wrap(self.note, max(width, 1))
                 strips = [Strip([Segment(line, base + Style(dim=True))]) for line in lines]

@@ -11,47 +11,44 @@ column names label the inputs and its class names the outputs, where they fit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 
 from ...snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Phase, Snapshot
-from ..colours import NEGATIVE, POSITIVE, SELECTED
 from ..fit import first_fit
 from ..formulas import update_rule
 from ..halfblocks import LOWER, UPPER, cell_style
+from ..network_canvas import (
+    BOLD,
+    DEAD,
+    FAINT,
+    MAP,
+    SEL_NEURON,
+    STYLES,
+    column_labels,
+    connections,
+    weight_exists,
+)
 from ..neuron_maps import map_palette, map_pixels
 from ..rows import ChangedRows
+from ..sample_graph import draw_graph
 
-# 0 plain; 1-3 w >= 0 (or a bias > 0) by |w|: small, medium, large; 4-6 the same for w < 0;
-# 7 the selected connection, 8 its two neurons; 9 what the last phase worked on; 10 faint;
-# 11 a dead neuron
-DEAD_COLOUR = "#ef4444"
 DEAD_NEURON = "○"
-_STYLES = [
-    Style.parse(s)
-    for s in (
-        "none",
-        *(f"{b} {c}".strip() for c in (POSITIVE, NEGATIVE) for b in ("dim", "", "bold")),
-        f"bold {SELECTED}",
-        f"bold reverse {SELECTED}",
-        "bold",
-        "dim italic",
-        f"bold {DEAD_COLOUR}",
-    )
-]
-SEL_LINE, SEL_NEURON, BOLD, FAINT, DEAD, MAP = 7, 8, 9, 10, 11, 12  # MAP: a map's cell
 MIN_MAP_PX, MAX_MAP_PX = 4, 8  # a neuron's map: pixel rows (two to a cell row), as many cells
 LINE_ROOM, MIN_LINE_ROOM = 6, 4  # cells kept between two columns of maps for the connections
-# the bit of each braille dot, by 2 * (dot row 0-3) + (dot column 0-1) inside a cell
-_BITS = np.array([0, 3, 1, 4, 2, 5, 6, 7], np.int32)
+
+REVEAL_SECONDS = 0.05  # how often the graph looks whether a forward layer is due
 
 
 def phase_emphasis(phase: Phase | None, n_layers: int) -> tuple[set[int], set[int]]:
@@ -118,23 +115,6 @@ def dead_mask(snap: Snapshot, column: int) -> np.ndarray | None:
     return masks[column - 1] if 0 < column <= len(masks) else None
 
 
-# an activation's short name in a column's label where room is short ("8σ": 8 sigmoid
-# neurons); the help's legend lists them
-SHORT_NAMES = {
-    "linear": "l", "sigmoid": "σ", "tanh": "t", "relu": "r", "leaky_relu": "lr", "elu": "e",
-    "softplus": "sp", "swish": "sw", "gelu": "g", "softmax": "sm",
-}  # fmt: skip
-
-
-def _labels(snap: Snapshot, level: int) -> list[str]:
-    """Column labels, shorter with each level: "128 relu", "128r", "128"."""
-    labels = []
-    for n, act in zip(snap.sizes, ("in", *snap.activation_names), strict=True):
-        short = f"{n}{SHORT_NAMES.get(act, act[:2])}" if level == 1 and act != "in" else f"{n}"
-        labels.append(f"{n} {act}" if level == 0 else short)
-    return labels
-
-
 def _columns(labels: list[str], width: int) -> list[int] | None:
     """x of each column so that every label, centred on it, fits with a gap; None if not."""
     left, right = len(labels[0]) // 2, (len(labels[-1]) - 1) // 2
@@ -156,7 +136,7 @@ def name_margins(snap: Snapshot, width: int) -> tuple[int, int]:
     left = min(max(map(len, snap.input_names)), cap) + 1
     outputs = snap.output_names if len(snap.output_names) == snap.sizes[-1] else ()
     right = min(max(map(len, outputs)), cap) + 2 if outputs else 0
-    if _columns(_labels(snap, 2), width - left - right) is None:
+    if _columns(column_labels(snap, 2), width - left - right) is None:
         return 0, 0
     return left, right
 
@@ -166,86 +146,6 @@ def _rows(n: int, body: int) -> tuple[list[int], int]:
     if n <= body:
         return [1 + int((i + 0.5) * body / n - 0.5) for i in range(n)], 0  # slot centres
     return list(range(1, body)), n - (body - 1)
-
-
-def _lines(x0: int, x1: int, y0: np.ndarray, y1: np.ndarray) -> list[np.ndarray]:
-    """Dots of the straight lines (x0, y0[l]) -> (x1, y1[l]): X, Y and l, flat (int32).
-
-    One dot per dot column or row, whichever are more; lines are sampled in four groups of
-    similar slope so that shallow lines do not take as many samples as the steepest.
-    """
-    dy = np.abs(y1 - y0)
-    order = np.argsort(dy, kind="stable")
-    parts = []
-    for group in np.array_split(order, min(4, len(order))):
-        t = np.linspace(0.0, 1.0, int(max(x1 - x0, dy[group[-1]])) + 1)
-        y = np.rint(y0[group, None] + (y1 - y0)[group, None] * t).ravel()
-        parts.append((np.tile(np.rint(x0 + (x1 - x0) * t), len(group)), y, group.repeat(len(t))))
-    return [np.concatenate(column).astype(np.int32) for column in zip(*parts, strict=True)]
-
-
-def _connections(
-    snap: Snapshot,
-    ends: list[tuple[int, int]],
-    dots_y: list[np.ndarray],
-    canvas: tuple[np.ndarray, np.ndarray],
-    dim: set[int],
-    highlight: list[tuple[int, int, int]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rasterise the connections of the drawn neurons into the cells of ``canvas``.
-
-    canvas: (code points, style indices), each (height, width); ``ends[c]``: the first and
-    last cell of neuron column c (a dot, or a map), lines leave after the last and arrive
-    before the first; ``dots_y[c]``: the dot row of each drawn neuron of column c. Layers
-    in ``dim`` are dimmed; the ``highlight`` lines (k, i, j) are drawn alone on top.
-    Returns which line each cell shows, for the mouse: (height * width,) an index into
-    the (k, i, j) rows of the second array, or -1.
-    """
-    codes, styles = canvas[0].reshape(-1), canvas[1].reshape(-1)  # views
-    width = canvas[0].shape[1]
-
-    def raster(k: int, src: np.ndarray, dst: np.ndarray) -> list[np.ndarray]:
-        """Cell index, dot bit and line of every dot of the lines src[l] -> dst[l] of layer k."""
-        x0, x1 = 2 * ends[k][1] + 2, 2 * ends[k + 1][0] - 1  # from after a neuron to before
-        x, y, line = _lines(x0, x1, np.asarray(src), np.asarray(dst))
-        return [(y >> 2) * width + (x >> 1), _BITS[(y & 3) * 2 + (x & 1)], line]
-
-    dots = np.zeros(codes.size * 8, bool)
-    best = np.full(codes.size, -1, np.intp)  # the strongest line through each cell (by rank)
-    line_styles: list[np.ndarray] = []  # style of each line, by rank
-    by_rank: list[np.ndarray] = []  # (k, i, j) of each line, by rank
-    for k, w in enumerate(snap.weights):
-        src, dst = dots_y[k], dots_y[k + 1]
-        if ends[k + 1][0] - ends[k][1] < 2 or not len(src) or not len(dst):
-            continue
-        size = np.abs(np.nan_to_num(w))  # a diverged run must still draw
-        top = float(size.max(initial=0.0)) or 1.0
-        size = size[: len(src), : len(dst)].ravel()  # lines in row-major (i, j) order
-        tier = np.minimum((size / top * 3).astype(np.intp), 0 if k in dim else 2)
-        order = np.argsort(size, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order)) + sum(map(len, line_styles))
-        line_styles.append((1 + tier + 3 * (w[: len(src), : len(dst)].ravel() < 0))[order])
-        i, j = divmod(order, len(dst))
-        by_rank.append(np.column_stack([np.full(len(order), k), i, j]))
-        cell, bit, line = raster(k, np.repeat(src, len(dst)), np.tile(dst, len(src)))
-        dots[cell * 8 + bit] = True
-        np.maximum.at(best, cell, rank[line])
-    if line_styles:
-        bits = np.packbits(dots.reshape(-1, 8), axis=1, bitorder="little").ravel()
-        hit = best >= 0
-        codes[hit] = 0x2800 + bits[hit].astype(codes.dtype)
-        styles[hit] = np.concatenate(line_styles)[best[hit]]
-    for k, i, j in highlight:
-        if not 0 <= k < len(snap.weights) or ends[k + 1][0] - ends[k][1] < 2:
-            continue
-        if 0 <= i < len(dots_y[k]) and 0 <= j < len(dots_y[k + 1]):
-            cell, bit, _ = raster(k, dots_y[k][i : i + 1], dots_y[k + 1][j : j + 1])
-            own = np.zeros(codes.size, np.intp)  # only its own dots, on top
-            np.bitwise_or.at(own, cell, 1 << bit)
-            codes[own > 0], styles[own > 0] = 0x2800 + own[own > 0], SEL_LINE
-    lines = np.concatenate(by_rank) if by_rank else np.zeros((0, 3), np.intp)
-    return best, lines
 
 
 def map_layout(
@@ -269,7 +169,7 @@ def map_layout(
     for px in range(tallest, MIN_MAP_PX - 1, -1):
         for room in range(LINE_ROOM, MIN_LINE_ROOM - 1, -1):  # lines get less room first
             for level in range(3):
-                labels = _labels(snap, level)
+                labels = column_labels(snap, level)
                 wide = [lab.center(max(len(lab), px + room)) for lab in labels]
                 xs = _columns(wide, width - left - right)
                 if xs:
@@ -302,11 +202,40 @@ class NetworkView(ChangedRows, Widget):
     """Draw each neuron as a map of its output over the input plane, where they fit (the
     screen turns this on when the terminal is wide; the snapshot brings the maps)."""
 
+    graph: reactive[bool] = reactive(False)
+    """Draw one sample's computation graph instead (x): each neuron's z, a and δ, the
+    lines coloured by w·δ; the panel takes the focus, its arrows pick the neuron."""
+
+    BINDINGS = [  # while it draws the graph (it can take the focus only then)
+        Binding("left", "move(-1, 0, 0)", "Layer -", show=False),
+        Binding("right", "move(1, 0, 0)", "Layer +", show=False),
+        Binding("up", "move(0, 0, -1)", "Neuron -", show=False),
+        Binding("down", "move(0, 0, 1)", "Neuron +", show=False),
+    ]
+
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.snapshot: Snapshot | None = None
         self._key: tuple | None = None
         self._lines_at: tuple[np.ndarray, np.ndarray] | None = None  # the line in each cell
+        self._ids: tuple[list[int], list[list[int]]] | None = None  # the graph's neurons
+        self.clock: Callable[[], float] | None = None  # the session's (set by the screen)
+        self._forward: tuple[tuple, float] | None = None  # an animated forward phase, since
+        self._reveal_timer: Timer | None = None
+
+    class Move(Message):
+        """Move the selected neuron by (layers, 0, neurons), as the inspector's arrows do."""
+
+        def __init__(self, dk: int, di: int, dj: int) -> None:
+            super().__init__()
+            self.delta = (dk, di, dj)
+
+    def action_move(self, dk: int, di: int, dj: int) -> None:
+        self.post_message(self.Move(dk, di, dj))
+
+    def watch_graph(self, graph: bool) -> None:
+        self.can_focus = graph
+        self.hovered = None
 
     class NeuronClicked(Message):
         """A click on neuron ``index`` of column ``column`` (0 = the inputs)."""
@@ -329,7 +258,10 @@ class NetworkView(ChangedRows, Widget):
             default=None,
         )
         if best is not None and best[0] <= 4:
-            self.post_message(self.NeuronClicked(best[1], best[2]))
+            c, i = best[1], best[2]
+            if self._ids is not None:  # the graph's columns and neurons: the network's own
+                c, i = self._ids[0][c], self._ids[1][c][i]
+            self.post_message(self.NeuronClicked(c, i))
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         """Highlight the connection under the mouse (the strongest one drawn in that cell)."""
@@ -364,7 +296,39 @@ class NetworkView(ChangedRows, Widget):
             if self.snapshot is not None and self.snapshot.sizes != snapshot.sizes:
                 self.hovered = None  # a line of the network before: the mouse moves again
             self.snapshot, self._key = snapshot, key
+            self._follow_forward(snapshot)
             self.repaint_rows()  # only the rows that changed reach the terminal
+
+    def _follow_forward(self, snap: Snapshot) -> None:
+        """Note when an animated forward phase (running at the phases pace) was first shown,
+        so that the graph reveals its layers one after the other."""
+        phase = snap.last_phase
+        animated = snap.status == "running" and snap.pace.kind == "phases" and snap.phase_index
+        if not animated or phase is None or phase.kind != FORWARD or self.clock is None:
+            self._forward = None
+        elif self._forward is None or self._forward[0] != (snap.epoch, snap.steps):
+            self._forward = ((snap.epoch, snap.steps), self.clock())
+            if self.graph and self._reveal_timer is None:  # no snapshot comes in the phase:
+                self._reveal_timer = self.set_interval(REVEAL_SECONDS, self._reveal)  # draw
+
+    def _reveal(self) -> None:
+        """Draw the layers of an animated forward phase as they fall due, until all are."""
+        done = self._forward is None or not self.graph
+        if done or self.revealed() >= len(self.snapshot.sizes):
+            self._reveal_timer.stop()
+            self._reveal_timer = None
+        self.repaint_rows()
+
+    def revealed(self) -> int:
+        """The neuron columns whose forward values the graph shows: all, but during an
+        animated forward phase the inputs and layer 1 at once, then one more layer each
+        1 / L of the phase (as the code computes them, a layer after the other)."""
+        snap = self.snapshot
+        if self._forward is None or self.clock is None:
+            return len(snap.sizes)
+        elapsed = self.clock() - self._forward[1]
+        share = elapsed * snap.pace.per_second  # of the phase's time
+        return min(len(snap.sizes), 2 + int(share * snap.n_layers))
 
     @property
     def highlight_layer(self) -> int | None:
@@ -383,7 +347,7 @@ class NetworkView(ChangedRows, Widget):
         return self.draw(width, height, self.rich_style)  # the widget's colours, background
 
     def rows_key(self) -> tuple:
-        return (*super().rows_key(), self.selected, self.hovered, self.draw_maps)
+        return (*super().rows_key(), self.selected, self.hovered, self.draw_maps, self.graph)
 
     def draw(self, width: int, height: int, base: Style | None = None) -> list[Strip]:
         """The whole panel: ``height`` strips of ``width`` cells, styled over ``base``."""
@@ -391,7 +355,7 @@ class NetworkView(ChangedRows, Widget):
         if snap is None or width < 1 or height < 1:
             return []
         codes = np.full((height, width), 32, "<u4")  # code points
-        styles = np.zeros((height, width), np.intp)  # indices into _STYLES, or MAP
+        styles = np.zeros((height, width), np.intp)  # indices into STYLES, or MAP
         shades = np.full((2, height, width), -1, np.intp)  # a map cell's upper, lower level
 
         def put(row: int, x: int, text: str, style: int) -> None:
@@ -400,6 +364,11 @@ class NetworkView(ChangedRows, Widget):
             codes[row, x : x + len(text)] = [ord(ch) for ch in text]
             styles[row, x : x + len(text)] = style
 
+        self._ids = None
+        if self.graph:  # one sample's computation graph instead (tui.ui.sample_graph)
+            drawn = draw_graph(snap, (codes, styles), put, self.revealed(), self.hovered)
+            self._lines_at, self._layout, self._ids = drawn
+            return self._strips(codes, styles, shades, base)
         ncol = len(snap.sizes)
         left, right = name_margins(snap, width)  # room for a CSV file's column and class names
         body = height - 2  # rows between the labels and the caption
@@ -408,7 +377,7 @@ class NetworkView(ChangedRows, Widget):
             xs, labels, map_px, map_cells = maps
         else:
             for level in range(3):  # the longest labels that fit
-                labels = _labels(snap, level)
+                labels = column_labels(snap, level)
                 xs = _columns(labels, width - left - right)
                 if xs:
                     xs = [x + left for x in xs]
@@ -428,7 +397,9 @@ class NetworkView(ChangedRows, Widget):
             dots_y = [4 + 2 * t + map_px - 1 for t in tops]  # the dot row at a map's middle
             self._layout = (xs, [list(1 + (t + map_px // 2) // 2) for t in tops])
             highlight = [line for line in (sel, self.hovered) if line is not None]
-            owner, lines = _connections(snap, ends, dots_y, (codes, styles), dim, highlight)
+            owner, lines = connections(
+                list(snap.weights), ends, dots_y, (codes, styles), dim, highlight
+            )
             self._lines_at = (owner.reshape(height, width), lines)
             self._draw_maps(snap, (tops, firsts, map_px, map_cells), styles, shades)
             self._map_boxes = {
@@ -453,8 +424,8 @@ class NetworkView(ChangedRows, Widget):
             self._layout = (xs, ys)  # where the neurons are, for clicks
             highlight = [line for line in (sel, self.hovered) if line is not None]
             dots_y = [np.asarray(y, np.intp) * 4 + 1 for y in ys]
-            owner, lines = _connections(
-                snap, [(x, x) for x in xs], dots_y, (codes, styles), dim, highlight
+            owner, lines = connections(
+                list(snap.weights), [(x, x) for x in xs], dots_y, (codes, styles), dim, highlight
             )
             self._lines_at = (owner.reshape(height, width), lines)
             spacing = min(b - a for a, b in pairwise(xs))
@@ -530,7 +501,7 @@ class NetworkView(ChangedRows, Widget):
         codes = np.where(on_map, glyphs, codes).astype("<u4")
         fg, bg = np.where(upper < 0, lower, upper), np.where(upper < 0, -1, lower)
         keys = (styles * n + (fg + 1)) * n + (bg + 1)
-        styled = [base + style for style in _STYLES]
+        styled = [base + style for style in STYLES]
         seen: dict[int, Style] = {}
 
         def style(key: int) -> Style:
@@ -551,12 +522,6 @@ class NetworkView(ChangedRows, Widget):
             segments = [Segment(text[a:b], style(row[a])) for a, b in pairwise(cuts)]
             strips.append(Strip(segments, width))
         return strips
-
-
-def weight_exists(snap: Snapshot, line: tuple[int, int, int]) -> bool:
-    """Whether the connection (k, i, j) is one of this network's."""
-    k, i, j = line
-    return 0 <= k < len(snap.weights) and 0 <= i < snap.sizes[k] and 0 <= j < snap.sizes[k + 1]
 
 
 def weight_captions(snap: Snapshot, line: tuple[int, int, int]) -> list[str]:

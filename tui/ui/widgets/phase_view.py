@@ -1,9 +1,10 @@
 """The phase view: what the last phase of a step computed, with its numbers.
 
-forward: each layer's activations a_k (a0 is the input x); loss: each sample's loss E_s and
-their mean E, the batch's loss; backward k: the layer's δ_k = dE_s/dz_k for one sample,
-and the batch's gradients dW_k = mean a_(k-1)ᵀ·δ_k, db_k = mean δ_k (signed); update: what
-each weight matrix and bias changed by. For y = m x + b: dE/dm, dE/db and the updates of m and b.
+forward: each layer's activations a_k (a0 is the input x) for one sample (the one , and .
+pick); loss: each sample's loss E_s and their mean E, the batch's loss; backward k: the
+layer's δ_k = dE_s/dz_k for that sample, and the batch's gradients dW_k = mean a_(k-1)ᵀ·δ_k,
+db_k = mean δ_k (signed); update: what each weight matrix and bias changed by. For
+y = m x + b: dE/dm, dE/db and the updates of m and b.
 """
 
 from __future__ import annotations
@@ -37,31 +38,33 @@ class PhaseView(Widget):
                 style="dim",
             )
         d, phase, room = s.detail, s.last_phase, max(self.size.width - 12, 10)
+        r = d.row(s.sample) or 0  # the sample , and . pick
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(phase.label, style="bold reverse")
-        text.append(f"  batch of {d.batch_size}, sample 1\n", style="dim")
+        text.append(f"  batch of {d.batch_size}, sample {d.first_row + r + 1}\n", style="dim")
         line = s.sizes == (1, 1)  # y = m x + b: name the two numbers
         if phase.kind == FORWARD:
             names = s.activation_names  # whole: "line" would read as a word for linear
             pad = max(map(len, names))
-            text.append(f"a0 {'x':<{pad}} {vector(d.x[0], room - pad + 4)}\n")
+            text.append(f"a0 {'x':<{pad}} {vector(d.x[r], room - pad + 4)}\n")
             for k, a in enumerate(d.a):
-                text.append(f"a{k + 1} {names[k]:<{pad}} {vector(a[0], room - pad + 4)}\n")
+                text.append(f"a{k + 1} {names[k]:<{pad}} {vector(a[r], room - pad + 4)}\n")
         elif phase.kind == LOSS:
-            text.append(f"E_s, {s.loss_name} of each sample (first {len(d.x)}):\n")
+            rows = f"first {len(d.x)}" if d.first_row == 0 else f"from {d.first_row + 1}"
+            text.append(f"E_s, {s.loss_name} of each sample ({rows}):\n")
             text.append(f"  {vector(d.per_sample_loss, room + 8)}\n")
             text.append(f"E = mean of the E_s = {s.last_loss:.6g}\n", style="bold")
-            text.append(f"y {vector(d.a[-1][0], room)}  t {vector(d.y_true[0], 12)}\n")
+            text.append(f"y {vector(d.a[-1][r], room)}  t {vector(d.y_true[r], 12)}\n")
         elif phase.kind == BACKWARD:
-            self._backward(text, s, phase.layer, line, room)
+            self._backward(text, s, phase.layer, line, room, r)
         elif phase.kind == UPDATE:
             self._update(text, s, line)
         return text
 
     @staticmethod
-    def _backward(text: Text, s: Snapshot, k: int, line: bool, room: int) -> None:
+    def _backward(text: Text, s: Snapshot, k: int, line: bool, room: int, r: int) -> None:
         d, n = s.detail, k + 1
-        text.append(f"δ{n} = dE_s/dz {vector(d.delta[k][0], room - 6)}\n")
+        text.append(f"δ{n} = dE_s/dz {vector(d.delta[k][r], room - 6)}\n")
         if line:  # y = m x + b: the two gradients, with their signs
             text.append(f"dE/dm = mean x·δ1 = {d.dweights[k][0, 0]:+.4g}\n", style="bold")
             text.append(f"dE/db = mean δ1   = {d.dbiases[k][0]:+.4g}\n", style="bold")

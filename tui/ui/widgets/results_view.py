@@ -19,7 +19,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...snapshot import Misclassified, Results, Snapshot
+from ...snapshot import Misclassified, Results, Snapshot, distinct_labels
 from ..centred import draw_message
 from ..colours import NEGATIVE, POSITIVE
 
@@ -38,11 +38,29 @@ def _cell_style(base: Style, share: float, right: bool) -> Style:
 
 
 def _pct(x: float) -> str:
-    return "  –" if math.isnan(x) else f"{min(99, round(100 * x)):>3}" if x < 1 else "100"
+    """A share in 4 characters: '100%', ' 97%', or '   –' for none."""
+    return "   –" if math.isnan(x) else f"{min(99, round(100 * x)):>3}%" if x < 1 else "100%"
 
 
 def _line(pieces: list[tuple[str, Style]], width: int, base: Style) -> Strip:
     return Strip([Segment(t, s) for t, s in pieces]).crop(0, width).adjust_cell_length(width, base)
+
+
+SCORES = " prec  rec"  # the heading of " 100%  97%"
+WIDEST_HEAD = 8  # a column's heading is at most this many characters
+ROW_LABEL = 10  # and a row's
+
+
+def column_heads(names: list[str], counts: np.ndarray, width: int) -> tuple[int, list[str], bool]:
+    """(cell width, the columns' headings, numbered): headings that tell the classes apart
+    (core.metrics.distinct_labels) in cells as wide as room allows for every class (at
+    most WIDEST_HEAD characters and a space), never narrower than the largest count."""
+    digits = max(2, len(str(int(counts.max(initial=0)))))
+    label = min(max(len(n) for n in names), ROW_LABEL) + 1
+    room = (width - label - len(SCORES)) // max(len(names), 1) - 1
+    wide = max(digits, min(WIDEST_HEAD, max(len(n) for n in names), room))
+    heads, numbered = distinct_labels(names, wide)
+    return max(digits, *(len(h) for h in heads)) + 1, heads, numbered
 
 
 def matrix_lines(r: Results, width: int, height: int, base: Style) -> list[Strip]:
@@ -51,30 +69,33 @@ def matrix_lines(r: Results, width: int, height: int, base: Style) -> list[Strip
     names = [str(n) for n in r.class_names]
     k = len(names)
     counts = np.asarray(r.matrix)
-    cell = max(2, len(str(int(counts.max(initial=0))))) + 1
-    label = min(max(len(n) for n in names), 10) + 1
+    cell, heads, numbered = column_heads(names, counts, width)
+    if numbered:  # the rows say which number is which class
+        names = [f"{h} {n}" for h, n in zip(heads, names, strict=True)]
+    label = min(max(len(n) for n in names), ROW_LABEL) + 1
+    names = distinct_labels(names, ROW_LABEL)[0]  # cut in the middle when they must be
     shown = min(k, (width - label) // cell, height - 1)
     if shown < 2:
         return []
-    scores = label + shown * cell + 10 <= width  # " prec rec"
+    scores = label + shown * cell + len(SCORES) <= width
     dim, bold = base + Style(dim=True), base + Style(bold=True)
     head = [("t\\p".ljust(label)[:label], dim)]
-    head += [(n[: cell - 1].rjust(cell - 1) + " ", bold) for n in names[:shown]]
+    head += [(h.rjust(cell - 1) + " ", bold) for h in heads[:shown]]
     if shown < k:
         head.append((f"+{k - shown}", dim))
     elif scores:
-        head.append((" prec rec", dim))
+        head.append((SCORES, dim))
     lines = [_line(head, width, base)]
     rows = counts.sum(axis=1)
     for i in range(shown):
-        pieces = [(names[i][: label - 1].ljust(label), bold)]
+        pieces = [(names[i].ljust(label), bold)]
         for j in range(shown):
             v = int(counts[i, j])
             text = f"{v:>{cell - 1}} " if v else "·".rjust(cell - 1) + " "
             style = _cell_style(base, v / rows[i], i == j) if v else dim
             pieces += [(text[:-1], style), (" ", base)]
         if scores and shown == k:
-            pieces.append((f" {_pct(r.precision[i])}%{_pct(r.recall[i])}%", base))
+            pieces.append((f" {_pct(r.precision[i])} {_pct(r.recall[i])}", base))
         lines.append(_line(pieces, width, base))
     return lines
 

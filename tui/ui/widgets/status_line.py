@@ -92,6 +92,9 @@ class StatusLine(Widget):
             elif not math.isnan(s.train_r2):  # R² beside the loss: 1 perfect, 0 the mean's
                 slash = ("/", (num(s.val_r2, ".3g"), val)) if has_val else ()
                 add(4, " R² ", (num(s.train_r2, ".3g"), train), *slash)
+                # the typical error in the target's units: on the rows not trained on
+                rmse, colour = (s.val_rmse, val) if has_val else (s.train_rmse, train)
+                add(5, " RMSE ", (num(rmse, ".3g"), colour))
             if not has_val:
                 add(7, " (no validation set)")
         measured = s.epochs_per_second > 0  # the first second has no rate yet

@@ -45,6 +45,13 @@ class ViewPanel(Container):
         """Hand the snapshot to the view on display (the others catch up when shown)."""
         self.query_one(f"#{self.current}").show(snapshot)
         self._snapshot = snapshot
+        self._title(snapshot)
+
+    def _title(self, snapshot: Snapshot | None) -> None:
+        """The view's title: the surface of y = m x + b, or any other network's landscape."""
+        name = self.current
+        landscape = name == "surface" and snapshot is not None and snapshot.landscape is not None
+        self.border_title = "Loss landscape" if landscape else TITLES[name]
 
     @property
     def current(self) -> str:
@@ -52,8 +59,8 @@ class ViewPanel(Container):
 
     def set_view(self, name: str) -> None:
         self.query_one(ContentSwitcher).current = name
-        self.border_title = TITLES[name]
         snapshot = getattr(self, "_snapshot", None)
+        self._title(snapshot)
         if snapshot is not None:
             self.query_one(f"#{name}").show(snapshot)
 
