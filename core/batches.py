@@ -1,18 +1,20 @@
 """One epoch's order of the training samples, cut into mini-batches.
 
-Full batch: one batch of every sample, in order (``indices == [None]``). Otherwise each
-epoch draws a new permutation from the trainer's seeded generator and cuts it into
-batches of ``batch_size`` (the last may be shorter). Training sets up to GATHER_BYTES are
-copied into the epoch's order once, so that every mini-batch is a contiguous slice (no
-copy per step); larger ones are indexed batch by batch.
+Full batch: one batch of every sample, in order (``order`` None). Otherwise each epoch
+draws a new permutation from the trainer's seeded generator (as core.datasets'
+``batch_indices`` draws it) and cuts it into batches of ``batch_size`` (the last may be
+shorter): batch i is ``order[bounds[i]:bounds[i + 1]]``. Training sets up to GATHER_BYTES
+are copied into the epoch's order once, so that every mini-batch is a contiguous slice (no
+copy per step): ``x_rows[bounds[i]:bounds[i + 1]]`` is batch i (for the full batch, the
+arrays themselves); larger ones are indexed batch by batch.
 """
 
 from __future__ import annotations
 
+from itertools import accumulate, pairwise
+
 import numpy as np
 from numpy.typing import NDArray
-
-from .datasets import batch_indices
 
 GATHER_BYTES = 4_000_000  # training sets up to this size are re-ordered once per epoch
 
@@ -20,61 +22,94 @@ GATHER_BYTES = 4_000_000  # training sets up to this size are re-ordered once pe
 class EpochBatches:
     """The mini-batches of the current epoch over Xa (n, d + 1), Y (n, k), labels (n,) or None.
 
-    ``indices``: one index array per batch, or [None] for the full batch; ``pos``: how many
-    of them are done.
+    ``order``: the epoch's order of the rows (None: the full batch, in order); ``bounds``:
+    where each batch starts in it, and the last ends; ``pos``: how many batches are done.
+    ``x_rows``, ``y_rows``, ``label_rows``: the rows in that order; None when batches are
+    indexed one by one.
     """
 
     def __init__(self, Xa: NDArray, Y: NDArray, labels: NDArray | None, rng: np.random.Generator):
         self.Xa, self.Y, self.labels, self.rng = Xa, Y, labels, rng
-        self.indices: list[NDArray[np.intp] | None] = [None]
+        self.order: NDArray[np.int64] | None = None
+        self.bounds = [0, len(Xa)]
         self.pos = 0
-        self._order: tuple[NDArray, NDArray, NDArray | None] | None = None
-        self._offsets: NDArray[np.intp] | None = None  # where each batch starts in _order
+        self.gather()
 
     def __len__(self) -> int:
-        return len(self.indices)
+        return len(self.bounds) - 1
+
+    @property
+    def indices(self) -> list[NDArray[np.int64] | None]:
+        """One index array per batch, or [None] for the full batch."""
+        if self.order is None:
+            return [None]
+        return [self.order[lo:hi] for lo, hi in pairwise(self.bounds)]
+
+    @indices.setter
+    def indices(self, batches: list[NDArray[np.int64] | None]) -> None:
+        """Batches as index arrays (or [None]), e.g. a checkpoint's; then ``gather()``."""
+        if batches[0] is None:
+            self.order, self.bounds = None, [0, len(self.Xa)]
+        else:
+            self.order = np.concatenate(batches).astype(np.int64, copy=False)
+            self.bounds = [0, *accumulate(len(b) for b in batches)]
 
     @property
     def done(self) -> bool:
         """True once every batch of the epoch has been used."""
-        return self.pos == len(self.indices)
+        return self.pos == len(self.bounds) - 1
 
     def new_epoch(self, batch_size: int | None) -> None:
         """Reshuffle (unless full batch) and start from the first batch."""
         n = len(self.Xa)
-        full = batch_size is None or batch_size >= n
-        self.indices = [None] if full else batch_indices(n, batch_size, self.rng)
+        if batch_size is None or batch_size >= n:
+            self.order, self.bounds = None, [0, n]
+        else:
+            self.order = self.rng.permutation(n).astype(np.int64)
+            self.bounds = [*range(0, n, batch_size), n]
         self.pos = 0
         self.gather()
 
     def recut(self, batch_size: int | None) -> None:
         """Cut the samples this epoch has not used yet into batches of the new size."""
-        rest = self.indices[self.pos :]
-        idx = np.arange(len(self.Xa)) if not rest or rest[0] is None else np.concatenate(rest)
-        if batch_size is None or batch_size >= len(idx):
-            chunks = [idx]
-        else:
-            chunks = [idx[i : i + batch_size] for i in range(0, len(idx), batch_size)]
-        self.indices = self.indices[: self.pos] + chunks
-        self.gather()
+        n, start = len(self.Xa), self.bounds[self.pos]
+        rest = n - start
+        if not rest:
+            return
+        if self.order is None:  # the full batch's order, now cut (its rows are the same)
+            self.order = np.arange(n, dtype=np.int64)
+        size = rest if batch_size is None or batch_size >= rest else batch_size
+        self.bounds = [*self.bounds[: self.pos + 1], *range(start + size, n, size), n]
 
     def gather(self) -> None:
-        """Copy a small training set into the epoch's order (after ``indices`` changed)."""
-        self._order = None
-        if self.indices[0] is None or self.Xa.nbytes > GATHER_BYTES:
-            return
-        order = np.concatenate(self.indices)
-        labels = None if self.labels is None else self.labels[order]
-        self._order = (self.Xa[order], self.Y[order], labels)
-        self._offsets = np.concatenate([[0], np.cumsum([len(b) for b in self.indices])])
+        """Lay out the epoch's rows in its order (after ``order`` changed): the arrays
+        themselves for the full batch, a copy for a small training set, else nothing."""
+        if self.order is None:
+            self.x_rows, self.y_rows, self.label_rows = self.Xa, self.Y, self.labels
+        elif self.Xa.nbytes > GATHER_BYTES:
+            self.x_rows = self.y_rows = self.label_rows = None
+        else:  # np.take: as Xa[order], faster for narrow rows
+            order = self.order
+            self.x_rows, self.y_rows = np.take(self.Xa, order, 0), np.take(self.Y, order, 0)
+            self.label_rows = None if self.labels is None else np.take(self.labels, order, 0)
 
     def current(self) -> tuple[NDArray, NDArray, NDArray | None]:
         """The batch at ``pos``: (Xa_b, Y_b, labels_b or None)."""
-        if self._order is not None:
-            lo, hi = self._offsets[self.pos], self._offsets[self.pos + 1]
-            Xa, Y, labels = self._order
-            return Xa[lo:hi], Y[lo:hi], None if labels is None else labels[lo:hi]
-        idx = self.indices[self.pos]
-        if idx is None:
-            return self.Xa, self.Y, self.labels
-        return self.Xa[idx], self.Y[idx], None if self.labels is None else self.labels[idx]
+        lo, hi = self.bounds[self.pos], self.bounds[self.pos + 1]
+        if self.x_rows is not None:
+            if hi - lo == len(self.x_rows):  # the whole set: the arrays themselves
+                return self.x_rows, self.y_rows, self.label_rows
+            labels = None if self.label_rows is None else self.label_rows[lo:hi]
+            return self.x_rows[lo:hi], self.y_rows[lo:hi], labels
+        idx = self.order[lo:hi]
+        labels = None if self.labels is None else np.take(self.labels, idx, 0)
+        return np.take(self.Xa, idx, 0), np.take(self.Y, idx, 0), labels
+
+    def labels_of(self, first: int, end: int) -> NDArray | None:
+        """The labels of batches first .. end - 1, in the order their rows were used."""
+        lo, hi = self.bounds[first], self.bounds[end]
+        if self.labels is None:
+            return None
+        if self.label_rows is not None:
+            return self.label_rows[lo:hi]
+        return self.labels[self.order[lo:hi]]

@@ -127,51 +127,67 @@ def _all_same(neurons: NDArray) -> bool:
 class ReluActivity:
     """Which neurons of the hidden ReLU layers gave an output above 0 for some sample.
 
-    ``observe(block)`` after each forward pass adds the column sums of the network's hidden
-    block [a_1, 1, a_2, 1, ...] (n, H): one product with a ones vector for every layer at
-    once. A ReLU's outputs are >= 0, so a sum of 0 means 0 for every sample; the other
-    columns start at inf and never count. Once every ReLU neuron has been active, the epoch
-    is settled and observing costs nothing more: in a healthy network after the first batch.
-    ``end_epoch()`` turns the epoch's sums into ``dead``: per layer a bool mask (units,) of
-    the neurons whose ReLU was 0 for every sample of the epoch, None for a layer that is not
-    a hidden ReLU layer or before an epoch has ended. leaky_relu is never exactly 0, so its
-    neurons never die and are not tracked.
+    ``observe(outputs)`` after each forward pass takes the column sums of each hidden ReLU
+    layer's outputs with a ones column, [a_k, 1] (n, units + 1): one product with a ones
+    vector per layer (on that contiguous array: a_k alone is a strided view, which costs
+    the product twice as much), kept in a buffer and added to the epoch's sums every
+    CHECK_EVERY passes. A ReLU's outputs are >= 0, so a sum of 0 means 0 for every sample
+    (whatever order the sums are added in). Once every ReLU neuron has been active, the
+    epoch is settled and observing costs nothing more: in a healthy network after the
+    first few batches. ``end_epoch()`` turns the epoch's sums into ``dead``: per layer a
+    bool mask (units,) of the neurons whose ReLU was 0 for every sample of the epoch, None
+    for a layer that is not a hidden ReLU layer or before an epoch has ended. leaky_relu is
+    never exactly 0, so its neurons never die and are not tracked.
     """
+
+    CHECK_EVERY = 8  # passes between two checks of whether the epoch is settled
 
     def __init__(
         self, activation_names: Sequence[str], sizes: Sequence[int], dtype: type = np.float64
     ) -> None:
         n_layers = len(activation_names)
         self.layers = [k for k in range(n_layers - 1) if activation_names[k] == "relu"]
-        widths = [m + 1 for m in sizes[1:-1]]
-        starts = np.cumsum([0, *widths])
-        self._cols = {k: slice(starts[k], starts[k] + sizes[k + 1]) for k in self.layers}
-        self._start = np.full(sum(widths), np.inf, dtype)  # what the sums start from
-        for cols in self._cols.values():
-            self._start[cols] = 0.0
-        self._sum = self._start.copy()
-        self._col = np.empty_like(self._sum)
+        # per layer, the epoch's sums of a_k's columns and of its ones (never 0: not dead)
+        self._sums = [np.zeros(sizes[k + 1] + 1, dtype) for k in self.layers]
+        # per layer: the column sums of the passes not added to _sums yet, one row each
+        self._seen = [np.empty((self.CHECK_EVERY, len(s)), dtype) for s in self._sums]
+        self._rows = [(k, list(seen)) for k, seen in zip(self.layers, self._seen, strict=True)]
+        self._pending = 0  # passes in _seen
         self._ones: NDArray = np.ones(0, dtype)
         self.settled = not self.layers  # every ReLU neuron seen active this epoch
         self.dead: tuple[NDArray[np.bool_] | None, ...] = (None,) * n_layers
 
-    def observe(self, block: NDArray) -> None:
-        """Add one forward pass's hidden block (n, H) to the epoch's column sums."""
+    def observe(self, outputs: Sequence[NDArray]) -> None:
+        """Add one forward pass's hidden outputs (``Network.hidden_inputs``: [a_k, 1] of
+        each hidden layer k, (n, units + 1))."""
         if self.settled:
             return
-        if len(self._ones) != len(block):
-            self._ones = np.ones(len(block), self._ones.dtype)
-        self._sum += np.matmul(self._ones, block, out=self._col)
-        # count_nonzero is 4 times faster than all() here; nan counts as active: not 0
-        self.settled = np.count_nonzero(self._sum) == self._sum.size
+        i = self._pending
+        ones = self._ones
+        if len(ones) != len(outputs[0]):
+            ones = self._ones = np.ones(len(outputs[0]), ones.dtype)
+        for k, rows in self._rows:
+            ones.dot(outputs[k], out=rows[i])
+        self._pending = i + 1
+        if self._pending == self.CHECK_EVERY:
+            self._add_pending()
+            # count_nonzero is 4 times faster than all() here; nan counts as active: not 0
+            self.settled = all(np.count_nonzero(s) == s.size for s in self._sums)
+
+    def _add_pending(self) -> None:
+        if self._pending:
+            for total, seen in zip(self._sums, self._seen, strict=True):
+                total += seen[: self._pending].sum(axis=0)
+            self._pending = 0
 
     def end_epoch(self) -> None:
         """The epoch's dead neurons become ``dead``; the next epoch starts from nothing."""
         if not self.layers:
             return
+        self._add_pending()
         dead = list(self.dead)
-        for k, cols in self._cols.items():
-            dead[k] = self._sum[cols] == 0.0
+        for k, total in zip(self.layers, self._sums, strict=True):
+            dead[k] = total[:-1] == 0.0
         self.dead = tuple(dead)
         self._restart()
 
@@ -181,5 +197,7 @@ class ReluActivity:
         self._restart()
 
     def _restart(self) -> None:
-        np.copyto(self._sum, self._start)
+        for total in self._sums:
+            total[...] = 0.0
+        self._pending = 0
         self.settled = not self.layers

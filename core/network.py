@@ -19,10 +19,15 @@ All parameters live in one flat buffer (row 0 of ``flat``); ``weights[k]`` and
 (row 1) and the optimiser's last step (row 2) share the same layout, which lets the trainer
 compute every layer's norms with a single reduction. Nothing here updates the weights:
 that is the optimiser's job, so the gradients can be read before they are applied.
+
+``run_forward``, ``output_delta`` and ``backward_layer`` are the phases a learner steps
+through; ``forward_backward`` runs them all for one batch in one loop (what the trainer's
+steps run), with the same NumPy calls in the same order, so both give the same bits.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,27 +43,44 @@ PARAMS, GRADS, STEP = 0, 1, 2  # rows of Network.flat
 
 
 class _Buffers:
-    """Per-batch-size work arrays, reused from step to step (no fresh temporaries).
+    """Per-batch-size work arrays and the views into them, made once and reused from step
+    to step (no fresh temporaries, no new views).
 
     Layer inputs carry a last column of ones, so that z_k = [a_k, 1] @ [W_k; b_k] is one
     matrix product and dW_k, db_k come out of one product too: [a_k, 1].T @ delta_k.
-    The hidden layers' [a_k, 1] sit side by side in one block (n, sum of units + 1), so one
-    product with a ones vector sums every hidden column at once (dead ReLUs, per batch).
+    Each [a_k, 1] is an array of its own (contiguous: BLAS then gives np.dot and np.matmul
+    the same bits; products are written ``a.dot(b, out=c)``, np.dot without its dispatch).
+    ``forward`` and ``backward`` list, layer by layer, what ``Network.forward_backward``
+    hands to each call.
     """
 
-    def __init__(self, sizes: Sequence[int], n: int, dtype: np.dtype, linear_output: bool):
-        widths = [m + 1 for m in sizes[1:-1]]
-        self.hidden = np.ones((n, sum(widths)), dtype)  # [a_1, 1, a_2, 1, ...]
-        starts = np.cumsum([0, *widths])
-        self.inputs = [np.ones((n, sizes[0] + 1), dtype)] + [
-            self.hidden[:, s : s + w] for s, w in zip(starts, widths, strict=False)
-        ]
+    def __init__(self, net: Network, n: int):
+        sizes, dtype, acts = net.sizes, net.dtype, net.activations
+        self.inputs = [np.ones((n, m + 1), dtype) for m in sizes[:-1]]  # [a_k, 1]
+        self.inputs_T = [inp.T for inp in self.inputs]  # [a_k, 1].T (k = 0: the batch's own)
+        self.hidden_inputs = self.inputs[1:]
         self.z = [np.empty((n, m), dtype) for m in sizes[1:]]
-        output = self.z[-1] if linear_output else np.empty((n, sizes[-1]), dtype)
+        output = self.z[-1] if acts[-1].identity else np.empty((n, sizes[-1]), dtype)
         self.a = [inp[:, :-1] for inp in self.inputs[1:]] + [output]
         self.delta = [np.zeros((n, m), dtype) for m in sizes[1:]]  # read for ||delta||
         self.grad_a = [np.empty((n, m), dtype) for m in sizes[1:-1]]
         self.out_tmp = np.empty((n, sizes[-1]), dtype)  # f'(z) of the output layer
+        self.softmax_m = self.softmax_s = None  # softmax's row max and sum (n, 1) each
+        # per hidden layer k: [W_k; b_k], z_k, f_k, a_{k+1}, [a_{k+1}, 1]
+        self.forward = [
+            (net.stacked[k], self.z[k], acts[k].fn, self.a[k], self.inputs[k + 1])
+            for k in range(net.n_layers - 1)
+        ]
+        # per layer k = L-1 .. 1: [a_k, 1].T, delta_k, [dW_k; db_k], W_k.T, dE/da_k,
+        # f_{k-1}' (None if f_{k-1} is linear), z_{k-1}, a_k, delta_{k-1}
+        self.backward = [
+            (
+                self.inputs_T[k], self.delta[k], net.dstacked[k], net.weights_T[k],
+                self.grad_a[k - 1], None if acts[k - 1].identity else acts[k - 1].derivative,
+                self.z[k - 1], self.a[k - 1], self.delta[k - 1],
+            )
+            for k in reversed(range(1, net.n_layers))
+        ]  # fmt: skip
 
 
 class Network:
@@ -101,7 +123,8 @@ class Network:
         self.init(init, seed, init_scale)
         self._buffers: dict[int, _Buffers] = {}
         self._cache: _Buffers | None = None
-        self.x: Array | None = None  # the last forward pass's input
+        self._x_aug: Array | None = None  # the last forward pass's [x, 1]
+        self.output: Array | None = None  # and its output a_L (n, sizes[-1]): a[-1]
 
     # --- parameters -------------------------------------------------------------------
 
@@ -135,6 +158,7 @@ class Network:
             )
         ]
         self.weights, self.biases = params[0::2], params[1::2]
+        self.weights_T = [w.T for w in self.weights]  # W_k.T, for dE/da_k = delta_k @ W_k.T
         self.dweights, self.dbiases = grads[0::2], grads[1::2]
         self.step_weights, self.step_biases = step[0::2], step[1::2]
         mask = np.zeros(self.n_params, self.dtype)
@@ -180,29 +204,30 @@ class Network:
         ``augmented``: X already has a last column of ones (n, sizes[0] + 1), as the
         trainer keeps it, which saves a copy.
         """
-        n = X.shape[0]
-        buf = self._buffers.get(n)
-        if buf is None:
-            buf = self._buffers[n] = _Buffers(
-                self.sizes, n, self.dtype, self.activations[-1].identity
-            )
+        buf = self._buffers_for(X.shape[0])
         if augmented:
             self._x_aug = X
         else:
             self._x_aug = buf.inputs[0]
             np.copyto(self._x_aug[:, :-1], X)
-        self.x = self._x_aug[:, :-1]
         inp = self._x_aug
         for k, act in enumerate(self.activations):
-            z = np.matmul(inp, self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
+            z = inp.dot(self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
             if not act.elementwise:  # softmax: keep its max and sum for the cross-entropy
                 _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
             elif not act.identity or k + 1 < len(self.activations):
                 act.fn(z, out=buf.a[k])  # (a linear output layer's a is its z: no copy)
             if k + 1 < len(buf.inputs):
                 inp = buf.inputs[k + 1]
-        self._cache = buf
-        return buf.a[-1]
+        self._cache, self.output = buf, buf.a[-1]
+        return self.output
+
+    def _buffers_for(self, n: int) -> _Buffers:
+        """The work arrays for batches of n rows (made at the first batch of that size)."""
+        buf = self._buffers.get(n)
+        if buf is None:
+            buf = self._buffers[n] = _Buffers(self, n)
+        return buf
 
     def predict(self, X: Array) -> tuple[Array, Array]:
         """(z_{L-1}, a_L) for inputs X (n, sizes[0]) in fresh arrays; caches untouched."""
@@ -237,9 +262,15 @@ class Network:
         return self._require_cache().grad_a
 
     @property
-    def hidden_block(self) -> Array:
-        """Every hidden layer's [a_k, 1] side by side (n, sum of (units + 1)), a_1 first."""
-        return self._require_cache().hidden
+    def hidden_inputs(self) -> list[Array]:
+        """Each hidden layer's output with a ones column, [a[k], 1] (n, sizes[k + 1] + 1):
+        the array the next layer's product reads (``a[k]`` is a view of it)."""
+        return self._require_cache().hidden_inputs
+
+    @property
+    def x(self) -> Array | None:
+        """The last forward pass's input x (n, sizes[0]), None before any."""
+        return None if self._x_aug is None else self._x_aug[:, :-1]
 
     @property
     def has_pass(self) -> bool:
@@ -263,10 +294,13 @@ class Network:
         Returns E. For the fused pairs (sigmoid + bce, softmax + cross_entropy) the delta is
         (a - Y) / count directly; otherwise delta = dE/dy * f'(z).
         """
-        loss = get_loss(loss) if isinstance(loss, str) else loss
-        buf, last = self._require_cache(), self.n_layers - 1
-        z, y, act, delta = buf.z[last], buf.a[last], self.activations[last], buf.delta[last]
-        if loss.from_logits:
+        if isinstance(loss, str):
+            loss = get_loss(loss)
+        buf = self._cache
+        if buf is None:
+            raise RuntimeError("run a forward pass first")
+        z, y, act, delta = buf.z[-1], buf.a[-1], self.activations[-1], buf.delta[-1]
+        if loss.output_activation is not None:  # computed from the logits
             if act.name != loss.output_activation:
                 raise ValueError(
                     f"loss {loss.name} needs a {loss.output_activation} output, not {act.name}"
@@ -294,10 +328,10 @@ class Network:
         """
         buf = self._require_cache()
         delta = buf.delta[k]
-        inp = self._x_aug if k == 0 else buf.inputs[k]
-        np.matmul(inp.T, delta, out=self.dstacked[k])  # [dW; db] = [a, 1].T @ delta
+        inp_T = self._x_aug.T if k == 0 else buf.inputs_T[k]
+        inp_T.dot(delta, out=self.dstacked[k])  # [dW; db] = [a, 1].T @ delta
         if k > 0:
-            grad_a = np.matmul(delta, self.weights[k].T, out=buf.grad_a[k - 1])
+            grad_a = delta.dot(self.weights_T[k], out=buf.grad_a[k - 1])
             self.activations[k - 1].backward(
                 buf.z[k - 1], buf.a[k - 1], grad_a, out=buf.delta[k - 1]
             )
@@ -306,6 +340,44 @@ class Network:
         """All layers, the last first: fills ``dweights`` and ``dbiases``."""
         for k in reversed(range(self.n_layers)):
             self.backward_layer(k)
+
+    def forward_backward(self, xa: Array, Y: Array, loss: Loss) -> float:
+        """A whole batch through the phases: ``run_forward(xa, augmented=True)``,
+        ``output_delta(Y, loss)``, then, if the loss is finite, ``backward_layer(k)`` for
+        k = L-1 .. 0. Returns E. xa (n, sizes[0] + 1) holds the inputs and a ones column.
+
+        This is those three methods fused: the same NumPy calls on the same arrays in the
+        same order (the same bits), walking lists of views the batch size made once
+        (``_Buffers.forward`` and ``.backward``) instead of looking each one up per call,
+        which at small sizes costs as much as the arithmetic. Read them to learn backprop.
+        """
+        n = len(xa)
+        buf = self._buffers.get(n) or self._buffers_for(n)
+        self._x_aug, self._cache, self.output = xa, buf, buf.a[-1]
+        inp = xa
+        for stacked, z, f, a, a_next in buf.forward:  # the hidden layers, as run_forward
+            inp.dot(stacked, out=z)  # z_k = [a_k, 1] @ [W_k; b_k]
+            f(z, out=a)  # a_{k+1} = f(z_k)
+            inp = a_next  # [a_{k+1}, 1]
+        act, z = self.activations[-1], buf.z[-1]
+        inp.dot(self.stacked[-1], out=z)  # the output layer, as run_forward
+        if not act.elementwise:
+            _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[-1])
+        elif not act.identity:
+            act.fn(z, out=buf.a[-1])
+        value = self.output_delta(Y, loss)
+        if not math.isfinite(value):
+            return value  # the step stops at its loss, as the phases do
+        for inp_T, delta, dstacked, W_T, grad_a, f_prime, z, a, delta_below in buf.backward:
+            inp_T.dot(delta, out=dstacked)  # [dW_k; db_k] = [a_k, 1].T @ delta_k
+            delta.dot(W_T, out=grad_a)  # dE/da_k = delta_k @ W_k.T
+            if f_prime is None:  # delta_{k-1} = dE/da_k * f'(z_{k-1}), f' = 1
+                np.copyto(delta_below, grad_a)
+            else:  # as Activation.backward: f'(z_{k-1}), then times dE/da_k
+                f_prime(z, a, out=delta_below)
+                delta_below *= grad_a
+        xa.T.dot(buf.delta[0], out=self.dstacked[0])  # [dW_0; db_0] = [x, 1].T @ delta_0
+        return value
 
     def loss_and_grads(
         self, X: Array, Y: Array, loss: str = "mse"

@@ -7,6 +7,13 @@ adds them up over the epoch. From those come ||dW_k||, ||W_k|| and the update ra
 ||W_k,new - W_k,old|| / ||W_k|| of the last step, and their RMS over an epoch. An update of
 0 has the ratio 0 whatever ||W_k|| is (0 / 0 is "no update", not nan).
 
+For small networks an update only squares the three rows into a buffer; the sums per
+segment are taken when ``sums`` or ``epoch_sums`` is read (or the buffer is full): the same
+sums, added up step after step in the same order, so the same bits as summing at every
+step, for a fraction of the calls. For large ones each segment is one dot product, and the
+gradients' are taken by ``gradient_norm_sq`` (the divergence check, before the update):
+each row of the network's buffer is read once a step.
+
 ``delta_norms`` gives ||delta_k||, delta_k = dE_s/dz_k, the error signal of each layer in
 the last backward pass (one sample's, RMS over the batch): measured when asked, from the
 network's own buffers, at no cost per step.
@@ -22,6 +29,7 @@ from numpy.typing import NDArray
 from .network import GRADS, PARAMS, STEP, Network
 
 DOT_NORMS_ABOVE = 4096  # parameters; above it the norms come from one dot per segment
+SQUARES_BYTES = 1 << 18  # the buffer of squares a small network's steps fill
 
 
 class LayerNorms:
@@ -29,15 +37,82 @@ class LayerNorms:
 
     def __init__(self, net: Network) -> None:
         self.net = net
-        self.sums = np.zeros((3, len(net.segment_starts)))  # (3 rows, 2 L segments)
-        self.epoch_sums = np.zeros_like(self.sums)
-        self._sq = np.empty_like(net.flat) if net.n_params < DOT_NORMS_ABOVE else None
+        self._sums = np.zeros((3, len(net.segment_starts)))  # (3 rows, 2 L segments)
+        self._epoch_sums = np.zeros_like(self._sums)
+        self._squares: NDArray | None = None  # (steps, 3, P): each update's squares
+        self._pending = 0  # updates in _squares not summed yet
+        self._grads = net.flat[GRADS]
+        ends = [*net.segment_starts[1:], net.n_params]
+        self._segments = [  # per row, each segment as a 1-D view (large networks)
+            [net.flat[row, s:e] for s, e in zip(net.segment_starts, ends, strict=True)]
+            for row in (PARAMS, GRADS, STEP)
+        ]
+        self._grad_sums = np.zeros(len(ends))  # a large network's gradients, before the update
+        self._grads_measured = False
+        if net.n_params < DOT_NORMS_ABOVE:
+            steps = max(1, SQUARES_BYTES // net.flat.nbytes)
+            self._squares = np.empty((steps, *net.flat.shape), net.dtype)
+            self._rows = list(self._squares)
+            # row 0: the epoch's sums so far, then one row of sums per update in _squares
+            self._running = np.zeros((steps + 1, *self._sums.shape))
         self.measure()  # ||W|| of the initial weights; no gradient or step yet
+
+    @property
+    def sums(self) -> NDArray[np.float64]:
+        """(3, 2 L) squared norms at the last update (or ``measure``): PARAMS, GRADS, STEP."""
+        self._sum_pending()
+        return self._sums
+
+    @property
+    def epoch_sums(self) -> NDArray[np.float64]:
+        """(3, 2 L) ``sums`` added up over the epoch's updates so far."""
+        self._sum_pending()
+        return self._epoch_sums
+
+    def gradient_norm_sq(self) -> float:
+        """||grads||^2 of the backward pass just run, before the update (for the divergence
+        check): one dot product; for a large network the sum of its segments', which
+        ``update`` then keeps (an update does not change the gradients)."""
+        if self._squares is not None:
+            return self._grads.dot(self._grads)
+        sums = self._grad_sums
+        for j, v in enumerate(self._segments[GRADS]):
+            sums[j] = v.dot(v)
+        self._grads_measured = True
+        return float(sums.sum())
 
     def update(self) -> None:
         """Norms of the step just taken, added to the epoch's sums."""
-        self.measure()
-        self.epoch_sums += self.sums
+        if self._squares is None:
+            rows = (PARAMS, STEP) if self._grads_measured else (PARAMS, GRADS, STEP)
+            self._measure_rows(rows)
+            if self._grads_measured:
+                self._sums[GRADS] = self._grad_sums
+                self._grads_measured = False
+            self._epoch_sums += self._sums
+            return
+        np.square(self.net.flat, out=self._rows[self._pending])
+        self._pending += 1
+        if self._pending == len(self._rows):
+            self._sum_pending()
+
+    def _sum_pending(self) -> None:
+        """Sum the buffered squares per segment and add them to the epoch's sums one update
+        after the other, as ``update`` would have at each step."""
+        m = self._pending
+        if not m:
+            return
+        self._pending = 0
+        if m == 1:  # (the full batch: an update an epoch)
+            np.add.reduceat(self._rows[0], self.net.segment_starts, axis=1, out=self._sums)
+            self._epoch_sums += self._sums
+            return
+        running = self._running[: m + 1]
+        np.add.reduceat(self._squares[:m], self.net.segment_starts, axis=2, out=running[1:])
+        self._sums[...] = running[m]
+        running[0] = self._epoch_sums
+        np.add.accumulate(running, out=running)  # in order: ((E + s_1) + s_2) + ...
+        self._epoch_sums[...] = running[m]
 
     def measure(self) -> None:
         """sums = the squared norms of the network's buffers as they are now.
@@ -45,17 +120,20 @@ class LayerNorms:
         One square and one segmented sum for small networks; one dot product per segment
         for large ones, where squaring the whole buffer would cost more than the sums.
         """
+        self._sum_pending()
         net = self.net
-        if self._sq is not None:
-            np.square(net.flat, out=self._sq)
-            np.add.reduceat(self._sq, net.segment_starts, axis=1, out=self.sums)
+        if self._squares is not None:
+            np.square(net.flat, out=self._rows[0])
+            np.add.reduceat(self._rows[0], net.segment_starts, axis=1, out=self._sums)
         else:
-            for row in (PARAMS, GRADS, STEP):
-                weights, biases = net.views(net.flat[row])
-                for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
-                    v = w.ravel()
-                    self.sums[row, 2 * k] = np.dot(v, v)
-                    self.sums[row, 2 * k + 1] = np.dot(b, b)
+            self._measure_rows((PARAMS, GRADS, STEP))
+
+    def _measure_rows(self, rows: tuple[int, ...]) -> None:
+        """sums[row] = each segment's squared norm, one dot product each (large networks)."""
+        for row in rows:
+            sums = self._sums[row]
+            for j, v in enumerate(self._segments[row]):
+                sums[j] = v.dot(v)
 
     def start_epoch(self) -> None:
         self.epoch_sums[...] = 0.0
@@ -63,8 +141,9 @@ class LayerNorms:
     def reset(self) -> None:
         """New weights: their norms, and nothing summed yet (no gradient, no step)."""
         self.measure()
-        self.sums[GRADS:] = 0.0
-        self.epoch_sums[...] = 0.0
+        self._sums[GRADS:] = 0.0
+        self._epoch_sums[...] = 0.0
+        self._grads_measured = False
 
     def weights_finite(self) -> bool:
         """False once a weight (or its square) has overflowed to inf or become nan."""

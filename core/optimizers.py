@@ -60,8 +60,9 @@ class Optimizer:
         """One update in place: g = the penalised, clipped gradient; step = lr * rule(g);
         params -= step. ``weight_mask`` (P,) is 1 on weights, 0 on biases (no penalty)."""
         self.t += 1
-        g = self.effective_gradient(params, grads, weight_mask, l2, l1, clip)
-        self._rule(params, g, step, lr)
+        if l2 or l1 or clip:
+            grads = self.effective_gradient(params, grads, weight_mask, l2, l1, clip)
+        self._rule(params, grads, step, lr)
         params -= step
 
     def _rule(self, params: Array, g: Array, step: Array, lr: float) -> None:

@@ -12,6 +12,10 @@ records the learning rate, the mean training loss over the epoch's mini-batches,
 validation loss, accuracies for classification, and each layer's RMS gradient norm and
 update ratio over the epoch.
 
+``advance()`` and ``run_epoch()`` run a whole step with ``_step``: the same phases fused
+(core.network's ``forward_backward``); what only the screen and the history need is kept
+cheaply per step and summed when read (core.norms, core.tally, core.health's ReluActivity).
+
 The trainer owns the run's settings (``config``): ``apply`` takes the live ones (core.settings)
 from the next step on, and the optimiser is handed the learning rate and penalties from it
 at each update. When a run goes wrong (a loss, gradient or weight that stops being finite,
@@ -46,12 +50,13 @@ from .inspect import parameter_name
 from .landscape import stability_facts
 from .losses import get_loss
 from .memory import check_run_memory
-from .network import STEP, Network
+from .network import Network
 from .norms import LayerNorms, delta_norms
 from .optimizers import make_optimizer
 from .phases import Phase, step_phases
 from .run_data import RunData, build_data, fitted_hidden
 from .settings import LIVE, SETTINGS
+from .tally import EpochTally, count_correct
 
 EPOCH_COLUMNS = ("lr", "train_loss", "val_loss", "train_acc", "val_acc")
 EVAL_ROWS = 16384  # rows per forward pass when measuring the whole training set
@@ -94,19 +99,6 @@ class Restored:
     train_acc: float
     val_loss: float
     val_acc: float
-
-
-@dataclass
-class EpochTally:
-    """The running sums of the epoch under way: loss times rows, rows classified right,
-    rows seen (since the epoch started, or since a restore within it)."""
-
-    loss_sum: float = 0.0
-    correct: int = 0
-    seen: int = 0
-
-    def clear(self) -> None:
-        self.loss_sum, self.correct, self.seen = 0.0, 0, 0
 
 
 def history_columns(n_layers: int) -> tuple[str, ...]:
@@ -168,6 +160,7 @@ class Trainer:
         n_layers = self.net.n_layers
         self.history = History(history_columns(n_layers))
         self._row = np.empty(len(self.history.columns))  # one epoch's record, reused
+        self._row_norms = self._row[len(EPOCH_COLUMNS) :].reshape(2, -1)  # its norms' part
         self.lr_changes: list[tuple[int, float]] = []  # (epoch at which it applies, new lr)
         self.restores: list[tuple[int, str]] = []  # (epoch it happened in, "diverged"/"best")
         self.ghosts: list[Ghost] = []  # earlier runs to compare with (core.ghosts)
@@ -177,11 +170,12 @@ class Trainer:
         self.diverged: str | None = None
         self.last_loss = float("nan")  # of the last mini-batch
         self.last_epoch: EpochReport | None = None
-        self.tally = EpochTally()
+        self.tally = EpochTally(self.task, self.batches, self.train_set.n_outputs, dtype)
         self.first_delta_norm = np.full(n_layers, np.nan)  # ||delta_k|| of the first step
-        self.batch_x: NDArray | None = None  # the last mini-batch forwarded (n, inputs)
+        self._batch_xa: NDArray | None = None  # the last mini-batch forwarded, [x, 1]
         self.batch_y: NDArray | None = None  # and its targets (n, outputs)
-        self._batch_labels: NDArray | None = None
+        self._params, self._grads, self._step_rows = self.net.flat  # rows PARAMS, GRADS, STEP
+        self._weight_mask = self.net.weight_mask
         self.norms = LayerNorms(self.net)
         self.activity = ReluActivity([a.name for a in self.net.activations], sizes, dtype)
         with np.errstate(all="ignore"):
@@ -250,10 +244,7 @@ class Trainer:
 
     def n_correct(self, y: NDArray, Y: NDArray, labels: NDArray | None = None) -> int:
         """Rows classified right: output > 0.5 for two classes, arg max for many."""
-        labels = self._labels_of(Y) if labels is None else labels
-        if self.task == "binary":
-            return int(np.count_nonzero((y > 0.5) == labels))
-        return int(np.count_nonzero(y.argmax(axis=1) == labels))
+        return count_correct(self.task, y, self._labels_of(Y) if labels is None else labels)
 
     def _labels_of(self, Y: NDArray) -> NDArray | None:
         """What a prediction is compared with: Y > 0.5 for two classes, the class for many."""
@@ -261,45 +252,74 @@ class Trainer:
             return Y > 0.5
         return Y.argmax(axis=1) if self.task == "multiclass" else None
 
+    @property
+    def batch_x(self) -> NDArray | None:
+        """The last mini-batch forwarded (n, inputs), None before the first."""
+        return None if self._batch_xa is None else self._batch_xa[:, :-1]
+
     # --- the phases of a step -----------------------------------------------------------
 
     def _forward(self) -> None:
-        xa, self.batch_y, self._batch_labels = self.batches.current()
+        xa, self.batch_y, _ = self.batches.current()
         self.net.run_forward(xa, augmented=True)
-        self.batch_x = self.net.x
+        self._batch_xa = xa
         if not self.activity.settled:
-            self.activity.observe(self.net.hidden_block)
+            self.activity.observe(self.net.hidden_inputs)
 
     def _loss(self) -> None:
         loss = self.net.output_delta(self.batch_y, self.loss)
         self.last_loss = loss
         if not math.isfinite(loss):
-            self._diverge(f"the loss became {loss} at epoch {self.epoch + 1}")
+            self._loss_diverged(loss)
 
     def _backward(self, k: int) -> None:
         self.net.backward_layer(k)
-        if k == 0:
-            g = self.net.grads
-            if not math.isfinite(np.dot(g, g)):
-                self._diverge(
-                    f"a gradient became too large to represent (inf) at epoch {self.epoch + 1}"
-                )
+        if k == 0 and not math.isfinite(self.norms.gradient_norm_sq()):
+            self._gradient_diverged()
 
     def _update(self) -> None:
-        net, c, tally = self.net, self.config, self.tally
+        c = self.config
         self.optimizer.apply(
-            net.params, net.grads, net.flat[STEP], net.weight_mask, c.lr, c.l2, c.l1, c.clip
-        )
+            self._params, self._grads, self._step_rows, self._weight_mask,
+            c.lr, c.l2, c.l1, c.clip,
+        )  # fmt: skip
         self.norms.update()
-        if self.steps == 0:
-            self.first_delta_norm = delta_norms(net)
-        n = self.batch_x.shape[0]
-        tally.loss_sum += self.last_loss * n
-        tally.seen += n
-        if self._batch_labels is not None:
-            tally.correct += self.n_correct(net.a[-1], self.batch_y, self._batch_labels)
+        if not self.steps:
+            self.first_delta_norm = delta_norms(self.net)
+        self.tally.add(self.last_loss, self.net.output)
         self.steps += 1
         self.batches.pos += 1
+
+    def _step(self) -> None:
+        """A whole step: the phases above back to back, with the network's
+        ``forward_backward`` doing forward, loss and backward in one go (the same calls in
+        the same order, so the same bits as ``next_phase`` gives), the batch taken as a
+        slice of the epoch's rows where there is one."""
+        b = self.batches
+        if b.x_rows is not None:
+            lo = b.bounds[b.pos]
+            hi = b.bounds[b.pos + 1]
+            xa = b.x_rows[lo:hi]
+            y = b.y_rows[lo:hi]
+        else:
+            xa, y, _ = b.current()
+        self._batch_xa = xa
+        self.batch_y = y
+        net = self.net
+        loss = self.last_loss = net.forward_backward(xa, y, self.loss)
+        if not self.activity.settled:
+            self.activity.observe(net.hidden_inputs)
+        if not math.isfinite(loss):
+            self._loss_diverged(loss)
+        if not math.isfinite(self.norms.gradient_norm_sq()):
+            self._gradient_diverged()
+        self._update()
+
+    def _loss_diverged(self, loss: float) -> None:
+        self._diverge(f"the loss became {loss} at epoch {self.epoch + 1}")
+
+    def _gradient_diverged(self) -> None:
+        self._diverge(f"a gradient became too large to represent (inf) at epoch {self.epoch + 1}")
 
     def _run_phase(self, index: int) -> None:
         self._phase_fns[index]()
@@ -332,8 +352,7 @@ class Trainer:
             while self.phase_index:
                 self._run_phase(self.phase_index)
             return
-        for fn in self._phase_fns:  # a whole step: the same phases, without the bookkeeping
-            fn()
+        self._step()  # a whole step: the same phases, without the bookkeeping
         self.last_phase = self.phases[-1]
         if self.batches.done:
             self.last_epoch = self._end_epoch()
@@ -354,12 +373,20 @@ class Trainer:
     def run_epoch(self, stop: Callable[[], bool] | None = None) -> EpochReport | None:
         """Steps until the current epoch ends; None if ``stop()`` (asked before each step)
         said stop first: the epoch then goes on where it was at the next call."""
-        epoch = self.epoch
+        epoch, b, update = self.epoch, self.batches, self.phases[-1]
         with np.errstate(all="ignore"):
-            while self.epoch == epoch:
+            if self.phase_index:  # a step taken phase by phase: its rest first
                 if stop is not None and stop():
                     return None
                 self._advance()
+            if self.epoch == epoch:  # _advance's whole steps, without its checks
+                self.diverged = None
+                for _ in range(len(b.bounds) - 1 - b.pos):  # the epoch's steps left
+                    if stop is not None and stop():
+                        return None
+                    self._step()
+                    self.last_phase = update
+                self.last_epoch = self._end_epoch()
         return self.last_epoch
 
     def train(self, epochs: int) -> EpochReport | None:
@@ -393,8 +420,8 @@ class Trainer:
             train_acc = tally.correct / max(tally.seen, 1) if self.task != "regression" else np.nan
         val_loss, val_acc = self.evaluate(self.X_val, self.Y_val)
         row = self._row
-        row[:5] = lr, train_loss, val_loss, train_acc, val_acc
-        self.norms.epoch_rms(len(self.batches), out=row[5:].reshape(2, -1))
+        row[0], row[1], row[2], row[3], row[4] = lr, train_loss, val_loss, train_acc, val_acc
+        self.norms.epoch_rms(len(self.batches), out=self._row_norms)
         self.history.append(row)
         self.best_val.see(self.epoch, val_loss, self.net.params)
         self.fallback.offer(self.epoch, train_loss, self.net.params)
@@ -406,8 +433,10 @@ class Trainer:
         # an overflow would show in the next loss anyway. Check once an epoch to be sure.
         if not self.norms.weights_finite():
             self._diverge(f"the weights grew too large to represent (inf) at epoch {self.epoch}")
-        first = self.history.recent("train_loss", SUSTAIN)[1][0]
-        what = self.growth.see(self.epoch, train_loss, first)
+        growth = self.growth  # (it reads the first of the last SUSTAIN epochs only then)
+        high_for_long = growth.high_epochs >= SUSTAIN - 1
+        first = self.history.recent("train_loss", SUSTAIN)[1][0] if high_for_long else math.nan
+        what = growth.see(self.epoch, train_loss, first)
         if what:
             self._diverge(what)
         return EpochReport(self.epoch, lr, train_loss, val_loss, train_acc, val_acc)

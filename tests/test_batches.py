@@ -76,5 +76,5 @@ def test_gathered_and_indexed_batches_train_bit_identically(monkeypatch):
     monkeypatch.setattr(core.batches, "GATHER_BYTES", 0)
     indexed = Trainer(config)
     indexed.train(3)
-    assert indexed.batches._order is None and gathered.batches._order is not None
+    assert indexed.batches.x_rows is None and gathered.batches.x_rows is not None
     assert np.array_equal(gathered.net.params, indexed.net.params)

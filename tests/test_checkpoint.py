@@ -46,6 +46,35 @@ def test_load_and_continue_equals_not_stopping(tmp_path, optimizer):
     assert resumed.lr_changes == straight.lr_changes
 
 
+@pytest.mark.parametrize("dataset", ["moons", "spiral3"])
+def test_a_state_taken_between_two_steps_goes_on_as_if_never_taken(dataset):
+    """What a step keeps to sum later (squared norms, outputs to count, ReLU activity) is
+    summed into the state: every number of the history and the step report goes on the
+    same, bit for bit, in the run resumed and in the one the state was taken from."""
+    cfg = config(dataset=dataset, activation="relu", hidden=(6, 4), batch_size=8)
+    straight, stopped = Trainer(cfg), Trainer(cfg)
+    for t in (straight, stopped):
+        t.train(1)
+        for _ in range(5):
+            t.step()
+    resumed = trainer_from_state(state_of(stopped))
+    for t in (straight, stopped, resumed):
+        t.train(2)
+        t.step()
+    for t in (stopped, resumed):
+        assert np.array_equal(straight.net.params, t.net.params)
+        for col in straight.history.columns:
+            assert np.array_equal(
+                straight.history.recent(col)[1], t.history.recent(col)[1], equal_nan=True
+            )
+        a, b = straight.report(), t.report()
+        for field in ("loss", "grad_norm", "bias_grad_norm", "weight_norm", "update_ratio"):
+            assert np.array_equal(getattr(a, field), getattr(b, field))
+        assert (t.tally.loss_sum, t.tally.correct, t.tally.seen) == (
+            straight.tally.loss_sum, straight.tally.correct, straight.tally.seen
+        )  # fmt: skip
+
+
 def test_checkpoint_holds_the_data_and_config(tmp_path):
     t = Trainer(config())
     t.train(1)

@@ -8,6 +8,7 @@ import pytest
 
 from core.config import Config
 from core.health import (
+    ReluActivity,
     constant_guess_loss,
     depth_growth,
     depth_verdicts,
@@ -75,6 +76,22 @@ def test_dead_relus_are_recorded_per_epoch():
     assert not t.activity.dead[0][3]
     t.reinitialize()
     assert t.activity.dead == (None, None, None)
+
+
+@pytest.mark.parametrize("check_every", [1, 3, ReluActivity.CHECK_EVERY])
+def test_dead_relus_are_those_never_active_in_the_epoch(check_every, monkeypatch):
+    """Whether the epoch is settled is checked every few passes: the masks are the same."""
+    monkeypatch.setattr(ReluActivity, "CHECK_EVERY", check_every)
+    t = Trainer(small(activation="relu", hidden=(8, 4), batch_size=10, lr=0.5))
+    t.net.weights[0][:, 3], t.net.biases[0][3] = 0.0, -1.0  # dead all epoch
+    for epoch in (1, 2):
+        active = [np.zeros(8, bool), np.zeros(4, bool)]
+        while t.epoch < epoch:
+            t.step()
+            for k in (0, 1):
+                active[k] |= (t.net.a[k] > 0).any(axis=0)
+        assert [list(d) for d in t.activity.dead[:2]] == [list(~a) for a in active]
+        assert t.activity.dead[0][3]
 
 
 def test_only_relu_hidden_layers_are_tracked():

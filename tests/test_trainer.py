@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+import core.norms
+import core.tally
 from core.config import Config
 from core.norms import DOT_NORMS_ABOVE
 from core.trainer import Diverged, Trainer
@@ -10,6 +12,68 @@ from core.trainer import Diverged, Trainer
 
 def small(**changes) -> Config:
     return Config(**{"dataset": "circle", "n_samples": 200, "hidden": (4, 2), **changes})
+
+
+def everything_shown(t: Trainer) -> list:
+    """What the app and the history show of a run, and the buffers views read."""
+    r = t.report()
+    net = t.net
+    return [
+        t.net.params, t.net.grads, t.net.flat[2], t.steps, t.epoch, t.batches.pos,
+        t.last_loss, t.tally.loss_sum, t.tally.correct, t.tally.seen, t.first_delta_norm,
+        r.loss, r.grad_norm, r.bias_grad_norm, r.weight_norm, r.update_ratio, r.delta_norm,
+        *(t.history.recent(c)[1] for c in t.history.columns),
+        *(np.zeros(0) if d is None else d for d in t.activity.dead),
+        *net.z, *net.a, *net.delta, t.batch_x, t.batch_y, t.norms.sums, t.norms.epoch_sums,
+    ]  # fmt: skip
+
+
+def assert_same(a: Trainer, b: Trainer) -> None:
+    for x, y in zip(everything_shown(a), everything_shown(b), strict=True):
+        assert np.array_equal(x, y, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(batch_size=7),  # tanh, mse; a shorter last batch
+        dict(activation="relu", hidden=(6, 5), batch_size=16),  # dead ReLUs tracked
+        dict(dataset="spiral3", activation="relu", batch_size=32),  # softmax, cross-entropy
+        dict(output_activation="sigmoid", loss="bce", optimizer="adam", lr=0.01),
+        dict(optimizer="momentum", l2=0.01, l1=0.001, clip=0.5, dtype="float32"),
+        dict(batch_size=None, hidden=()),  # the full batch, no hidden layer
+        dict(hidden=(80, 60), batch_size=16),  # norms by dot products (> DOT_NORMS_ABOVE)
+    ],
+)
+def test_steps_and_epochs_equal_their_phases_bit_for_bit(changes):
+    """run_epoch and advance (the fused step) against next_phase, phase by phase, over
+    epoch ends, a step begun phase by phase and finished at once, and a new batch size."""
+    a, b = Trainer(small(**changes)), Trainer(small(**changes))
+    for t in (a, b):
+        if t.net.n_layers > 1:  # a hidden neuron whose ReLU is 0 all epoch (dead)
+            t.net.weights[0][:, 1], t.net.biases[0][1] = 0.0, -1.0
+    n_phases = len(b.phases)
+    a.run_epoch()
+    while b.epoch < 1:
+        b.next_phase()
+    assert_same(a, b)
+    for t in (a, b):
+        t.next_phase(), t.next_phase()  # forward and loss of a step...
+    a.advance()  # ... finished at once
+    for _ in range(n_phases - 2):
+        b.next_phase()
+    assert_same(a, b)
+    for t in (a, b):
+        t.apply({"batch_size": 5})
+    for _ in range(3):
+        a.step()
+    for _ in range(3 * n_phases):
+        b.next_phase()
+    assert_same(a, b)
+    a.train(2)
+    while b.epoch < a.epoch:
+        b.next_phase()
+    assert_same(a, b)
 
 
 def test_phase_by_phase_equals_all_at_once_bit_for_bit():
@@ -33,6 +97,49 @@ def test_phase_by_phase_equals_all_at_once_bit_for_bit():
     assert [p.layer for p in names[2:-1]] == [2, 1, 0]  # Network.weights[k] counts from 0
     assert np.array_equal(a.net.params, b.net.params)
     assert a.steps == b.steps == 25
+
+
+@pytest.mark.parametrize("hidden", [(8, 8), (80, 60)])  # 105 and 5,161 parameters
+@pytest.mark.parametrize("squares_bytes", [1, core.norms.SQUARES_BYTES])
+def test_epoch_norms_are_each_steps_norms_added_in_order(hidden, squares_bytes, monkeypatch):
+    """Summed when read, or when the buffer of squares is full (every step with 1 byte):
+    the same bits as the squared norms of each update added up one after the other."""
+    monkeypatch.setattr(core.norms, "SQUARES_BYTES", squares_bytes)
+    t = Trainer(small(batch_size=10, hidden=hidden, val_fraction=0.0))
+    measure = core.norms.LayerNorms(t.net)  # measures the network as it is now, when asked
+    total, norms = np.zeros_like(t.norms.epoch_sums), []
+    for _ in range(len(t.batches)):
+        t.step()
+        measure.measure()
+        total += measure.sums
+        norms.append(t.report().grad_norm)
+        assert np.array_equal(norms[-1], np.sqrt(measure.sums[1, 0::2]))
+    assert np.array_equal(t.norms.epoch_sums, np.zeros_like(total))  # a new epoch
+    rms = t.history.last()
+    for k in range(t.net.n_layers):
+        assert rms[f"grad_norm_{k}"] == np.sqrt(total[1, 2 * k] / len(t.batches))
+        ratio = np.sqrt(total[2, 2 * k] / len(t.batches) / measure.sums[0, 2 * k])
+        assert rms[f"update_ratio_{k}"] == ratio
+
+
+@pytest.mark.parametrize("keep_bytes", [1, 100, core.tally.KEEP_BYTES])
+@pytest.mark.parametrize("dataset", ["circle", "spiral3"])  # two classes, three
+def test_the_epochs_accuracy_counts_each_rows_output_once(dataset, keep_bytes, monkeypatch):
+    """Outputs kept and counted when read or when the buffer is full (with 1 byte: each
+    batch at once), over a new batch size within the epoch."""
+    monkeypatch.setattr(core.tally, "KEEP_BYTES", keep_bytes)
+    t = Trainer(small(dataset=dataset, batch_size=10, val_fraction=0.2))
+    t.train(1)
+    right = seen = 0
+    while t.epoch == 1:
+        if t.batches.pos == 4:
+            t.apply({"batch_size": 7})
+        t.step()
+        right += t.n_correct(t.net.output, t.batch_y)
+        seen += len(t.batch_y)
+        if t.epoch == 1:
+            assert t.tally.correct == right and t.tally.seen == seen
+    assert t.history.last()["train_acc"] == right / seen
 
 
 @pytest.mark.parametrize("hidden", [(8, 8), (80, 60)])  # 105 and 5,161 parameters
