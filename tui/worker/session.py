@@ -36,6 +36,7 @@ from ..snapshot import Snapshot
 from .clock import Clock, SystemClock
 from .commands import Command, described
 from .publish import SnapshotMaker
+from .quizzes import Quizzes
 from .surface import DescentPath
 from .views import clamp_selection
 
@@ -120,6 +121,7 @@ class TrainingSession:
         self.plan: Plan | None = None  # runs still to compare
         self.before: np.ndarray | None = None  # params when the current step started
         self.finite_difference: float | None = None
+        self.quizzes = Quizzes()  # predict, then reveal: the question pending, the score
         self._maker = SnapshotMaker(curve_points, self.path)
         self._published_key: tuple | None = None
         self._want_snapshot = True
@@ -182,7 +184,9 @@ class TrainingSession:
     def tick(self) -> float:
         """One turn of the worker: train as far as the pace allows now, apply the commands,
         publish a snapshot if one is wanted. Returns how long to wait before the next turn."""
+        self._ask_when_due()
         wait = self._train() if self.running else IDLE_SECONDS
+        self._ask_when_due()
         if self.plan is not None and self.trainer.epoch >= self.plan.epochs:
             self._next_run()
         self.path.record(self.trainer)
@@ -217,8 +221,13 @@ class TrainingSession:
 
     def _interrupted(self, deadline: float) -> Callable[[], bool]:
         """Whether to stop training for now: the slice is over, a command waits, or stop."""
-        commands, clock = self._commands, self.clock
-        return lambda: clock() >= deadline or not commands.empty() or self._stop
+        commands, clock, quizzes = self._commands, self.clock, self.quizzes
+        return lambda: (
+            clock() >= deadline
+            or not commands.empty()
+            or self._stop
+            or quizzes.due(self.trainer)  # a lesson's question: asked at its very epoch
+        )
 
     def _train(self) -> float:
         """Train for one slice of at most SLICE_SECONDS on the clock: flat out at full
@@ -264,6 +273,16 @@ class TrainingSession:
             if stop():
                 return 0.0
         return pacer.wait(self.clock())
+
+    def _ask_when_due(self) -> None:
+        """A lesson's planned question whose epoch has come: pause and ask it."""
+        if self.running and self.quizzes.due(self.trainer):
+            self.running = False
+            self._want_snapshot = True
+            try:
+                self.quizzes.ask_planned(self.trainer)
+            except ValueError as e:  # this step cannot answer it: say why, stay paused
+                self.notify(str(e), error=True)
 
     def _next_run(self) -> None:
         """A compared run is done: keep it as a ghost and start the next, or after the last
@@ -312,6 +331,7 @@ class TrainingSession:
         trainer = Trainer(config)
         self.replace_run(trainer, self.trainer.ghosts)
         self.plan = None
+        self.quizzes.plan.clear()  # a lesson's questions were about its own run
         if described(trainer):  # say what was read and decided
             self.notify(described(trainer))
 
@@ -401,6 +421,7 @@ class TrainingSession:
             self.sample,
             self.finite_difference,
             frozenset(self.wanted),
+            self.quizzes.key,
         )
         if self.running or key != self._published_key:
             self._published_key = key
