@@ -353,3 +353,44 @@ async def test_each_lessons_text_is_whole_on_its_screen_at_80x24(name):
         await lesson.turns(1)
         assert await wait_until(pilot, lambda: "paused" in lesson.status())
         assert "waiting" not in lesson.status()
+
+
+def weight_sizes(screen: str) -> list[float]:
+    """|W| of each layer, as the gradients panel shows them, the first layer first."""
+    return numbers(r"\|W\| ([-\d.e+]+)", screen)
+
+
+def plot_area(screen: str) -> str:
+    """The loss plot's rows from its frame down (the legend is above it): the right-hand
+    panel's, beside the network."""
+    rows = [line.split("││", 1)[1] for line in screen.splitlines() if "││" in line]
+    top = next(i for i, row in enumerate(rows) if "┌" in row)
+    return "\n".join(rows[top : top + 12])
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_overfitting_the_validation_loss_turns_up_at_the_mark_and_l2_shrinks_w(size):
+    lesson = Lesson("overfitting")
+    async with lesson.app.run_test(size=size) as pilot:
+        await lesson.start(pilot)
+        screen = await lesson.watch(6.5)  # 195 of the first run's 200 epochs
+        train, val = loss_pair(lesson.status())
+        best = numbers(r"┊ lowest val ep ([\d,]+)", screen)
+        assert "30 ep/s" in lesson.status() and train < 0.01 and val > 1  # climbed past 1
+        assert best and 30 <= best[0] <= 40 and "┊" in plot_area(screen)  # near epoch 35
+        first = weight_sizes(screen)
+        assert len(first) == 3 and 18 < first[1] < 20  # layer 2's about 19
+        if size != (80, 24):
+            return  # the rest at 80x24 only
+        screen = await lesson.watch(6.5)  # the second run, l2 0.001, near its end
+        assert "L2     0.001" in screen and "━• L2 0" in screen
+        later = numbers(r"┊ lowest val ep ([\d,]+)", screen)[0]
+        assert 70 <= later <= 90 and 0.5 < loss_pair(lesson.status())[1] < val  # later, less
+        screen = await lesson.watch(8.0)  # the third, l2 0.01: then paused
+        train, val = loss_pair(lesson.status())
+        assert "paused" in lesson.status() and "L2     0.01" in screen
+        assert "━• L2 0" in screen and "━• L2 0.001" in screen  # the ghosts, by their L2
+        last = weight_sizes(screen)
+        assert all(1.5 < w < 2.5 for w in last)  # near 2 in every layer, smaller than before
+        assert all(a < b for a, b in zip(last, first, strict=True))
+        assert train > 0.2 and 0.3 < val < 0.5

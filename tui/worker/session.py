@@ -353,6 +353,7 @@ class TrainingSession:
         self.selected = clamp_selection(self.selected, trainer.net.sizes)
         self.before = None
         self.message = ""
+        self.quizzes.pending = None  # a question about the run before
         self._maker.clear()  # the old network's views are no views of the new one
         self.path.clear()
         self._restart_clocks()
