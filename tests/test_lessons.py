@@ -20,6 +20,7 @@ REQUIRED = [
     "zero-init",
     "dead-relu",
     "features",
+    "overfitting",
 ]
 
 

@@ -174,3 +174,29 @@ def test_a_lessons_quiz_entries_are_checked():
     for bad in ({"epoch": -1, "ask": SIGN}, {"epoch": 2, "ask": "colour"}, {"ask": SIGN}):
         with pytest.raises(ValueError, match="lesson 'x': a quiz needs epoch"):
             quiz_moments({"name": "x", "quiz": [bad]})
+
+
+def test_over_the_worker_process_the_question_and_its_reveal_cross_read_only():
+    from waiting import wait_for
+
+    from tui.worker.remote import RemoteSession
+
+    remote = RemoteSession()
+    try:
+        remote.start(Trainer(Config(n_samples=120)), paused=True)
+        assert remote.wait_ready(20.0)
+
+        def latest_after(command):
+            number = remote.submit(command)
+            assert wait_for(lambda: remote.request_snapshot() or remote.latest.applied >= number)
+            return remote.latest
+
+        q = latest_after(AskQuiz(SIGN)).quiz_question
+        assert q.kind == SIGN and q.step == 1
+        snap = latest_after(AnswerQuiz(q.number, "+"))
+        r = snap.quiz_reveal
+        assert r.question == q and r.shown in "+-" and snap.steps == 1
+        assert snap.quiz_score == (int(r.shown == "+"), 1)
+        assert not r.chain.de_dz.flags.writeable and not r.delta_norm.flags.writeable
+    finally:
+        remote.close()

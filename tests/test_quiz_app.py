@@ -137,7 +137,8 @@ async def test_a_click_on_a_line_edits_its_weight_and_the_loss_maps_and_data_fol
         await pilot.click(NetworkView, offset=(x, y))
         assert await wait_until(pilot, lambda: isinstance(app.screen, PromptDialog))
         old = app.session.trainer.net.weights[k][i, j]
-        assert app.screen.title_text == f"W{k + 1}[{i},{j}] (now {old:.6g})"
+        title = f"W{k + 1}[{i},{j}] (now {old:.6g}): a{k}[{i}] → neuron {j} of layer {k + 1}"
+        assert app.screen.title_text == title
         await pilot.press(*"2.5", "enter")
         assert await settled(pilot)
         assert await wait_until(pilot, lambda: app.snapshot.data is not before.data)

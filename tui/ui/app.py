@@ -24,9 +24,12 @@ from core.pace import PACES
 
 from ..snapshot import Snapshot
 from ..worker.commands import (
+    AnswerQuiz,
+    AskQuiz,
     ChangeSettings,
     ClearGhosts,
     Compare,
+    DropQuiz,
     PlanQuiz,
     SetRunning,
     StartRun,
@@ -37,7 +40,7 @@ from .keys import KEYS, bindings
 from .main_screen import MainScreen
 from .widgets.help_screen import HelpScreen, data_view_words
 from .widgets.lesson_screen import LessonScreen
-from .widgets.quiz_dialog import QuizDialog
+from .widgets.quiz_dialog import QuizActions, QuizDialog
 
 
 class SnapshotReady(Message):
@@ -178,7 +181,16 @@ class BackpropApp(App[int]):
         if q is not None and q.number > self._quiz_seen:
             self._quiz_seen = q.number
             if not dialogs:
-                self.push_screen(QuizDialog(snap))
+                self.push_screen(QuizDialog(snap, self._quiz_actions()))
+
+    def _quiz_actions(self) -> QuizActions:
+        submit = self.session.submit
+        return QuizActions(
+            answer=lambda number, key: submit(AnswerQuiz(number, key)),
+            another=lambda: submit(AskQuiz()),
+            drop=lambda number: submit(DropQuiz(number)),
+            resume=lambda: submit(SetRunning(True)),
+        )
 
     # --- actions --------------------------------------------------------------------------
 

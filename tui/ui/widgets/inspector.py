@@ -262,9 +262,16 @@ def value_of(s: Snapshot, line: tuple[int, int, int] | None = None) -> float:
 def weight_prompt(s: Snapshot, line: tuple[int, int, int]) -> PromptDialog:
     """The dialog that asks for a new value of W_k[i, j] (b_k[j]), today's offered; it
     returns (value,) or None (the inspector's w, a click on a line of the network)."""
+    k, i, j = line
     current = f"{value_of(s, line):.6g}"
-    name = parameter_name(*line, list(s.sizes))
-    return PromptDialog(f"{name} (now {current})", current, parse=finite_number)
+    name = parameter_name(k, i, j, list(s.sizes))
+    source = "bias" if i == s.sizes[k] else source_name(s, k, i)
+    return PromptDialog(
+        f"{name} (now {current}): {source} → neuron {j} of layer {k + 1}",
+        current,
+        parse=finite_number,
+        help="the notice says the training loss before and after",
+    )
 
 
 def signed(x: float) -> str:

@@ -9,6 +9,9 @@ unanswered runs nothing and is not scored).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,8 +20,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from ...snapshot import Question, Reveal, Snapshot
-from ...worker.commands import AnswerQuiz, AskQuiz, DropQuiz, SetRunning
 from ..quiz_words import answer_keys, question_lines, reveal_keys, reveal_lines
+
+
+@dataclass(frozen=True)
+class QuizActions:
+    """What the dialog asks of the session (the app submits the commands): each returns
+    the command's number (a snapshot's ``applied`` says when it has run)."""
+
+    answer: Callable[[int, str], int]  # (question number, key): the step runs
+    another: Callable[[], int]  # a new question
+    drop: Callable[[int], int]  # the question left unanswered
+    resume: Callable[[], int]  # the lesson's run goes on
 
 
 class QuizDialog(ModalScreen[None]):
@@ -35,9 +48,9 @@ class QuizDialog(ModalScreen[None]):
         Binding("escape", "leave", "Leave", show=False),
     ]
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, actions: QuizActions) -> None:
         super().__init__()
-        self.snapshot = snapshot
+        self.snapshot, self.actions = snapshot, actions
         self.question: Question | None = snapshot.quiz_question
         self.reveal: Reveal | None = None
         self.answered_by: int | None = None  # the answer's command, until its reveal comes
@@ -106,7 +119,7 @@ class QuizDialog(ModalScreen[None]):
 
     def action_answer(self, key: str) -> None:
         if self.asking and key in self.question.keys:
-            self.answered_by = self.app.session.submit(AnswerQuiz(self.question.number, key))
+            self.answered_by = self.actions.answer(self.question.number, key)
             self.draw()
 
     def action_done(self) -> None:
@@ -115,16 +128,16 @@ class QuizDialog(ModalScreen[None]):
 
     def action_another(self) -> None:
         if self.reveal is not None:
-            self.asked_by = self.app.session.submit(AskQuiz())
+            self.asked_by = self.actions.another()
             self.draw()
 
     def action_leave(self) -> None:
         if self.asking:
-            self.app.session.submit(DropQuiz(self.question.number))
+            self.actions.drop(self.question.number)
         self.finish()
 
     def finish(self) -> None:
         """Leave; a lesson's question lets its run go on."""
         if self.question.resume:
-            self.app.session.submit(SetRunning(True))
+            self.actions.resume()
         self.dismiss()
