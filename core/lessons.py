@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .config import Config
 from .csv_data import asset_path
+from .quiz import KINDS
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,10 @@ class Lesson:
     says can be watched. ``view``: what the middle panel shows (loss, data, surface, phase).
     ``compare``: further runs, each the preset with some settings changed, run one after
     the other for ``compare_epochs`` epochs each; the earlier ones stay as ghosts, so that
-    all of them end on one plot.
+    all of them end on one plot. ``quiz``: questions (core.quiz) at the lesson's key
+    moments, as (epoch, kind): each asked once the run has completed that many epochs.
+    ``ghost_val`` (the file's ``[watch] ghost_val``): the loss plot draws the compared runs'
+    validation losses too.
     """
 
     name: str
@@ -28,6 +32,8 @@ class Lesson:
     view: str = "loss"
     compare: tuple[dict, ...] = ()
     compare_epochs: int = 0
+    quiz: tuple[tuple[int, str], ...] = ()
+    ghost_val: bool = False  # the loss plot draws the ghosts' validation losses too
 
 
 def load_lessons() -> dict[str, Lesson]:
@@ -43,9 +49,26 @@ def load_lessons() -> dict[str, Lesson]:
             item.get("watch", {}).get("view", "loss"),
             tuple(item.get("compare", {}).get("runs", ())),
             item.get("compare", {}).get("epochs", 0),
+            quiz_moments(item),
+            bool(item.get("watch", {}).get("ghost_val", False)),
         )
         for item in data["lesson"]
     }
+
+
+def quiz_moments(item: dict) -> tuple[tuple[int, str], ...]:
+    """A lesson's ``[[lesson.quiz]]`` tables as (epoch, kind) pairs; ValueError names a
+    wrong one."""
+    moments = []
+    for entry in item.get("quiz", ()):
+        epoch, kind = entry.get("epoch"), entry.get("ask")
+        if not isinstance(epoch, int) or epoch < 0 or kind not in KINDS:
+            raise ValueError(
+                f"lesson {item['name']!r}: a quiz needs epoch = a whole number >= 0 and ask = "
+                f"one of {', '.join(KINDS)}; it has {entry}"
+            )
+        moments.append((epoch, kind))
+    return tuple(moments)
 
 
 def get_lesson(name: str) -> Lesson:

@@ -16,6 +16,7 @@ from apphelpers import wait_until
 from core.lessons import get_lesson, load_lessons
 from core.trainer import Trainer
 from tui.ui.app import BackpropApp
+from tui.ui.widgets.quiz_dialog import QuizDialog
 from tui.worker.clock import ManualClock
 from tui.worker.session import TrainingSession
 
@@ -61,6 +62,17 @@ class Lesson:
 
     def screen(self) -> str:
         return "\n".join(s.text for s in self.app.screen._compositor.render_strips())
+
+    async def answer(self, key: str) -> tuple[str, str]:
+        """Answer the lesson's question with ``key`` (its step runs): the screen with the
+        question, then with the answer revealed. (⏎ then lets the lesson go on.)"""
+        assert await wait_until(self.pilot, lambda: isinstance(self.app.screen, QuizDialog))
+        asked = self.screen()
+        await self.pilot.press(key)
+        await self.turns(1)  # the worker applies the answer: the step runs
+        assert await wait_until(self.pilot, lambda: self.app.screen.reveal is not None)
+        await self.pilot.pause()
+        return asked, self.screen()
 
     def status(self) -> str:
         return self.screen().splitlines()[-2]
@@ -123,8 +135,17 @@ async def test_lr_too_large_zig_zags_across_the_valley_on_screen_then_diverges(s
     lesson = Lesson("lr-too-large")
     async with lesson.app.run_test(size=size) as pilot:
         await lesson.start(pilot)
+        await lesson.watch(1.0)  # 2 epochs: the lesson asks about the next step
+        before = loss_shown(lesson.status())
+        asked, revealed = await lesson.answer("n")
+        assert "Will this batch's loss be lower after the update" in " ".join(asked.split())
+        went = numbers(r"loss went from ([-\d.e+]+) to ([-\d.e+]+)", revealed)
+        assert "✓ Right: not lower." in revealed and went[1] > went[0]
+        assert went[0] == float(f"{lesson.session.trainer.last_loss:.4g}") != before
+        await pilot.press("enter")  # the lesson goes on
+        await lesson.turns(1)
         bs, losses = [], []
-        for _ in range(12):  # every half second: each epoch, as a reader follows them
+        for _ in range(11):  # every half second: each epoch, as a reader follows them
             screen = await lesson.watch(0.5)
             bs.append(numbers(r"● m [-\d.e+]+\s+b ([-\d.e+]+)", screen)[0])
             losses.append(loss_shown(lesson.status()))
@@ -198,6 +219,15 @@ async def test_vanishing_gradients_the_first_layers_starve_beside_the_last():
     lesson = Lesson("vanishing-gradients")
     async with lesson.app.run_test(size=(80, 24)) as pilot:
         await lesson.start(pilot)
+        await lesson.watch(0.2)  # 2 epochs: the lesson asks which layer's δ is smallest
+        asked, revealed = await lesson.answer("1")
+        assert "Which layer's ‖δ‖ will be the smallest?" in " ".join(asked.split())
+        assert "✓ Right: layer 1's ‖δ‖ was the smallest." in revealed
+        norms = lesson.session.trainer.report().delta_norm  # the step's, as the panel shows
+        shown = dict(re.findall(r"L(\d) +([-\d.e+]+)", revealed))
+        assert [float(shown[str(k + 1)]) for k in range(9)] == [float(f"{d:.3g}") for d in norms]
+        await pilot.press("enter")  # the lesson goes on
+        await lesson.turns(1)
         rows = gradient_rows(await lesson.watch(10.0))
         assert "30 ep/s" in lesson.status()
     assert {"L1", "L9"} <= set(rows)  # the first and the output layer, both on screen
@@ -292,6 +322,11 @@ async def test_at_120x40_every_neuron_the_lesson_talks_about_is_a_map(name):
     lesson = Lesson(name)
     async with lesson.app.run_test(size=(120, 40)) as pilot:
         await lesson.start(pilot)
+        if name == "vanishing-gradients":  # its question after 2 epochs, answered
+            await lesson.watch(0.2)
+            await lesson.answer("1")
+            await pilot.press("enter")
+            await lesson.turns(1)
         await lesson.watch(12.5 if name == "features" else 2.0)  # features: its third run
         boxes = lesson.app.screen.query_one("NetworkView")._map_boxes
         screen = lesson.screen()
@@ -360,3 +395,44 @@ async def test_edge_of_stability_lambda_max_climbs_to_two_over_lr_and_stays_ther
             assert "▲ on ○" in screen  # the step lands back where the last one started
             ways.append(re.search(r"▲ next( step)? → [\d.]+ ([↑↓])", screen).group(2))
         assert ways in (["↑", "↓", "↑"], ["↓", "↑", "↓"])  # up one epoch, down the next
+
+
+def weight_sizes(screen: str) -> list[float]:
+    """|W| of each layer, as the gradients panel shows them, the first layer first."""
+    return numbers(r"\|W\| ([-\d.e+]+)", screen)
+
+
+def plot_area(screen: str) -> str:
+    """The loss plot's rows from its frame down (the legend is above it): the right-hand
+    panel's, beside the network."""
+    rows = [line.split("││", 1)[1] for line in screen.splitlines() if "││" in line]
+    top = next(i for i, row in enumerate(rows) if "┌" in row)
+    return "\n".join(rows[top : top + 12])
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_overfitting_the_validation_loss_turns_up_at_the_mark_and_l2_shrinks_w(size):
+    lesson = Lesson("overfitting")
+    async with lesson.app.run_test(size=size) as pilot:
+        await lesson.start(pilot)
+        screen = await lesson.watch(6.5)  # 195 of the first run's 200 epochs
+        train, val = loss_pair(lesson.status())
+        best = numbers(r"┊ lowest val ep ([\d,]+)", screen)
+        assert "30 ep/s" in lesson.status() and train < 0.01 and val > 1  # climbed past 1
+        assert best and 30 <= best[0] <= 40 and "┊" in plot_area(screen)  # near epoch 35
+        first = weight_sizes(screen)
+        assert len(first) == 3 and 18 < first[1] < 20  # layer 2's about 19
+        if size != (80, 24):
+            return  # the rest at 80x24 only
+        screen = await lesson.watch(6.5)  # the second run, l2 0.001, near its end
+        assert "L2     0.001" in screen and "━• L2 0" in screen
+        later = numbers(r"┊ lowest val ep ([\d,]+)", screen)[0]
+        assert 70 <= later <= 90 and 0.5 < loss_pair(lesson.status())[1] < val  # later, less
+        screen = await lesson.watch(8.0)  # the third, l2 0.01: then paused
+        train, val = loss_pair(lesson.status())
+        assert "paused" in lesson.status() and "L2     0.01" in screen
+        assert "━• L2 0" in screen and "━• L2 0.001" in screen  # the ghosts, by their L2
+        last = weight_sizes(screen)
+        assert all(1.5 < w < 2.5 for w in last)  # near 2 in every layer, smaller than before
+        assert all(a < b for a, b in zip(last, first, strict=True))
+        assert train > 0.2 and 0.3 < val < 0.5

@@ -21,6 +21,7 @@ REQUIRED = [
     "zero-init",
     "dead-relu",
     "features",
+    "overfitting",
 ]
 
 

@@ -10,10 +10,11 @@ import pytest
 from textual.app import App, ComposeResult
 
 from core.config import Config
+from core.ghosts import Ghost
 from core.trainer import Trainer
 from tui.snapshot import Curve, Snapshot
 from tui.ui.ticks import nice_ticks, unique_labels
-from tui.ui.widgets.loss_plot import LossPlot, lr_marks
+from tui.ui.widgets.loss_plot import BEST_MARK, LossPlot, lr_marks
 from tui.worker.session import TrainingSession
 
 
@@ -204,3 +205,58 @@ def test_numbers_never_read_minus_zero():
 async def test_train_and_val_differ_in_shape_not_only_in_colour():
     text = await rendered(snapshot(20), size=(60, 16))
     assert "━━ train" in text and "•• val" in text and "•" in text.split("val", 1)[1]
+
+
+async def marked(snap: Snapshot, ghost_val: bool = False, size=(60, 16)):
+    """The plot's text and the series plotext was given: (x, marker) each."""
+    series = []
+    app = PlotApp()
+    async with app.run_test(size=size) as pilot:
+        plot = app.query_one(LossPlot)
+        plot.ghost_val = ghost_val
+        real_plot = plot.plt.plot
+
+        def spy(x, y, **kwargs):
+            series.append((np.asarray(x), kwargs.get("marker")))
+            return real_plot(x, y, **kwargs)
+
+        plot.plt.plot = spy
+        plot.show(snap)
+        await pilot.pause()
+        series.clear()  # one render's
+        text = plot.render().plain
+    return text, series
+
+
+async def test_the_lowest_validation_loss_is_marked_apart_from_the_lr_and_restore_marks():
+    snap = dataclasses.replace(snapshot(20, lr_at=10), best_epoch=7, restores=((15, "best"),))
+    text, series = await marked(snap)
+    legend, plot = text.split("┌", 1)
+    assert "┊ lowest val ep 7" in legend and "│ lr changed" in legend and "│ went back" in legend
+    assert "┊" in plot  # dotted, where the lr's and the restore's lines are solid
+    (x, _), *_ = [(x, m) for x, m in series if m == BEST_MARK]
+    assert set(x) == {7}  # at its epoch
+
+
+async def test_the_start_as_the_lowest_is_said_not_drawn_and_no_validation_no_mark():
+    snap = snapshot(20)
+    text, series = await marked(dataclasses.replace(snap, best_epoch=0))
+    assert "┊ lowest val ep 0" in text.split("┌")[0] and "┊" not in text.split("┌", 1)[1]
+    text, _ = await marked(dataclasses.replace(snap, val_size=0))
+    assert "lowest val" not in text and "┊" not in text
+    far = dataclasses.replace(snap, best_epoch=500)  # outside the plot: not stretched to it
+    text, _ = await marked(far)
+    assert "lowest val" not in text and max(int(t) for t in x_labels(text)) <= 20
+
+
+async def test_a_lesson_can_show_its_ghosts_validation_losses_too():
+    config = Config(dataset="circle", n_samples=200, hidden=(4, 2))
+    trainer = Trainer(config)
+    trainer.train(10)
+    ghost = Ghost.of(trainer)
+    snap = dataclasses.replace(snapshot(20, lr=0.1), ghosts=(ghost,))
+    text, series = await marked(snap)
+    assert "━━ lr 0.03" in text and len(series) == 4  # mark, ghost, train, val
+    text, series = await marked(snap, ghost_val=True)
+    assert "━• lr 0.03" in text and len(series) == 5
+    assert [m for _, m in series].count("dot") == 2  # the live val and the ghost's

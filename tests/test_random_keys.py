@@ -29,14 +29,15 @@ from tui.ui.widgets.status_line import StatusLine
 
 # Every key a person presses on the main screen and in its dialogs (q aside: it quits; the
 # command palette aside: typing in it can pick "quit"), weighted as people press them:
-# the loop the app exists for most, then the views, then what is typed into prompts.
+# the loop the app exists for most, then the views, then what is typed into prompts. k asks
+# a question (its dialog: + - digits y n answer, enter and space close, escape leaves).
 KEYS = (
     ["space"] * 8 + ["n"] * 5 + ["p"] * 8 + ["e"] * 2 + ["plus", "minus"] * 3
     + ["less_than_sign", "greater_than_sign"] * 4 + ["escape"] * 6
     + list("rdvuticbygGmsol") + ["tab", "question_mark", "enter"] * 2
     + ["up", "down", "left", "right", "left_square_bracket", "right_square_bracket"]
     + ["comma", "full_stop", "f", "w", "a", "backspace"]
-    + list("0135x")
+    + list("0135x") + ["k"] * 2
 )  # fmt: skip
 
 

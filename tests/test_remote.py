@@ -27,16 +27,20 @@ from core.trainer_state import state_of, trainer_from_state
 from tui.ui.app import BackpropApp
 from tui.worker import commands
 from tui.worker.commands import (
+    AnswerQuiz,
+    AskQuiz,
     ChangeSettings,
     CheckSelected,
     ClearGhosts,
     Command,
     Compare,
+    DropQuiz,
     KeepGhost,
     Load,
     MoveSample,
     MoveSelection,
     NextPhase,
+    PlanQuiz,
     Rebuild,
     ResetWeights,
     RestoreBest,
@@ -145,6 +149,11 @@ def test_every_command_is_a_frozen_value_that_crosses_a_pipe_unchanged():
         ClearGhosts(),
         Save("run.npz"),
         Load("run.npz"),
+        AskQuiz(),
+        AskQuiz("sign"),
+        AnswerQuiz(1, "+"),
+        DropQuiz(1),
+        PlanQuiz(((0, "sign"), (3, "lower-loss"))),
     ]
     kinds = {
         value

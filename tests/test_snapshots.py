@@ -79,14 +79,19 @@ def test_chain_rule_inspector_80x24(snap_compare):
 
 
 def test_vanishing_gradients_lesson_after_10_seconds_80x24(snap_compare):
-    """The lesson at its own pace (30 epochs a second) under a controlled clock, then
-    paused: the gradient panel's first layers flagged vanishing, the last ones not."""
+    """The lesson at its own pace (30 epochs a second) under a controlled clock (its
+    question answered), then paused: the gradient panel's first layers flagged vanishing,
+    the last ones not; the loss plot's ┊ at the lowest validation loss."""
     from test_lesson_screens import Lesson
 
     lesson = Lesson("vanishing-gradients")
 
     async def run_before(pilot) -> None:
         await lesson.start(pilot)
+        await lesson.watch(0.2)
+        await lesson.answer("1")  # the lesson's question after 2 epochs
+        await pilot.press("enter")
+        await lesson.turns(1)
         await lesson.watch(10.0)
         await pilot.press("space")
         await lesson.turns(2)

@@ -20,25 +20,32 @@ from numpy.typing import NDArray
 from core.config import Config
 from core.ghosts import Ghost
 from core.health import SATURATED, depth_verdicts
-from core.inspect import ChainRule
+from core.inspect import ChainRule, parameter_name
 from core.metrics import distinct_labels
 from core.pace import Pace
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
+from core.quiz import LOWER, SIGN, SMALLEST, Question, Reveal
 
 # What the widgets may use of the core: they import it from here, the one contract.
 __all__ = [
     "BACKWARD",
     "FORWARD",
     "LOSS",
+    "LOWER",
+    "SIGN",
+    "SMALLEST",
     "UPDATE",
     "ChainRule",
     "Config",
     "Ghost",
     "Pace",
     "Phase",
+    "Question",
+    "Reveal",
     "SATURATED",
     "depth_verdicts",
     "distinct_labels",
+    "parameter_name",
 ]
 
 Floats = NDArray[np.float64]
@@ -377,6 +384,11 @@ class Snapshot:
     # the mini-batch's sample (0-based row) that the inspector, the phase view and the
     # graph of one sample show: , and . move it (wrapping around the batch)
     sample: int = 0
+    # predict, then reveal (k, core.quiz): the question waiting for an answer (the run is
+    # paused), the last answer revealed, and the session's score (right, answered)
+    quiz_question: Question | None = None
+    quiz_reveal: Reveal | None = None
+    quiz_score: tuple[int, int] = (0, 0)
 
     @property
     def n_layers(self) -> int:

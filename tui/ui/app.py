@@ -23,12 +23,24 @@ from core.lessons import Lesson
 from core.pace import PACES
 
 from ..snapshot import Snapshot
-from ..worker.commands import ChangeSettings, ClearGhosts, Compare, SetRunning, StartRun, pairs
+from ..worker.commands import (
+    AnswerQuiz,
+    AskQuiz,
+    ChangeSettings,
+    ClearGhosts,
+    Compare,
+    DropQuiz,
+    PlanQuiz,
+    SetRunning,
+    StartRun,
+    pairs,
+)
 from ..worker.session import Session
 from .keys import KEYS, bindings
 from .main_screen import MainScreen
 from .widgets.help_screen import HelpScreen, data_view_words
 from .widgets.lesson_screen import LessonScreen
+from .widgets.quiz_dialog import QuizActions, QuizDialog
 
 
 class SnapshotReady(Message):
@@ -72,6 +84,7 @@ class BackpropApp(App[int]):
         self.checkpoint_path = checkpoint_path
         self.snapshot: Snapshot = session.latest
         self._notice_seen = session.latest.notice_id
+        self._quiz_seen = 0  # the last question (by number) the screen has shown
         self._quitting = False  # from then on no snapshot goes down: widgets are being removed
 
     def get_driver_class(self) -> type[Driver]:
@@ -148,6 +161,7 @@ class BackpropApp(App[int]):
         self.snapshot = snap
         if isinstance(self.default_screen, MainScreen):
             self.default_screen.show(snap)
+        self._show_quiz(snap)
         if snap.notice_id != self._notice_seen:
             self._notice_seen = snap.notice_id
             self.notify(
@@ -156,6 +170,27 @@ class BackpropApp(App[int]):
                 timeout=6 if snap.notice_error else 3,
                 markup=False,  # notices quote paths and file contents: plain text
             )
+
+    def _show_quiz(self, snap: Snapshot) -> None:
+        """Hand the snapshot to the quiz dialog; open one for a new question (k, or a
+        lesson's at its epoch) unless one is up already."""
+        dialogs = [s for s in self.screen_stack if isinstance(s, QuizDialog)]
+        for dialog in dialogs:
+            dialog.show(snap)
+        q = snap.quiz_question
+        if q is not None and q.number > self._quiz_seen:
+            self._quiz_seen = q.number
+            if not dialogs:
+                self.push_screen(QuizDialog(snap, self._quiz_actions()))
+
+    def _quiz_actions(self) -> QuizActions:
+        submit = self.session.submit
+        return QuizActions(
+            answer=lambda number, key: submit(AnswerQuiz(number, key)),
+            another=lambda: submit(AskQuiz()),
+            drop=lambda number: submit(DropQuiz(number)),
+            resume=lambda: submit(SetRunning(True)),
+        )
 
     # --- actions --------------------------------------------------------------------------
 
@@ -175,8 +210,11 @@ class BackpropApp(App[int]):
         if lesson.compare:
             runs = tuple(pairs(run) for run in lesson.compare)
             session.submit(Compare(runs, lesson.compare_epochs))
+        if lesson.quiz:
+            session.submit(PlanQuiz(lesson.quiz))
         if isinstance(self.default_screen, MainScreen):
             self.default_screen.set_view(lesson.view)
+            self.default_screen.show_ghost_val(lesson.ghost_val)
 
         def read(start: bool | None) -> None:
             if start:

@@ -13,5 +13,6 @@ TRAIN, VAL = "#3b82f6", "#fea62b"
 GHOSTS = ("#ffffff", "#cc79a7", "#d55e00")
 GHOST_FADE = 0.25
 RESTORE = "#ef4444"  # the loss plot's mark where the run went back to earlier weights
+BEST = "#2dd4bf"  # its dotted mark at the lowest validation loss's epoch (early stopping)
 # one colour per class of a many-class data set
 CLASSES = (NEGATIVE, POSITIVE, "#22c55e", "#a855f7", "#eab308", "#ec4899", "#14b8a6")

@@ -80,6 +80,10 @@ KEYS: tuple[Key, ...] = (
     Key("x", "one sample's computation graph on the network: each neuron's z and a forward, "
         "δ = dE_s/dz back, the lines coloured by w·δ; ←→↑↓ the neuron, x again the weights",
         "x", "graph", "Graph"),
+    Key("k", "predict, then reveal: a question about the next step (the sign of a weight's "
+        "dE/dw, the layer whose ‖δ‖ is smallest, or whether it lowers its batch's loss); "
+        "answer with a key, the step runs and the answer comes with its own numbers and why; "
+        "a score for the session", "k", "quiz", "Quiz"),
     Key("c", "confusion matrix of a classification on the validation set, with each class's "
         "precision and recall", "c", "view('results')", "Confusion"),
     Key("b", "back to the weights of the epoch with the lowest validation loss",

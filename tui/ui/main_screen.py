@@ -23,6 +23,7 @@ from core.pace import PHASES
 from ..snapshot import Snapshot
 from ..worker.commands import (
     VIEWS,
+    AskQuiz,
     CheckSelected,
     ClearGhosts,
     KeepGhost,
@@ -54,7 +55,7 @@ from .widgets.confirm_dialog import ConfirmDialog
 from .widgets.controls import Controls
 from .widgets.data_view import DataPanel
 from .widgets.gradient_panel import GradientPanel
-from .widgets.inspector import Inspector
+from .widgets.inspector import Inspector, weight_prompt
 from .widgets.loss_plot import LossPlot
 from .widgets.network_view import NetworkView
 from .widgets.prompt_dialog import PromptDialog
@@ -110,12 +111,17 @@ class MainScreen(Screen):
         self._shown_at: dict[object, float] = {}
         self._animated = False  # running at the pace of phases
         self._first_view = "loss"  # the middle panel's view when the screen comes up
+        self._ghost_val = False  # the loss plot draws the ghosts' validation losses
+        # a line clicked while running: its weight, to edit once the pause (a command, by
+        # number) has been applied
+        self._edit_after: tuple[tuple[int, int, int], int] | None = None
 
     def on_mount(self) -> None:
         self.query_one(NetworkView).clock = self.session.clock  # the graph's animation
         self.show(self.app.snapshot)
         self.ask_for_data_view()
         self.query_one(Controls).focus()
+        self.query_one(LossPlot).ghost_val = self._ghost_val
         if self._first_view != "loss":
             self.set_view(self._first_view)
 
@@ -171,11 +177,16 @@ class MainScreen(Screen):
             if every or due:
                 self._shown_at[panel] = now
                 panel.show(snap)
-        network.selected = snap.selected if self.current_view == "inspector" else None
+        quiz = snap.quiz_question  # the weight a question asks about, else the inspector's
+        inspected = snap.selected if self.current_view == "inspector" else None
+        network.selected = quiz.weight if quiz is not None and quiz.weight else inspected
         if network.graph:
             self.title_graph(snap)
         self.query_one(Controls).show(snap)
         self.query_one(StatusLine).show(snap)
+        if self._edit_after is not None and snap.applied >= self._edit_after[1]:
+            line, self._edit_after = self._edit_after[0], None
+            self.edit_weight(line)
 
     def _follow_the_phases(self, snap: Snapshot) -> None:
         """Running phase by phase (the slowest pace), the middle panel shows the phase view;
@@ -231,6 +242,12 @@ class MainScreen(Screen):
 
     def action_clear_ghosts(self) -> None:
         self.session.submit(ClearGhosts())
+
+    def action_quiz(self) -> None:
+        """k: pause at the end of the step under way and ask about the next (the app opens
+        the question when the worker has made it: tui.ui.widgets.quiz_dialog)."""
+        self.views.leave_phases()
+        self.session.submit(AskQuiz())
 
     def action_sample(self, delta: int) -> None:
         self.session.submit(MoveSample(delta))
@@ -328,6 +345,13 @@ class MainScreen(Screen):
             if not network.graph:  # the graph keeps the focus: its arrows pick the neuron
                 self.query_one(Controls).focus()
 
+    def show_ghost_val(self, on: bool) -> None:
+        """The loss plot draws the ghosts' validation losses too (a lesson asks for it);
+        asked before the screen is up, once it is."""
+        self._ghost_val = on
+        for plot in self.query(LossPlot):
+            plot.ghost_val = on
+
     def ask_for_data_view(self) -> None:
         """The session computes the data view's grid, the loss surface, the confusion
         matrix, the neurons' maps and one sample's w·δ only while they are on screen."""
@@ -355,9 +379,28 @@ class MainScreen(Screen):
     def on_network_view_move(self, message: NetworkView.Move) -> None:
         self.session.submit(MoveSelection(message.delta))
 
+    def on_network_view_weight_clicked(self, message: NetworkView.WeightClicked) -> None:
+        """A click on a line: type a new value for its weight (the inspector's w prompt),
+        the run paused first; the loss (said), the maps and the data view follow."""
+        self.session.submit(Select(message.line))
+        if self.snapshot.status == "running":  # the prompt once the run has stopped
+            self._edit_after = (message.line, self.session.submit(SetRunning(False)))
+        else:
+            self.edit_weight(message.line)
+
+    def edit_weight(self, line: tuple[int, int, int]) -> None:
+        """Ask for W_k[i, j]'s new value (``line`` = (k, i, j)), then write it."""
+
+        def done(answer: tuple[object] | None) -> None:
+            if answer is not None:
+                self.session.submit(SetWeight(*line, float(answer[0])))
+
+        self.app.push_screen(weight_prompt(self.snapshot, line), done)
+
     def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
         """A click on a neuron selects a weight into it (or out of an input) to inspect;
-        on the graph, the neuron to centre on."""
+        on the graph, the neuron to centre on. (The message carries the button and the
+        modifiers held: another action on a neuron goes here, e.g. a right click.)"""
         if self.query_one(NetworkView).graph:
             if message.column:
                 self.session.submit(Select((message.column - 1, 0, message.index)))

@@ -22,6 +22,7 @@ from core.config import Config
 from core.ghosts import MAX_GHOSTS, Ghost, keep
 from core.inspect import parameter_name
 from core.pace import pace_step
+from core.quiz import SIGN
 from core.run_data import describe
 from core.settings import LIVE
 from core.trainer import Trainer
@@ -310,6 +311,70 @@ class SwitchPlane(Command):
 
     def apply(self, session: TrainingSession) -> None:
         session.plane = PATH if session.plane == RANDOM else RANDOM
+
+
+# --- predict, then reveal (core.quiz) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AskQuiz(Command):
+    """Pause (at the end of the step under way) and ask a question about the next step:
+    ``kind`` one of core.quiz.KINDS, or "" to take turns."""
+
+    kind: str = ""
+    label: ClassVar[str] = "quiz"
+
+    def apply(self, session: TrainingSession) -> None:
+        session.set_running(False)
+        t = session.trainer
+        if t.phase_index:  # a question is about a whole step: this one ends first
+            session.paused_then(t.advance)
+        session.quizzes.ask(t, self.kind or None)
+
+
+@dataclass(frozen=True)
+class AnswerQuiz(Command):
+    """The learner's answer (a key of the question) to question ``number``: the step runs,
+    the reveal reads the answer from its numbers, the score counts it."""
+
+    number: int
+    answer: str
+    label: ClassVar[str] = "quiz"
+
+    def apply(self, session: TrainingSession) -> None:
+        t = session.trainer
+        pending = session.quizzes.check(t, self.number)
+        if self.answer not in pending.question.keys:
+            keys = " ".join(pending.question.keys)
+            raise ValueError(f"{self.answer!r} answers nothing: one of {keys}")
+        session.paused_then(t.advance)
+        session.quizzes.score(t, pending, self.answer, session.before)
+        if pending.question.kind == SIGN:  # i then shows the weight's chain rule for this step
+            session.selected = pending.question.weight
+            session.finite_difference = None
+
+
+@dataclass(frozen=True)
+class DropQuiz(Command):
+    """No answer to question ``number``: nothing runs, nothing is scored."""
+
+    number: int
+    label: ClassVar[str] = "quiz"
+
+    def apply(self, session: TrainingSession) -> None:
+        session.quizzes.drop(self.number)
+
+
+@dataclass(frozen=True)
+class PlanQuiz(Command):
+    """A lesson's questions: (epoch, kind) pairs, each asked once the run has completed that
+    many epochs (0: before its first step), pausing it."""
+
+    moments: tuple[tuple[int, str], ...]
+    label: ClassVar[str] = "quiz"
+
+    def apply(self, session: TrainingSession) -> None:
+        session.quizzes.plan = sorted(self.moments)
 
 
 # --- ghosts, files ----------------------------------------------------------------------

@@ -25,7 +25,7 @@ from core.pace import FULL, PHASES, STEPS
 from core.run_data import describe
 from core.trainer import Trainer
 
-from ..snapshot import Curve, Snapshot, frozen
+from ..snapshot import Curve, Reveal, Snapshot, freeze, frozen
 from .landscape import (
     RANDOM,
     SHARPNESS_PAUSED_SECONDS,
@@ -236,6 +236,9 @@ class SnapshotMaker:
             input_names=ds.feature_names if csv or ds.plane is not None else (),
             output_names=output_names(t) if csv else (),
             sample=sample,
+            quiz_question=s.quizzes.question,
+            quiz_reveal=frozen_reveal(s.quizzes.last),
+            quiz_score=(s.quizzes.right, s.quizzes.answered),
         )
 
     def curve(self, t: Trainer, name: str) -> Curve:
@@ -251,6 +254,11 @@ def output_names(t: Trainer) -> tuple[str, ...]:
     if ds.task == "multiclass":
         return ds.class_names
     return (f"P({ds.class_names[1]})",) if ds.task == "binary" else (ds.target,)
+
+
+def frozen_reveal(r: Reveal | None) -> Reveal | None:
+    """The reveal with read-only arrays (it is made once; freezing it again is a no-op)."""
+    return None if r is None else freeze(r)
 
 
 def _never(at: float) -> bool:

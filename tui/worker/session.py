@@ -37,6 +37,7 @@ from .clock import Clock, SystemClock
 from .commands import Command, described
 from .landscape import RANDOM
 from .publish import SnapshotMaker
+from .quizzes import Quizzes
 from .surface import DescentPath
 from .views import clamp_selection
 
@@ -122,6 +123,7 @@ class TrainingSession:
         self.plan: Plan | None = None  # runs still to compare
         self.before: np.ndarray | None = None  # params when the current step started
         self.finite_difference: float | None = None
+        self.quizzes = Quizzes()  # predict, then reveal: the question pending, the score
         self._maker = SnapshotMaker(curve_points, self.path)
         self._published_key: tuple | None = None
         self._want_snapshot = True
@@ -184,7 +186,9 @@ class TrainingSession:
     def tick(self) -> float:
         """One turn of the worker: train as far as the pace allows now, apply the commands,
         publish a snapshot if one is wanted. Returns how long to wait before the next turn."""
+        self._ask_when_due()
         wait = self._train() if self.running else IDLE_SECONDS
+        self._ask_when_due()
         if self.plan is not None and self.trainer.epoch >= self.plan.epochs:
             self._next_run()
         self.path.record(self.trainer)
@@ -219,8 +223,13 @@ class TrainingSession:
 
     def _interrupted(self, deadline: float) -> Callable[[], bool]:
         """Whether to stop training for now: the slice is over, a command waits, or stop."""
-        commands, clock = self._commands, self.clock
-        return lambda: clock() >= deadline or not commands.empty() or self._stop
+        commands, clock, quizzes = self._commands, self.clock, self.quizzes
+        return lambda: (
+            clock() >= deadline
+            or not commands.empty()
+            or self._stop
+            or quizzes.due(self.trainer)  # a lesson's question: asked at its very epoch
+        )
 
     def _train(self) -> float:
         """Train for one slice of at most SLICE_SECONDS on the clock: flat out at full
@@ -266,6 +275,16 @@ class TrainingSession:
             if stop():
                 return 0.0
         return pacer.wait(self.clock())
+
+    def _ask_when_due(self) -> None:
+        """A lesson's planned question whose epoch has come: pause and ask it."""
+        if self.running and self.quizzes.due(self.trainer):
+            self.running = False
+            self._want_snapshot = True
+            try:
+                self.quizzes.ask_planned(self.trainer)
+            except ValueError as e:  # this step cannot answer it: say why, stay paused
+                self.notify(str(e), error=True)
 
     def _next_run(self) -> None:
         """A compared run is done: keep it as a ghost and start the next, or after the last
@@ -316,6 +335,7 @@ class TrainingSession:
         trainer = Trainer(config)
         self.replace_run(trainer, self.trainer.ghosts)
         self.plan = None
+        self.quizzes.plan.clear()  # a lesson's questions were about its own run
         if described(trainer):  # say what was read and decided
             self.notify(described(trainer))
 
@@ -337,6 +357,7 @@ class TrainingSession:
         self.selected = clamp_selection(self.selected, trainer.net.sizes)
         self.before = None
         self.message = ""
+        self.quizzes.pending = None  # a question about the run before
         self._maker.clear()  # the old network's views are no views of the new one
         self.path.clear()
         self._restart_clocks()
@@ -406,6 +427,7 @@ class TrainingSession:
             self.finite_difference,
             frozenset(self.wanted),
             self.plane,
+            self.quizzes.key,
         )
         if self.running or key != self._published_key:
             self._published_key = key

@@ -45,7 +45,8 @@ PANELS = """
              "+ 8 more" (or "+8"): neurons of a column left out for
              room. From 120 columns (2-D data) each neuron is a map
              of its output over (x1, x2): orange < 0 < blue; the
-             mouse over a line names its weight
+             mouse over a line names its weight, a click on it asks
+             for a new value (the run pauses first)
   Graph      (x) one sample's computation graph on the network: beside
              each neuron its z and a (x for an input, t an output's
              target) from the forward pass and δ = dE_s/dz from the
@@ -66,9 +67,18 @@ PANELS = """
   Loss       training (line) and validation (dots) loss per epoch;
              | marks a change of lr, a red | where the run went back
              to earlier weights (a divergence, or b): that epoch's
-             training loss is the loss of those weights; faint
-             curves: ghosts (g), named in the legend above the plot
-             by what their run did differently
+             training loss is the loss of those weights; a teal ┊
+             the epoch of the lowest validation loss, where early
+             stopping would end (b goes back there; ep 0: the
+             initial weights); faint curves: ghosts (g), named in
+             the legend above the plot by what their run did
+             differently (━• in a lesson that draws their
+             validation losses too, as dots)
+  Quiz       (k) a question about the next step, answered with
+             + -, a layer's digit or y n: the step runs and the
+             answer comes with its own numbers and why; k another,
+             ⏎ close, Esc leave it unanswered (nothing runs). The
+             score is this session's, not saved with the run
   Surface    (u) the loss over (m, b) for y = m x + b: blue low;
              • the weights after each epoch, joined: the path; ● the
              weights now; ✕ the line the data was made with (+ the
@@ -127,6 +137,8 @@ PANELS = """
              relative to them
   W_new      W - lr·dE/dW, the update rule (plain SGD); "held": the
              network holds exactly that value
+  ΔW         the step an update took; -dE/dW·ΔW the change of the
+             loss the slope predicts for it (the quiz)
   fused      bce with a sigmoid output, cross-entropy with softmax:
              the code computes dE_s/dz = a - t in one go (finite for
              any z) instead of dE_s/da · da/dz

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
-from ...snapshot import Snapshot
+from ...snapshot import Snapshot, parameter_name
 from ..fields import finite_number
 from ..fit import cut_words, first_fit
 from ..formulas import update_rule
@@ -104,16 +104,12 @@ class Inspector(Widget, can_focus=True):
             self.notify("pause first (space): weights are edited between steps")
             return
         k, i, j = s.selected
-        current = f"{value_of(s):.6g}"
 
         def done(answer: tuple[object] | None) -> None:
             if answer is not None:
                 self.post_message(self.WeightEdited(k, i, j, float(answer[0])))
 
-        self.app.push_screen(
-            PromptDialog(f"{s.selected_name} (now {current})", current, parse=finite_number),
-            done,
-        )
+        self.app.push_screen(weight_prompt(s, s.selected), done)
 
     def render(self) -> Text:
         s = self.snapshot
@@ -256,10 +252,26 @@ class Inspector(Widget, can_focus=True):
         return text
 
 
-def value_of(s: Snapshot) -> float:
-    """The selected weight's (or bias's) value in the snapshot."""
-    k, i, j = s.selected
+def value_of(s: Snapshot, line: tuple[int, int, int] | None = None) -> float:
+    """The value in the snapshot of the weight W_k[i, j] (the bias b_k[j] for i ==
+    sizes[k]) given as ``line`` = (k, i, j): by default the selected one."""
+    k, i, j = line or s.selected
     return float(s.biases[k][j] if i == s.sizes[k] else s.weights[k][i, j])
+
+
+def weight_prompt(s: Snapshot, line: tuple[int, int, int]) -> PromptDialog:
+    """The dialog that asks for a new value of W_k[i, j] (b_k[j]), today's offered; it
+    returns (value,) or None (the inspector's w, a click on a line of the network)."""
+    k, i, j = line
+    current = f"{value_of(s, line):.6g}"
+    name = parameter_name(k, i, j, list(s.sizes))
+    source = "bias" if i == s.sizes[k] else source_name(s, k, i)
+    return PromptDialog(
+        f"{name} (now {current}): {source} → neuron {j} of layer {k + 1}",
+        current,
+        parse=finite_number,
+        help="the notice says the training loss before and after",
+    )
 
 
 def signed(x: float) -> str:

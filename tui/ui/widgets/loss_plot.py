@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from ...snapshot import Curve, Floats, Snapshot
-from ..colours import GHOST_FADE, GHOSTS, RESTORE, TRAIN, VAL
+from ..colours import BEST, GHOST_FADE, GHOSTS, RESTORE, TRAIN, VAL
 from ..fields import ghost_label
 from ..fit import cut_words
 from ..rows import ChangedRows
@@ -33,6 +33,8 @@ MAX_LR_MARKS = 5  # vertical lines for the most recent learning-rate changes
 LEGEND_GAP = "  "  # between two entries of the legend
 Y_MARGIN = 8  # columns taken by the y tick labels and the frame
 LARGEST = 1e300  # losses above are drawn at this height: plotext overflows near 1e308
+BEST_MARK = "┊"  # the lowest validation loss's epoch: dotted, apart from the solid lines (│)
+# of the lr's changes and the restores
 
 
 def clean(x: Floats, y: Floats, log: bool, cap: float) -> tuple[Floats, Floats]:
@@ -59,10 +61,29 @@ def lr_marks(changes: tuple[tuple[int, object], ...], x0: float, x1: float) -> l
     return inside[-MAX_LR_MARKS:]
 
 
+def best_mark(snap: Snapshot, x0: float, x1: float) -> int | None:
+    """The lowest validation loss's epoch, to mark (early stopping would end there): that
+    epoch if the plot's x range holds it, 0 for the initial weights (a candidate too: said,
+    not drawn); None without a validation set, before an epoch, or outside the range."""
+    best = snap.best_epoch
+    if best is None or not snap.val_size or snap.epoch == 0:
+        return None
+    return best if best == 0 or x0 <= best <= x1 else None
+
+
+def best_label(epoch: int) -> str:
+    """The legend's entry for the early-stopping mark."""
+    return f"{BEST_MARK} lowest val ep {epoch:,}"
+
+
 class LossPlot(ChangedRows, PlotextPlot):
     """Training ("train") and validation ("val") loss per epoch, linear or log scale."""
 
     log_scale: reactive[bool] = reactive(False)
+
+    ghost_val: reactive[bool] = reactive(False)
+    """Draw the ghosts' validation losses too (faint dots), as a lesson about the
+    validation loss asks (its ``[watch] ghost_val``)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -109,6 +130,8 @@ class LossPlot(ChangedRows, PlotextPlot):
         tx, ty = reduce(*clean(train.x, train.hi, log, cap), points, True)
         vx, vy = reduce(*clean(val.x, val.hi, log, cap), points, True)
         drawn = [reduce(*clean(g.x, g.train, log, cap), points, True) for g in ghosts]
+        dots = [reduce(*clean(g.x, g.val, log, cap), points // 2, True) for g in ghosts]
+        dots = dots if self.ghost_val else [(np.zeros(0), np.zeros(0))] * len(ghosts)
         if not (ty.size or vy.size or any(gy.size for _, gy in drawn)):
             return self._message("no epoch finished yet")
         lx = ly = np.zeros(0)
@@ -117,21 +140,32 @@ class LossPlot(ChangedRows, PlotextPlot):
         colors = self.app.theme_variables
         surface = Color.parse(colors.get("surface", "#000000"))
         primary = Color.parse(TRAIN)
+        xs = np.concatenate([tx, vx, lx, *(gx for gx, _ in drawn + dots)])
+        ys = np.concatenate([ty, vy, ly, *(gy for _, gy in drawn + dots)])
+        x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
+        width, height = self.size
         entries = [("━━ train", primary.rgb), ("•• val", Color.parse(VAL).rgb)]
-        for (gx, gy), ghost, colour in zip(drawn, ghosts, GHOSTS, strict=False):
+        best = best_mark(snap, x0, x1)
+        if best is not None:  # behind every curve
+            teal = Color.parse(BEST).rgb
+            entries.append((best_label(best), teal))
+            if best:
+                column = np.linspace(y0, y1, 4 * max(height, 2))  # a mark on every row
+                plt.plot([best] * len(column), column, marker=BEST_MARK, color=teal)
+        for (gx, gy), (dx, dy), ghost, colour in zip(drawn, dots, ghosts, GHOSTS, strict=False):
             faint = Color.parse(colour).blend(surface, GHOST_FADE).rgb
-            entries.append((f"━━ {ghost_label(ghost, snap.config)}", faint))
+            line = "━•" if dy.size else "━━"  # its validation loss as dots too
+            entries.append((f"{line} {ghost_label(ghost, snap.config)}", faint))
             if gy.size:  # behind the live curves, faint; named in the legend
                 plt.plot(gx, gy, marker="braille", color=faint)
+            if dy.size:
+                plt.plot(dx, dy, marker="dot", color=faint)
         if ly.size:  # bucket minima as a faint, coarser line under the maxima
             plt.plot(lx, ly, marker="braille", color=primary.blend(surface, 0.55).rgb)
         if ty.size:
             plt.plot(tx, ty, marker="braille", color=primary.rgb)
         if vy.size:  # dots: not by colour only
             plt.plot(vx, vy, marker="dot", color=Color.parse(VAL).rgb)
-        xs = np.concatenate([tx, vx, lx, *(gx for gx, _ in drawn)])
-        ys = np.concatenate([ty, vy, ly, *(gy for _, gy in drawn)])
-        x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
         mark = Color.parse(colors.get("foreground", "#808080")).blend(surface, 0.4).rgb
         changes = lr_marks(snap.lr_changes, x0, x1)
         for epoch in changes:  # never outside: it stretches the axis
@@ -141,7 +175,6 @@ class LossPlot(ChangedRows, PlotextPlot):
             plt.vline(epoch, color=Color.parse(RESTORE).rgb)
         entries += [("│ lr changed", mark)] if changes else []
         entries += [("│ went back", Color.parse(RESTORE).rgb)] if went_back else []
-        width, height = self.size
         most = 1 if height < 9 else 2 if height < 16 else 3  # lines of legend
         legend = legend_lines(self.plot_titles(), entries, width, most)
         plot_height = max(height - len(legend), 3)

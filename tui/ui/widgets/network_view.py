@@ -238,14 +238,38 @@ class NetworkView(ChangedRows, Widget):
         self.hovered = None
 
     class NeuronClicked(Message):
-        """A click on neuron ``index`` of column ``column`` (0 = the inputs)."""
+        """A click on neuron ``index`` of column ``column`` (0 = the inputs), with the mouse
+        ``button`` (1 left, 2 middle, 3 right) and the ``modifiers`` held ("ctrl",
+        "shift", "meta"): the screen decides what each does."""
 
-        def __init__(self, column: int, index: int) -> None:
+        def __init__(
+            self, column: int, index: int, button: int = 1, modifiers: frozenset[str] = frozenset()
+        ) -> None:
             super().__init__()
             self.column, self.index = column, index
+            self.button, self.modifiers = button, modifiers
+
+    class WeightClicked(Message):
+        """A click on the connection of W_k[i, j], ``line`` = (k, i, j); ``button`` and
+        ``modifiers`` as for a neuron."""
+
+        def __init__(
+            self,
+            line: tuple[int, int, int],
+            button: int = 1,
+            modifiers: frozenset[str] = frozenset(),
+        ) -> None:
+            super().__init__()
+            self.line, self.button, self.modifiers = line, button, modifiers
 
     def on_click(self, event: events.Click) -> None:
-        """Post the neuron nearest to the click (within a few cells)."""
+        """A click on a line posts its weight (not on the graph, where values are written
+        over the lines); elsewhere, the neuron nearest to it (within a few cells)."""
+        held = frozenset(k for k in ("ctrl", "shift", "meta") if getattr(event, k))
+        line = None if self.graph else self.line_at(event.x, event.y)
+        if line is not None and weight_exists(self.snapshot, line):
+            self.post_message(self.WeightClicked(line, event.button, held))
+            return
         layout = getattr(self, "_layout", None)
         if layout is None:
             return
@@ -261,7 +285,7 @@ class NetworkView(ChangedRows, Widget):
             c, i = best[1], best[2]
             if self._ids is not None:  # the graph's columns and neurons: the network's own
                 c, i = self._ids[0][c], self._ids[1][c][i]
-            self.post_message(self.NeuronClicked(c, i))
+            self.post_message(self.NeuronClicked(c, i, event.button, held))
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         """Highlight the connection under the mouse (the strongest one drawn in that cell)."""
