@@ -64,6 +64,7 @@ class Config:
     loss: str = "auto"  # auto: bce, cross_entropy or mse by the task
     init: str = "xavier"
     init_scale: float = 1.0
+    norm: str = "none"  # batch, layer: each hidden layer's z normalised (core.normalization)
     optimizer: str = "sgd"
     lr: float = 0.03
     batch_size: int | None = 10
@@ -89,6 +90,9 @@ class Config:
             most = f"at most {0.9 - self.val_fraction:.2g} with val_fraction {self.val_fraction:g}"
             refuse("test_fraction", self.test_fraction, f"{most}: 0.1 of the rows are to train on")
         check_features_fit(self.features, self.dataset, self.data)
+        if self.norm == "batch" and self.batch_size == 1:
+            why = "batch normalisation needs batches of 2 or more rows (with batch size 1"
+            refuse("norm", "batch", f"{why} every z is its own mean): use layer, or batches >= 2")
 
     def _check_output_pair(self) -> None:
         out, loss = self.output_activation, self.loss

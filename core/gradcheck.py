@@ -19,10 +19,14 @@ from .network import Network
 
 @dataclass(frozen=True)
 class LayerCheck:
+    """One layer's parameters checked: its W and b, or (``part`` "norm") a normalised
+    hidden layer's gamma and beta."""
+
     layer: int
     max_abs_error: float
     relative_error: float
     n_params: int
+    part: str = "weights"
 
 
 def numerical_gradient(
@@ -31,8 +35,8 @@ def numerical_gradient(
     """dE/dp by central differences for every entry of ``net.params`` (P,)."""
     loss_fn = get_loss(loss)
 
-    def value() -> float:
-        z, y = net.predict(X)
+    def value() -> float:  # batch norm on the batch's own statistics, as backprop had them
+        z, y = net.predict(X, batch_stats=True)
         return loss_fn.value(z if loss_fn.from_logits else y, Y)
 
     params = net.params
@@ -57,16 +61,18 @@ def relative_error(a: NDArray, b: NDArray, floor: float = 1e-12) -> float:
 def check_gradients(
     net: Network, X: NDArray, Y: NDArray, loss: str, h: float = 1e-5
 ) -> list[LayerCheck]:
-    """One LayerCheck per layer: backprop (loss_and_grads) against central differences."""
+    """One LayerCheck per layer (W and b), then one per normalised hidden layer (gamma
+    and beta): backprop (loss_and_grads) against central differences."""
     net.loss_and_grads(X, Y, loss)
     backprop = net.grads.copy()
     numeric = numerical_gradient(net, X, Y, loss, h)
     starts = list(net.segment_starts) + [net.n_params]
     checks = []
-    for k in range(net.n_layers):
-        lo, hi = starts[2 * k], starts[2 * k + 2]
+    parts = [(k, "weights") for k in range(net.n_layers)]
+    parts += [(k, "norm") for k in range(len(net.norm_layers))]
+    for i, (k, part) in enumerate(parts):
+        lo, hi = starts[2 * i], starts[2 * i + 2]
         bp, fd = backprop[lo:hi], numeric[lo:hi]
-        checks.append(
-            LayerCheck(k, float(np.max(np.abs(bp - fd))), relative_error(bp, fd), hi - lo)
-        )
+        error = float(np.max(np.abs(bp - fd)))
+        checks.append(LayerCheck(k, error, relative_error(bp, fd), hi - lo, part))
     return checks

@@ -14,10 +14,16 @@ Backward starts from the output delta dE/dz_{L-1} (set by ``output_delta``) and 
     dE/da_k      = delta_k @ W_k.T                       (only for k > 0)
     delta_{k-1}  = dE/da_k * f_{k-1}'(z_{k-1})
 
+With ``norm`` "batch" or "layer" each hidden layer normalises its z before the activation
+(core/normalization.py): y_k = gamma_k * (z_k - mean) / sqrt(var + eps) + beta_k and
+a_{k+1} = f_k(y_k); backward goes through it: dE/dy_{k-1} = dE/da_k * f'(y_{k-1}), then
+the normalisation's backward gives delta_{k-1} = dE/dz_{k-1} and dgamma, dbeta.
+
 All parameters live in one flat buffer (row 0 of ``flat``); ``weights[k]`` and
-``biases[k]`` are views into it, so writing into them changes the network. The gradients
-(row 1) and the optimiser's last step (row 2) share the same layout, which lets the trainer
-compute every layer's norms with a single reduction. Nothing here updates the weights:
+``biases[k]`` (then ``gammas[k]``, ``betas[k]`` of hidden layers) are views into it, so
+writing into them changes the network. The gradients (row 1) and the optimiser's last step
+(row 2) share the same layout, which lets the trainer compute every layer's norms with a
+single reduction. Nothing here updates the weights:
 that is the optimiser's job, so the gradients can be read before they are applied.
 
 ``run_forward``, ``output_delta`` and ``backward_layer`` are the phases a learner steps
@@ -36,6 +42,7 @@ from numpy.typing import NDArray
 from .activations import Activation, get_activation, softmax_parts
 from .initializers import get_initializer
 from .losses import Loss, get_loss
+from .normalization import NORMS, Normalization
 
 Array = NDArray[np.floating]
 
@@ -64,6 +71,9 @@ class _Buffers:
         self.a = [inp[:, :-1] for inp in self.inputs[1:]] + [output]
         self.delta = [np.zeros((n, m), dtype) for m in sizes[1:]]  # read for ||delta||
         self.grad_a = [np.empty((n, m), dtype) for m in sizes[1:-1]]
+        normed = bool(net.norm_layers)  # y_k (normalised z_k) and dE/dy_k of hidden layers
+        self.y = [np.empty((n, m), dtype) for m in sizes[1:-1]] if normed else []
+        self.grad_y = [np.empty((n, m), dtype) for m in sizes[1:-1]] if normed else []
         self.out_tmp = np.empty((n, sizes[-1]), dtype)  # f'(z) of the output layer
         self.softmax_m = self.softmax_s = None  # softmax's row max and sum (n, 1) each
         # per hidden layer k: [W_k; b_k], z_k, f_k, a_{k+1}, [a_{k+1}, 1]
@@ -93,6 +103,7 @@ class Network:
         seed: an int or a np.random.Generator for the initial weights.
         init_scale: multiplies the initial weights (large values make gradients explode).
         dtype: float64 (default) or float32.
+        norm: "none", "batch" or "layer": normalisation of every hidden layer's z.
     """
 
     def __init__(
@@ -103,6 +114,7 @@ class Network:
         seed: int | np.random.Generator = 0,
         init_scale: float = 1.0,
         dtype: type = np.float64,
+        norm: str = "none",
     ) -> None:
         self.sizes = [int(s) for s in sizes]
         if len(self.sizes) < 2 or min(self.sizes) < 1:
@@ -119,6 +131,12 @@ class Network:
             if not act.elementwise:
                 raise ValueError(f"activation of layer {k + 1}: {act.name} is for the output only")
         self.dtype = np.dtype(dtype)
+        if norm not in NORMS:
+            raise ValueError(f"norm {norm!r}: one of {', '.join(NORMS)}")
+        self.norm = norm
+        self.norm_layers: list[Normalization] = (
+            [] if norm == "none" else [Normalization(norm, m, self.dtype) for m in self.sizes[1:-1]]
+        )  # one per hidden layer
         self._layout()
         self.init(init, seed, init_scale)
         self._buffers: dict[int, _Buffers] = {}
@@ -132,9 +150,13 @@ class Network:
         shapes = []
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
             shapes += [(fan_in, fan_out), (fan_out,)]
+        for norm in self.norm_layers:
+            shapes += [(norm.units,), (norm.units,)]  # gamma_k, beta_k after every W and b
+        layer_segments = 2 * (len(self.sizes) - 1)
         counts = [int(np.prod(s)) for s in shapes]
         self.segment_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
         self.n_params = int(sum(counts))
+        self.layer_segments = layer_segments  # W_0, b_0, ..., b_{L-1}; then gamma_0, beta_0...
         self.flat = np.zeros((3, self.n_params), self.dtype)
 
         def views(row: int) -> list[Array]:
@@ -145,26 +167,29 @@ class Network:
 
         params, grads, step = views(PARAMS), views(GRADS), views(STEP)
         # [W_k; b_k] as one (fan_in + 1, fan_out) matrix: b_k follows W_k in the flat buffer
+        starts, ls = self.segment_starts[:layer_segments], slice(0, layer_segments)
+        layers = list(
+            zip(starts[0::2], counts[ls][0::2], counts[ls][1::2], shapes[ls][0::2], strict=True)
+        )
         self.stacked = [
             self.flat[PARAMS, s : s + w + b].reshape(shape[0] + 1, shape[1])
-            for s, w, b, shape in zip(
-                self.segment_starts[0::2], counts[0::2], counts[1::2], shapes[0::2], strict=True
-            )
+            for s, w, b, shape in layers
         ]
         self.dstacked = [
             self.flat[GRADS, s : s + w + b].reshape(shape[0] + 1, shape[1])
-            for s, w, b, shape in zip(
-                self.segment_starts[0::2], counts[0::2], counts[1::2], shapes[0::2], strict=True
-            )
+            for s, w, b, shape in layers
         ]
-        self.weights, self.biases = params[0::2], params[1::2]
+        w, b, g = slice(0, layer_segments, 2), slice(1, layer_segments, 2), layer_segments
+        self.weights, self.biases = params[w], params[b]
         self.weights_T = [w.T for w in self.weights]  # W_k.T, for dE/da_k = delta_k @ W_k.T
-        self.dweights, self.dbiases = grads[0::2], grads[1::2]
-        self.step_weights, self.step_biases = step[0::2], step[1::2]
+        self.dweights, self.dbiases = grads[w], grads[b]
+        self.step_weights, self.step_biases = step[w], step[b]
+        self.gammas, self.betas = params[g::2], params[g + 1 :: 2]  # (units,) per hidden layer
+        self.dgammas, self.dbetas = grads[g::2], grads[g + 1 :: 2]
         mask = np.zeros(self.n_params, self.dtype)
-        for start, count in zip(self.segment_starts[0::2], counts[0::2], strict=True):
+        for start, count, _, _ in layers:
             mask[start : start + count] = 1.0
-        self.weight_mask = mask  # 1 on weights, 0 on biases (penalties skip biases)
+        self.weight_mask = mask  # 1 on weights, 0 on biases, gamma, beta (no penalty)
 
     def init(self, init: str, seed: int | np.random.Generator, scale: float = 1.0) -> None:
         """Draw new weights (biases to zero) from the named initialiser."""
@@ -173,13 +198,35 @@ class Network:
         for w, b in zip(self.weights, self.biases, strict=True):
             w[...] = initializer(w.shape[0], w.shape[1], rng) * scale
             b[...] = 0.0
+        for gamma, beta, norm in zip(self.gammas, self.betas, self.norm_layers, strict=True):
+            gamma[...], beta[...] = 1.0, 0.0
+            norm.running_mean[...], norm.running_var[...] = 0.0, 1.0
 
     def views(self, flat: Array) -> tuple[list[Array], list[Array]]:
-        """(weights, biases) as views into any flat vector laid out like ``params``."""
+        """(weights, biases) as views into any flat vector laid out like ``params`` (a
+        normalised network's gamma and beta follow them: ``gammas``, ``betas``)."""
         ends = [*self.segment_starts[1:], self.n_params]
         parts = [flat[s:e] for s, e in zip(self.segment_starts, ends, strict=True)]
+        parts = parts[: self.layer_segments]
         weights = [p.reshape(w.shape) for p, w in zip(parts[0::2], self.weights, strict=True)]
         return weights, parts[1::2]
+
+    def copy(self) -> Network:
+        """A network of the same layers with a copy of the parameters and the running
+        statistics. (Not a deepcopy: that would cut the views off the flat buffer.)"""
+        names = [a.name for a in self.activations]
+        twin = Network(self.sizes, names, "zeros", 0, 1.0, self.dtype, self.norm)
+        np.copyto(twin.params, self.params)
+        for mine, theirs in zip(self.norm_layers, twin.norm_layers, strict=True):
+            np.copyto(theirs.running_mean, mine.running_mean)
+            np.copyto(theirs.running_var, mine.running_var)
+        return twin
+
+    def update_running_stats(self) -> None:
+        """Batch norm: fold the last forward pass's batch statistics into the running
+        averages (the trainer calls it once per update)."""
+        for norm in self.norm_layers:
+            norm.update_running()
 
     @property
     def params(self) -> Array:
@@ -213,6 +260,8 @@ class Network:
         inp = self._x_aug
         for k, act in enumerate(self.activations):
             z = inp.dot(self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
+            if self.norm_layers and k < len(self.norm_layers):  # y = gamma u + beta
+                z = self.norm_layers[k].forward(z, self.gammas[k], self.betas[k], out=buf.y[k])
             if not act.elementwise:  # softmax: keep its max and sum for the cross-entropy
                 _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
             elif not act.identity or k + 1 < len(self.activations):
@@ -229,12 +278,19 @@ class Network:
             buf = self._buffers[n] = _Buffers(self, n)
         return buf
 
-    def predict(self, X: Array) -> tuple[Array, Array]:
-        """(z_{L-1}, a_L) for inputs X (n, sizes[0]) in fresh arrays; caches untouched."""
+    def predict(self, X: Array, batch_stats: bool = False) -> tuple[Array, Array]:
+        """(z_{L-1}, a_L) for inputs X (n, sizes[0]) in fresh arrays; caches untouched.
+
+        Batch norm uses its running averages, or with ``batch_stats`` the statistics of
+        this X as a training step does (what a finite-difference check of a step needs)."""
         a = np.asarray(X, self.dtype)
         z = a
-        for w, b, act in zip(self.weights, self.biases, self.activations, strict=True):
+        for k, (w, b, act) in enumerate(
+            zip(self.weights, self.biases, self.activations, strict=True)
+        ):
             z = a @ w + b
+            if k < len(self.norm_layers):
+                z = self.norm_layers[k].apply(z, self.gammas[k], self.betas[k], batch_stats)
             a = act.fn(z)
         return z, a
 
@@ -260,6 +316,18 @@ class Network:
     @property
     def grad_a(self) -> list[Array]:
         return self._require_cache().grad_a
+
+    @property
+    def y(self) -> list[Array]:
+        """A normalised network's y[k] = gamma_k u_k + beta_k, the activation's input, per
+        hidden layer (n, sizes[k+1]); z[k] itself otherwise."""
+        buf = self._require_cache()
+        return buf.y or buf.z[:-1]
+
+    def activation_input(self, k: int) -> Array:
+        """What layer k's activation reads: y[k] for a normalised hidden layer, else z[k]."""
+        buf = self._require_cache()
+        return buf.y[k] if k < len(buf.y) else buf.z[k]
 
     @property
     def hidden_inputs(self) -> list[Array]:
@@ -332,8 +400,15 @@ class Network:
         inp_T.dot(delta, out=self.dstacked[k])  # [dW; db] = [a, 1].T @ delta
         if k > 0:
             grad_a = delta.dot(self.weights_T[k], out=buf.grad_a[k - 1])
-            self.activations[k - 1].backward(
-                buf.z[k - 1], buf.a[k - 1], grad_a, out=buf.delta[k - 1]
+            if not self.norm_layers:  # delta_{k-1} = dE/da_k * f'(z_{k-1})
+                self.activations[k - 1].backward(
+                    buf.z[k - 1], buf.a[k - 1], grad_a, out=buf.delta[k - 1]
+                )
+                return
+            j = k - 1  # dE/dy_j = dE/da_k * f'(y_j), then through the normalisation
+            g = self.activations[j].backward(buf.y[j], buf.a[j], grad_a, out=buf.grad_y[j])
+            self.norm_layers[j].backward(
+                g, self.gammas[j], self.dgammas[j], self.dbetas[j], out=buf.delta[j]
             )
 
     def backward(self) -> None:
@@ -351,6 +426,12 @@ class Network:
         (``_Buffers.forward`` and ``.backward``) instead of looking each one up per call,
         which at small sizes costs as much as the arithmetic. Read them to learn backprop.
         """
+        if self.norm_layers:  # the phases themselves: a normalised layer has its own step
+            self.run_forward(xa, augmented=True)
+            value = self.output_delta(Y, loss)
+            if math.isfinite(value):
+                self.backward()
+            return value
         n = len(xa)
         buf = self._buffers.get(n) or self._buffers_for(n)
         self._x_aug, self._cache, self.output = xa, buf, buf.a[-1]

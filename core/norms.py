@@ -37,7 +37,9 @@ class LayerNorms:
 
     def __init__(self, net: Network) -> None:
         self.net = net
-        self._sums = np.zeros((3, len(net.segment_starts)))  # (3 rows, 2 L segments)
+        self._sums = np.zeros((3, len(net.segment_starts)))  # (3 rows, 2 L (+ 2 H) segments)
+        L2 = net.layer_segments  # W_k at 0, 2, ..., b_k at 1, 3, ...; then gamma, beta
+        self._w, self._b, self._g = slice(0, L2, 2), slice(1, L2, 2), slice(L2, None, 2)
         self._epoch_sums = np.zeros_like(self._sums)
         self._squares: NDArray | None = None  # (steps, 3, P): each update's squares
         self._pending = 0  # updates in _squares not summed yet
@@ -152,23 +154,29 @@ class LayerNorms:
     def epoch_rms(self, steps: int, out: NDArray[np.float64]) -> None:
         """out (2, L) = RMS over the epoch's ``steps`` steps of ||dW_k|| (row 0) and of
         ||step W_k|| / ||W_k|| with the weights at the end of the epoch (row 1)."""
-        np.divide(self.epoch_sums[GRADS:, 0::2], steps, out=out)
-        w = self.sums[PARAMS, 0::2]
+        np.divide(self.epoch_sums[GRADS:, self._w], steps, out=out)
+        w = self.sums[PARAMS, self._w]
         if np.count_nonzero(w) == w.size:  # the usual case (count_nonzero: faster than all)
             out[1] /= w
         else:  # no step: 0 whatever ||W|| is; a step over zero weights: inf
             np.divide(out[1], w, out=out[1], where=out[1] != 0)
         np.sqrt(out, out=out)
 
+    def norm_gradients(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(||dgamma_k||, ||dbeta_k||) (H,) each of a normalised network's hidden layers
+        at the last step (empty without normalisation)."""
+        s = np.sqrt(self.sums[GRADS])
+        return s[self._g].copy(), s[self._g.start + 1 :: 2].copy()
+
     def last_step(self) -> dict[str, NDArray[np.float64]]:
         """||dW_k||, ||db_k||, ||W_k|| and ||step W_k|| / ||W_k|| of the last step (L,) each."""
         s = np.sqrt(self.sums)
-        w, step = s[PARAMS, 0::2], s[STEP, 0::2]
+        w, step = s[PARAMS, self._w], s[STEP, self._w]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(step == 0, 0.0, step / w)  # no update: 0; from W = 0: inf
         return {
-            "grad_norm": s[GRADS, 0::2].copy(),
-            "bias_grad_norm": s[GRADS, 1::2].copy(),
+            "grad_norm": s[GRADS, self._w].copy(),
+            "bias_grad_norm": s[GRADS, self._b].copy(),
             "weight_norm": w.copy(),
             "update_ratio": ratio,
         }

@@ -37,6 +37,7 @@ from .datasets import GENERATORS, ONE_INPUT
 from .features import FEATURES, PLANE, feature_key, labels
 from .initializers import INITIALIZERS
 from .losses import LOSSES
+from .normalization import NORMS
 from .optimizers import OPTIMIZERS
 from .pace import EPOCHS, MAX_RATE, Pace, parse_pace
 
@@ -404,6 +405,12 @@ SETTINGS: dict[str, Setting] = {
         choice("loss", "loss", ("auto", *LOSSES)),
         choice("init", "initial weights", tuple(INITIALIZERS)),
         number("init_scale", "multiply the initial weights", 0.0, 1e6, low_open=True),
+        choice(
+            "norm",
+            "normalise each hidden layer's z before its activation, with a learned scale γ "
+            "and shift β (batch: over the mini-batch; layer: over the layer's units)",
+            NORMS,
+        ),
         live(choice("optimizer", "optimiser", tuple(OPTIMIZERS))),
         live(number("lr", "learning rate", 0.0, 1e6, low_open=True)),
         Setting(

@@ -26,6 +26,7 @@ from .datasets import TASKS, Dataset, Standardizer
 from .features import PLANE, labels
 from .ghosts import GHOST_POINTS, MAX_GHOSTS, Ghost
 from .run_data import RunData, plane_inputs
+from .settings import MAX_LAYERS
 
 # every array a state may hold; the optimiser's extras depend on the optimiser
 ARRAYS = (
@@ -38,6 +39,7 @@ ARRAYS = (
     "optimizer/t", "optimizer/m", "optimizer/v",
     "history/columns", "history/counts", "history/ring", "history/lo", "history/hi",
     *(f"ghost/{k}/{c}" for k in range(MAX_GHOSTS) for c in ("x", "train", "val")),
+    *(f"norm/{k}/{c}" for k in range(MAX_LAYERS) for c in ("running_mean", "running_var")),
 )  # fmt: skip
 OPTIMIZER_ARRAYS = {"sgd": (), "momentum": ("v",), "adam": ("m", "v")}  # beside "t"
 MAX_COUNT = 2**62  # epochs, steps, samples seen: far beyond any run, far below overflow
@@ -433,13 +435,22 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
     batches = _batches(meta, state, train.n_samples)
     sizes = [train.n_features, *config.hidden, train.n_outputs]
     n_params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+    hidden = sizes[1:-1] if config.norm != "none" else []
+    n_params += 2 * sum(hidden)  # gamma and beta per normalised unit
     dtype = np.dtype(config.dtype)
+    for k, units in enumerate(hidden):  # batch norm's running averages: finite, variances >= 0
+        name = f"norm/{k}/running_"
+        _finite(name + "mean", _array(state, name + "mean", "f", (units,), dtype))
+        var = _array(state, name + "var", "f", (units,), dtype)
+        if not (var >= 0).all() or not np.isfinite(var).all():
+            raise StateError(f"{name}var holds a variance that is not finite and >= 0")
     _array(state, "params", "f", (n_params,), dtype)
     _finite("best", _array(state, "best", "f", (n_params,), dtype))
     if "best_val" in state or "best_val_epoch" in meta:
         _finite("best_val", _array(state, "best_val", "f", (n_params,), dtype))
     for name in ("sums", "epoch_sums"):  # squared norms: inf or NaN after an overflow
-        if (_array(state, name, "f", (3, 2 * (len(sizes) - 1))) < 0).any():
+        segments = 2 * (len(sizes) - 1 + len(hidden))  # W, b per layer; gamma, beta
+        if (_array(state, name, "f", (3, segments)) < 0).any():
             raise StateError(f"{name} holds negative squared norms")
     _optimizer(meta, state, config.optimizer, n_params, dtype)
     _history(state, history_columns(len(sizes) - 1), meta["epoch"])

@@ -153,7 +153,9 @@ class Trainer:
         self.Y_val = np.ascontiguousarray(self.val_set.Y, dtype)
         acts = [config.activation] * len(config.hidden) + [out_act]
         self.init_round = init_round
-        self.net = Network(sizes, acts, config.init, self._init_rng(), config.init_scale, dtype)
+        self.net = Network(
+            sizes, acts, config.init, self._init_rng(), config.init_scale, dtype, config.norm
+        )
         self.optimizer = make_optimizer(config.optimizer)
         shuffle_rng = np.random.default_rng([config.seed, 2])
         self.batches = EpochBatches(self.Xa, self.Y, self.labels, shuffle_rng)
@@ -283,6 +285,7 @@ class Trainer:
             self._params, self._grads, self._step_rows, self._weight_mask,
             c.lr, c.l2, c.l1, c.clip,
         )  # fmt: skip
+        self.net.update_running_stats()
         self.norms.update()
         if not self.steps:
             self.first_delta_norm = delta_norms(self.net)

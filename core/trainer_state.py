@@ -62,6 +62,11 @@ def state_of(trainer: Trainer) -> dict:
         "best_val": t.best_val.params.copy(),
         "sums": t.norms.sums.copy(),
         "epoch_sums": t.norms.epoch_sums.copy(),
+        **{  # batch norm's running averages, for validation and predict
+            f"norm/{k}/{name}": getattr(norm, name).copy()
+            for k, norm in enumerate(t.net.norm_layers)
+            for name in ("running_mean", "running_var")
+        },
         **{f"optimizer/{k}": v for k, v in t.optimizer.state().items()},
         **{f"history/{k}": v for k, v in t.history.state().items()},
         **{
@@ -113,6 +118,9 @@ def trainer_from_state(state: dict) -> Trainer:
     t.best_val.loss = float(meta.get("best_val_loss", np.inf))
     t.best_val.epoch = meta.get("best_val_epoch") if np.isfinite(t.best_val.loss) else None
     t.hidden_fitted = meta.get("hidden_fitted", False)
+    for k, norm in enumerate(t.net.norm_layers):
+        norm.running_mean[...] = state[f"norm/{k}/running_mean"]
+        norm.running_var[...] = state[f"norm/{k}/running_var"]
     t.norms.sums[...] = state["sums"]
     t.norms.epoch_sums[...] = state["epoch_sums"]
     t.optimizer.load_state(_part(state, "optimizer"))

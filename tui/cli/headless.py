@@ -245,9 +245,14 @@ def gradcheck(config: Config, rows: int = 16, tolerance: float = 1e-6) -> int:
     for b in net.biases:  # non-zero biases exercise every term
         b[...] = rng.normal(scale=0.1, size=b.shape)
     worst = 0.0
+    for gamma, beta in zip(net.gammas, net.betas, strict=True):  # away from 1 and 0
+        gamma[...] = 1.0 + rng.normal(scale=0.2, size=gamma.shape)
+        beta[...] = rng.normal(scale=0.1, size=beta.shape)
     for c in check_gradients(net, X, Y, trainer.loss_name):
         act = net.activations[c.layer].name
         shape = f"{net.sizes[c.layer]}->{net.sizes[c.layer + 1]}"
+        if c.part == "norm":
+            shape, act = f"{net.sizes[c.layer + 1]}", f"{net.norm} norm γ, β"
         verdict = "ok" if c.relative_error < tolerance else "MISMATCH"
         print(
             f"layer {c.layer + 1} ({shape}, {act}): relative error {c.relative_error:.2e}  "
