@@ -8,7 +8,8 @@
     target_mean, target_std (k,)   a regression's output in its own units: a_L * std + mean
     input_names (d,), class_names (C,), task (), epoch ()
 
-(the standardisations only when the run used them). ``outputs(arrays, X)`` computes the
+(the standardisations only when the run used them; a batch-normalised layer's running
+averages folded into its W and b, ``inference_layers``). ``outputs(arrays, X)`` computes the
 network from them alone, as ``core.evaluation.predict`` does from the Trainer.
 
 ``torch_layers(trainer)`` gives the same network as an ``nn.Sequential``'s layers (a Linear
@@ -26,6 +27,7 @@ from numpy.typing import NDArray
 from .activations import ELU_ALPHA, LEAKY_SLOPE, get_activation
 from .best_val import weights_epoch
 from .evaluation import input_columns
+from .normalization import EPS
 
 # our activation -> (torch.nn module, its arguments) computing the same function
 TORCH_MODULES: dict[str, tuple[str, dict]] = {
@@ -55,8 +57,8 @@ def layer_arrays(trainer) -> dict[str, NDArray]:
     """The network's weights and what surrounds them, as named arrays (module docstring)."""
     net, data = trainer.net, trainer.data
     arrays: dict[str, NDArray] = {}
-    for k, (w, b) in enumerate(zip(net.weights, net.biases, strict=True), 1):
-        arrays[f"W{k}"], arrays[f"b{k}"] = np.array(w), np.array(b)
+    for k, (w, b) in enumerate(inference_layers(net), 1):  # batch norm folded in
+        arrays[f"W{k}"], arrays[f"b{k}"] = w, b
     arrays["activations"] = np.array([a.name for a in net.activations])
     if data.scaler is not None:
         arrays["input_mean"], arrays["input_std"] = data.scaler.mean, data.scaler.std
@@ -83,6 +85,26 @@ def outputs(arrays: dict[str, NDArray], X: NDArray) -> NDArray[np.float64]:
     return a
 
 
+def inference_layers(net) -> list[tuple[NDArray, NDArray]]:
+    """(W_k, b_k) float64 copies per layer as the network computes in use. A batch-norm
+    layer's running averages fold in: y = gamma (z - mean) / sqrt(var + eps) + beta is
+    z s + (beta - mean s) with s = gamma / sqrt(var + eps), so W' = W s, b' = (b - mean)
+    s + beta. ValueError for layer norm (its statistics are each row's own: no weights
+    compute it)."""
+    layers = [(np.array(w, np.float64), np.array(b, np.float64))
+              for w, b in zip(net.weights, net.biases, strict=True)]  # fmt: skip
+    if net.norm == "layer":
+        raise ValueError(
+            "a network with layer normalisation is not plain layers (each row is normalised "
+            "by its own mean and deviation): use the checkpoint with backprop-tui predict"
+        )
+    for k, norm in enumerate(net.norm_layers):
+        s = net.gammas[k] / np.sqrt(norm.running_var + EPS)
+        w, b = layers[k]
+        layers[k] = (w * s, (b - norm.running_mean) * s + net.betas[k])
+    return layers
+
+
 def folded_layers(trainer) -> list[tuple[NDArray, NDArray]]:
     """(W_k, b_k) of each layer with the standardisations folded in: the first takes x as
     read, W1' = W1 / std[:, None], b1' = b1 - (mean / std) @ W1; a linear output gives the
@@ -92,8 +114,7 @@ def folded_layers(trainer) -> list[tuple[NDArray, NDArray]]:
     if why:
         raise ValueError(f"this run cannot be one network on its inputs as read: {why}")
     net, data = trainer.net, trainer.data
-    layers = [(np.array(w, np.float64), np.array(b, np.float64))
-              for w, b in zip(net.weights, net.biases, strict=True)]  # fmt: skip
+    layers = inference_layers(net)
     if data.scaler is not None:
         w, b = layers[0]
         mean, std = data.scaler.mean, data.scaler.std

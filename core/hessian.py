@@ -76,6 +76,11 @@ class Curvature:
     ) -> None:
         if len(X) == 0:
             raise ValueError("no rows to measure the loss on: the training set is empty")
+        if net.norm_layers:
+            raise ValueError(
+                f"not measured for a network with {net.norm} normalisation (its second "
+                "derivatives through the normalisation are not written here)"
+            )
         self.copy = Network(net.sizes, [a.name for a in net.activations], "zeros", 0, 1.0, dtype)
         self.copy.params[...] = net.params
         self.X, self.Y = np.asarray(X, dtype), np.asarray(Y, dtype)

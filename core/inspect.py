@@ -18,6 +18,11 @@ One scale everywhere: delta_s = dE_s/dz is per sample, and the batch's gradient 
 of the per-sample products, dW = mean_s dE_s/dw. (The code's stored deltas carry the 1/n
 of the mean already, so the per-sample values here are n times them.)
 
+A normalised hidden layer (batch or layer norm, core/normalization.py) puts y = gamma u +
+beta between z and the activation: da/dy = f'(y) is still per sample, but dy/dz couples the
+rows of the batch (batch norm) or the units of a row (layer norm), so dE_s/dz is taken from
+backprop's delta (``norm`` names the step) and is not de_da * da_dz there.
+
 For an output layer fused with its loss (sigmoid + bce, softmax + cross_entropy) the code
 never forms dE/da: it computes dE_s/dz = a - t directly, exact for any z. The factors the
 shortcut folds in are still shown: ``de_da`` is the loss's dE_s/da (which is infinite
@@ -52,12 +57,13 @@ class ChainRule:
     dz_dw: Floats  # a_k[s, i], or 1 for the bias
     de_dz: Floats  # dE_s/dz_j (a - t when fused; softmax: through the full Jacobian)
     fused: bool  # the code computes de_dz directly (sigmoid + bce, softmax + cross_entropy)
-    coupled: bool  # the layer is softmax: dE/dz goes through its full Jacobian, not f' alone
+    coupled: bool  # softmax or a normalisation: dE/dz goes through a Jacobian, not f' alone
     next_deltas: Floats | None  # (n, m) per-sample deltas of layer k+1, for the sum
     next_weights: Floats | None  # (m,) W_{k+1}[j, :]
     product_mean: float  # mean over the batch of de_dz * dz_dw
     backprop: float  # dW_k[i, j] (or db_k[j]) as backpropagation computed it
     weight: float  # W_k[i, j] (or b_k[j]) as the batch saw it
+    norm: str = ""  # "BN" or "LN": da_dz is f'(y) of the normalised y, dE/dz through it
 
     @property
     def products(self) -> Floats:
@@ -92,7 +98,8 @@ def chain_rule(
     n = net.layer_input(0).shape[0]
     bias = i == net.sizes[layer]
     act = net.activations[layer]
-    z, a = net.z[layer][:, j], net.a[layer][:, j]
+    norm = net.norm_layers[layer].symbol if layer < len(net.norm_layers) else ""
+    z, a = net.activation_input(layer)[:, j], net.a[layer][:, j]  # y for a normalised layer
     da_dz = act.derivative(z[:, None], a[:, None]).ravel()
     # copies: the network's buffers are reused by the next pass
     dz_dw = np.ones(n) if bias else np.array(net.layer_input(layer)[:, i], np.float64)
@@ -102,7 +109,7 @@ def chain_rule(
         next_deltas = net.delta[layer + 1] * n
         next_weights = weights[layer + 1][j, :].copy()
         de_da = next_deltas @ next_weights
-        de_dz = de_da * da_dz
+        de_dz = net.delta[layer][:, j] * n if norm else de_da * da_dz
     else:
         sample_da = loss.sample_da(net.a[layer], Y)  # (n, outputs): dE_s/da per sample
         de_da = np.array(sample_da[:, j], np.float64)
@@ -125,12 +132,13 @@ def chain_rule(
         dz_dw=dz_dw,
         de_dz=np.array(de_dz, np.float64),
         fused=fused,
-        coupled=not act.elementwise,
+        coupled=not act.elementwise or bool(norm),
         next_deltas=next_deltas,
         next_weights=next_weights,
         product_mean=float(np.mean(de_dz * dz_dw)),
         backprop=float(backprop),
         weight=float(weight),
+        norm=norm,
     )
 
 
@@ -142,8 +150,8 @@ def finite_difference(
     w = net.stacked[layer]  # [W; b]: row sizes[layer] is the bias
     old = w[i, j]
 
-    def value() -> float:
-        z, y = net.predict(X)
+    def value() -> float:  # batch norm on this batch's statistics, as backprop saw them
+        z, y = net.predict(X, batch_stats=True)
         return loss.value(z if loss.from_logits else y, Y)
 
     w[i, j] = old + h

@@ -143,9 +143,7 @@ class _LossAt:
     products as ``Trainer.evaluate``, so at θ itself it gives the trainer's number."""
 
     def __init__(self, trainer: Trainer, X: NDArray, Y: NDArray) -> None:
-        net = trainer.net
-        names = [a.name for a in net.activations]
-        self.copy = Network(net.sizes, names, "zeros", 0, 1.0, net.dtype)
+        self.copy = trainer.net.copy()  # (batch norm: with its running averages)
         self.loss, self.X, self.Y = trainer.loss, X, Y
 
     def __call__(self, params: NDArray) -> float:

@@ -162,11 +162,11 @@ class LayerNorms:
             np.divide(out[1], w, out=out[1], where=out[1] != 0)
         np.sqrt(out, out=out)
 
-    def norm_gradients(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(||dgamma_k||, ||dbeta_k||) (H,) each of a normalised network's hidden layers
-        at the last step (empty without normalisation)."""
+    def norm_gradients(self) -> NDArray[np.float64]:
+        """(H, 2): ||dgamma_k|| and ||dbeta_k|| of a normalised network's hidden layers at
+        the last step ((0, 2) without normalisation)."""
         s = np.sqrt(self.sums[GRADS])
-        return s[self._g].copy(), s[self._g.start + 1 :: 2].copy()
+        return np.column_stack([s[self._g], s[self._g.start + 1 :: 2]])
 
     def last_step(self) -> dict[str, NDArray[np.float64]]:
         """||dW_k||, ||db_k||, ||W_k|| and ||step W_k|| / ||W_k|| of the last step (L,) each."""

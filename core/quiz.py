@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .inspect import ChainRule, chain_rule
-from .network import STEP, Network
+from .network import STEP
 from .norms import delta_norms
 from .trainer import Trainer
 
@@ -110,19 +110,10 @@ class Reveal:
         return self.given == self.truth
 
 
-def clone(net: Network) -> Network:
-    """A network of the same layers holding a copy of ``net``'s parameters. (Not a
-    deepcopy: that would cut the views ``weights`` and ``stacked`` off the flat buffer.)"""
-    names = [a.name for a in net.activations]
-    twin = Network(net.sizes, names, "zeros", 0, 1.0, net.dtype)
-    np.copyto(twin.params, net.params)
-    return twin
-
-
 def rehearse(t: Trainer) -> Rehearsal:
     """The next whole step on copies of the network and optimiser (the trainer untouched).
     Call between two steps (``t.phase_index == 0``)."""
-    net, optimizer, c = clone(t.net), copy.deepcopy(t.optimizer), t.config
+    net, optimizer, c = t.net.copy(), copy.deepcopy(t.optimizer), t.config
     xa, y, _ = t.batches.current()
     with np.errstate(all="ignore"):
         net.run_forward(xa, augmented=True)
@@ -133,7 +124,7 @@ def rehearse(t: Trainer) -> Rehearsal:
         optimizer.apply(
             net.params, net.grads, net.flat[STEP], net.weight_mask, c.lr, c.l2, c.l1, c.clip
         )
-        z, a = net.predict(net.x)
+        z, a = net.predict(net.x, batch_stats=True)  # (batch norm: as the step saw it)
         after = t.loss.value(z if t.loss.from_logits else a, y)
     return Rehearsal(dweights, norms, float(before), float(after))
 

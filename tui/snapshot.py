@@ -389,10 +389,25 @@ class Snapshot:
     quiz_question: Question | None = None
     quiz_reveal: Reveal | None = None
     quiz_score: tuple[int, int] = (0, 0)
+    # normalised hidden layers (config.norm): (H, 2) ||dgamma_k||, ||dbeta_k|| of the last step
+    norm_grad: Floats = field(default_factory=lambda: frozen(np.zeros((0, 2))))
 
     @property
     def n_layers(self) -> int:
         return len(self.sizes) - 1
+
+    @property
+    def norm_symbol(self) -> str:
+        """ "BN" or "LN" when the hidden layers normalise their z, else ""."""
+        return {"batch": "BN", "layer": "LN"}.get(self.config.norm, "")
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        """Each layer's activation, a normalised hidden layer's as "BN·tanh"."""
+        names, sym = self.activation_names, self.norm_symbol
+        if not sym:
+            return names
+        return (*(f"{sym}·{a}" for a in names[:-1]), names[-1])
 
     @property
     def pace(self) -> Pace:

@@ -197,11 +197,16 @@ def train(args: argparse.Namespace, config: Config | None) -> int:
     if trainer.config.data is not None and not args.resume:
         tell_data(trainer, args.quiet, [stopping_line(trainer)] if by_default else [])
     epochs = trainer.config.epochs
+    every = getattr(args, "sharpness_every", None)
+    if every and trainer.net.norm_layers:
+        raise ValueError(
+            f"--sharpness-every: λmax is not measured for a network with {trainer.config.norm} "
+            "normalisation (no second derivatives through it here): drop one of the two"
+        )
     f, writer = history_writer(history, resuming=bool(args.resume))
     if history:
         for written in write_ghosts(history, trainer):
             say(f"ghost run written to {written}")
-    every = getattr(args, "sharpness_every", None)
     log = EpochLog(trainer, epochs, writer, args.quiet, patience, every)
     status, patience_ran_out = 0, False
     with Interrupted() as stop:

@@ -84,6 +84,7 @@ FIELDS: tuple[Field, ...] = (
     Field("activation", "act", "of the hidden layers (the output's follows the loss)"),
     Field("hidden", "hidden", "units per hidden layer: 4,2 (none: no hidden layer)"),
     Field("init", "init"),
+    Field("norm", "norm", "each hidden layer's z normalised: batch, layer or none (BN·, LN·)"),
     Field("loss", "loss"),
     Field(
         "source",

@@ -46,7 +46,7 @@ SHORT_NAMES = {
 def column_labels(snap: Snapshot, level: int) -> list[str]:
     """Column labels, shorter with each level: "128 relu", "128r", "128"."""
     labels = []
-    for n, act in zip(snap.sizes, ("in", *snap.activation_names), strict=True):
+    for n, act in zip(snap.sizes, ("in", *snap.layer_names), strict=True):
         short = f"{n}{SHORT_NAMES.get(act, act[:2])}" if level == 1 and act != "in" else f"{n}"
         labels.append(f"{n} {act}" if level == 0 else short)
     return labels

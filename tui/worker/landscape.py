@@ -128,7 +128,10 @@ class SharpnessTracker:
         self.measured = False
 
     def measure(self, t: Trainer) -> None:
-        """Estimate λmax at the trainer's weights now, within ``budget`` seconds."""
+        """Estimate λmax at the trainer's weights now, within ``budget`` seconds (not for a
+        normalised network: core.hessian has no second derivatives through it)."""
+        if t.net.norm_layers:
+            return
         start = self.vector
         if start is not None and start.size != t.net.n_params:  # another network
             start = None

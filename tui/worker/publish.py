@@ -196,6 +196,7 @@ class SnapshotMaker:
             grad_norm=frozen(report.grad_norm),
             bias_grad_norm=frozen(report.bias_grad_norm),
             weight_norm=frozen(report.weight_norm),
+            norm_grad=frozen(t.norms.norm_gradients()),
             update_ratio=frozen(report.update_ratio),
             delta_norm=frozen(report.delta_norm),
             last_loss=float(t.last_loss),

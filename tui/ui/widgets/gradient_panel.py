@@ -274,10 +274,9 @@ class GradientPanel(ChangedRows, Widget):
         joined = [",".join(w) for w in words]
         names = [f"L{i + 1}" for i in range(n)]
         shapes = [f"{snap.sizes[i]}→{snap.sizes[i + 1]}" for i in range(n)]
-        act_w = max(map(len, snap.activation_names))
-        stats = [
-            f"{snap.activation_names[i].ljust(act_w)} {self._stats(snap, i)}" for i in range(n)
-        ]
+        layer_names = snap.layer_names  # "BN·tanh" for a normalised layer
+        act_w = max(map(len, layer_names))
+        stats = [f"{layer_names[i].ljust(act_w)} {self._stats(snap, i)}" for i in range(n)]
         name_w, shape_w, stats_w = len(names[-1]), max(map(len, shapes)), max(map(len, stats))
         flag_w = max(map(len, joined)) + 1 if any(joined) else 0
         # "L1 2→4 " [▕bar▏] " 3.2e-02" [" δ4.1e-02"] [" spark"] ["  stats"] [" flags"]
@@ -379,7 +378,11 @@ class GradientPanel(ChangedRows, Widget):
         w = f"{float(snap.weight_norm[i]):.3g}"
         r = float(snap.update_ratio[i])
         ratio = ("0" if r == 0 else sci(r)) if snap.steps else "…"
-        return f"|W| {w.ljust(7)} Δ/W {ratio}"
+        stats = f"|W| {w.ljust(7)} Δ/W {ratio}"
+        if i < len(snap.norm_grad) and snap.steps:  # a normalised layer's gamma and beta
+            dgamma, dbeta = (sci(float(v)) for v in snap.norm_grad[i])
+            stats += f"  ‖dγ‖ {dgamma} ‖dβ‖ {dbeta}"
+        return stats
 
 
 def _same_masks(a: tuple, b: tuple) -> bool:

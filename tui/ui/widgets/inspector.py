@@ -172,7 +172,11 @@ class Inspector(Widget, can_focus=True):
 
         source = loss_derivative(s) if last else f"Σm δ{k + 2}[m]·W{k + 2}[{j},m]"
         line("dE_s/da", f" = {source} = {num(c.de_da[at])}", f" = {num(c.de_da[at])}")
-        if c.coupled:  # softmax: every output depends on every z, no single da/dz
+        if c.norm:  # f'(y) per sample, then the normalisation's coupled backward
+            line("da/dy", f" = {s.activation_names[k]}'(y) = {num(c.da_dz[at])}")
+            value, how = num(c.de_dz[at]), f" = through {c.norm}: γ/σ·(g - ḡ - u·ḡu)"
+            line("dE_s/dz", f"{how} = {value}", f" = via {c.norm} = {value}", f" = {value}")
+        elif c.coupled:  # softmax: every output depends on every z, no single da/dz
             rule = "a - t" if c.fused else "a(dE_s/da - Σ a·dE_s/da)"
             value = num(c.de_dz[at])
             fused = " (fused)" if c.fused else ""

@@ -65,6 +65,13 @@ def phase_emphasis(phase: Phase | None, n_layers: int) -> tuple[set[int], set[in
     return set(), set()
 
 
+def forward_words(norm: str) -> list[str]:
+    """The forward phase in words, most complete first (with the normalisation's step)."""
+    if norm:
+        return [f"a = f({norm}(a·W + b)), layer by layer", f"a = f({norm}(a·W + b))"]
+    return ["a = f(a·W + b), layer by layer", "a = f(a·W + b)"]
+
+
 def grouped(names: tuple[str, ...]) -> list[str]:
     """Runs of the same name counted: ("sigmoid",) * 8 + ("tanh",) -> ["8× sigmoid", "tanh"]."""
     runs: list[list] = []
@@ -91,11 +98,11 @@ def captions(snap: Snapshot) -> list[str]:
     if phase is None:
         if "leaky_relu" in snap.activation_names[:-1]:
             return ["leaky_relu is never 0: no neuron dies", "leaky_relu: none dies"]
-        names = " → ".join(grouped(snap.activation_names))
+        names = " → ".join(grouped(snap.layer_names))  # BN·tanh: normalised, then tanh
         return [f"activations: {names}", names]
     head = f"▶ {phase.label}"
     what = {
-        FORWARD: ["a = f(a·W + b), layer by layer", "a = f(a·W + b)"],
+        FORWARD: forward_words(snap.norm_symbol),
         LOSS: [f"{snap.loss_name} and dE_s/dz of the output layer {n}", f"dE_s/dz of layer {n}"],
         UPDATE: [update_rule(c.optimizer, c.l2, c.l1, c.clip)],  # the rule alone next
         BACKWARD: [f"dE/dW of layer {(phase.layer or 0) + 1}"],
