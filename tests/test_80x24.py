@@ -69,10 +69,10 @@ async def test_the_lessons_menu_names_every_lesson_with_its_title():
         await dialog(pilot, "m")
         options = app.screen.query_one(OptionList)
         lessons = load_lessons()
-        assert options.option_count == len(lessons) == 13
+        assert options.option_count == len(lessons) == 14
         for index, (name, lesson) in enumerate(lessons.items()):
             assert str(options.get_option_at_index(index).prompt) == f"{name}: {lesson.title}"
-        await pilot.press(*["down"] * 12, "enter")  # the last one, scrolled to
+        await pilot.press(*["down"] * 13, "enter")  # the last one, scrolled to
         assert await wait_until(pilot, lambda: app.lesson is not None)
         assert app.lesson.name == "overfitting"
 

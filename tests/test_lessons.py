@@ -17,6 +17,7 @@ REQUIRED = [
     "batch-sizes",
     "vanishing-gradients",
     "cures",
+    "normalisation",
     "exploding-gradients",
     "zero-init",
     "dead-relu",
@@ -139,6 +140,30 @@ def test_vanishing_delta_shrinks_layer_by_layer_and_the_first_layers_are_flagged
     assert d[0] < 1e-3 * d[-1]  # thousands of times smaller at the first layer
     verdicts = depth_verdicts(d)
     assert verdicts[:3] == ["vanishing"] * 3 and verdicts[-1] == ""
+
+
+def test_normalisation_keeps_delta_of_one_order_and_learns_where_layer_norm_does_not():
+    t = trainer("normalisation")
+    for epochs, lowest in ((10, 0.0), (60, 0.9), (150, 0.95)):
+        report = t.train(epochs - t.epoch)
+        d = t.report().delta_norm
+        assert np.all((d > 0.1) & (d < 20)) and d.max() / d.min() < 100, d  # "0.3 to 15"
+        assert "vanishing" not in depth_verdicts(d)
+        assert report.val_acc >= lowest  # 90% by epoch 60, near 97% at 150
+    assert report.val_acc < 0.99
+    none = trainer("normalisation", norm="none")
+    none.train(10)
+    d = none.report().delta_norm
+    assert d.min() < 1e-4 and 0.3 < d.max() < 0.7  # "1e-5 to 0.5 without"
+    layer = trainer("normalisation", norm="layer")
+    assert layer.train(150).val_acc < 0.6  # at chance
+    z = trainer("normalisation", norm="none")  # the collapse: the spread over a batch
+    z.net.run_forward(z.X[:10])
+    spread = [float(zk.std(axis=0).mean()) for zk in z.net.z[:-1]]
+    shrink = np.array(spread[:-1]) / np.array(spread[1:])
+    assert np.all(shrink > 3) and np.median(shrink) < 6  # "about 4 times a layer"
+    rows = [float(zk.std(axis=1).mean()) for zk in z.net.z[1:-1]]
+    assert all(0.3 < r < 0.7 for r in rows)  # each sample's spread over its units: about 0.5
 
 
 def test_exploding_delta_grows_layer_by_layer_while_dw_stays_flat():
