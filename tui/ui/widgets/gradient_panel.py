@@ -276,8 +276,14 @@ class GradientPanel(ChangedRows, Widget):
         shapes = [f"{snap.sizes[i]}→{snap.sizes[i + 1]}" for i in range(n)]
         layer_names = snap.layer_names  # "BN·tanh" for a normalised layer
         act_w = max(map(len, layer_names))
-        stats = [f"{layer_names[i].ljust(act_w)} {self._stats(snap, i)}" for i in range(n)]
-        name_w, shape_w, stats_w = len(names[-1]), max(map(len, shapes)), max(map(len, stats))
+        name_w, shape_w = len(names[-1]), max(map(len, shapes))
+        for gammas in (True, False):  # ‖dγ‖ ‖dβ‖ of a normalised layer where they fit
+            stats = [
+                f"{layer_names[i].ljust(act_w)} {self._stats(snap, i, gammas)}" for i in range(n)
+            ]
+            stats_w = max(map(len, stats))
+            if width > name_w + stats_w:
+                break
         flag_w = max(map(len, joined)) + 1 if any(joined) else 0
         # "L1 2→4 " [▕bar▏] " 3.2e-02" [" δ4.1e-02"] [" spark"] ["  stats"] [" flags"]
         nums = [
@@ -372,17 +378,16 @@ class GradientPanel(ChangedRows, Widget):
         return left + where.rjust(max(width - len(left), len(where) + 1))
 
     @staticmethod
-    def _stats(snap: Snapshot, i: int) -> str:
+    def _stats(snap: Snapshot, i: int, gammas: bool = True) -> str:
         """``|W| 1.23    Δ/W 1.0e-03`` (the last update; "…" before the first step, "0" when
         nothing moved: 0/0 is no update, not nan)."""
         w = f"{float(snap.weight_norm[i]):.3g}"
         r = float(snap.update_ratio[i])
         ratio = ("0" if r == 0 else sci(r)) if snap.steps else "…"
-        stats = f"|W| {w.ljust(7)} Δ/W {ratio}"
-        if i < len(snap.norm_grad) and snap.steps:  # a normalised layer's gamma and beta
+        if gammas and i < len(snap.norm_grad) and snap.steps:  # a normalised layer's γ, β
             dgamma, dbeta = (sci(float(v)) for v in snap.norm_grad[i])
-            stats += f"  ‖dγ‖ {dgamma} ‖dβ‖ {dbeta}"
-        return stats
+            return f"|W| {w} Δ/W {ratio} ‖dγ‖{dgamma} ‖dβ‖{dbeta}"
+        return f"|W| {w.ljust(7)} Δ/W {ratio}"
 
 
 def _same_masks(a: tuple, b: tuple) -> bool:

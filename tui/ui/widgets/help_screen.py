@@ -135,6 +135,9 @@ PANELS = """
   ‖dW‖       a gradient's size: the root of the sum of its squares
   |W|, Δ/W   the size of a layer's weights; the last update's size
              relative to them
+  BN·, LN·   a hidden layer's z normalised (norm batch or layer) before
+             its activation: y = γ·(z - mean)/σ + β; ‖dγ‖ ‖dβ‖ their
+             gradients' sizes; da/dy = f'(y) in the chain rule
   W_new      W - lr·dE/dW, the update rule (plain SGD); "held": the
              network holds exactly that value
   ΔW         the step an update took; -dE/dW·ΔW the change of the
