@@ -285,7 +285,8 @@ class Trainer:
             self._params, self._grads, self._step_rows, self._weight_mask,
             c.lr, c.l2, c.l1, c.clip,
         )  # fmt: skip
-        self.net.update_running_stats()
+        if self.net.norm_layers:  # batch norm's running averages take this batch's
+            self.net.update_running_stats()
         self.norms.update()
         if not self.steps:
             self.first_delta_norm = delta_norms(self.net)
