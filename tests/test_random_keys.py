@@ -55,16 +55,18 @@ class Setup:
     size: tuple[int, int] = (80, 24)
     worker: str = "thread"
     paused: bool = False
+    norm: str = "none"
 
     def __str__(self) -> str:
         where = f"lesson {self.lesson}" if self.lesson else f"pace {self.pace}"
-        return f"{where}, {self.size[0]}x{self.size[1]}, {self.worker}"
+        norm = f", norm {self.norm}" if self.norm != "none" else ""
+        return f"{where}, {self.size[0]}x{self.size[1]}, {self.worker}{norm}"
 
     def app(self):
         if self.lesson:
             lesson = get_lesson(self.lesson)
             return app_over(Trainer(lesson.config), self.paused, self.worker, lesson=lesson)
-        config = Config(n_samples=200, pace=parse_pace(self.pace))
+        config = Config(n_samples=200, pace=parse_pace(self.pace), norm=self.norm)
         return app_over(Trainer(config), self.paused, self.worker)
 
 
@@ -72,7 +74,7 @@ SETUPS = (
     Setup("10", worker="process"),
     Setup("30", size=(120, 40)),
     Setup("1 step", worker="process", size=(120, 40)),
-    Setup("phases"),
+    Setup("phases", norm="batch"),
     Setup("full", paused=True),
     Setup(lesson="xor", worker="process"),
     Setup(lesson="linear-regression", size=(120, 40)),
@@ -190,7 +192,9 @@ async def test_many_more_random_keys(seed):
     rng = random.Random(seed)
     setup = Setup(
         pace=rng.choice([p.short for p in PACES]),
-        lesson=rng.choice(["", "", "xor", "lr-too-large", "dead-relu", "batch-sizes"]),
+        lesson=rng.choice(
+            ["", "", "xor", "lr-too-large", "dead-relu", "batch-sizes", "normalisation"]
+        ),
         size=rng.choice([(80, 24), (120, 40), (100, 30)]),
         worker=rng.choice(["thread", "process"]),
         paused=rng.random() < 0.3,
