@@ -230,7 +230,8 @@ class Network:
 
     @property
     def params(self) -> Array:
-        """Every parameter in one flat array (a view): W_0, b_0, W_1, b_1, ..."""
+        """Every parameter in one flat array (a view): W_0, b_0, W_1, b_1, ..., then a
+        normalised network's gamma_0, beta_0, gamma_1, ..."""
         return self.flat[PARAMS]
 
     @property
@@ -260,7 +261,7 @@ class Network:
         inp = self._x_aug
         for k, act in enumerate(self.activations):
             z = inp.dot(self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
-            if self.norm_layers and k < len(self.norm_layers):  # y = gamma u + beta
+            if k < len(self.norm_layers):  # a normalised hidden layer: y = gamma u + beta
                 z = self.norm_layers[k].forward(z, self.gammas[k], self.betas[k], out=buf.y[k])
             if not act.elementwise:  # softmax: keep its max and sum for the cross-entropy
                 _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
@@ -317,15 +318,9 @@ class Network:
     def grad_a(self) -> list[Array]:
         return self._require_cache().grad_a
 
-    @property
-    def y(self) -> list[Array]:
-        """A normalised network's y[k] = gamma_k u_k + beta_k, the activation's input, per
-        hidden layer (n, sizes[k+1]); z[k] itself otherwise."""
-        buf = self._require_cache()
-        return buf.y or buf.z[:-1]
-
     def activation_input(self, k: int) -> Array:
-        """What layer k's activation reads: y[k] for a normalised hidden layer, else z[k]."""
+        """What layer k's activation read in the last pass (n, sizes[k+1]): a normalised
+        hidden layer's y_k = gamma_k u_k + beta_k, else z[k]."""
         buf = self._require_cache()
         return buf.y[k] if k < len(buf.y) else buf.z[k]
 
