@@ -30,10 +30,11 @@ def numerical_gradient(
 ) -> NDArray[np.float64]:
     """dE/dp by central differences for every entry of ``net.params`` (P,)."""
     loss_fn = get_loss(loss)
+    X, Y = np.asarray(X, net.dtype), np.asarray(Y, net.dtype)
 
     def value() -> float:
-        z, y = net.predict(X)
-        return loss_fn.value(z if loss_fn.from_logits else y, Y)
+        net.run_forward(X)
+        return net.output_delta(Y, loss_fn)
 
     params = net.params
     grad = np.empty(params.size)

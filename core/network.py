@@ -23,6 +23,12 @@ that is the optimiser's job, so the gradients can be read before they are applie
 ``run_forward``, ``output_delta`` and ``backward_layer`` are the phases a learner steps
 through; ``forward_backward`` runs them all for one batch in one loop (what the trainer's
 steps run), with the same NumPy calls in the same order, so both give the same bits.
+
+A hidden unit can be masked: switched off by the learner (``switch``: its a held at 0) or
+dropped for one training batch (``dropped``, dropout's masks). With masks m_k the hidden
+layers compute a_{k+1} = f_k(z_k) * m_k, and backward multiplies dE/da_k by the same m_k
+before f'(z): nothing flows back through a unit held at 0, and its outgoing weights get
+no gradient from it. f'(z) is taken at the unmasked f(z) (``_Buffers.unmasked``).
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ class _Buffers:
         self.grad_a = [np.empty((n, m), dtype) for m in sizes[1:-1]]
         self.out_tmp = np.empty((n, sizes[-1]), dtype)  # f'(z) of the output layer
         self.softmax_m = self.softmax_s = None  # softmax's row max and sum (n, 1) each
+        self.unmasked: list[np.ndarray] | None = None  # f(z_k) before a mask (made when used)
         # per hidden layer k: [W_k; b_k], z_k, f_k, a_{k+1}, [a_{k+1}, 1]
         self.forward = [
             (net.stacked[k], self.z[k], acts[k].fn, self.a[k], self.inputs[k + 1])
@@ -125,6 +132,9 @@ class Network:
         self._cache: _Buffers | None = None
         self._x_aug: Array | None = None  # the last forward pass's [x, 1]
         self.output: Array | None = None  # and its output a_L (n, sizes[-1]): a[-1]
+        self.on = [np.ones(m, self.dtype) for m in self.sizes[1:-1]]  # 1 on, 0 switched off
+        self.n_off = 0  # hidden units switched off
+        self.dropped: list[Array] | None = None  # this batch's dropout masks (n, sizes[k+1])
 
     # --- parameters -------------------------------------------------------------------
 
@@ -195,6 +205,33 @@ class Network:
     def n_layers(self) -> int:
         return len(self.sizes) - 1
 
+    # --- units switched off, dropout ----------------------------------------------------
+
+    def switch(self, layer: int, unit: int, on: bool) -> None:
+        """Let hidden unit ``unit`` of hidden layer ``layer`` (a[layer], 0 the first hidden
+        layer) compute (on) or hold its output at 0 (off)."""
+        if not (0 <= layer < self.n_layers - 1 and 0 <= unit < self.sizes[layer + 1]):
+            raise ValueError(f"no hidden unit {unit} in hidden layer {layer}")
+        self.n_off += int(bool(self.on[layer][unit])) - int(on)
+        self.on[layer][unit] = 1.0 if on else 0.0
+
+    @property
+    def off(self) -> list[tuple[int, int]]:
+        """(hidden layer, unit) of every unit switched off, in order."""
+        return [(k, int(u)) for k, on in enumerate(self.on) for u in np.flatnonzero(on == 0)]
+
+    @property
+    def masked(self) -> bool:
+        """True when a hidden unit is switched off or dropout masks are set."""
+        return self.n_off > 0 or self.dropped is not None
+
+    def _mask(self, k: int) -> Array | None:
+        """The multiplier of hidden layer k's output: on[k] (sizes[k+1],) times this
+        batch's dropout mask (n, sizes[k+1]) if any; None when nothing is masked."""
+        if self.dropped is not None:
+            return self.dropped[k] * self.on[k]
+        return self.on[k] if self.n_off else None
+
     # --- forward ----------------------------------------------------------------------
 
     def run_forward(self, X: Array, augmented: bool = False) -> Array:
@@ -215,6 +252,8 @@ class Network:
             z = inp.dot(self.stacked[k], out=buf.z[k])  # [a, 1] @ [W; b] = a W + b
             if not act.elementwise:  # softmax: keep its max and sum for the cross-entropy
                 _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
+            elif k + 1 < len(self.activations) and self.masked:  # a = f(z) * m
+                np.multiply(act.fn(z, out=self._unmasked(buf)[k]), self._mask(k), out=buf.a[k])
             elif not act.identity or k + 1 < len(self.activations):
                 act.fn(z, out=buf.a[k])  # (a linear output layer's a is its z: no copy)
             if k + 1 < len(buf.inputs):
@@ -229,13 +268,24 @@ class Network:
             buf = self._buffers[n] = _Buffers(self, n)
         return buf
 
+    def _unmasked(self, buf: _Buffers) -> list[Array]:
+        """The buffers of f(z_k) before the mask, per hidden layer (made at first use)."""
+        if buf.unmasked is None:
+            buf.unmasked = [np.empty_like(z) for z in buf.z[:-1]]
+        return buf.unmasked
+
     def predict(self, X: Array) -> tuple[Array, Array]:
-        """(z_{L-1}, a_L) for inputs X (n, sizes[0]) in fresh arrays; caches untouched."""
+        """(z_{L-1}, a_L) for inputs X (n, sizes[0]) in fresh arrays; caches untouched.
+        Units switched off are held at 0; dropout is not applied (it is for training)."""
         a = np.asarray(X, self.dtype)
         z = a
-        for w, b, act in zip(self.weights, self.biases, self.activations, strict=True):
+        for k, (w, b, act) in enumerate(
+            zip(self.weights, self.biases, self.activations, strict=True)
+        ):
             z = a @ w + b
             a = act.fn(z)
+            if self.n_off and k < len(self.on):
+                a *= self.on[k]
         return z, a
 
     def forward(self, X: Array) -> Array:
@@ -332,9 +382,11 @@ class Network:
         inp_T.dot(delta, out=self.dstacked[k])  # [dW; db] = [a, 1].T @ delta
         if k > 0:
             grad_a = delta.dot(self.weights_T[k], out=buf.grad_a[k - 1])
-            self.activations[k - 1].backward(
-                buf.z[k - 1], buf.a[k - 1], grad_a, out=buf.delta[k - 1]
-            )
+            a = buf.a[k - 1]
+            if self.masked:  # dE/da_k * m: nothing flows back through a masked unit
+                grad_a *= self._mask(k - 1)
+                a = self._unmasked(buf)[k - 1]  # f'(z) at f(z), not at f(z) * m
+            self.activations[k - 1].backward(buf.z[k - 1], a, grad_a, out=buf.delta[k - 1])
 
     def backward(self) -> None:
         """All layers, the last first: fills ``dweights`` and ``dbiases``."""
@@ -350,7 +402,14 @@ class Network:
         same order (the same bits), walking lists of views the batch size made once
         (``_Buffers.forward`` and ``.backward``) instead of looking each one up per call,
         which at small sizes costs as much as the arithmetic. Read them to learn backprop.
+        With a unit masked (switched off, dropout) it calls those methods themselves.
         """
+        if self.masked:
+            self.run_forward(xa, augmented=True)
+            value = self.output_delta(Y, loss)
+            if math.isfinite(value):
+                self.backward()
+            return value
         n = len(xa)
         buf = self._buffers.get(n) or self._buffers_for(n)
         self._x_aug, self._cache, self.output = xa, buf, buf.a[-1]

@@ -101,6 +101,7 @@ FIELDS: tuple[Field, ...] = (
         "what the network sees of a 2-D set's points: x1, x2, x1sq (x1²), x2sq, x1x2, "
         "sinx1 (sin πx1), sinx2, e.g. x1sq,x2sq",
     ),
+    Field("dropout", "drop", "probability p of dropping a hidden neuron in a training step"),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
