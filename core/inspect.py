@@ -93,7 +93,13 @@ def chain_rule(
     bias = i == net.sizes[layer]
     act = net.activations[layer]
     z, a = net.z[layer][:, j], net.a[layer][:, j]
+    mask = net.mask(layer) if layer < net.n_layers - 1 else None  # off, dropout
+    if mask is not None:  # a = f(z) * m: da/dz = f'(z) * m, f' at the unmasked f(z)
+        mask = np.broadcast_to(mask, net.z[layer].shape)[:, j]
+        a = act.fn(z[:, None]).ravel()
     da_dz = act.derivative(z[:, None], a[:, None]).ravel()
+    if mask is not None:
+        da_dz = da_dz * mask
     # copies: the network's buffers are reused by the next pass
     dz_dw = np.ones(n) if bias else np.array(net.layer_input(layer)[:, i], np.float64)
     next_deltas = next_weights = None
@@ -143,7 +149,7 @@ def finite_difference(
     old = w[i, j]
 
     def value() -> float:
-        z, y = net.predict(X)
+        z, y = net.predict(X, net.dropped)  # the training pass: its dropout masks too
         return loss.value(z if loss.from_logits else y, Y)
 
     w[i, j] = old + h

@@ -225,7 +225,7 @@ class Network:
         """True when a hidden unit is switched off or dropout masks are set."""
         return self.n_off > 0 or self.dropped is not None
 
-    def _mask(self, k: int) -> Array | None:
+    def mask(self, k: int) -> Array | None:
         """The multiplier of hidden layer k's output: on[k] (sizes[k+1],) times this
         batch's dropout mask (n, sizes[k+1]) if any; None when nothing is masked."""
         if self.dropped is not None:
@@ -253,7 +253,7 @@ class Network:
             if not act.elementwise:  # softmax: keep its max and sum for the cross-entropy
                 _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
             elif k + 1 < len(self.activations) and self.masked:  # a = f(z) * m
-                np.multiply(act.fn(z, out=self._unmasked(buf)[k]), self._mask(k), out=buf.a[k])
+                np.multiply(act.fn(z, out=self._unmasked(buf)[k]), self.mask(k), out=buf.a[k])
             elif not act.identity or k + 1 < len(self.activations):
                 act.fn(z, out=buf.a[k])  # (a linear output layer's a is its z: no copy)
             if k + 1 < len(buf.inputs):
@@ -274,18 +274,20 @@ class Network:
             buf.unmasked = [np.empty_like(z) for z in buf.z[:-1]]
         return buf.unmasked
 
-    def predict(self, X: Array) -> tuple[Array, Array]:
+    def predict(self, X: Array, dropped: list[Array] | None = None) -> tuple[Array, Array]:
         """(z_{L-1}, a_L) for inputs X (n, sizes[0]) in fresh arrays; caches untouched.
-        Units switched off are held at 0; dropout is not applied (it is for training)."""
+        Units switched off are held at 0; dropout only with its masks given as ``dropped``
+        (n, sizes[k+1]) per hidden layer (a finite-difference check of a training step)."""
         a = np.asarray(X, self.dtype)
         z = a
-        for k, (w, b, act) in enumerate(
-            zip(self.weights, self.biases, self.activations, strict=True)
-        ):
+        layers = zip(self.weights, self.biases, self.activations, strict=True)
+        for k, (w, b, act) in enumerate(layers):
             z = a @ w + b
             a = act.fn(z)
             if self.n_off and k < len(self.on):
                 a *= self.on[k]
+            if dropped is not None and k < len(dropped):
+                a *= dropped[k]
         return z, a
 
     def forward(self, X: Array) -> Array:
@@ -384,7 +386,7 @@ class Network:
             grad_a = delta.dot(self.weights_T[k], out=buf.grad_a[k - 1])
             a = buf.a[k - 1]
             if self.masked:  # dE/da_k * m: nothing flows back through a masked unit
-                grad_a *= self._mask(k - 1)
+                grad_a *= self.mask(k - 1)
                 a = self._unmasked(buf)[k - 1]  # f'(z) at f(z), not at f(z) * m
             self.activations[k - 1].backward(buf.z[k - 1], a, grad_a, out=buf.delta[k - 1])
 

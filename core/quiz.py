@@ -116,6 +116,8 @@ def clone(net: Network) -> Network:
     names = [a.name for a in net.activations]
     twin = Network(net.sizes, names, "zeros", 0, 1.0, net.dtype)
     np.copyto(twin.params, net.params)
+    for layer, unit in net.off:  # the neurons switched off stay off
+        twin.switch(layer, unit, on=False)
     return twin
 
 
@@ -124,6 +126,7 @@ def rehearse(t: Trainer) -> Rehearsal:
     Call between two steps (``t.phase_index == 0``)."""
     net, optimizer, c = clone(t.net), copy.deepcopy(t.optimizer), t.config
     xa, y, _ = t.batches.current()
+    net.dropped = t.dropout_masks(len(xa), copy.deepcopy(t.dropout_rng))  # the step's own
     with np.errstate(all="ignore"):
         net.run_forward(xa, augmented=True)
         before = net.output_delta(y, t.loss)

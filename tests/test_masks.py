@@ -6,6 +6,7 @@ import pytest
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config, ConfigError
 from core.gradcheck import check_gradients, numerical_gradient
+from core.inspect import chain_rule, finite_difference
 from core.network import Network
 from core.optimizers import make_optimizer
 from core.state_check import StateError
@@ -211,3 +212,24 @@ def test_a_state_with_a_broken_dropout_generator_is_refused():
     state["meta"]["dropout_rng"] = {"bit_generator": "PCG64", "state": 3}
     with pytest.raises(StateError, match="dropout_rng"):
         trainer_from_state(state)
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid"])
+def test_the_inspectors_chain_rule_and_finite_difference_see_the_masks(act):
+    """a = f(z) * m: the inspector's da/dz is f'(z) * m (f' at the unmasked f(z)), and its
+    finite difference runs the batch with the step's dropout mask."""
+    t = Trainer(config(dropout=0.4, activation=act))
+    t.switch_neuron(1, 2)
+    t.step()
+    for _ in range(len(t.phases) - 1):  # forward, loss, every backward: gradients are fresh
+        t.next_phase()
+    net = t.net
+    for k in range(net.n_layers):
+        for i in range(net.sizes[k] + 1):  # the bias too
+            for j in range(net.sizes[k + 1]):
+                c = chain_rule(net, k, i, j, t.loss, t.batch_y)
+                assert c.product_mean == pytest.approx(c.backprop, rel=1e-10, abs=1e-12)
+    assert np.all(chain_rule(net, 0, 0, 2, t.loss, t.batch_y).da_dz == 0)  # the one off
+    for k, i, j in ((0, 1, 3), (1, 4, 0), (2, 3, 0)):
+        numeric = finite_difference(net, t.batch_x, t.batch_y, t.loss, k, i, j)
+        assert numeric == pytest.approx(net.dweights[k][i, j], rel=1e-5, abs=1e-10)
