@@ -36,7 +36,10 @@ def applied(s: TrainingSession, *commands) -> None:
     s.tick()
 
 
-@pytest.mark.parametrize("config", RUNS, ids=["sgd", "adam-l2", "momentum-full", "float32", "dropout"])
+IDS = ["sgd", "adam-l2", "momentum-full", "float32", "dropout"]
+
+
+@pytest.mark.parametrize("config", RUNS, ids=IDS)
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_truth_is_what_the_step_then_computes(config, kind):
     s = session(**config)
