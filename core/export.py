@@ -51,12 +51,21 @@ def derived_inputs(trainer) -> str:
     return f"its inputs are features derived from (x1, x2) ({shown}), computed before the network"
 
 
+def exported_weights(net) -> list[NDArray]:
+    """Copies of the weights, with the outgoing weights of each neuron switched off at 0:
+    a_j · 0 is what its a_j = 0 contributes, so the exported network computes the same."""
+    weights = [np.array(w) for w in net.weights]
+    for layer, unit in net.off:  # a[layer] feeds W[layer + 1]
+        weights[layer + 1][unit, :] = 0.0
+    return weights
+
+
 def layer_arrays(trainer) -> dict[str, NDArray]:
     """The network's weights and what surrounds them, as named arrays (module docstring)."""
     net, data = trainer.net, trainer.data
     arrays: dict[str, NDArray] = {}
-    for k, (w, b) in enumerate(zip(net.weights, net.biases, strict=True), 1):
-        arrays[f"W{k}"], arrays[f"b{k}"] = np.array(w), np.array(b)
+    for k, (w, b) in enumerate(zip(exported_weights(net), net.biases, strict=True), 1):
+        arrays[f"W{k}"], arrays[f"b{k}"] = w, np.array(b)
     arrays["activations"] = np.array([a.name for a in net.activations])
     if data.scaler is not None:
         arrays["input_mean"], arrays["input_std"] = data.scaler.mean, data.scaler.std
@@ -93,7 +102,7 @@ def folded_layers(trainer) -> list[tuple[NDArray, NDArray]]:
         raise ValueError(f"this run cannot be one network on its inputs as read: {why}")
     net, data = trainer.net, trainer.data
     layers = [(np.array(w, np.float64), np.array(b, np.float64))
-              for w, b in zip(net.weights, net.biases, strict=True)]  # fmt: skip
+              for w, b in zip(exported_weights(net), net.biases, strict=True)]  # fmt: skip
     if data.scaler is not None:
         w, b = layers[0]
         mean, std = data.scaler.mean, data.scaler.std

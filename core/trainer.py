@@ -601,7 +601,7 @@ class Trainer:
         net = self.net
         if not 1 <= layer < len(net.sizes) - 1 or not 0 <= unit < net.sizes[layer]:
             raise ValueError(
-                f"neuron {unit + 1} of layer {layer} is not a hidden neuron: "
+                f"neuron {unit} of layer {layer} is not a hidden neuron: "
                 f"hidden layers are 1 to {len(net.sizes) - 2}"
             )
         on = not net.on[layer - 1][unit]

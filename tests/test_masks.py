@@ -5,6 +5,7 @@ import pytest
 
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import Config, ConfigError
+from core.export import folded_layers, layer_arrays, outputs
 from core.gradcheck import check_gradients, numerical_gradient
 from core.inspect import chain_rule, finite_difference
 from core.network import Network
@@ -12,6 +13,7 @@ from core.optimizers import make_optimizer
 from core.state_check import StateError
 from core.trainer import Trainer
 from core.trainer_state import state_of, trainer_from_state
+from tui.worker.views import neuron_maps
 
 
 def config(**changes):
@@ -233,3 +235,27 @@ def test_the_inspectors_chain_rule_and_finite_difference_see_the_masks(act):
     for k, i, j in ((0, 1, 3), (1, 4, 0), (2, 3, 0)):
         numeric = finite_difference(net, t.batch_x, t.batch_y, t.loss, k, i, j)
         assert numeric == pytest.approx(net.dweights[k][i, j], rel=1e-5, abs=1e-10)
+
+
+def test_the_exported_network_holds_a_neuron_off_as_predict_does(tmp_path):
+    t = Trainer(config(dataset="sine", hidden=(5, 4)))
+    t.train(2)
+    before = layer_arrays(t)
+    t.switch_neuron(1, 3)
+    t.switch_neuron(2, 0)
+    arrays, X = layer_arrays(t), t.X_val
+    np.testing.assert_allclose(outputs(arrays, X), t.net.forward(X), rtol=1e-12)
+    assert not np.allclose(outputs(before, X), t.net.forward(X))
+    assert np.all(arrays["W2"][3] == 0) and np.all(arrays["W3"][0] == 0)
+    assert np.array_equal(arrays["W1"], t.net.weights[0])  # into it: kept as trained
+    a = X
+    for (w, b), act in zip(folded_layers(t), t.net.activations, strict=True):
+        a = act.fn(a @ w + b)
+    np.testing.assert_allclose(a, t.net.forward(X), rtol=1e-12)
+
+
+def test_the_neurons_maps_show_an_off_neuron_at_zero():
+    t = Trainer(config())
+    t.switch_neuron(2, 1)
+    maps = neuron_maps(t)
+    assert np.all(maps.columns[2][1] == 0) and np.abs(maps.columns[2][0]).max() > 0
