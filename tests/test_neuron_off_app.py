@@ -104,10 +104,15 @@ async def test_zero_in_the_inspector_switches_the_neuron_its_weight_feeds(size):
         assert await wait_until(pilot, lambda: app.snapshot.off_neurons == ())
 
 
+def screen_text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
 async def test_dropout_from_the_controls_is_live():
     app = make_app(paused=True, hidden=(4, 2))
     async with app.run_test(size=(80, 24)) as pilot:
         assert await settled(pilot)
+        assert await wait_until(pilot, lambda: "λmax " in screen_text(app))
         controls = app.screen.query_one(Controls)
         app.screen.post_message(controls.Changed(FIELD_BY_NAME["dropout"], 0.3))
         assert await wait_until(pilot, lambda: app.snapshot.config.dropout == 0.3)
@@ -115,3 +120,6 @@ async def test_dropout_from_the_controls_is_live():
         await key(pilot, "n")
         assert await wait_until(pilot, lambda: app.snapshot.steps == 1)
         assert app.session.trainer.net.dropped is not None
+        assert await wait_until(pilot, lambda: "drop   0.3" in screen_text(app))
+        # the sharpness knows no masks: it says so
+        assert await wait_until(pilot, lambda: "λmax* " in screen_text(app))

@@ -112,7 +112,9 @@ PANELS = """
              neurons of the layer the same), saturated (δ cut in a
              layer where most of a tanh's outputs are near ±1, or a
              sigmoid's near 0 or 1: there f'(z) ≈ 0). Last line: λmax
-             as a bar from 0 to 1.5 × 2/lr, ┃ at 2/lr, red past it
+             as a bar from 0 to 1.5 × 2/lr, ┃ at 2/lr, red past it;
+             λmax* with dropout or a neuron off: measured with every
+             neuron on and no dropout
   Controls   lr, batch, optim, L2, drop and pace apply at the next
              step; the others build a new network (you are asked
              first). drop: dropout, each hidden neuron's output set
