@@ -13,6 +13,7 @@ from core.optimizers import make_optimizer
 from core.state_check import StateError
 from core.trainer import Trainer
 from core.trainer_state import state_of, trainer_from_state
+from tui.cli.main import main
 from tui.worker.views import neuron_maps
 
 
@@ -259,3 +260,23 @@ def test_the_neurons_maps_show_an_off_neuron_at_zero():
     t.switch_neuron(2, 1)
     maps = neuron_maps(t)
     assert np.all(maps.columns[2][1] == 0) and np.abs(maps.columns[2][0]).max() > 0
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu"])
+def test_gradcheck_with_dropout_checks_one_fixed_mask(capsys, act):
+    flags = ["--dataset", "spiral3", "--hidden", "6,5", "--activation", act]
+    assert main(["gradcheck", *flags, "--dropout", "0.3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert all(line.endswith("ok") for line in out[:3])
+    assert "dropout 0.3 with one fixed mask" in out[3]
+    with pytest.raises(SystemExit) as e:
+        main(["gradcheck", *flags, "--dropout", "1"])
+    assert e.value.code == 2
+    assert "dropout = 1.0 is not allowed: give a number >= 0 and < 1" in capsys.readouterr().err
+
+
+def test_headless_training_takes_dropout(tmp_path, capsys):
+    run = tmp_path / "run.npz"
+    flags = ["--dataset", "moons", "--epochs", "3", "--dropout", "0.2", "--save", str(run)]
+    assert main(["train", *flags, "--quiet"]) == 0
+    assert load_checkpoint(run).config.dropout == 0.2
