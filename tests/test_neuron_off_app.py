@@ -123,3 +123,17 @@ async def test_dropout_from_the_controls_is_live():
         assert await wait_until(pilot, lambda: "drop   0.3" in screen_text(app))
         # the sharpness knows no masks: it says so
         assert await wait_until(pilot, lambda: "λmax* " in screen_text(app))
+
+
+async def test_over_the_worker_process_a_click_switches_the_childs_neuron():
+    app = make_app(paused=True, worker="process", hidden=(4, 2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await settled(pilot)
+        view = app.screen.query_one(NetworkView)
+        xs, ys = view._layout
+        await pilot.click(NetworkView, offset=(xs[2], ys[2][0]))  # neuron 0 of layer 2
+        assert await wait_until(pilot, lambda: app.snapshot.off_neurons == ((2, 0),))
+        assert "neuron 0 of layer 2 off" in app.snapshot.notice
+        await key(pilot, "n")  # the child steps with it off
+        assert await wait_until(pilot, lambda: app.snapshot.steps == 1)
+        assert app.snapshot.off_neurons == ((2, 0),)
