@@ -11,6 +11,7 @@ from apphelpers import key, make_app, settled, wait_until
 from tui.ui.fields import FIELD_BY_NAME
 from tui.ui.widgets.controls import Controls
 from tui.ui.widgets.inspector import Inspector
+from tui.ui.widgets.loss_surface import SurfacePanel
 from tui.ui.widgets.network_view import OFF_NEURON, NetworkView
 
 SIZES = [(80, 24), (120, 40)]
@@ -137,3 +138,21 @@ async def test_over_the_worker_process_a_click_switches_the_childs_neuron():
         await key(pilot, "n")  # the child steps with it off
         assert await wait_until(pilot, lambda: app.snapshot.steps == 1)
         assert app.snapshot.off_neurons == ((2, 0),)
+
+
+async def test_with_a_neuron_off_the_landscape_says_why_it_is_not_drawn():
+    app = make_app(paused=True, hidden=(4, 2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await settled(pilot)
+        await key(pilot, "u")
+        assert await wait_until(pilot, lambda: app.snapshot.landscape is not None)
+        view = app.screen.query_one(NetworkView)
+        xs, ys = view._layout
+        await pilot.click(NetworkView, offset=(xs[1], ys[1][0]))
+        assert await wait_until(pilot, lambda: app.snapshot.off_neurons == ((1, 0),))
+        assert await wait_until(pilot, lambda: "switched off" in app.snapshot.surface_note)
+        assert app.snapshot.landscape is None
+        surface = app.screen.query_one(SurfacePanel)  # the panel writes the note
+        assert await wait_until(pilot, lambda: "switched off (✕)" in surface.note)
+        await pilot.click(NetworkView, offset=(xs[1], ys[1][0]))  # on again: drawn again
+        assert await wait_until(pilot, lambda: app.snapshot.landscape is not None)
