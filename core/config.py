@@ -71,6 +71,7 @@ class Config:
     l2: float = 0.0
     l1: float = 0.0
     clip: float = 0.0  # 0: no gradient clipping
+    dropout: float = 0.0  # probability of dropping a hidden unit in a training step
     seed: int = 0
     dtype: str = "float64"
     epochs: int = 1000  # for headless training

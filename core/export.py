@@ -53,6 +53,15 @@ def derived_inputs(trainer) -> str:
     return f"its inputs are features derived from (x1, x2) ({shown}), computed before the network"
 
 
+def exported_weights(net) -> list[NDArray]:
+    """Copies of the weights, with the outgoing weights of each neuron switched off at 0:
+    a_j · 0 is what its a_j = 0 contributes, so the exported network computes the same."""
+    weights = [np.array(w) for w in net.weights]
+    for layer, unit in net.off:  # a[layer] feeds W[layer + 1]
+        weights[layer + 1][unit, :] = 0.0
+    return weights
+
+
 def layer_arrays(trainer) -> dict[str, NDArray]:
     """The network's weights and what surrounds them, as named arrays (module docstring)."""
     net, data = trainer.net, trainer.data
@@ -86,13 +95,14 @@ def outputs(arrays: dict[str, NDArray], X: NDArray) -> NDArray[np.float64]:
 
 
 def inference_layers(net) -> list[tuple[NDArray, NDArray]]:
-    """(W_k, b_k) float64 copies per layer as the network computes in use. A batch-norm
+    """(W_k, b_k) float64 copies per layer as the network computes in use (neurons off:
+    ``exported_weights``). A batch-norm
     layer's running averages fold in: y = gamma (z - mean) / sqrt(var + eps) + beta is
     z s + (beta - mean s) with s = gamma / sqrt(var + eps), so W' = W s, b' = (b - mean)
     s + beta. ValueError for layer norm (its statistics are each row's own: no weights
     compute it)."""
     layers = [(np.array(w, np.float64), np.array(b, np.float64))
-              for w, b in zip(net.weights, net.biases, strict=True)]  # fmt: skip
+              for w, b in zip(exported_weights(net), net.biases, strict=True)]  # fmt: skip
     if net.norm == "layer":
         raise ValueError(
             "a network with layer normalisation is not plain layers (each row is normalised "

@@ -34,10 +34,11 @@ def numerical_gradient(
 ) -> NDArray[np.float64]:
     """dE/dp by central differences for every entry of ``net.params`` (P,)."""
     loss_fn = get_loss(loss)
+    X, Y = np.asarray(X, net.dtype), np.asarray(Y, net.dtype)
 
-    def value() -> float:  # batch norm on the batch's own statistics, as backprop had them
-        z, y = net.predict(X, batch_stats=True)
-        return loss_fn.value(z if loss_fn.from_logits else y, Y)
+    def value() -> float:
+        net.run_forward(X)
+        return net.output_delta(Y, loss_fn)
 
     params = net.params
     grad = np.empty(params.size)

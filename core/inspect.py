@@ -100,7 +100,13 @@ def chain_rule(
     act = net.activations[layer]
     norm = net.norm_layers[layer].symbol if layer < len(net.norm_layers) else ""
     z, a = net.activation_input(layer)[:, j], net.a[layer][:, j]  # y for a normalised layer
+    mask = net.mask(layer) if layer < net.n_layers - 1 else None  # off, dropout
+    if mask is not None:  # a = f(z) * m: da/dz = f'(z) * m, f' at the unmasked f(z)
+        mask = np.broadcast_to(mask, net.z[layer].shape)[:, j]
+        a = act.fn(z[:, None]).ravel()
     da_dz = act.derivative(z[:, None], a[:, None]).ravel()
+    if mask is not None:
+        da_dz = da_dz * mask
     # copies: the network's buffers are reused by the next pass
     dz_dw = np.ones(n) if bias else np.array(net.layer_input(layer)[:, i], np.float64)
     next_deltas = next_weights = None
@@ -150,8 +156,8 @@ def finite_difference(
     w = net.stacked[layer]  # [W; b]: row sizes[layer] is the bias
     old = w[i, j]
 
-    def value() -> float:  # batch norm on this batch's statistics, as backprop saw them
-        z, y = net.predict(X, batch_stats=True)
+    def value() -> float:  # the training pass: batch statistics, dropout masks
+        z, y = net.predict(X, batch_stats=True, dropped=net.dropped)
         return loss.value(z if loss.from_logits else y, Y)
 
     w[i, j] = old + h

@@ -29,6 +29,12 @@ that is the optimiser's job, so the gradients can be read before they are applie
 ``run_forward``, ``output_delta`` and ``backward_layer`` are the phases a learner steps
 through; ``forward_backward`` runs them all for one batch in one loop (what the trainer's
 steps run), with the same NumPy calls in the same order, so both give the same bits.
+
+A hidden unit can be masked: switched off by the learner (``switch``: its a held at 0) or
+dropped for one training batch (``dropped``, dropout's masks). With masks m_k the hidden
+layers compute a_{k+1} = f_k(z_k) * m_k, and backward multiplies dE/da_k by the same m_k
+before f'(z): nothing flows back through a unit held at 0, and its outgoing weights get
+no gradient from it. f'(z) is taken at the unmasked f(z) (``_Buffers.unmasked``).
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ class _Buffers:
         self.grad_y = [np.empty((n, m), dtype) for m in sizes[1:-1]] if normed else []
         self.out_tmp = np.empty((n, sizes[-1]), dtype)  # f'(z) of the output layer
         self.softmax_m = self.softmax_s = None  # softmax's row max and sum (n, 1) each
+        self.unmasked: list[np.ndarray] | None = None  # f(z_k) before a mask (made when used)
         # per hidden layer k: [W_k; b_k], z_k, f_k, a_{k+1}, [a_{k+1}, 1]
         self.forward = [
             (net.stacked[k], self.z[k], acts[k].fn, self.a[k], self.inputs[k + 1])
@@ -143,6 +150,9 @@ class Network:
         self._cache: _Buffers | None = None
         self._x_aug: Array | None = None  # the last forward pass's [x, 1]
         self.output: Array | None = None  # and its output a_L (n, sizes[-1]): a[-1]
+        self.on = [np.ones(m, self.dtype) for m in self.sizes[1:-1]]  # 1 on, 0 switched off
+        self.n_off = 0  # hidden units switched off
+        self.dropped: list[Array] | None = None  # this batch's dropout masks (n, sizes[k+1])
 
     # --- parameters -------------------------------------------------------------------
 
@@ -212,14 +222,17 @@ class Network:
         return weights, parts[1::2]
 
     def copy(self) -> Network:
-        """A network of the same layers with a copy of the parameters and the running
-        statistics. (Not a deepcopy: that would cut the views off the flat buffer.)"""
+        """A network of the same layers with a copy of the parameters, the running
+        statistics and the neurons switched off. (Not a deepcopy: that would cut the views
+        off the flat buffer.)"""
         names = [a.name for a in self.activations]
         twin = Network(self.sizes, names, "zeros", 0, 1.0, self.dtype, self.norm)
         np.copyto(twin.params, self.params)
         for mine, theirs in zip(self.norm_layers, twin.norm_layers, strict=True):
             np.copyto(theirs.running_mean, mine.running_mean)
             np.copyto(theirs.running_var, mine.running_var)
+        for layer, unit in self.off:  # the neurons switched off stay off
+            twin.switch(layer, unit, on=False)
         return twin
 
     def update_running_stats(self) -> None:
@@ -243,6 +256,33 @@ class Network:
     def n_layers(self) -> int:
         return len(self.sizes) - 1
 
+    # --- units switched off, dropout ----------------------------------------------------
+
+    def switch(self, layer: int, unit: int, on: bool) -> None:
+        """Let hidden unit ``unit`` of hidden layer ``layer`` (a[layer], 0 the first hidden
+        layer) compute (on) or hold its output at 0 (off)."""
+        if not (0 <= layer < self.n_layers - 1 and 0 <= unit < self.sizes[layer + 1]):
+            raise ValueError(f"no hidden unit {unit} in hidden layer {layer}")
+        self.n_off += int(bool(self.on[layer][unit])) - int(on)
+        self.on[layer][unit] = 1.0 if on else 0.0
+
+    @property
+    def off(self) -> list[tuple[int, int]]:
+        """(hidden layer, unit) of every unit switched off, in order."""
+        return [(k, int(u)) for k, on in enumerate(self.on) for u in np.flatnonzero(on == 0)]
+
+    @property
+    def masked(self) -> bool:
+        """True when a hidden unit is switched off or dropout masks are set."""
+        return self.n_off > 0 or self.dropped is not None
+
+    def mask(self, k: int) -> Array | None:
+        """The multiplier of hidden layer k's output: on[k] (sizes[k+1],) times this
+        batch's dropout mask (n, sizes[k+1]) if any; None when nothing is masked."""
+        if self.dropped is not None:
+            return self.dropped[k] * self.on[k]
+        return self.on[k] if self.n_off else None
+
     # --- forward ----------------------------------------------------------------------
 
     def run_forward(self, X: Array, augmented: bool = False) -> Array:
@@ -265,6 +305,8 @@ class Network:
                 z = self.norm_layers[k].forward(z, self.gammas[k], self.betas[k], out=buf.y[k])
             if not act.elementwise:  # softmax: keep its max and sum for the cross-entropy
                 _, buf.softmax_m, buf.softmax_s = softmax_parts(z, out=buf.a[k])
+            elif k + 1 < len(self.activations) and self.masked:  # a = f(z) * m
+                np.multiply(act.fn(z, out=self._unmasked(buf)[k]), self.mask(k), out=buf.a[k])
             elif not act.identity or k + 1 < len(self.activations):
                 act.fn(z, out=buf.a[k])  # (a linear output layer's a is its z: no copy)
             if k + 1 < len(buf.inputs):
@@ -279,20 +321,33 @@ class Network:
             buf = self._buffers[n] = _Buffers(self, n)
         return buf
 
-    def predict(self, X: Array, batch_stats: bool = False) -> tuple[Array, Array]:
+    def _unmasked(self, buf: _Buffers) -> list[Array]:
+        """The buffers of f(z_k) before the mask, per hidden layer (made at first use)."""
+        if buf.unmasked is None:
+            buf.unmasked = [np.empty_like(z) for z in buf.z[:-1]]
+        return buf.unmasked
+
+    def predict(
+        self, X: Array, batch_stats: bool = False, dropped: list[Array] | None = None
+    ) -> tuple[Array, Array]:
         """(z_{L-1}, a_L) for inputs X (n, sizes[0]) in fresh arrays; caches untouched.
 
         Batch norm uses its running averages, or with ``batch_stats`` the statistics of
-        this X as a training step does (what a finite-difference check of a step needs)."""
+        this X as a training step does. Units switched off are held at 0; dropout only with
+        its masks given as ``dropped`` (n, sizes[k+1]) per hidden layer. (Both: what a
+        finite-difference check of a training step needs.)"""
         a = np.asarray(X, self.dtype)
         z = a
-        for k, (w, b, act) in enumerate(
-            zip(self.weights, self.biases, self.activations, strict=True)
-        ):
+        layers = zip(self.weights, self.biases, self.activations, strict=True)
+        for k, (w, b, act) in enumerate(layers):
             z = a @ w + b
             if k < len(self.norm_layers):
                 z = self.norm_layers[k].apply(z, self.gammas[k], self.betas[k], batch_stats)
             a = act.fn(z)
+            if self.n_off and k < len(self.on):
+                a *= self.on[k]
+            if dropped is not None and k < len(dropped):
+                a *= dropped[k]
         return z, a
 
     def forward(self, X: Array) -> Array:
@@ -395,13 +450,15 @@ class Network:
         inp_T.dot(delta, out=self.dstacked[k])  # [dW; db] = [a, 1].T @ delta
         if k > 0:
             grad_a = delta.dot(self.weights_T[k], out=buf.grad_a[k - 1])
+            j, a = k - 1, buf.a[k - 1]
+            if self.masked:  # dE/da_k * m: nothing flows back through a masked unit
+                grad_a *= self.mask(j)
+                a = self._unmasked(buf)[j]  # f'(z) at f(z), not at f(z) * m
             if not self.norm_layers:  # delta_{k-1} = dE/da_k * f'(z_{k-1})
-                self.activations[k - 1].backward(
-                    buf.z[k - 1], buf.a[k - 1], grad_a, out=buf.delta[k - 1]
-                )
+                self.activations[j].backward(buf.z[j], a, grad_a, out=buf.delta[j])
                 return
-            j = k - 1  # dE/dy_j = dE/da_k * f'(y_j), then through the normalisation
-            g = self.activations[j].backward(buf.y[j], buf.a[j], grad_a, out=buf.grad_y[j])
+            # dE/dy_j = dE/da_k * f'(y_j), then through the normalisation
+            g = self.activations[j].backward(buf.y[j], a, grad_a, out=buf.grad_y[j])
             self.norm_layers[j].backward(
                 g, self.gammas[j], self.dgammas[j], self.dbetas[j], out=buf.delta[j]
             )
@@ -420,8 +477,10 @@ class Network:
         same order (the same bits), walking lists of views the batch size made once
         (``_Buffers.forward`` and ``.backward``) instead of looking each one up per call,
         which at small sizes costs as much as the arithmetic. Read them to learn backprop.
+        A normalised network, or one with a unit masked (switched off, dropout), calls those
+        methods themselves.
         """
-        if self.norm_layers:  # the phases themselves: a normalised layer has its own step
+        if self.norm_layers or self.masked:  # a step of their own: the phases themselves
             self.run_forward(xa, augmented=True)
             value = self.output_delta(Y, loss)
             if math.isfinite(value):

@@ -115,6 +115,7 @@ def rehearse(t: Trainer) -> Rehearsal:
     Call between two steps (``t.phase_index == 0``)."""
     net, optimizer, c = t.net.copy(), copy.deepcopy(t.optimizer), t.config
     xa, y, _ = t.batches.current()
+    net.dropped = t.dropout_masks(len(xa), copy.deepcopy(t.dropout_rng))  # the step's own
     with np.errstate(all="ignore"):
         net.run_forward(xa, augmented=True)
         before = net.output_delta(y, t.loss)

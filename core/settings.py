@@ -126,10 +126,13 @@ def pacing(setting: Setting) -> Setting:
     return dataclasses.replace(setting, live=True, of_the_run=False)
 
 
-def number(name: str, help: str, low: float, high: float = math.inf, *, low_open=False) -> Setting:
-    """A finite float with low < x (``low_open``) or low <= x, and x <= high."""
+def number(
+    name: str, help: str, low: float, high: float = math.inf, *, low_open=False, high_open=False
+) -> Setting:
+    """A finite float with low < x (``low_open``) or low <= x, and x < high (``high_open``)
+    or x <= high."""
     bounds = [] if low == -math.inf else [f"{'>' if low_open else '>='} {low:g}"]
-    bounds += [] if high == math.inf else [f"<= {high:g}"]
+    bounds += [] if high == math.inf else [f"{'<' if high_open else '<='} {high:g}"]
     allowed = "a number " + " and ".join(bounds) if bounds else "a number"
 
     def check(value: Any) -> float:
@@ -141,7 +144,7 @@ def number(name: str, help: str, low: float, high: float = math.inf, *, low_open
             refuse(name, value, f"give {allowed}")
         if not math.isfinite(x):
             refuse(name, value, f"give a finite {allowed.removeprefix('a ')}")
-        if x < low or (low_open and x == low) or x > high:
+        if x < low or (low_open and x == low) or x > high or (high_open and x == high):
             refuse(name, value, f"give {allowed}")
         return x
 
@@ -425,6 +428,17 @@ SETTINGS: dict[str, Setting] = {
         live(number("l2", "L2 penalty 0.5 * l2 * ||W||^2", 0.0)),
         live(number("l1", "L1 penalty l1 * |W|", 0.0)),
         live(number("clip", "clip the gradient's norm (0: off)", 0.0)),
+        live(
+            number(
+                "dropout",
+                "dropout: each hidden neuron's output is dropped (0) with this probability "
+                "in each training step, the kept ones scaled by 1/(1-p); never at validation "
+                "(0: off)",
+                0.0,
+                1.0,
+                high_open=True,
+            )
+        ),
         whole(
             "seed",
             "random seed of the data and the weights",

@@ -309,16 +309,31 @@ def _history(state: dict, columns: tuple[str, ...], epoch: int) -> None:
         _array(state, f"history/{part}", "f", (-(-n // span), k))
 
 
-def _rng(meta: dict) -> None:
-    state = _get(meta, "rng")
+def _rng(meta: dict, key: str = "rng") -> None:
+    state = _get(meta, key)
     inner = state.get("state") if isinstance(state, dict) else None
     ok = isinstance(inner, dict) and set(state) == RNG_KEYS and state["bit_generator"] == "PCG64"
     ok = ok and all(type(inner.get(k)) is int and 0 <= inner[k] < 2**128 for k in ("state", "inc"))
     ok = ok and state["has_uint32"] in (0, 1) and type(state["uinteger"]) is int
     ok = ok and 0 <= state["uinteger"] < 2**32
     if not ok:
-        _fail("rng", state, "the state of a PCG64 generator")
+        _fail(key, state, "the state of a PCG64 generator")
     np.random.PCG64().state = state  # raises nothing for what passed above
+
+
+def _off(meta: dict, sizes: list[int]) -> None:
+    """Hidden neurons switched off (absent in older states): [hidden layer, unit] pairs,
+    each once, hidden layer 0 the first."""
+    off = meta.get("off", [])
+    expected = f"a list of distinct [hidden layer, unit] pairs of the hidden layers {sizes[1:-1]}"
+    if not isinstance(off, list) or len(off) > sum(sizes[1:-1]):
+        _fail("off", off, expected)
+    for pair in off:
+        ok = isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair)
+        if not ok or not 0 <= pair[0] < len(sizes) - 2 or not 0 <= pair[1] < sizes[pair[0] + 1]:
+            _fail("off", pair, expected)
+    if len({tuple(p) for p in off}) < len(off):
+        _fail("off", off, expected)
 
 
 def _restored(meta: dict) -> None:
@@ -432,8 +447,11 @@ def check_state(state: dict, history_columns: Callable[[int], tuple[str, ...]]) 
     _events(meta, meta["epoch"])
     _restored(meta)
     _rng(meta)
+    if "dropout_rng" in meta:  # older states have none
+        _rng(meta, "dropout_rng")
     batches = _batches(meta, state, train.n_samples)
     sizes = [train.n_features, *config.hidden, train.n_outputs]
+    _off(meta, sizes)
     n_params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     hidden = sizes[1:-1] if config.norm != "none" else []
     n_params += 2 * sum(hidden)  # gamma and beta per normalised unit

@@ -159,6 +159,7 @@ class Trainer:
         self.optimizer = make_optimizer(config.optimizer)
         shuffle_rng = np.random.default_rng([config.seed, 2])
         self.batches = EpochBatches(self.Xa, self.Y, self.labels, shuffle_rng)
+        self.dropout_rng = np.random.default_rng([config.seed, 3])  # apart: p = 0 draws none
         n_layers = self.net.n_layers
         self.history = History(history_columns(n_layers))
         self._row = np.empty(len(self.history.columns))  # one epoch's record, reused
@@ -261,8 +262,20 @@ class Trainer:
 
     # --- the phases of a step -----------------------------------------------------------
 
+    def dropout_masks(self, n: int, rng: np.random.Generator) -> list[NDArray] | None:
+        """Dropout's masks for a batch of n rows, one (n, units) per hidden layer:
+        m = (u >= p) / (1 - p), u uniform in [0, 1) from ``rng``, so a unit is dropped with
+        probability p and the kept ones scaled up (inverted dropout: the expected output
+        is unchanged, and validation needs no scaling). None when p = 0 (nothing drawn)."""
+        p = self.config.dropout
+        if p == 0:
+            return None
+        scale = self.net.dtype.type(1 / (1 - p))
+        return [(rng.random((n, m)) >= p) * scale for m in self.net.sizes[1:-1]]
+
     def _forward(self) -> None:
         xa, self.batch_y, _ = self.batches.current()
+        self.net.dropped = self.dropout_masks(len(xa), self.dropout_rng)
         self.net.run_forward(xa, augmented=True)
         self._batch_xa = xa
         if not self.activity.settled:
@@ -310,6 +323,10 @@ class Trainer:
         self._batch_xa = xa
         self.batch_y = y
         net = self.net
+        if self.config.dropout:
+            net.dropped = self.dropout_masks(len(xa), self.dropout_rng)
+        elif net.dropped is not None:
+            net.dropped = None
         loss = self.last_loss = net.forward_backward(xa, y, self.loss)
         if not self.activity.settled:
             self.activity.observe(net.hidden_inputs)
@@ -580,6 +597,22 @@ class Trainer:
         self.edits += 1
         name = parameter_name(layer, i, j, self.net.sizes)
         self.set_by, self.set_at_step = f"the edit {name} = {value:g}", self.steps
+
+    def switch_neuron(self, layer: int, unit: int) -> bool:
+        """Switch hidden neuron ``unit`` of neuron column ``layer`` (1 the first hidden
+        layer, as in sizes) off (its output held at 0, in training and prediction) or back
+        on; the current step starts again. Returns True if it is now on."""
+        net = self.net
+        if not 1 <= layer < len(net.sizes) - 1 or not 0 <= unit < net.sizes[layer]:
+            raise ValueError(
+                f"neuron {unit} of layer {layer} is not a hidden neuron: "
+                f"hidden layers are 1 to {len(net.sizes) - 2}"
+            )
+        on = not net.on[layer - 1][unit]
+        net.switch(layer - 1, unit, on)
+        self.phase_index = 0
+        self.edits += 1
+        return on
 
     def weights_loaded(self) -> None:
         """The weights came from a checkpoint (core.trainer_state): a divergence before the

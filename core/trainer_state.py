@@ -47,6 +47,8 @@ def state_of(trainer: Trainer) -> dict:
         "best_val_epoch": t.best_val.epoch,
         "best_val_loss": t.best_val.loss,
         "rng": b.rng.bit_generator.state,
+        "dropout_rng": t.dropout_rng.bit_generator.state,
+        "off": [list(n) for n in t.net.off],  # [hidden layer, unit] of each switched off
         "full_batch": full_batch,
         "lr_changes": [list(c) for c in t.lr_changes],
         "restores": [list(r) for r in t.restores],
@@ -134,6 +136,10 @@ def trainer_from_state(state: dict) -> Trainer:
     tally.loss_sum, tally.correct, tally.seen = meta["loss_sum"], meta["correct"], meta["seen"]
     t.last_loss = meta["last_loss"]
     t.batches.rng.bit_generator.state = meta["rng"]
+    if "dropout_rng" in meta:  # older states: none drawn yet
+        t.dropout_rng.bit_generator.state = meta["dropout_rng"]
+    for layer, unit in meta.get("off", []):
+        t.net.switch(layer, unit, on=False)
     t.batches.indices = checked.batches or [None]
     t.batches.gather()
     t.ghosts = checked.ghosts

@@ -283,11 +283,14 @@ async def test_a_click_on_a_neuron_selects_a_weight_into_it():
     async with app.run_test(size=(100, 30)) as pilot:
         view = app.query_one(NetworkView)
         xs, ys = view._layout
-        await pilot.click(NetworkView, offset=(xs[2], ys[2][1]))  # neuron 1 of layer 2
-        assert await wait_until(pilot, lambda: app.snapshot.selected == (1, 0, 1))
+        await pilot.click(NetworkView, offset=(xs[3], ys[3][0]))  # the output neuron
+        assert await wait_until(pilot, lambda: app.snapshot.selected == (2, 0, 0))
         assert app.current_view == "inspector"
         await pilot.click(NetworkView, offset=(xs[0], ys[0][1]))  # input 1
         assert await wait_until(pilot, lambda: app.snapshot.selected == (0, 1, 0))
+        await pilot.click(NetworkView, offset=(xs[2], ys[2][1]))  # neuron 1 of layer 2
+        assert await wait_until(pilot, lambda: app.snapshot.selected == (1, 0, 1))
+        assert app.snapshot.off_neurons == ((2, 1),)  # switched off too (test_neuron_off_app)
 
 
 async def test_a_bias_is_selected_like_a_weight_and_updated_without_the_penalty():

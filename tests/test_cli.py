@@ -290,7 +290,8 @@ def test_resuming_refuses_flags_the_checkpoint_fixes(tmp_path, capsys, command, 
     assert main([*command, "--resume", ckpt, *flags]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("backprop-tui: --dataset, --hidden cannot change a resumed run"), err
-    assert "give only --optimizer, --lr, --batch-size, --l2, --l1, --clip, --epochs" in err
+    live = "--optimizer, --lr, --batch-size, --l2, --l1, --clip, --dropout, --epochs"
+    assert f"give only {live}" in err
     config = tmp_path / "c.toml"
     config.write_text("lr = 0.1\n")
     assert main([*command, "--resume", ckpt, "--config", str(config)]) == 2

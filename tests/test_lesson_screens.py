@@ -436,3 +436,25 @@ async def test_overfitting_the_validation_loss_turns_up_at_the_mark_and_l2_shrin
         assert all(1.5 < w < 2.5 for w in last)  # near 2 in every layer, smaller than before
         assert all(a < b for a, b in zip(last, first, strict=True))
         assert train > 0.2 and 0.3 < val < 0.5
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_dropout_the_turn_up_comes_later_or_not_and_w_stays_large(size):
+    lesson = Lesson("dropout")
+    async with lesson.app.run_test(size=size) as pilot:
+        await lesson.start(pilot)
+        screen = await lesson.watch(6.5)  # 195 of the first run's 200 epochs, p = 0
+        train, val = loss_pair(lesson.status())
+        assert re.search(r"drop +0\b", screen) and train < 0.01 and val > 1  # past 1
+        assert 30 <= numbers(r"┊ lowest val ep ([\d,]+)", screen)[0] <= 40  # near 35
+        if size != (80, 24):
+            return  # the rest at 80x24 only
+        screen = await lesson.watch(6.5)  # p = 0.3, near its end
+        assert re.search(r"drop +0\.3", screen) and "━• drop 0" in screen
+        later = numbers(r"┊ lowest val ep ([\d,]+)", screen)[0]
+        assert 90 <= later <= 115 and loss_pair(lesson.status())[1] > 0.6  # it climbs too
+        screen = await lesson.watch(8.0)  # p = 0.5: then paused
+        assert "paused" in lesson.status() and re.search(r"drop +0\.5", screen)
+        assert "━• drop 0 " in screen and "━• drop 0.3" in screen  # the ghosts, by their p
+        assert loss_pair(lesson.status())[1] < 0.6  # below 0.6 at epoch 200
+        assert 19 <= weight_sizes(screen)[1] <= 28  # layer 2's |W|: not shrunk

@@ -23,6 +23,7 @@ REQUIRED = [
     "dead-relu",
     "features",
     "overfitting",
+    "dropout",
 ]
 
 
@@ -244,3 +245,26 @@ def test_leaky_relu_stays_alive_yet_hovers_near_chance_at_lr_3():
     r = t.step()
     assert np.all(r.delta_norm > 0) and np.all(r.grad_norm > 0)  # yet the gradient gets through
     assert np.median(t.history.recent("train_acc")[1]) < 0.6
+
+
+def losses_over(t: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training line's and the validation loss's values, epoch by epoch."""
+    reports = [t.run_epoch() for _ in range(epochs)]
+    return np.array([r.train_loss for r in reports]), np.array([r.val_loss for r in reports])
+
+
+def test_dropout_turns_the_validation_loss_up_later_or_not_at_all_and_keeps_w_large():
+    none = trainer("dropout")
+    assert none.config == get_lesson("overfitting").config  # "the overfitting run again"
+    train0, val0 = losses_over(none, 200)
+    assert 30 <= np.argmin(val0) + 1 <= 40 and val0[-1] > 1  # lowest near 35, past 1
+    some = trainer("dropout", dropout=0.3)
+    train3, val3 = losses_over(some, 200)
+    assert 90 <= np.argmin(val3) + 1 <= 115 and val3.min() < val0.min()  # later, lower
+    assert 0.24 < val3.min() < 0.26 and val3[-1] > 2 * val3.min()  # (0.25), then it climbs
+    half = trainer("dropout", dropout=0.5)
+    train5, val5 = losses_over(half, 200)
+    assert val5[40:].max() < 0.6  # below 0.6 to epoch 200
+    assert train5[150:].max() - train5[150:].min() > 0.3 > train0[150:].max()  # it jumps
+    for t in (none, some, half):  # no shrinking: layer 2's |W| ends between 19 and 28
+        assert 19 <= np.linalg.norm(t.net.weights[1]) <= 28

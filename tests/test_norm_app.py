@@ -7,6 +7,7 @@ import re
 import pytest
 from apphelpers import key, make_app, settled, wait_until
 
+from tui.ui.fields import FIELDS
 from tui.ui.widgets.controls import Controls
 from tui.ui.widgets.gradient_panel import GradientPanel
 from tui.ui.widgets.inspector import Inspector
@@ -28,7 +29,13 @@ async def test_a_batch_normalised_run_is_named_and_its_gamma_gradients_shown(siz
         assert await settled(pilot)
         network = "\n".join(screen(app))
         assert "5 BN·tanh" in network and "3 BN·tanh" in network and "1 sigmoid" in network
-        assert "norm   batch" in app.query_one(Controls).render().plain
+        controls = app.query_one(Controls)
+        if size == (80, 24):  # the last row: shown once the cursor goes there
+            assert "norm" not in controls.render().plain and "drop   0" in controls.render().plain
+            controls.focus()
+            controls.cursor = len(FIELDS) - 1  # as the arrow keys move it
+            assert await wait_until(pilot, lambda: controls.has_focus)
+        assert "norm   batch" in controls.render().plain
         s = app.snapshot
         assert s.norm_grad.shape == (2, 2) and (s.norm_grad > 0).all()
         assert not s.norm_grad.flags.writeable  # a copy, read-only

@@ -22,6 +22,7 @@ RUNS = [  # plain SGD; Adam with L2; momentum on a full batch of three classes; 
     dict(optimizer="adam", l2=0.01, lr=0.01),
     dict(dataset="blobs", optimizer="momentum", batch_size=None, hidden=(5,)),
     dict(dataset="sine", hidden=(6, 6), dtype="float32", lr=0.1),
+    dict(hidden=(6, 5), dropout=0.3),  # the step's own dropout mask, drawn ahead
 ]
 
 
@@ -35,7 +36,10 @@ def applied(s: TrainingSession, *commands) -> None:
     s.tick()
 
 
-@pytest.mark.parametrize("config", RUNS, ids=["sgd", "adam-l2", "momentum-full", "float32"])
+IDS = ["sgd", "adam-l2", "momentum-full", "float32", "dropout"]
+
+
+@pytest.mark.parametrize("config", RUNS, ids=IDS)
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_truth_is_what_the_step_then_computes(config, kind):
     s = session(**config)

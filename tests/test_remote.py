@@ -54,6 +54,7 @@ from tui.worker.commands import (
     Step,
     StepLr,
     StepPace,
+    SwitchNeuron,
     SwitchPlane,
     pairs,
 )
@@ -139,6 +140,7 @@ def test_every_command_is_a_frozen_value_that_crosses_a_pipe_unchanged():
         ResetWeights(),
         RestoreBest(),
         SetWeight(0, 1, 0, 2.5),
+        SwitchNeuron(1, 2),
         Select((0, 0, 0)),
         MoveSelection((0, 1, 0)),
         MoveSample(-1),

@@ -355,6 +355,8 @@ class Snapshot:
     # None for a layer that is not a hidden ReLU layer, or before an epoch has ended
     dead_neurons: tuple[Mask | None, ...] = ()
     symmetric: tuple[bool, ...] = ()  # per layer: a hidden layer whose neurons are all the same
+    off_neurons: tuple[tuple[int, int], ...] = ()  # (column, unit) switched off, column 1 the
+    # first hidden layer (as in sizes)
     detail: PhaseDetail | None = None  # filled while paused
     selected: tuple[int, int, int] | None = None  # (layer, input, neuron) of the inspector
     selected_name: str = ""  # "W2[0,1]", or "b2[1]" for a bias (input sizes[layer])

@@ -249,6 +249,7 @@ def gradcheck(config: Config, rows: int = 16, tolerance: float = 1e-6) -> int:
     rng = np.random.default_rng(config.seed)
     for b in net.biases:  # non-zero biases exercise every term
         b[...] = rng.normal(scale=0.1, size=b.shape)
+    net.dropped = trainer.dropout_masks(len(X), rng)  # one fixed mask for both sides
     worst = 0.0
     for gamma, beta in zip(net.gammas, net.betas, strict=True):  # away from 1 and 0
         gamma[...] = 1.0 + rng.normal(scale=0.2, size=gamma.shape)
@@ -264,7 +265,11 @@ def gradcheck(config: Config, rows: int = 16, tolerance: float = 1e-6) -> int:
             f"max abs {c.max_abs_error:.2e}  {verdict}"
         )
         worst = max(worst, c.relative_error)
-    print(f"loss {trainer.loss_name}, {len(X)} rows: worst {worst:.2e} (tolerance {tolerance:g})")
+    mask = f", dropout {config.dropout:g} with one fixed mask" if config.dropout else ""
+    print(
+        f"loss {trainer.loss_name}, {len(X)} rows{mask}: worst {worst:.2e} "
+        f"(tolerance {tolerance:g})"
+    )
     return 0 if worst < tolerance else 1
 
 

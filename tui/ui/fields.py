@@ -84,7 +84,6 @@ FIELDS: tuple[Field, ...] = (
     Field("activation", "act", "of the hidden layers (the output's follows the loss)"),
     Field("hidden", "hidden", "units per hidden layer: 4,2 (none: no hidden layer)"),
     Field("init", "init"),
-    Field("norm", "norm", "each hidden layer's z normalised: batch, layer or none (BN·, LN·)"),
     Field("loss", "loss"),
     Field(
         "source",
@@ -102,6 +101,8 @@ FIELDS: tuple[Field, ...] = (
         "what the network sees of a 2-D set's points: x1, x2, x1sq (x1²), x2sq, x1x2, "
         "sinx1 (sin πx1), sinx2, e.g. x1sq,x2sq",
     ),
+    Field("dropout", "drop", "probability p of dropping a hidden neuron in a training step"),
+    Field("norm", "norm", "each hidden layer's z normalised: batch, layer or none (BN·, LN·)"),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 

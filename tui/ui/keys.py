@@ -72,7 +72,8 @@ KEYS: tuple[Key, ...] = (
         "along", "t", "switch_plane", "Plane"),
     Key("i", "chain-rule inspector of one weight: ←→ layer, ↑↓ neuron, [ ] input (one past "
         "the last is the bias), , . the batch's samples, f finite-difference check, w type a "
-        "new value (paused), a the maps of the two neurons it joins (2-D data)",
+        "new value (paused), a the maps of the two neurons it joins (2-D data), 0 switch the "
+        "hidden neuron it feeds off (output held at 0) or on",
         "i", "view('inspector')", "Inspect"),
     Key(",", "the batch's previous sample: the one the inspector, the phase view and the "
         "graph (x) show", "comma", "sample(-1)"),

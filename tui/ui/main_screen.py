@@ -43,6 +43,7 @@ from ..worker.commands import (
     Step,
     StepLr,
     StepPace,
+    SwitchNeuron,
     SwitchPlane,
     live_or_rebuild,
 )
@@ -398,19 +399,24 @@ class MainScreen(Screen):
         self.app.push_screen(weight_prompt(self.snapshot, line), done)
 
     def on_network_view_neuron_clicked(self, message: NetworkView.NeuronClicked) -> None:
-        """A click on a neuron selects a weight into it (or out of an input) to inspect;
+        """A click on a hidden neuron switches it off (its output held at 0) or back on,
+        the view staying (the data view, the maps show the change); an input or output
+        neuron opens the inspector. Either selects a weight into it (or out of an input);
         on the graph, the neuron to centre on. (The message carries the button and the
         modifiers held: another action on a neuron goes here, e.g. a right click.)"""
         if self.query_one(NetworkView).graph:
             if message.column:
                 self.session.submit(Select((message.column - 1, 0, message.index)))
             return
+        hidden = 0 < message.column < len(self.snapshot.sizes) - 1
+        if hidden:
+            self.session.submit(SwitchNeuron(message.column, message.index))
         k, i, j = self.snapshot.selected or (0, 0, 0)
         if message.column == 0:
             selection = (0, message.index, j if k == 0 else 0)
         else:
             selection = (message.column - 1, i if k == message.column - 1 else 0, message.index)
-        if self.views.current != "inspector":
+        if self.views.current != "inspector" and not hidden:
             self.action_view("inspector")
         self.session.submit(Select(selection))
 
@@ -419,6 +425,9 @@ class MainScreen(Screen):
 
     def on_inspector_weight_edited(self, m: Inspector.WeightEdited) -> None:
         self.session.submit(SetWeight(m.layer, m.i, m.j, m.value))
+
+    def on_inspector_switch(self, m: Inspector.Switch) -> None:
+        self.session.submit(SwitchNeuron(m.column, m.unit))
 
     # --- controls up ----------------------------------------------------------------------
 

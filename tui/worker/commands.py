@@ -230,6 +230,28 @@ class SetWeight(Command):
         session.notify(f"{name} = {self.value:g}: training loss {before:.4g} → {after:.4g}")
 
 
+@dataclass(frozen=True)
+class SwitchNeuron(Command):
+    """Switch hidden neuron ``unit`` of neuron column ``column`` (1 the first hidden layer)
+    off (its output held at 0) or back on; say the training loss before and after."""
+
+    column: int
+    unit: int
+    label: ClassVar[str] = "neuron"
+
+    def apply(self, session: TrainingSession) -> None:
+        t = session.trainer
+        before = t.training_loss()
+        on = t.switch_neuron(self.column, self.unit)
+        after = t.training_loss()
+        session.before = None
+        state = "on again" if on else "off (its output held at 0)"
+        session.notify(
+            f"neuron {self.unit} of layer {self.column} {state}: "
+            f"training loss {before:.4g} → {after:.4g}"
+        )
+
+
 # --- the inspector and the views --------------------------------------------------------
 
 

@@ -56,7 +56,7 @@ def landscape(t: Trainer, path: WeightPath, kind: str = RANDOM) -> Landscape | N
     no training rows). ``kind``: the plane's directions, RANDOM or PATH (PATH needs three
     weights kept; until then RANDOM)."""
     theta = t.net.params
-    if not len(t.X) or not np.isfinite(theta).all():
+    if not len(t.X) or not np.isfinite(theta).all() or t.net.n_off:  # (surface_note says why)
         return None
     with np.errstate(all="ignore"):
         try:

@@ -211,6 +211,7 @@ class SnapshotMaker:
             ghosts=tuple(t.ghosts),
             dead_neurons=tuple(None if d is None else frozen(d) for d in t.activity.dead),
             symmetric=symmetric_layers(net.weights, net.biases),
+            off_neurons=tuple((k + 1, unit) for k, unit in net.off),
             saturation=saturation(net, t.loss),
             detail=phase_detail(t, sample, carried) if stepping else None,
             selected=selected,

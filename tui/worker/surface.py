@@ -33,6 +33,11 @@ def surface_note(t: Trainer) -> str:
     net = t.net
     if net.sizes == [1, 1] and net.activations[0].identity and not t.loss.from_logits:
         return ""
+    if net.n_off:  # core.landscape's copies of the network have every neuron on
+        return (
+            "a neuron is switched off (✕): the landscape would be that of the network with "
+            "every neuron on, so it is not drawn; a click on the neuron switches it on again"
+        )
     return (
         f"the loss surface is drawn for a network of two numbers, y = m x + b (one input, no "
         f"hidden layer, e.g. --lesson linear-regression); this one has {net.n_params:,}: "

@@ -217,8 +217,9 @@ def basis_curves(t: Trainer, xs: np.ndarray) -> tuple[np.ndarray | None, float]:
         return None, 0.0
     a = np.asarray(xs[:, None], net.dtype)
     with np.errstate(all="ignore"):
-        for w, b, act in zip(net.weights[:-1], net.biases[:-1], net.activations[:-1], strict=True):
-            a = act.fn(a @ w + b)
+        layers = zip(net.weights[:-1], net.biases[:-1], net.activations[:-1], net.on, strict=True)
+        for w, b, act, on in layers:
+            a = act.fn(a @ w + b) * on  # a neuron switched off adds nothing
         parts = (a * net.weights[-1][:, 0]).T.astype(np.float64)  # (units, points)
     bias = float(net.biases[-1][0])
     scaler = t.target_scaler
@@ -239,8 +240,9 @@ def neuron_maps(t: Trainer) -> NeuronMaps | None:
     a = np.asarray(network_inputs(t, grid_points(extent, MAP_ROWS, MAP_COLS)), t.net.dtype)
     columns = [a]
     with np.errstate(all="ignore"):
-        for w, b, act in zip(t.net.weights, t.net.biases, t.net.activations, strict=True):
-            a = act.fn(a @ w + b)
+        on = [*t.net.on, 1.0]  # a neuron switched off: its map is 0 (the output's never)
+        for w, b, act, m in zip(t.net.weights, t.net.biases, t.net.activations, on, strict=True):
+            a = act.fn(a @ w + b) * m
             columns.append(a)
     maps, ranges = [], []
     for c, values in enumerate(columns):

@@ -65,7 +65,13 @@ class Controls(Widget, can_focus=True):
         cols = self.columns
         width = max(CELL_MIN, self.size.width // cols)
         text = Text(no_wrap=True, overflow="ellipsis")
+        rows = -(-len(FIELDS) // cols)
+        shown = max(1, self.size.height or rows)  # a short panel: from the top, or (focused)
+        first = min(max(0, self.cursor // cols - shown + 1), max(0, rows - shown))  # down
+        first = first if self.has_focus else 0  # to the cursor's row
         for i, field in enumerate(FIELDS):
+            if not first <= i // cols < first + shown:
+                continue
             value = self._values[i] if self._values else ""
             cell = Text(f"{field.label:<7}", style="dim" if field.live else "italic dim")
             cell.append(fit_value(value, width - 9).ljust(width - 8), style="bold")

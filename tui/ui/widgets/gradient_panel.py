@@ -194,15 +194,22 @@ def notes(snap: Snapshot, width: int, room: int) -> list[str]:
 EDGE = 1.5  # the λmax bar spans 0 to this many times the stability limit (2/lr)
 
 
-def sharpness_parts(s: Sharpness, width: int) -> tuple[str, str, str, int]:
+def masked(snap: Snapshot) -> bool:
+    """Dropout on or a neuron off: λmax is then the whole network's (every neuron on, no
+    dropout: core.hessian knows no masks), marked λmax*."""
+    return bool(snap.config.dropout or snap.off_neurons)
+
+
+def sharpness_parts(s: Sharpness, width: int, masked: bool = False) -> tuple[str, str, str, int]:
     """The λmax line as (left text, bar, right text, cells of the bar up to the limit):
     "λmax 2.71 ", "▕███████▊┃  ▏", " 2/lr 2.86". The bar spans 0 to EDGE times the limit,
     "┃" marks the limit (2/lr) over whatever fills its cell; it is left out where it does
     not fit. Adam has no limit: the line says so. "≥": the estimate has not converged yet
-    (it only ever rises towards λmax)."""
+    (it only ever rises towards λmax). ``masked``: "λmax*", of the network with every
+    neuron on and no dropout."""
     finite = math.isfinite(s.value)
     value = f"{'' if s.converged or not finite else '≥'}{s.value:.3g}" if finite else "–"
-    left = f"λmax {value}"
+    left = f"λmax{'*' if masked else ''} {value}"
     if s.limit is None:
         options = [f"{left}  Adam: no 2/lr limit (steps scaled per weight)", f"{left}  Adam"]
         return first_fit(options, width), "", "", 0
@@ -261,7 +268,9 @@ class GradientPanel(ChangedRows, Widget):
         if snap is None or (snap.steps == 0 and snap.phase_index == 0):
             out = Text("no step yet", style="dim", no_wrap=True, overflow="crop")
             if snap is not None and snap.sharpness is not None and height > 1:
-                out.append("\n").append_text(self._sharpness_line(snap.sharpness, width))
+                out.append("\n").append_text(
+                    self._sharpness_line(snap.sharpness, width, masked(snap))
+                )
             return out
         n = snap.n_layers
         values, pending, current = phase_state(snap)
@@ -350,7 +359,7 @@ class GradientPanel(ChangedRows, Widget):
             if row < len(shown) - 1:
                 out.append("\n")
         if lam:
-            out.append("\n").append_text(self._sharpness_line(snap.sharpness, width))
+            out.append("\n").append_text(self._sharpness_line(snap.sharpness, width, masked(snap)))
         for line in note:
             out.append("\n" + line, warning)
         lines = out.split("\n", allow_blank=True)
@@ -358,10 +367,10 @@ class GradientPanel(ChangedRows, Widget):
             line.truncate(width, overflow="crop")
         return Text("\n", no_wrap=True, overflow="crop").join(lines)
 
-    def _sharpness_line(self, sharpness: Sharpness, width: int) -> Text:
+    def _sharpness_line(self, sharpness: Sharpness, width: int, masked: bool) -> Text:
         """λmax, its bar (past the limit in the alarm colour) and the limit."""
         theme = self.app.theme_variables
-        text, bar, right, mark = sharpness_parts(sharpness, width)
+        text, bar, right, mark = sharpness_parts(sharpness, width, masked)
         out = Text(text, style="bold")
         if bar:  # after "▕" and the cells up to the mark: past the limit
             out.append(bar[: mark + 2], theme.get("primary", "blue"))

@@ -38,7 +38,11 @@ PANELS = """
              bold large, dim small. A neuron ●: its colour is its
              bias's sign; ◉ the neurons the last phase worked on,
              or the ends of the inspected weight; ○ a dead ReLU (0
-             for every sample of the last epoch). Over each column
+             for every sample of the last epoch); ✕ (dim) a neuron
+             switched off: a click on a hidden neuron (or 0 in the
+             inspector) holds its output at 0, in training and
+             prediction, and a second click lets it compute again;
+             saved with the run. Over each column
              its size and activation: "4 tanh", short "4t" (l
              linear, σ sigmoid, t tanh, r relu, lr leaky_relu, e elu,
              sp softplus, sw swish, g gelu, sm softmax), or "4".
@@ -108,9 +112,14 @@ PANELS = """
              neurons of the layer the same), saturated (δ cut in a
              layer where most of a tanh's outputs are near ±1, or a
              sigmoid's near 0 or 1: there f'(z) ≈ 0). Last line: λmax
-             as a bar from 0 to 1.5 × 2/lr, ┃ at 2/lr, red past it
-  Controls   lr, batch, optim, L2 and pace apply at the next step;
-             the others build a new network (you are asked first).
+             as a bar from 0 to 1.5 × 2/lr, ┃ at 2/lr, red past it;
+             λmax* with dropout or a neuron off: measured with every
+             neuron on and no dropout
+  Controls   lr, batch, optim, L2, drop and pace apply at the next
+             step; the others build a new network (you are asked
+             first). drop: dropout, each hidden neuron's output set
+             to 0 with this probability in each training step (the
+             others × 1/(1-p)); never at validation
              hidden 8×8: eight layers of 8 neurons
   Status     paused / running / waiting (a lesson's text is on
              screen: ⏎ starts it), epoch, step, lr; loss and

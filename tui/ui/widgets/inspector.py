@@ -56,6 +56,7 @@ class Inspector(Widget, can_focus=True):
         Binding("f", "check", "Finite diff", show=False, tooltip="Check this gradient"),
         Binding("w", "edit", "Edit weight", show=False, tooltip="Type a new value for it"),
         Binding("a", "toggle_maps", "Maps", show=False, tooltip="The two neurons' maps alone"),
+        Binding("0", "switch", "Off/on", show=False, tooltip="Switch its neuron off or on"),
     ]
 
     class Move(Message):
@@ -75,6 +76,14 @@ class Inspector(Widget, can_focus=True):
             super().__init__()
             self.layer, self.i, self.j, self.value = layer, i, j, value
 
+    class Switch(Message):
+        """Switch hidden neuron ``unit`` of column ``column`` (1 the first hidden layer) off
+        or back on."""
+
+        def __init__(self, column: int, unit: int) -> None:
+            super().__init__()
+            self.column, self.unit = column, unit
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.snapshot: Snapshot | None = None
@@ -89,6 +98,17 @@ class Inspector(Widget, can_focus=True):
 
     def action_check(self) -> None:
         self.post_message(self.Check())
+
+    def action_switch(self) -> None:
+        """Switch the neuron the selected weight feeds off (output held at 0) or on."""
+        s = self.snapshot
+        if s is None or s.selected is None:
+            return
+        k, _, j = s.selected
+        if k + 1 >= len(s.sizes) - 1:
+            self.notify("an output neuron stays on: pick a weight into a hidden neuron (←)")
+            return
+        self.post_message(self.Switch(k + 1, j))
 
     def action_toggle_maps(self) -> None:
         """The two neurons' maps alone, as large as the panel allows, or back."""
@@ -121,7 +141,9 @@ class Inspector(Widget, can_focus=True):
         act = s.activation_names[k]
         source = "bias" if bias else source_name(s, k, i)
         text.append(s.selected_name, style="bold yellow")
-        text.append(f": {source} → {act} neuron {j}\n", style="dim")
+        text.append(f": {source} → {act} neuron {j}", style="dim")
+        off = " ✕ off" if (k + 1, j) in s.off_neurons else ""
+        text.append(f"{off}\n", style="bold")
         maps = self.maps_alone and s.neuron_maps is not None
         ins = s.inspection
         if maps:  # the maps alone (a): no chain rule below the title
@@ -250,6 +272,8 @@ class Inspector(Widget, can_focus=True):
             keys = "←→↑↓[] pick  a the chain rule"
         else:
             keys = "←→↑↓[] pick ,. sample f check w edit"
+            if self.size.width >= len(keys) + 6:
+                keys += " 0 off"
             if has_maps and self.size.width >= len(keys) + 6:
                 keys += " a map"
         text.append(keys, style="dim")

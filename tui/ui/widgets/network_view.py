@@ -5,7 +5,8 @@ rasterised on a braille canvas (2x4 dots per cell); a cell keeps all the dots dr
 it and the style of the strongest |w| among them: blue for w >= 0, orange for w < 0, and
 dim / normal / bold by |w| / max |W_k|. A column taller than the panel shows its first
 neurons and "+ N more"; only the drawn neurons are connected. A dead ReLU neuron (its
-output was 0 for every sample of the last epoch) is drawn hollow and red: ○. A CSV file's
+output was 0 for every sample of the last epoch) is drawn hollow and red: ○; a neuron
+switched off (a click on a hidden neuron, its output held at 0) a dim ✕. A CSV file's
 column names label the inputs and its class names the outputs, where they fit.
 """
 
@@ -45,6 +46,7 @@ from ..rows import ChangedRows
 from ..sample_graph import draw_graph
 
 DEAD_NEURON = "○"
+OFF_NEURON = "✕"
 MIN_MAP_PX, MAX_MAP_PX = 4, 8  # a neuron's map: pixel rows (two to a cell row), as many cells
 LINE_ROOM, MIN_LINE_ROOM = 6, 4  # cells kept between two columns of maps for the connections
 
@@ -88,6 +90,13 @@ def captions(snap: Snapshot) -> list[str]:
     the legend of dead neurons if there are any; else the last phase (1-based layers);
     else the activations."""
     phase, n, c = snap.last_phase, snap.n_layers, snap.config
+    off = len(snap.off_neurons)
+    if off and snap.phase_index == 0:  # between steps the legend of the neurons off
+        return [
+            f"{OFF_NEURON} {off} off: output held at 0; a click switches it on",
+            f"{OFF_NEURON} {off} off: output held at 0",
+            f"{OFF_NEURON} {off} off",
+        ]
     dead = sum(int(mask.sum()) for mask in snap.dead_neurons if mask is not None)
     if dead and snap.phase_index == 0:  # between steps the legend of the hollow neurons
         return [  # of the last epoch
@@ -440,9 +449,17 @@ class NetworkView(ChangedRows, Widget):
             }
             for c, (top, first) in enumerate(zip(tops, firsts, strict=True)):
                 dead = dead_mask(snap, c)
-                for i in np.flatnonzero(dead) if dead is not None else ():
+                marks = (
+                    [(i, DEAD_NEURON, DEAD) for i in np.flatnonzero(dead)]
+                    if dead is not None
+                    else []
+                )
+                marks += [(i, OFF_NEURON, FAINT) for col, i in snap.off_neurons if col == c]
+                for i, mark, style in marks:
+                    if i >= len(top):  # a neuron left out for room
+                        continue
                     row = 1 + (int(top[i]) + map_px // 2) // 2
-                    put(row, first + map_cells // 2, DEAD_NEURON, DEAD)
+                    put(row, first + map_cells // 2, mark, style)
                     shades[:, row, first + map_cells // 2] = -1
             for i, t in enumerate(tops[0] if left else ()):  # inputs' names, to their left
                 name = snap.input_names[i][: left - 1]
@@ -467,11 +484,14 @@ class NetworkView(ChangedRows, Widget):
                     put(body, x - len(more) // 2, more, FAINT)
                 bias = snap.biases[c - 1] if c else np.zeros(snap.sizes[0])
                 dead = dead_mask(snap, c)
+                off = {i for col, i in snap.off_neurons if col == c}
                 for i, y in enumerate(ys[c]):
                     sign = 2 if bias[i] > 0 else 5 if bias[i] < 0 else 0  # by the bias
                     end = sel is not None and (c, i) in ((sel[0], sel[1]), (sel[0] + 1, sel[2]))
                     style = (sign + 1 if sign else BOLD) if c in columns else sign
-                    if end:
+                    if i in off:  # held at 0 (selected or not: what it does comes first)
+                        put(y, x, OFF_NEURON, SEL_NEURON if end else FAINT)
+                    elif end:
                         put(y, x, "◉", SEL_NEURON)
                     elif dead is not None and dead[i]:
                         put(y, x, DEAD_NEURON, DEAD)
