@@ -36,6 +36,7 @@ Array = NDArray[np.floating]
 EPS = 1e-5  # added to the variance (PyTorch's default)
 MOMENTUM = 0.1  # weight of each batch in the running averages (PyTorch's default)
 NORMS = ("none", "batch", "layer")
+SYMBOLS = {"batch": "BN", "layer": "LN"}  # how the screen names a normalised layer
 
 
 @dataclass
@@ -70,7 +71,7 @@ class Normalization:
     @property
     def symbol(self) -> str:
         """How the screen names it: BN or LN."""
-        return "BN" if self.kind == "batch" else "LN"
+        return SYMBOLS[self.kind]
 
     def forward(self, z: Array, gamma: Array, beta: Array, out: Array | None = None) -> Array:
         """y = gamma * (z - mean) / sqrt(var + EPS) + beta (n, units), with the statistics

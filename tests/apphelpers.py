@@ -90,6 +90,16 @@ async def key(pilot, name: str) -> None:
         await pilot._wait_for_screen()  # (Pilot's own wait; pause would also draw the screen)
 
 
+async def show_data_view(pilot, size: tuple[int, int]) -> None:
+    """Press d and wait until the data view is drawn (at 120 columns the neurons' maps
+    too, beside the network)."""
+    app = pilot.app
+    await key(pilot, "d")
+    assert await wait_until(pilot, lambda: app.snapshot.data is not None)
+    if size[0] >= 120:
+        assert await wait_until(pilot, lambda: app.snapshot.neuron_maps is not None)
+
+
 async def dialog(pilot, *keys: str) -> None:
     """Press ``keys`` and wait until the dialog they open is on screen."""
     from tui.ui.widgets.prompt_dialog import PromptDialog

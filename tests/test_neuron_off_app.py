@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from apphelpers import key, make_app, settled, wait_until
+from apphelpers import key, make_app, settled, show_data_view, wait_until
 
 from tui.ui.fields import FIELD_BY_NAME
 from tui.ui.widgets.controls import Controls
@@ -27,10 +27,7 @@ async def test_a_click_on_a_hidden_neuron_switches_it_off_and_a_second_on(size):
     app = make_app(paused=True, hidden=(4, 2))
     async with app.run_test(size=size) as pilot:
         assert await settled(pilot)
-        await key(pilot, "d")  # the data view (at 120 columns the neurons' maps too)
-        assert await wait_until(pilot, lambda: app.snapshot.data is not None)
-        if size[0] >= 120:
-            assert await wait_until(pilot, lambda: app.snapshot.neuron_maps is not None)
+        await show_data_view(pilot, size)
         before = app.snapshot
         view = app.screen.query_one(NetworkView)
         assert view.draw_maps == (size[0] >= 120)

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from apphelpers import key, make_app, settled, wait_until
+from apphelpers import key, make_app, settled, show_data_view, wait_until
 
 from core.pace import parse_pace
 from tui.ui.main_screen import MainScreen
@@ -124,10 +124,7 @@ async def test_a_click_on_a_line_edits_its_weight_and_the_loss_maps_and_data_fol
     app = make_app(paused=True, hidden=(3,))
     async with app.run_test(size=size) as pilot:
         assert await settled(pilot)
-        await key(pilot, "d")  # the data view (at 120 columns the neurons' maps too)
-        assert await wait_until(pilot, lambda: app.snapshot.data is not None)
-        if size[0] >= 120:
-            assert await wait_until(pilot, lambda: app.snapshot.neuron_maps is not None)
+        await show_data_view(pilot, size)
         before = app.snapshot
         view = app.screen.query_one(NetworkView)
         cells = line_cells(view)

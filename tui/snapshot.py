@@ -22,6 +22,7 @@ from core.ghosts import Ghost
 from core.health import SATURATED, depth_verdicts
 from core.inspect import ChainRule, parameter_name
 from core.metrics import distinct_labels
+from core.normalization import SYMBOLS
 from core.pace import Pace
 from core.phases import BACKWARD, FORWARD, LOSS, UPDATE, Phase
 from core.quiz import LOWER, SIGN, SMALLEST, Question, Reveal
@@ -401,7 +402,7 @@ class Snapshot:
     @property
     def norm_symbol(self) -> str:
         """ "BN" or "LN" when the hidden layers normalise their z, else ""."""
-        return {"batch": "BN", "layer": "LN"}.get(self.config.norm, "")
+        return SYMBOLS.get(self.config.norm, "")
 
     @property
     def layer_names(self) -> tuple[str, ...]:
